@@ -1,0 +1,26 @@
+import { DataSource } from 'typeorm';
+import { MIGRATIONS } from '../../../../migrations/index.js';
+import { ENTITIES } from '../entities/index.js';
+import { SnakeNamingStrategy } from '../snake-naming.strategy.js';
+
+export interface DataSourceOptions {
+  url: string;
+  logSql?: boolean;
+  poolSize?: number;
+  applicationName?: string;
+}
+
+export function createDataSource(options: DataSourceOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: options.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    namingStrategy: new SnakeNamingStrategy(),
+    synchronize: false,
+    migrationsRun: false,
+    logging: options.logSql ? ['query', 'error'] : ['error'],
+    extra: { max: options.poolSize ?? 10, application_name: options.applicationName ?? 'tarn' },
+  });
+}

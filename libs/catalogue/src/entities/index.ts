@@ -1,0 +1,31 @@
+import { Account, AccountAttribute, Identity, IdentityAccount, Scope, ScopeGrant, Token } from './account.entity.js';
+import { AccountExpressionLimit, AccountLimit, AccountUsage } from './account-limit.entity.js';
+import { Content, DeletedDid, Did, DidMeta, UpdatedDid } from './did.entity.js';
+import { Config, Heartbeat, OutboxMessage } from './operations.entity.js';
+import { BadReplica, QuarantinedReplica, Replica } from './replica.entity.js';
+import { Request, RequestHistory, RequestSource } from './request.entity.js';
+import { Distance, Rse, RseAttribute, RseLimit, RseProtocol, RseUsage } from './rse.entity.js';
+import { DatasetLock, Lock, Rule } from './rule.entity.js';
+import { Subscription } from './subscription.entity.js';
+
+export * from './account.entity.js';
+export * from './account-limit.entity.js';
+export * from './did.entity.js';
+export * from './operations.entity.js';
+export * from './replica.entity.js';
+export * from './request.entity.js';
+export * from './rse.entity.js';
+export * from './rule.entity.js';
+export * from './subscription.entity.js';
+
+export const ENTITIES = [
+  Account, AccountAttribute, Identity, IdentityAccount, Token, Scope, ScopeGrant,
+  Did, DeletedDid, Content, DidMeta, UpdatedDid,
+  Rse, RseAttribute, RseProtocol, RseLimit, RseUsage, Distance,
+  Replica, BadReplica, QuarantinedReplica,
+  Rule, Lock, DatasetLock,
+  Request, RequestHistory, RequestSource,
+  Subscription,
+  AccountLimit, AccountExpressionLimit, AccountUsage,
+  Config, Heartbeat, OutboxMessage,
+];

@@ -1,0 +1,82 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { OutboxState } from '@tarn/domain';
+import { bigintNumber, timestamp } from './columns.js';
+
+/** Runtime knobs that operators tune without a restart. */
+@Entity('configs')
+export class Config {
+  @PrimaryColumn({ type: 'varchar', length: 128 })
+  section: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 128 })
+  opt: string;
+
+  @Column({ type: 'varchar', length: 4000 })
+  value: string;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt: Date;
+}
+
+/** One row per live daemon process; a row not updated for a while means that daemon is dead. */
+@Entity('heartbeats')
+@Index('heartbeats_updated_at_idx', ['updatedAt'])
+export class Heartbeat {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  executable: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 255 })
+  hostname: string;
+
+  @PrimaryColumn({ type: 'int' })
+  pid: number;
+
+  @PrimaryColumn({ type: 'varchar', length: 64, default: 'main' })
+  thread: string;
+
+  @Column({ type: 'jsonb', nullable: true })
+  payload: Record<string, unknown> | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column(timestamp({ default: () => 'now()' }))
+  updatedAt: Date;
+}
+
+/** Events written in the same transaction as the change they describe; the messenger publishes them. */
+@Entity('outbox_messages')
+@Index('outbox_messages_pending_idx', ['id'], { where: "state = 'P'" })
+@Index('outbox_messages_sent_at_idx', ['sentAt'], { where: 'sent_at IS NOT NULL' })
+export class OutboxMessage {
+  @PrimaryColumn({ type: 'bigint', generated: 'increment', transformer: bigintNumber })
+  id: number;
+
+  @Column({ type: 'varchar', length: 128 })
+  topic: string;
+
+  /** Partition key: the DID, rule or request the event is about, so its events keep their order. */
+  @Column({ type: 'varchar', length: 512 })
+  key: string;
+
+  @Column({ type: 'varchar', length: 128 })
+  eventType: string;
+
+  @Column({ type: 'smallint', default: 1 })
+  version: number;
+
+  @Column({ type: 'jsonb' })
+  payload: Record<string, unknown>;
+
+  @Column({ type: 'enum', enum: OutboxState, default: OutboxState.PENDING })
+  state: OutboxState;
+
+  @Column({ type: 'int', default: 0 })
+  attempts: number;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column(timestamp({ nullable: true }))
+  sentAt: Date | null;
+}

@@ -1,0 +1,6 @@
+export * from './entities/index.js';
+export * from './database/data-source.js';
+export * from './database/embedded-postgres.js';
+export * from './database/migrations.js';
+export * from './database/catalogue-connection.js';
+export * from './catalogue.module.js';

@@ -1,0 +1,67 @@
+import * as path from 'node:path';
+
+export type EventBusKind = 'kafka' | 'postgres';
+
+export interface TarnConfig {
+  /** External PostgreSQL; when absent Tarn runs an embedded PostgreSQL under `home`. */
+  databaseUrl: string | undefined;
+  home: string;
+  embeddedPostgresPort: number;
+  host: string;
+  port: number;
+  kafkaBrokers: string[];
+  eventBus: EventBusKind;
+  rootPassword: string | undefined;
+  logSql: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(problems: string[]) {
+    super(`Tarn cannot start, its environment is invalid:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number, problems: string[]): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    problems.push(`${name}=${raw} is not a TCP port (1-65535)`);
+    return fallback;
+  }
+  return value;
+}
+
+/** Reads and validates the environment once; every problem is reported at the same time. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): TarnConfig {
+  const problems: string[] = [];
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push(`DATABASE_URL must be a postgres:// URL, got '${databaseUrl}'`);
+  }
+  const kafkaBrokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  for (const broker of kafkaBrokers) {
+    if (!/^[^:\s]+:\d+$/.test(broker)) problems.push(`KAFKA_BROKERS entry '${broker}' is not host:port`);
+  }
+  const eventBusRaw = env.TARN_EVENT_BUS ?? (kafkaBrokers.length > 0 ? 'kafka' : 'postgres');
+  if (eventBusRaw !== 'kafka' && eventBusRaw !== 'postgres') {
+    problems.push(`TARN_EVENT_BUS must be 'kafka' or 'postgres', got '${eventBusRaw}'`);
+  }
+  if (eventBusRaw === 'kafka' && kafkaBrokers.length === 0) {
+    problems.push('TARN_EVENT_BUS=kafka needs KAFKA_BROKERS (for example 127.0.0.1:9092)');
+  }
+  const config: TarnConfig = {
+    databaseUrl,
+    home: path.resolve(env.TARN_HOME || '.tarn'),
+    embeddedPostgresPort: port(env, 'TARN_PG_PORT', 54329, problems),
+    host: env.TARN_HOST || '127.0.0.1',
+    port: port(env, 'TARN_PORT', 8080, problems),
+    kafkaBrokers,
+    eventBus: eventBusRaw as EventBusKind,
+    rootPassword: env.TARN_ROOT_PASSWORD || undefined,
+    logSql: env.TARN_LOG_SQL === '1' || env.TARN_LOG_SQL === 'true',
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,23 @@
+// Starts (or finds) the services the tests need: PostgreSQL and Kafka. With CI=true a service that cannot be
+// reached fails the run; it is never skipped.
+const { execFileSync } = require('node:child_process');
+const path = require('node:path');
+const { ensureKafka } = require('./services/kafka.cjs');
+
+const root = path.resolve(__dirname, '..');
+
+function ensurePostgres() {
+  if (process.env.TARN_TEST_DATABASE_URL) return;
+  const script = path.join(root, 'scripts/services/postgres.sh');
+  try {
+    execFileSync('bash', [script, 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  } catch (error) {
+    throw new Error(`PostgreSQL is required by the tests and did not start (${script} start): ${error.message}`);
+  }
+  process.env.TARN_TEST_DATABASE_URL = execFileSync('bash', [script, 'url'], { encoding: 'utf8' }).trim();
+}
+
+module.exports = async () => {
+  ensurePostgres();
+  await ensureKafka({ ci: process.env.CI === 'true' });
+};
