@@ -4,3 +4,5 @@ export * from './database/embedded-postgres.js';
 export * from './database/migrations.js';
 export * from './database/catalogue-connection.js';
 export * from './catalogue.module.js';
+export * from './database/database-errors.js';
+export * from './database/unit-of-work.js';

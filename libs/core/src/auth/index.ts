@@ -1,0 +1,3 @@
+export * from './issuer.js';
+export * from './permissions.js';
+export * from './auth.module.js';

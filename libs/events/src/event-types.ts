@@ -1,0 +1,86 @@
+import { TOPICS, Topic } from './topics.js';
+
+interface DidRef {
+  scope: string;
+  name: string;
+}
+
+/**
+ * Every event Tarn publishes: its topic, current schema version and payload. A payload only grows new
+ * optional fields within a version; anything else is a new version, so old consumers keep working.
+ */
+export interface EventPayloads {
+  'did.created': DidRef & { didType: string; account: string; bytes?: number | null };
+  'did.attached': DidRef & { children: DidRef[] };
+  'did.detached': DidRef & { children: DidRef[] };
+  'did.closed': DidRef;
+  'did.expired': DidRef;
+  'rule.created': { ruleId: string; scope: string; name: string; account: string; rseExpression: string; copies: number; state: string };
+  'rule.ok': { ruleId: string; scope: string; name: string };
+  'rule.stuck': { ruleId: string; scope: string; name: string; error: string | null };
+  'rule.progress': { ruleId: string; locksOk: number; locksReplicating: number; locksStuck: number };
+  'rule.expired': { ruleId: string; scope: string; name: string };
+  'rule.deleted': { ruleId: string; scope: string; name: string };
+  'replica.available': DidRef & { rse: string; rseId: string; bytes: number };
+  'replica.bad': DidRef & { rse: string; rseId: string; reason: string | null };
+  'replica.deleted': DidRef & { rse: string; rseId: string; bytes: number };
+  'transfer.queued': { requestId: string; scope: string; name: string; destRseId: string; ruleId: string | null };
+  'transfer.submitted': { requestId: string; scope: string; name: string; destRseId: string; sourceRseId: string };
+  'transfer.done': { requestId: string; scope: string; name: string; destRseId: string; bytes: number };
+  'transfer.failed': { requestId: string; scope: string; name: string; destRseId: string; error: string; attempt: number };
+  'deletion.done': DidRef & { rse: string; rseId: string; bytes: number };
+  'deletion.failed': DidRef & { rse: string; rseId: string; error: string };
+}
+
+export type EventType = keyof EventPayloads;
+
+export const EVENT_TOPICS: { [T in EventType]: Topic } = {
+  'did.created': TOPICS.did,
+  'did.attached': TOPICS.did,
+  'did.detached': TOPICS.did,
+  'did.closed': TOPICS.did,
+  'did.expired': TOPICS.did,
+  'rule.created': TOPICS.rule,
+  'rule.ok': TOPICS.rule,
+  'rule.stuck': TOPICS.rule,
+  'rule.progress': TOPICS.rule,
+  'rule.expired': TOPICS.rule,
+  'rule.deleted': TOPICS.rule,
+  'replica.available': TOPICS.replica,
+  'replica.bad': TOPICS.replica,
+  'replica.deleted': TOPICS.replica,
+  'transfer.queued': TOPICS.transfer,
+  'transfer.submitted': TOPICS.transfer,
+  'transfer.done': TOPICS.transfer,
+  'transfer.failed': TOPICS.transfer,
+  'deletion.done': TOPICS.deletion,
+  'deletion.failed': TOPICS.deletion,
+};
+
+export const EVENT_VERSIONS: { [T in EventType]: number } = Object.fromEntries(
+  Object.keys(EVENT_TOPICS).map((type) => [type, 1]),
+) as { [T in EventType]: number };
+
+/** An event about to be written to the outbox. */
+export interface TarnEvent<T extends EventType = EventType> {
+  type: T;
+  /** Partition key: events with the same key are delivered in the order they were written. */
+  key: string;
+  payload: EventPayloads[T];
+}
+
+export function didKey(scope: string, name: string): string {
+  return `${scope}:${name}`;
+}
+
+/** Builds an event; the key defaults to the DID, rule or request the payload is about. */
+export function tarnEvent<T extends EventType>(type: T, payload: EventPayloads[T], key?: string): TarnEvent<T> {
+  const p = payload as Record<string, unknown>;
+  const derived =
+    key ??
+    (typeof p.ruleId === 'string' ? p.ruleId : undefined) ??
+    (typeof p.requestId === 'string' ? p.requestId : undefined) ??
+    (typeof p.scope === 'string' && typeof p.name === 'string' ? didKey(p.scope, p.name) : undefined);
+  if (!derived) throw new Error(`event ${type} needs a key`);
+  return { type, key: derived, payload };
+}

@@ -1,0 +1,3 @@
+export * from './topics.js';
+export * from './event-types.js';
+export * from './outbox.js';
