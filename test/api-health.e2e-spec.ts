@@ -1,33 +1,31 @@
-import { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { loadConfig, TARN_CONFIG } from '@tarn/config';
+import { loadConfig } from '@tarn/config';
 import { openCatalogue, PendingMigrationsError } from '@tarn/catalogue';
+import { startTestApi, TestApi } from '@tarn/testing/api.js';
 import { createTestDatabase, TestDatabase } from '@tarn/testing/database.js';
-import { ApiModule } from '../apps/api/src/api.module.js';
 
 describe('GET /health', () => {
   let db: TestDatabase;
-  let app: INestApplication;
+  let api: TestApi;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const moduleRef = await Test.createTestingModule({ imports: [ApiModule] })
-      .overrideProvider(TARN_CONFIG)
-      .useValue(loadConfig({ DATABASE_URL: db.url }))
-      .compile();
-    app = moduleRef.createNestApplication();
-    await app.init();
+    api = await startTestApi(db);
   });
 
   afterAll(async () => {
-    await app?.close();
+    await api?.close();
     await db.drop();
   });
 
-  it('answers 200 when the catalogue answers', async () => {
-    const response = await request(app.getHttpServer()).get('/health').expect(200);
+  it('answers 200 without a token when the catalogue answers', async () => {
+    const response = await request(api.url).get('/health').expect(200);
     expect(response.body).toEqual({ status: 'ok', database: 'ok' });
+  });
+
+  it('serves the OpenAPI document', async () => {
+    const response = await request(api.url).get('/api-docs/json').expect(200);
+    expect(response.body.info.title).toBe('Tarn');
   });
 });
 

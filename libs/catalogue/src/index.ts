@@ -6,3 +6,5 @@ export * from './database/catalogue-connection.js';
 export * from './catalogue.module.js';
 export * from './database/database-errors.js';
 export * from './database/unit-of-work.js';
+export * from './repositories/rses.index.js';
+export * from './repositories/namespace.index.js';

@@ -1,6 +1,8 @@
 import { Controller, Get, HttpCode, HttpStatus, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { Public } from '../auth/public.decorator.js';
 
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}

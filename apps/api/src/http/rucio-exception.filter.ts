@@ -1,0 +1,75 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { isTarnError, TarnError } from '@tarn/domain';
+import { sendJson } from './rucio-wire.js';
+
+const STATUS_BY_CODE: Record<TarnError['code'], number> = {
+  NOT_FOUND: HttpStatus.NOT_FOUND,
+  DUPLICATE: HttpStatus.CONFLICT,
+  INVALID_INPUT: HttpStatus.BAD_REQUEST,
+  FORBIDDEN: HttpStatus.UNAUTHORIZED,
+  QUOTA_EXCEEDED: HttpStatus.CONFLICT,
+  TRANSIENT: HttpStatus.SERVICE_UNAVAILABLE,
+};
+
+const CLASS_BY_HTTP_STATUS: Record<number, string> = {
+  400: 'InvalidObject',
+  401: 'CannotAuthenticate',
+  403: 'AccessDenied',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  409: 'Duplicate',
+  413: 'InvalidObject',
+  415: 'InvalidObject',
+};
+
+/** Header values must be one line of Latin-1: keep the message readable, drop what HTTP cannot carry. */
+function headerSafe(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').replace(/[^\x20-\x7e]/g, '?').slice(0, 4000);
+}
+
+/**
+ * Every error leaves the API in Rucio's shape: a JSON body {ExceptionClass, ExceptionMessage} and the same two
+ * values as headers, because the stock client raises the exception class it reads there.
+ */
+@Catch()
+export class RucioExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('api');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const { status, exceptionClass, message } = this.describe(exception);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.setHeader('ExceptionClass', exceptionClass);
+    res.setHeader('ExceptionMessage', headerSafe(message));
+    sendJson(res, status, { ExceptionClass: exceptionClass, ExceptionMessage: message });
+  }
+
+  private describe(exception: unknown): { status: number; exceptionClass: string; message: string } {
+    if (isTarnError(exception)) {
+      return { status: STATUS_BY_CODE[exception.code], exceptionClass: exception.rucioClass, message: exception.message };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const body = exception.getResponse();
+      const raw = typeof body === 'object' && body !== null && 'message' in body ? (body as { message: unknown }).message : exception.message;
+      const message = Array.isArray(raw) ? raw.join('; ') : String(raw);
+      const explicitClass = typeof body === 'object' && body !== null && 'exceptionClass' in body ? String(body.exceptionClass) : undefined;
+      return { status, exceptionClass: explicitClass ?? CLASS_BY_HTTP_STATUS[status] ?? 'RucioException', message };
+    }
+    const parserError = exception as { status?: unknown; expose?: unknown; type?: unknown; message?: string };
+    if (typeof parserError.status === 'number' && parserError.status < 500 && parserError.expose) {
+      const message = parserError.type === 'entity.parse.failed' ? `The request body is not valid JSON: ${parserError.message}` : String(parserError.message);
+      return { status: parserError.status, exceptionClass: CLASS_BY_HTTP_STATUS[parserError.status] ?? 'InvalidObject', message };
+    }
+    this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+    return {
+      status: HttpStatus.INTERNAL_SERVER_ERROR,
+      exceptionClass: 'RucioException',
+      message: 'Tarn hit an internal error; the server log has the details. Please report it with the time of the request.',
+    };
+  }
+}

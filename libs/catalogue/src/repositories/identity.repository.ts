@@ -1,0 +1,118 @@
+import { EntityManager } from 'typeorm';
+import { AccountStatus } from '@tarn/domain';
+
+export interface IdentityRow {
+  identity: string;
+  identityType: string;
+  email: string | null;
+  hasPassword: boolean;
+}
+
+export interface AccountIdentityRow {
+  identity: string;
+  identityType: string;
+  email: string | null;
+  isDefault: boolean;
+}
+
+/** What a userpass login needs to know, in one round trip. */
+export interface UserpassLoginRow {
+  passwordHash: string | null;
+  /** Null when the account does not exist. */
+  accountStatus: AccountStatus | null;
+  mapped: boolean;
+}
+
+export async function findIdentity(manager: EntityManager, identity: string, identityType: string): Promise<IdentityRow | null> {
+  const rows = await manager.query(
+    `SELECT identity, identity_type AS "identityType", email, password_hash IS NOT NULL AS "hasPassword"
+       FROM identities WHERE identity = $1 AND identity_type = $2 AND NOT deleted`,
+    [identity, identityType],
+  );
+  return rows[0] ?? null;
+}
+
+/** Inserts the identity unless it exists; true when it was inserted. */
+export async function insertIdentity(
+  manager: EntityManager,
+  identity: { identity: string; identityType: string; passwordHash?: string | null; email?: string | null },
+): Promise<boolean> {
+  const rows = await manager.query(
+    `INSERT INTO identities (identity, identity_type, password_hash, email) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (identity, identity_type) DO NOTHING RETURNING identity`,
+    [identity.identity, identity.identityType, identity.passwordHash ?? null, identity.email ?? null],
+  );
+  return rows.length === 1;
+}
+
+/** Inserts the identity or replaces its password (bootstrap of an orphaned root identity only). */
+export async function upsertIdentityPassword(
+  manager: EntityManager,
+  identity: { identity: string; identityType: string; passwordHash: string },
+): Promise<void> {
+  await manager.query(
+    `INSERT INTO identities (identity, identity_type, password_hash) VALUES ($1, $2, $3)
+     ON CONFLICT (identity, identity_type) DO UPDATE SET password_hash = EXCLUDED.password_hash, deleted = false, updated_at = now()`,
+    [identity.identity, identity.identityType, identity.passwordHash],
+  );
+}
+
+/** Maps an identity to an account unless mapped; true when the mapping was added. */
+export async function insertIdentityAccount(
+  manager: EntityManager,
+  mapping: { identity: string; identityType: string; account: string; isDefault?: boolean },
+): Promise<boolean> {
+  const rows = await manager.query(
+    `INSERT INTO identity_accounts (identity, identity_type, account, is_default) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (identity, identity_type, account) DO NOTHING RETURNING account`,
+    [mapping.identity, mapping.identityType, mapping.account, mapping.isDefault ?? false],
+  );
+  return rows.length === 1;
+}
+
+export async function deleteIdentityAccount(manager: EntityManager, identity: string, identityType: string, account: string): Promise<boolean> {
+  const [, count] = await manager.query(
+    `DELETE FROM identity_accounts WHERE identity = $1 AND identity_type = $2 AND account = $3`,
+    [identity, identityType, account],
+  );
+  return count > 0;
+}
+
+/** Removes the identity and every account mapping of it; true when the identity existed. */
+export async function deleteIdentity(manager: EntityManager, identity: string, identityType: string): Promise<boolean> {
+  await manager.query(`DELETE FROM identity_accounts WHERE identity = $1 AND identity_type = $2`, [identity, identityType]);
+  const [, count] = await manager.query(`DELETE FROM identities WHERE identity = $1 AND identity_type = $2`, [identity, identityType]);
+  return count > 0;
+}
+
+export async function listIdentitiesOfAccount(manager: EntityManager, account: string): Promise<AccountIdentityRow[]> {
+  return manager.query(
+    `SELECT ia.identity, ia.identity_type AS "identityType", i.email, ia.is_default AS "isDefault"
+       FROM identity_accounts ia
+       JOIN identities i ON i.identity = ia.identity AND i.identity_type = ia.identity_type AND NOT i.deleted
+      WHERE ia.account = $1
+      ORDER BY ia.identity_type, ia.identity`,
+    [account],
+  );
+}
+
+export async function listAccountsOfIdentity(manager: EntityManager, identity: string, identityType: string): Promise<string[]> {
+  const rows: { account: string }[] = await manager.query(
+    `SELECT account FROM identity_accounts WHERE identity = $1 AND identity_type = $2 ORDER BY account`,
+    [identity, identityType],
+  );
+  return rows.map((r) => r.account);
+}
+
+export async function findUserpassLogin(manager: EntityManager, username: string, account: string): Promise<UserpassLoginRow | null> {
+  const rows = await manager.query(
+    `SELECT i.password_hash AS "passwordHash", a.status AS "accountStatus",
+            EXISTS (SELECT 1 FROM identity_accounts ia
+                     WHERE ia.identity = i.identity AND ia.identity_type = i.identity_type AND ia.account = $2) AS mapped
+       FROM identities i
+       LEFT JOIN accounts a ON a.account = $2
+      WHERE i.identity = $1 AND i.identity_type = 'USERPASS' AND NOT i.deleted`,
+    [username, account],
+  );
+  return rows[0] ?? null;
+}

@@ -1,0 +1,47 @@
+import { EntityManager } from 'typeorm';
+import { AccountStatus } from '@tarn/domain';
+import { ADMIN_ATTRIBUTE_VALUES, adminCondition } from './account.repository.js';
+
+export interface TokenRow {
+  account: string;
+  expiredAt: Date;
+  /** Null when the account no longer exists. */
+  accountStatus: AccountStatus | null;
+  admin: boolean;
+}
+
+export async function insertToken(
+  manager: EntityManager,
+  token: { tokenHash: string; account: string; identity: string | null; expiredAt: Date; ip?: string | null },
+): Promise<void> {
+  await manager.query(
+    `INSERT INTO tokens (token_hash, account, identity, expired_at, ip) VALUES ($1, $2, $3, $4, $5)`,
+    [token.tokenHash, token.account, token.identity, token.expiredAt, token.ip ?? null],
+  );
+}
+
+/** The token's account, expiry, account status and admin flag, in one round trip. */
+export async function findToken(manager: EntityManager, tokenHash: string): Promise<TokenRow | null> {
+  const rows = await manager.query(
+    `SELECT t.account, t.expired_at AS "expiredAt", a.status AS "accountStatus", ${adminCondition('t.account', '$2')} AS admin
+       FROM tokens t LEFT JOIN accounts a ON a.account = t.account
+      WHERE t.token_hash = $1`,
+    [tokenHash, ADMIN_ATTRIBUTE_VALUES],
+  );
+  return rows[0] ?? null;
+}
+
+export async function deleteToken(manager: EntityManager, tokenHash: string): Promise<boolean> {
+  const [, count] = await manager.query(`DELETE FROM tokens WHERE token_hash = $1`, [tokenHash]);
+  return count > 0;
+}
+
+export async function deleteTokensOfAccount(manager: EntityManager, account: string): Promise<number> {
+  const [, count] = await manager.query(`DELETE FROM tokens WHERE account = $1`, [account]);
+  return count;
+}
+
+export async function deleteExpiredTokens(manager: EntityManager, now: Date): Promise<number> {
+  const [, count] = await manager.query(`DELETE FROM tokens WHERE expired_at <= $1`, [now]);
+  return count;
+}

@@ -1,0 +1,13 @@
+export * from './rse.types.js';
+export * from './rse.service.js';
+export * from './rse-protocol.service.js';
+export * from './rse-space.service.js';
+export * from './distance.service.js';
+export * from './rse-expression.service.js';
+export * from './quota.service.js';
+export * from './account-limit.service.js';
+export * from './rse-info.js';
+export { protocolsFor, PROTOCOL_DOMAINS, PROTOCOL_OPERATIONS } from './rse-protocol.mapping.js';
+export type { ProtocolDomain, ProtocolOperation } from './rse-protocol.mapping.js';
+export { onRsesChangedInProcess, rsesChangedInProcess } from './rse-change.signal.js';
+export * from './rses.module.js';

@@ -1,0 +1,2 @@
+export * from './scope.service.js';
+export * from './scopes.module.js';
