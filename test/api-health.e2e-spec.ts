@@ -41,3 +41,23 @@ describe('a Tarn process on a catalogue with pending migrations', () => {
     }
   });
 });
+
+describe('the wire format the stock Rucio client expects', () => {
+  let db: TestDatabase;
+  let api: TestApi;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    api = await startTestApi(db);
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await db.drop();
+  });
+
+  it('answers JSON with the exact Content-Type application/json', async () => {
+    const response = await request(api.url).get('/health').expect(200);
+    expect(response.headers['content-type']).toBe('application/json');
+  });
+});

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
+import { exactContentType } from './http/exact-content-type.middleware.js';
 import { RucioExceptionFilter } from './http/rucio-exception.filter.js';
 import { createValidationPipe } from './http/validation.pipe.js';
 
@@ -9,6 +10,7 @@ const BODY_LIMIT = '64mb';
 
 /** Everything about the HTTP surface that is not a route: shared by main.ts and the tests. */
 export function configureApi(app: INestApplication): void {
+  app.use(exactContentType);
   // The stock Rucio client sends JSON bodies without a Content-Type: parse every body as JSON.
   app.use(express.json({ type: () => true, limit: BODY_LIMIT, strict: false }));
   app.useGlobalFilters(new RucioExceptionFilter());
