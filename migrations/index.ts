@@ -1,5 +1,6 @@
 // Written by `npm run migration:generate`: every migration, in the order it was generated.
 import { Catalogue1795318698080 } from './1795318698080-Catalogue.js';
 import { DidMetaGinIndex1795318698081 } from './1795318698081-DidMetaGinIndex.js';
+import { EventConsumers1795321153535 } from './1795321153535-EventConsumers.js';
 
-export const MIGRATIONS: Function[] = [Catalogue1795318698080, DidMetaGinIndex1795318698081];
+export const MIGRATIONS: Function[] = [Catalogue1795318698080, DidMetaGinIndex1795318698081, EventConsumers1795321153535];

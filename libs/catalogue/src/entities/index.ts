@@ -1,7 +1,7 @@
 import { Account, AccountAttribute, Identity, IdentityAccount, Scope, ScopeGrant, Token } from './account.entity.js';
 import { AccountExpressionLimit, AccountLimit, AccountUsage } from './account-limit.entity.js';
 import { Content, DeletedDid, Did, DidMeta, UpdatedDid } from './did.entity.js';
-import { Config, Heartbeat, OutboxMessage } from './operations.entity.js';
+import { Config, EventConsumerOffset, Heartbeat, OutboxMessage, ProcessedEvent } from './operations.entity.js';
 import { BadReplica, QuarantinedReplica, Replica } from './replica.entity.js';
 import { Request, RequestHistory, RequestSource } from './request.entity.js';
 import { Distance, Rse, RseAttribute, RseLimit, RseProtocol, RseUsage } from './rse.entity.js';
@@ -27,5 +27,5 @@ export const ENTITIES = [
   Request, RequestHistory, RequestSource,
   Subscription,
   AccountLimit, AccountExpressionLimit, AccountUsage,
-  Config, Heartbeat, OutboxMessage,
+  Config, Heartbeat, OutboxMessage, EventConsumerOffset, ProcessedEvent,
 ];

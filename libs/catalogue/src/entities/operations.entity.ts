@@ -80,3 +80,43 @@ export class OutboxMessage {
   @Column(timestamp({ nullable: true }))
   sentAt: Date | null;
 }
+
+/**
+ * Committed position of a consumer group on the PostgreSQL event bus (embedded mode), per topic and
+ * partition (partition = hash(key) mod the bus's partition count; 0 when the bus runs one partition).
+ * `last_id` is the outbox id up to which the group has handled every event of that topic/partition.
+ */
+@Entity('event_consumer_offsets')
+export class EventConsumerOffset {
+  @PrimaryColumn({ type: 'varchar', length: 255 })
+  groupName: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 128 })
+  topic: string;
+
+  @PrimaryColumn({ type: 'int', default: 0 })
+  partition: number;
+
+  @Column({ type: 'bigint', transformer: bigintNumber })
+  lastId: number;
+
+  @Column(timestamp({ default: () => 'now()' }))
+  updatedAt: Date;
+}
+
+/**
+ * Events a consumer group has applied. A handler inserts (group, event id) in the same transaction as its
+ * effect (INSERT ... ON CONFLICT DO NOTHING), so a redelivered event is applied once. Pruned by age.
+ */
+@Entity('processed_events')
+@Index('processed_events_processed_at_idx', ['processedAt'])
+export class ProcessedEvent {
+  @PrimaryColumn({ type: 'varchar', length: 255 })
+  groupName: string;
+
+  @PrimaryColumn({ type: 'bigint', transformer: bigintNumber })
+  eventId: number;
+
+  @Column(timestamp({ default: () => 'now()' }))
+  processedAt: Date;
+}
