@@ -217,13 +217,13 @@ describe('RSE expressions against the catalogue', () => {
 
   it('sees changes nobody announced once the TTL has passed', async () => {
     const other = new RseExpressionService(db.dataSource);
-    other.ttlMs = 100;
+    other.ttlMs = 2_000; // long enough that a loaded machine still reads within it
     try {
       const otherNames = async (expression: string) => (await other.resolve(db.dataSource.manager, expression)).map((rse) => rse.name);
       expect(await otherNames('country=FR')).toEqual(['SITE_B', 'SITE_C']);
       await db.dataSource.query(`UPDATE rse_attributes SET value = '"FR"'::jsonb WHERE key = 'country' AND rse_id = (SELECT id FROM rses WHERE rse = 'SITE_A')`);
       expect(await otherNames('country=FR')).toEqual(['SITE_B', 'SITE_C']);
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
       expect(await otherNames('country=FR')).toEqual(['SITE_A', 'SITE_B', 'SITE_C']);
     } finally {
       await other.onModuleDestroy();

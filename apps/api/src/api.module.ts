@@ -1,15 +1,18 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AccountsModule } from '@tarn/core';
+import { AccountsApiModule } from './accounts/accounts-api.module.js';
 import { TokenAuthGuard } from './auth/token-auth.guard.js';
+import { NamespaceApiModule } from './dids/namespace-api.module.js';
 import { HealthController } from './health/health.controller.js';
+import { StorageApiModule } from './rses/storage-api.module.js';
 
 /**
  * The API's routes and what they need from Tarn's core. The catalogue connection comes from the process
  * (ApiAppModule) or from a test, so this module runs the same over both.
  */
 @Module({
-  imports: [AccountsModule],
+  imports: [AccountsModule, StorageApiModule, AccountsApiModule, NamespaceApiModule],
   controllers: [HealthController],
   providers: [{ provide: APP_GUARD, useClass: TokenAuthGuard }],
 })

@@ -8,3 +8,4 @@ export * from './database/database-errors.js';
 export * from './database/unit-of-work.js';
 export * from './repositories/rses.index.js';
 export * from './repositories/namespace.index.js';
+export * from './repositories/rules.index.js';

@@ -3,3 +3,5 @@ export * from './accounts/index.js';
 export * from './scopes/index.js';
 export * from './dids/index.js';
 export * from './rses/index.js';
+export * from './rules/index.js';
+export * from './replicas/index.js';

@@ -1,5 +1,9 @@
 import { EntityManager } from 'typeorm';
+import { EVENT_SCHEMAS, payloadProblems } from './event-schemas.js';
 import { EVENT_TOPICS, EVENT_VERSIONS, TarnEvent } from './event-types.js';
+
+/** The channel NOTIFYed when outbox rows commit; the messenger and the PostgreSQL bus LISTEN on it. */
+export const OUTBOX_CHANNEL = 'tarn_outbox';
 
 /**
  * Writes events into the outbox within the caller's transaction: they are published if and only if the
@@ -7,6 +11,14 @@ import { EVENT_TOPICS, EVENT_VERSIONS, TarnEvent } from './event-types.js';
  */
 export async function appendEvents(manager: EntityManager, events: TarnEvent[]): Promise<void> {
   if (events.length === 0) return;
+  for (const event of events) {
+    const problems = payloadProblems(EVENT_SCHEMAS[event.type][EVENT_VERSIONS[event.type]], event.payload);
+    if (problems.length > 0) throw new Error(`event ${event.type} for ${event.key} is malformed: ${problems.join('; ')}`);
+  }
+  // pg_current_xact_id() gives the transaction its id BEFORE the INSERT draws outbox ids from the sequence;
+  // the PostgreSQL bus relies on it to know when every id up to a point is committed or rolled back
+  // (see OutboxHorizon). NOTIFY is delivered at commit only, and wakes the messenger and the bus.
+  await manager.query(`SELECT pg_current_xact_id(), pg_notify('${OUTBOX_CHANNEL}', '')`);
   await manager.query(
     `INSERT INTO outbox_messages (topic, key, event_type, version, payload)
      SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::smallint[], $5::jsonb[])`,
@@ -18,6 +30,4 @@ export async function appendEvents(manager: EntityManager, events: TarnEvent[]):
       events.map((e) => JSON.stringify(e.payload)),
     ],
   );
-  // Wakes the PostgreSQL event bus and the messenger at commit (NOTIFY is delivered only if we commit).
-  await manager.query(`SELECT pg_notify('tarn_outbox', '')`);
 }

@@ -3,7 +3,10 @@
  * found through KAFKA_BROKERS). Each test file works under its own topic prefix, so parallel test files
  * and earlier runs never see each other's messages.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'crypto';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   Admin,
   Consumer,
@@ -157,4 +160,24 @@ export async function consumeMessages(
     if (timer) clearTimeout(timer);
     await consumer.disconnect();
   }
+}
+
+const KAFKA_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../scripts/services/kafka.sh');
+
+/**
+ * Starts or stops a broker of the test's own on 127.0.0.1:`port` (scripts/services/kafka.sh with
+ * KAFKA_PORT; its own data dir), for tests that take Kafka away. Never the shared broker on 9092.
+ * Asynchronous, so the code under test keeps running meanwhile.
+ */
+export function ownKafkaBroker(action: 'start' | 'stop', port: number, timeoutMs = 150_000): Promise<void> {
+  if (port === 9092) throw new Error('refusing to start or stop the shared broker on 9092: give the test a port of its own');
+  return new Promise((resolve, reject) => {
+    execFile(
+      'bash',
+      [KAFKA_SCRIPT, action],
+      { env: { ...process.env, KAFKA_PORT: String(port) }, timeout: timeoutMs },
+      (error, _stdout, stderr) =>
+        error ? reject(new Error(`kafka.sh ${action} (KAFKA_PORT=${port}) failed: ${error.message}\n${stderr}`)) : resolve(),
+    );
+  });
 }

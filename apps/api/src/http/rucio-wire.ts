@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { streamRendered } from './stream-rendered.js';
 
 /**
  * The stock Rucio client compares Content-Type literally ('application/json', 'application/x-json-stream'),
@@ -20,29 +21,9 @@ export function sendJson(res: Response, status: number, body: unknown): void {
 }
 
 /**
- * Streams one JSON object per line from an async source (a database cursor), honouring back-pressure so that
- * a listing of millions of rows never sits in memory. Errors after the first line can only end the stream.
+ * Streams one JSON object per line from an async source (a database cursor), with back-pressure, so that a
+ * listing of millions of rows never sits in memory.
  */
-export async function streamNdjson(res: Response, rows: AsyncIterable<unknown>): Promise<void> {
-  let started = false;
-  try {
-    for await (const row of rows) {
-      if (!started) {
-        res.status(200).setHeader('Content-Type', NDJSON_TYPE);
-        started = true;
-      }
-      if (!res.write(`${JSON.stringify(row)}\n`)) {
-        await new Promise<void>((resolve, reject) => {
-          res.once('drain', resolve);
-          res.once('close', () => reject(new Error('client closed the connection')));
-        });
-      }
-    }
-  } catch (error) {
-    if (!started) throw error;
-    res.destroy(error as Error);
-    return;
-  }
-  if (!started) res.status(200).setHeader('Content-Type', NDJSON_TYPE);
-  res.end();
+export function streamNdjson(res: Response, rows: AsyncIterable<unknown>): Promise<void> {
+  return streamRendered(res, rows, { contentType: NDJSON_TYPE, render: (row) => `${JSON.stringify(row)}\n` });
 }

@@ -1,0 +1,95 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiProduces, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { InvalidInput } from '@tarn/domain';
+import { AccountService, type Issuer } from '@tarn/core';
+import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
+import { NDJSON_TYPE, sendJson, streamNdjson } from '../http/rucio-wire.js';
+import { listAccountsFiltered } from './account-list.js';
+import { accountInfo, accountListEntry, fromArray } from './account-wire.js';
+import { AccountAttributeBody, AccountChangesBody, NewAccountBody } from './accounts.dto.js';
+
+const CHANGEABLE = ['status', 'email'];
+
+@ApiTags('accounts')
+@ApiSecurity('rucio-token')
+@Controller('accounts')
+export class AccountsController {
+  constructor(@Inject(AccountService) private readonly accounts: AccountService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List accounts (NDJSON). Filters: account_type, status, account (with *), identity, or attribute=value.' })
+  @ApiProduces(NDJSON_TYPE)
+  async list(@CurrentIssuer() issuer: Issuer, @Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const rows = await listAccountsFiltered(this.accounts, issuer, query);
+    await streamNdjson(res, fromArray(rows.map(accountListEntry)));
+  }
+
+  /** `whoami` answers 303 to the caller's own account, as Rucio (the client follows the redirect). */
+  @Get(':account')
+  @ApiOperation({ summary: 'Show an account; /accounts/whoami redirects (303) to the caller’s account.' })
+  @ApiResponse({ status: 303, description: 'For whoami: Location /accounts/<account>.' })
+  async get(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Res() res: Response): Promise<void> {
+    if (account === 'whoami') {
+      res.redirect(303, `/accounts/${encodeURIComponent(issuer.account)}`);
+      return;
+    }
+    sendJson(res, 200, accountInfo(await this.accounts.getAccount(issuer, account)));
+  }
+
+  @Post(':account')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Add an account (administrators).' })
+  @ApiResponse({ status: 201, description: 'Created' })
+  async add(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Body() body: NewAccountBody): Promise<string> {
+    await this.accounts.addAccount(issuer, { account, type: body.type, email: body.email });
+    return 'Created';
+  }
+
+  @Put(':account')
+  @ApiOperation({ summary: 'Change an account’s status and/or email (administrators).' })
+  async update(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Body() body: AccountChangesBody): Promise<void> {
+    const unknown = Object.keys(body ?? {}).filter((key) => !CHANGEABLE.includes(key));
+    if (unknown.length > 0) {
+      throw new InvalidInput(`Account property ${unknown.map((k) => `'${k}'`).join(', ')} cannot be changed: only ${CHANGEABLE.join(' and ')} can.`, {
+        rucioClass: 'UnsupportedOperation',
+      });
+    }
+    if (Object.keys(body).length === 0) {
+      throw new InvalidInput('Nothing to change: give status and/or email.', { rucioClass: 'InvalidObject' });
+    }
+    await this.accounts.updateAccount(issuer, account, body);
+  }
+
+  @Delete(':account')
+  @ApiOperation({ summary: 'Delete an account (status DELETED; its name is never reused).' })
+  async remove(@CurrentIssuer() issuer: Issuer, @Param('account') account: string): Promise<void> {
+    await this.accounts.deleteAccount(issuer, account);
+  }
+
+  @Get(':account/attr')
+  @ApiOperation({ summary: 'List the attributes of an account, as a JSON array of {key, value}.' })
+  async attributes(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Res() res: Response): Promise<void> {
+    sendJson(res, 200, await this.accounts.listAttributes(issuer, account));
+  }
+
+  @Post(':account/attr/:key')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Set an account attribute (administrators); an existing value is replaced.' })
+  @ApiBody({ type: AccountAttributeBody })
+  async setAttribute(
+    @CurrentIssuer() issuer: Issuer,
+    @Param('account') account: string,
+    @Param('key') key: string,
+    @Body() body: AccountAttributeBody,
+  ): Promise<string> {
+    await this.accounts.setAttribute(issuer, account, key, body.value);
+    return 'Created';
+  }
+
+  @Delete(':account/attr/:key')
+  @ApiOperation({ summary: 'Delete an account attribute (administrators).' })
+  async deleteAttribute(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('key') key: string): Promise<void> {
+    await this.accounts.deleteAttribute(issuer, account, key);
+  }
+}

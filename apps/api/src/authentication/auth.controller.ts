@@ -1,0 +1,86 @@
+import { Controller, Get, Headers, Inject, Ip, Res } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Forbidden } from '@tarn/domain';
+import { AccountService } from '@tarn/core';
+import { Public } from '../auth/public.decorator.js';
+import { rfc1123, sendJson } from '../http/rucio-wire.js';
+import { TokenValidation } from './auth.dto.js';
+import { TokenInfoService } from './token-info.service.js';
+
+function header(value: string | string[] | undefined): string | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  return text === undefined || text === '' ? undefined : text;
+}
+
+function noCache(res: Response): void {
+  res.setHeader('Cache-Control', 'no-cache, no-store, max-age=0, must-revalidate');
+  res.setHeader('Pragma', 'no-cache');
+}
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(
+    @Inject(AccountService) private readonly accounts: AccountService,
+    @Inject(TokenInfoService) private readonly tokens: TokenInfoService,
+  ) {}
+
+  /**
+   * Rucio's userpass login: the credentials travel in headers, the token comes back in headers with an empty body.
+   * Every failure is 401 CannotAuthenticate, without saying which of account, username or password was wrong.
+   */
+  @Public()
+  @Get('userpass')
+  @ApiOperation({ summary: 'Log in with a username and password; the token is in the X-Rucio-Auth-Token header.' })
+  @ApiHeader({ name: 'X-Rucio-Account', required: true, description: 'The account to act as.' })
+  @ApiHeader({ name: 'X-Rucio-Username', required: true })
+  @ApiHeader({ name: 'X-Rucio-Password', required: true })
+  @ApiHeader({ name: 'X-Rucio-AppID', required: false, description: 'Accepted and ignored.' })
+  @ApiHeader({ name: 'X-Rucio-VO', required: false, description: 'Accepted and ignored (Tarn has one VO).' })
+  @ApiResponse({ status: 200, description: 'Headers X-Rucio-Auth-Token, X-Rucio-Auth-Token-Expires (RFC 1123), X-Rucio-Auth-Account.' })
+  @ApiResponse({ status: 401, description: 'CannotAuthenticate.' })
+  async userpass(
+    @Headers('x-rucio-account') accountHeader: string | undefined,
+    @Headers('x-rucio-username') usernameHeader: string | undefined,
+    @Headers('x-rucio-password') passwordHeader: string | undefined,
+    @Headers('x-forwarded-for') forwardedFor: string | undefined,
+    @Ip() ip: string,
+    @Res() res: Response,
+  ): Promise<void> {
+    noCache(res);
+    const [account, username, password] = [accountHeader, usernameHeader, passwordHeader].map(header);
+    if (!username || !password) {
+      throw new Forbidden('Cannot authenticate without X-Rucio-Username and X-Rucio-Password headers.', { rucioClass: 'CannotAuthenticate' });
+    }
+    if (!account) {
+      throw new Forbidden(`Cannot authenticate '${username}' without an X-Rucio-Account header: name the account to act as.`, {
+        rucioClass: 'CannotAuthenticate',
+      });
+    }
+    const clientIp = header(forwardedFor)?.split(',')[0].trim() || ip || null;
+    const login = await this.accounts.authenticateUserpass(account, username, password, { ip: clientIp });
+    res.setHeader('Access-Control-Expose-Headers', 'X-Rucio-Auth-Token, X-Rucio-Auth-Token-Expires, X-Rucio-Auth-Account');
+    res.setHeader('X-Rucio-Auth-Account', login.account);
+    res.setHeader('X-Rucio-Auth-Token', login.token);
+    res.setHeader('X-Rucio-Auth-Token-Expires', rfc1123(login.expiresAt)!);
+    res.status(200).setHeader('Content-Type', 'application/octet-stream');
+    res.end();
+  }
+
+  /** The account behind the token in X-Rucio-Auth-Token (or Authorization: Bearer) and when the token expires. */
+  @Get('validate')
+  @ApiSecurity('rucio-token')
+  @ApiOperation({ summary: 'Validate the request token and show what it stands for.' })
+  @ApiOkResponse({ type: TokenValidation })
+  async validate(
+    @Headers('x-rucio-auth-token') tokenHeader: string | undefined,
+    @Headers('authorization') authorization: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    noCache(res);
+    const token = header(tokenHeader) ?? authorization!.slice('Bearer '.length).trim();
+    const info = await this.tokens.describe(token);
+    sendJson(res, 200, { account: info.account, admin: info.admin, lifetime: rfc1123(info.expiresAt)! } satisfies TokenValidation);
+  }
+}

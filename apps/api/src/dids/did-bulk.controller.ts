@@ -1,0 +1,100 @@
+import { Body, Controller, Inject, Post, Res } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { DidMetadataService, DidService, type Issuer } from '@tarn/core';
+import { ReplicaService } from '@tarn/core';
+import { RuleService } from '@tarn/core';
+import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
+import { streamNdjson } from '../http/rucio-wire.js';
+import { AttachmentsDto, BulkDidDto, BulkFilesDto, BulkMetaDto, DidsMetaBulkDto } from './did.dto.js';
+import { newDidOf, replicaFilesOf, ruleSpecOf, unsupported } from './did-input.js';
+import { created, metadataOf } from './did-answers.js';
+import { validateBody, validateList } from './validate-body.js';
+
+/** Routes on many DIDs at once: /dids (bulk add), /dids/attachments, /dids/bulkdidsmeta, /dids/bulkmeta, /dids/bulkfiles. */
+@ApiTags('dids')
+@Controller('dids')
+export class DidBulkController {
+  constructor(
+    @Inject(DidService) private readonly dids: DidService,
+    @Inject(DidMetadataService) private readonly metadata: DidMetadataService,
+    @Inject(RuleService) private readonly rules: RuleService,
+    @Inject(ReplicaService) private readonly replicas: ReplicaService,
+  ) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Registers many DIDs in one unit of work (Rucio add_dids)' })
+  @ApiBody({ type: [BulkDidDto] })
+  async addDids(@CurrentIssuer() issuer: Issuer, @Body() body: unknown, @Res() res: Response): Promise<void> {
+    const entries = validateList(BulkDidDto, body, 'dids');
+    for (const entry of entries) {
+      if (entry.rse && entry.dids?.length) await this.replicas.addReplicas(issuer, entry.rse, replicaFilesOf(entry.dids), { createMissingFiles: true });
+    }
+    await this.dids.addDids(issuer, entries.map((e) => newDidOf(e.scope, e.name, e, e.account)));
+    const specs = entries.flatMap((e) => (e.rules ?? []).map((rule) => ruleSpecOf(rule, { scope: e.scope, name: e.name })));
+    if (specs.length > 0) await this.rules.addRules(issuer, specs);
+    created(res);
+  }
+
+  @Post('attachments')
+  @ApiOperation({ summary: 'Attaches DIDs to many collections at once (Rucio attach_dids_to_dids)' })
+  @ApiBody({ type: AttachmentsDto })
+  async attachments(@CurrentIssuer() issuer: Issuer, @Body() body: unknown, @Res() res: Response): Promise<void> {
+    const request = validateBody(AttachmentsDto, Array.isArray(body) ? { attachments: body } : body);
+    for (const attachment of request.attachments) {
+      if (attachment.rse && attachment.dids.length > 0) {
+        await this.replicas.addReplicas(issuer, attachment.rse, replicaFilesOf(attachment.dids), { createMissingFiles: true });
+      }
+    }
+    await this.dids.attach(
+      issuer,
+      request.attachments.map((a) => ({ scope: a.scope, name: a.name, dids: a.dids })),
+      { ignoreDuplicate: request.ignore_duplicate === true },
+    );
+    created(res);
+  }
+
+  @Post('bulkdidsmeta')
+  @ApiOperation({ summary: 'Sets metadata of many DIDs in one statement' })
+  async setDidsMetadata(@CurrentIssuer() issuer: Issuer, @Body() body: DidsMetaBulkDto, @Res() res: Response): Promise<void> {
+    if (body.recursive) throw unsupported('Setting metadata recursively is not supported: list each DID with its metadata.');
+    await this.metadata.setDidsMetadata(issuer, body.dids.map((d) => ({ scope: d.scope, name: d.name, meta: d.meta })));
+    created(res);
+  }
+
+  @Post('bulkmeta')
+  @ApiOperation({ summary: 'The metadata of many DIDs (NDJSON, one object per DID, with scope and name)' })
+  async getMetadataBulk(@CurrentIssuer() issuer: Issuer, @Body() body: BulkMetaDto, @Res() res: Response): Promise<void> {
+    if (body.inherit) throw unsupported('Inherited metadata (inherit=true) is not supported: ask for each DID and its parents.');
+    const { dids, metadata } = this;
+    const plugin = body.plugin ?? 'JSON';
+    const first = body.dids[0] ? await metadataOf(dids, metadata, issuer, body.dids[0], plugin) : null;
+    await streamNdjson(
+      res,
+      (async function* rows() {
+        for (const [index, did] of body.dids.entries()) {
+          const meta = index === 0 ? first! : await metadataOf(dids, metadata, issuer, did, plugin);
+          yield { ...meta, scope: did.scope, name: did.name };
+        }
+      })(),
+    );
+  }
+
+  @Post('bulkfiles')
+  @ApiOperation({ summary: 'The files below many DIDs (NDJSON, with parent_scope and parent_name)' })
+  async bulkFiles(@CurrentIssuer() issuer: Issuer, @Body() body: BulkFilesDto, @Res() res: Response): Promise<void> {
+    const { dids } = this;
+    const first = body.dids[0] ? await dids.listFiles(issuer, body.dids[0].scope, body.dids[0].name) : null;
+    await streamNdjson(
+      res,
+      (async function* rows() {
+        for (const [index, parent] of body.dids.entries()) {
+          const files = index === 0 ? first! : await dids.listFiles(issuer, parent.scope, parent.name);
+          for await (const f of files) {
+            yield { parent_scope: parent.scope, parent_name: parent.name, scope: f.scope, name: f.name, bytes: f.bytes, adler32: f.adler32, md5: f.md5, guid: f.guid, events: f.events };
+          }
+        }
+      })(),
+    );
+  }
+}

@@ -1,0 +1,205 @@
+import { Body, Controller, Delete, Get, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { NotFound } from '@tarn/domain';
+import { DidMetadataService, DidService, type Issuer } from '@tarn/core';
+import { ReplicaService } from '@tarn/core';
+import { RuleService } from '@tarn/core';
+import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
+import { sendJson, streamNdjson } from '../http/rucio-wire.js';
+import { AddDidDto, AttachDto, DetachDto, DidStatusDto, SetMetaBulkDto, SetMetaDto } from './did.dto.js';
+import { newDidOf, replicaFilesOf, ruleSpecOf, unsupported } from './did-input.js';
+import { ruleToWire } from '../rules/rule.wire.js';
+import { didTypeWire, didWire, mapRows } from './did.wire.js';
+import { created, metadataOf } from './did-answers.js';
+
+/** Routes on one DID: /dids/{scope}/{name}[/...] (names with '/' arrive folded into one segment, see did-path). */
+@ApiTags('dids')
+@Controller('dids')
+export class DidsController {
+  constructor(
+    @Inject(DidService) private readonly dids: DidService,
+    @Inject(DidMetadataService) private readonly metadata: DidMetadataService,
+    @Inject(RuleService) private readonly rules: RuleService,
+    @Inject(ReplicaService) private readonly replicas: ReplicaService,
+  ) {}
+
+  @Get(':scope/:name')
+  @ApiOperation({ summary: "A DID's properties (Rucio get_did); dynamic_depth=FILE|DATASET computes a collection's totals" })
+  async get(
+    @CurrentIssuer() issuer: Issuer,
+    @Param('scope') scope: string,
+    @Param('name') name: string,
+    @Query('dynamic_depth') dynamicDepth: string | undefined,
+    @Query('dynamic') dynamic: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    const depth = dynamicDepth !== undefined ? dynamicDepth : dynamic !== undefined ? 'FILE' : null;
+    sendJson(res, 200, didWire(await this.dids.get(issuer, scope, name, { dynamicDepth: depth })));
+  }
+
+  @Get(':scope/:name/status')
+  @ApiOperation({ summary: 'Same as GET /dids/{scope}/{name}' })
+  async getStatus(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
+    sendJson(res, 200, didWire(await this.dids.get(issuer, scope, name)));
+  }
+
+  @Post(':scope/:name')
+  @ApiOperation({ summary: 'Registers a dataset or container (Rucio add_did), optionally with content, replicas on rse, and rules' })
+  async add(
+    @CurrentIssuer() issuer: Issuer,
+    @Param('scope') scope: string,
+    @Param('name') name: string,
+    @Body() body: AddDidDto,
+    @Res() res: Response,
+  ): Promise<void> {
+    if (body.rse && body.dids?.length) await this.replicas.addReplicas(issuer, body.rse, replicaFilesOf(body.dids), { createMissingFiles: true });
+    await this.dids.addDids(issuer, [newDidOf(scope, name, body)]);
+    if (body.rules?.length) await this.rules.addRules(issuer, body.rules.map((rule) => ruleSpecOf(rule, { scope, name })));
+    created(res);
+  }
+
+  @Put(':scope/:name/status')
+  @ApiOperation({ summary: 'Closes ({"open": false}) or reopens (administrators) a dataset or container' })
+  async setStatus(
+    @CurrentIssuer() issuer: Issuer,
+    @Param('scope') scope: string,
+    @Param('name') name: string,
+    @Body() body: DidStatusDto,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.dids.setStatus(issuer, scope, name, { open: body.open });
+    res.status(200).end();
+  }
+
+  @Get(':scope/:name/dids')
+  @ApiOperation({ summary: 'The direct content of a collection (NDJSON)' })
+  async content(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
+    const rows = await this.dids.listContent(issuer, scope, name);
+    await streamNdjson(
+      res,
+      mapRows(rows, (r) => ({ scope: r.scope, name: r.name, type: didTypeWire(r.didType), bytes: r.bytes, adler32: r.adler32, md5: r.md5 })),
+    );
+  }
+
+  @Post(':scope/:name/dids')
+  @ApiOperation({ summary: 'Attaches DIDs to a collection; with rse, registers the files and their replicas there first' })
+  async attach(
+    @CurrentIssuer() issuer: Issuer,
+    @Param('scope') scope: string,
+    @Param('name') name: string,
+    @Body() body: AttachDto,
+    @Res() res: Response,
+  ): Promise<void> {
+    if (body.rse && body.dids.length > 0) await this.replicas.addReplicas(issuer, body.rse, replicaFilesOf(body.dids), { createMissingFiles: true });
+    await this.dids.attach(issuer, [{ scope, name, dids: body.dids }]);
+    created(res);
+  }
+
+  @Delete(':scope/:name/dids')
+  @ApiOperation({ summary: 'Detaches DIDs from a collection' })
+  async detach(
+    @CurrentIssuer() issuer: Issuer,
+    @Param('scope') scope: string,
+    @Param('name') name: string,
+    @Body() body: DetachDto,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.dids.detach(issuer, [{ scope, name, dids: body.dids }]);
+    res.status(200).end();
+  }
+
+  @Get(':scope/:name/files')
+  @ApiOperation({ summary: 'Every file below a DID (NDJSON)' })
+  async files(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
+    const rows = await this.dids.listFiles(issuer, scope, name);
+    await streamNdjson(
+      res,
+      mapRows(rows, (f) => ({ scope: f.scope, name: f.name, bytes: f.bytes, adler32: f.adler32, md5: f.md5, guid: f.guid, events: f.events })),
+    );
+  }
+
+  @Get(':scope/:name/parents')
+  @ApiOperation({ summary: 'The collections a DID is attached to (NDJSON)' })
+  async parents(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
+    const rows = await this.dids.listParents(issuer, scope, name);
+    await streamNdjson(res, mapRows(rows, (p) => ({ scope: p.scope, name: p.name, type: didTypeWire(p.didType) })));
+  }
+
+  @Get(':scope/:name/meta')
+  @ApiOperation({ summary: "A DID's metadata: plugin DID_COLUMN (default, the DID's columns), JSON (free metadata) or ALL" })
+  async getMeta(
+    @CurrentIssuer() issuer: Issuer,
+    @Param('scope') scope: string,
+    @Param('name') name: string,
+    @Query('plugin') plugin: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    sendJson(res, 200, await metadataOf(this.dids, this.metadata, issuer, { scope, name }, plugin));
+  }
+
+  @Post(':scope/:name/meta')
+  @ApiOperation({ summary: 'Sets several metadata keys ({"meta": {...}}); the key lifetime sets the expiry' })
+  async setMetaBulk(
+    @CurrentIssuer() issuer: Issuer,
+    @Param('scope') scope: string,
+    @Param('name') name: string,
+    @Body() body: SetMetaBulkDto,
+    @Res() res: Response,
+  ): Promise<void> {
+    if (body.recursive) throw unsupported('Setting metadata recursively is not supported: set it on each DID (POST /dids/bulkdidsmeta).');
+    await this.metadata.setMetadataBulk(issuer, scope, name, body.meta);
+    created(res);
+  }
+
+  @Delete(':scope/:name/meta')
+  @ApiOperation({ summary: 'Deletes the metadata key given as ?key=' })
+  async deleteMeta(
+    @CurrentIssuer() issuer: Issuer,
+    @Param('scope') scope: string,
+    @Param('name') name: string,
+    @Query('key') key: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    if (typeof key !== 'string' || key === '') {
+      throw new NotFound(`No metadata key given to delete from ${scope}:${name}: add ?key=<key>.`, { rucioClass: 'KeyNotFound' });
+    }
+    await this.metadata.deleteMetadata(issuer, scope, name, key);
+    res.status(200).end();
+  }
+
+  @Post(':scope/:name/meta/:key')
+  @ApiOperation({ summary: 'Sets one metadata key ({"value": ...}); the key lifetime sets the expiry' })
+  async setMeta(
+    @CurrentIssuer() issuer: Issuer,
+    @Param('scope') scope: string,
+    @Param('name') name: string,
+    @Param('key') key: string,
+    @Body() body: SetMetaDto,
+    @Res() res: Response,
+  ): Promise<void> {
+    if (body.recursive) throw unsupported('Setting metadata recursively is not supported: set it on each DID (POST /dids/bulkdidsmeta).');
+    if (!('value' in body)) throw unsupported(`No value given for metadata key '${key}' of ${scope}:${name}: send {"value": ...}.`);
+    await this.metadata.setMetadata(issuer, scope, name, key, body.value);
+    created(res);
+  }
+
+  @Get(':scope/:name/rules')
+  @ApiOperation({ summary: 'The replication rules on a DID (NDJSON)' })
+  async didRules(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
+    const rules = await this.rules.listRulesOfDid(issuer, { scope, name });
+    await streamNdjson(res, mapRows(rules, ruleToWire));
+  }
+
+  @Get(':scope/:name/associated_rules')
+  @ApiOperation({ summary: 'The rules protecting a DID: on it and on every collection above it (NDJSON)' })
+  async associatedRules(
+    @CurrentIssuer() issuer: Issuer,
+    @Param('scope') scope: string,
+    @Param('name') name: string,
+    @Res() res: Response,
+  ): Promise<void> {
+    const rules = await this.rules.listAssociatedRules(issuer, { scope, name });
+    await streamNdjson(res, mapRows(rules, ruleToWire));
+  }
+}

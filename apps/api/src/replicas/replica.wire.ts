@@ -1,0 +1,151 @@
+import { RseType } from '@tarn/domain';
+import type { FileReplicas } from '@tarn/core';
+import { replicaStateName } from '@tarn/core';
+
+/** What the wire needs of an RSE beyond what a replica row carries. */
+export interface RseWireInfo {
+  type: string;
+  volatile: boolean;
+  availabilityRead: boolean;
+}
+
+export interface ReplicaWireOptions {
+  /** RSE facts by RSE id. */
+  rses: Map<string, RseWireInfo>;
+  /** Leave out replicas on RSEs not available for reading. */
+  readableOnly: boolean;
+  /** Keep at most this many PFNs per file (best first). */
+  limit: number | null;
+}
+
+export interface PfnEntry {
+  pfn: string;
+  rse: string;
+  rseId: string;
+  type: string;
+  volatile: boolean;
+  domain: string;
+  /** 1..n over the file's PFNs, best first (Metalink's priority). */
+  priority: number;
+  protocolPriority: number;
+}
+
+/** One file of Rucio's list_replicas, its PFNs in order; rendered as JSON or Metalink without building the dict. */
+export interface ReplicaWire {
+  scope: string;
+  name: string;
+  bytes: number | null;
+  md5: string | null;
+  adler32: string | null;
+  pfns: PfnEntry[];
+  states: Array<[rse: string, state: string]>;
+}
+
+const byDomainPriorityPfn = (a: PfnEntry, b: PfnEntry) =>
+  a.domain !== b.domain ? (a.domain < b.domain ? -1 : 1) : a.protocolPriority - b.protocolPriority || (a.pfn < b.pfn ? -1 : a.pfn > b.pfn ? 1 : 0);
+
+/** Orders a file's PFNs as Rucio does, by (domain, protocol priority, pfn), and numbers them 1..n. */
+export function replicaWire(file: FileReplicas, options: ReplicaWireOptions): ReplicaWire {
+  const states: Array<[string, string]> = [];
+  const pfns: PfnEntry[] = [];
+  for (const replica of file.replicas) {
+    const rse = options.rses.get(replica.rseId);
+    if (options.readableOnly && rse && !rse.availabilityRead) continue;
+    states.push([replica.rse, replicaStateName(replica.state)]);
+    for (const p of replica.pfns) {
+      pfns.push({
+        pfn: p.pfn,
+        rse: replica.rse,
+        rseId: replica.rseId,
+        type: rse?.type ?? RseType.DISK,
+        volatile: rse?.volatile ?? false,
+        domain: p.domain,
+        priority: 0,
+        protocolPriority: p.priority,
+      });
+    }
+  }
+  if (pfns.length > 1) pfns.sort(byDomainPriorityPfn);
+  const kept = options.limit !== null && pfns.length > options.limit ? pfns.slice(0, options.limit) : pfns;
+  for (let i = 0; i < kept.length; i++) kept[i].priority = i + 1;
+  return { scope: file.scope, name: file.name, bytes: file.bytes, md5: file.md5, adler32: file.adler32, pfns: kept, states };
+}
+
+const str = (text: string | null) => (text === null ? 'null' : JSON.stringify(text));
+
+/**
+ * Renders NDJSON lines of Rucio's replica dict: {scope, name, bytes, md5, adler32, pfns: {pfn: {rse_id, rse, type,
+ * volatile, domain, priority, client_extract}}, rses: {rse: [pfn, ...]}, states: {rse: state}}. Written as text:
+ * objects keyed by PFNs would cost more than the rest of the listing. The parts that repeat from file to file
+ * (the scope, each RSE's fields) are encoded once per listing.
+ */
+export function replicaJsonRenderer(): (file: ReplicaWire) => string {
+  let lastScope = '';
+  let lastScopeJson = '""';
+  const rseFields = new Map<string, string>();
+  const rseFieldsOf = (e: PfnEntry) => {
+    const key = `${e.rseId}|${e.domain}`;
+    let fields = rseFields.get(key);
+    if (fields === undefined) {
+      fields = `"rse_id":${str(e.rseId)},"rse":${str(e.rse)},"type":${str(e.type)},"volatile":${e.volatile},"domain":${str(e.domain)}`;
+      rseFields.set(key, fields);
+    }
+    return fields;
+  };
+  return (file) => {
+    if (file.scope !== lastScope) {
+      lastScope = file.scope;
+      lastScopeJson = str(file.scope);
+    }
+    let pfns = '';
+    let rses = '';
+    const pfnJson = file.pfns.map((e) => str(e.pfn));
+    file.pfns.forEach((e, i) => {
+      pfns += `${i === 0 ? '' : ','}${pfnJson[i]}:{${rseFieldsOf(e)},"priority":${e.priority},"client_extract":false}`;
+    });
+    if (file.pfns.length > 0) {
+      const order = file.pfns.map((_, i) => i);
+      order.sort((a, b) => {
+        const x = file.pfns[a];
+        const y = file.pfns[b];
+        return x.rseId < y.rseId ? -1 : x.rseId > y.rseId ? 1 : x.priority - y.priority;
+      });
+      let current = '';
+      for (const i of order) {
+        const rse = file.pfns[i].rse;
+        if (rse !== current) {
+          rses += `${current === '' ? '' : '],'}${str(rse)}:[${pfnJson[i]}`;
+          current = rse;
+        } else rses += `,${pfnJson[i]}`;
+      }
+      rses += ']';
+    }
+    let states = '';
+    for (const [rse, state] of file.states) states += `${states === '' ? '' : ','}${str(rse)}:"${state}"`;
+    return (
+      `{"scope":${lastScopeJson},"name":${str(file.name)},"bytes":${file.bytes ?? 'null'},"md5":${str(file.md5)},` +
+      `"adler32":${str(file.adler32)},"pfns":{${pfns}},"rses":{${rses}},"states":{${states}}}\n`
+    );
+  };
+}
+
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const xml = (text: string) => text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
+
+export const METALINK_TYPE = 'application/metalink4+xml';
+export const METALINK_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<metalink xmlns="urn:ietf:params:xml:ns:metalink">\n';
+export const METALINK_TAIL = '</metalink>\n';
+
+/** One <file> of Rucio's Metalink 4 answer (what the stock client's download parses). */
+export function metalinkFile(file: ReplicaWire): string {
+  const did = `${file.scope}:${file.name}`;
+  let out = ` <file name="${xml(file.name)}">\n  <identity>${xml(did)}</identity>\n`;
+  if (file.adler32 !== null) out += `  <hash type="adler32">${xml(file.adler32)}</hash>\n`;
+  if (file.md5 !== null) out += `  <hash type="md5">${xml(file.md5)}</hash>\n`;
+  out += `  <size>${file.bytes ?? 0}</size>\n`;
+  out += `  <glfn name="/tarn/rucio/${xml(did)}"></glfn>\n`;
+  for (const e of file.pfns) {
+    out += `  <url location="${xml(e.rse)}" domain="${e.domain}" priority="${e.priority}" client_extract="false">${xml(e.pfn)}</url>\n`;
+  }
+  return `${out} </file>\n`;
+}

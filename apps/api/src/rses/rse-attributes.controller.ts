@@ -1,0 +1,38 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { RseService } from '@tarn/core';
+import type { Issuer } from '@tarn/core';
+import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
+import { bodyObject } from './request-body.js';
+import { RseAttributeDto } from './rse.dto.js';
+import { attributeValue } from './rse.wire.js';
+
+/** Free-form RSE attributes (key -> text, number or boolean), which RSE expressions select on. */
+@ApiTags('rses')
+@ApiSecurity('rucio-token')
+@ApiBearerAuth()
+@Controller('rses/:rse/attr')
+export class RseAttributesController {
+  constructor(@Inject(RseService) private readonly rses: RseService) {}
+
+  @Get()
+  @ApiOperation({ summary: "The RSE's attributes as one JSON object." })
+  async list(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string): Promise<unknown> {
+    return this.rses.getAttributes(issuer, rse);
+  }
+
+  @Post(':key')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({ summary: 'Add or replace an attribute (administrators).' })
+  async set(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string, @Param('key') key: string, @Body() body: RseAttributeDto): Promise<string> {
+    const { value } = bodyObject<RseAttributeDto>(body, `attribute ${key} of RSE '${rse}'`);
+    await this.rses.setAttribute(issuer, rse, key, attributeValue(value));
+    return 'Created';
+  }
+
+  @Delete(':key')
+  @ApiOperation({ summary: 'Delete an attribute (administrators).' })
+  async remove(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string, @Param('key') key: string): Promise<void> {
+    await this.rses.deleteAttribute(issuer, rse, key);
+  }
+}

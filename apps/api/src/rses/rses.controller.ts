@@ -1,0 +1,62 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { RseService } from '@tarn/core';
+import type { Issuer } from '@tarn/core';
+import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
+import { streamNdjson } from '../http/rucio-wire.js';
+import { assertKnownKeys, badRequest, bodyObject, rowsOf } from './request-body.js';
+import { AddRseDto, RSE_PROPERTY_KEYS, UpdateRseDto } from './rse.dto.js';
+import { addRseInput, rseToWire, updateRseInput } from './rse.wire.js';
+
+/** Rucio's /rses routes for the RSEs themselves: list (by expression), add, show, update, delete. */
+@ApiTags('rses')
+@ApiSecurity('rucio-token')
+@ApiBearerAuth()
+@Controller('rses')
+export class RsesController {
+  constructor(@Inject(RseService) private readonly rses: RseService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List RSEs (NDJSON), all or those an RSE expression selects.' })
+  @ApiQuery({ name: 'expression', required: false, description: 'e.g. "QOS=SAFE&tier=1", "SITE_A|SITE_B", "*".' })
+  async list(@CurrentIssuer() issuer: Issuer, @Query('expression') expression: unknown, @Res() res: Response): Promise<void> {
+    if (expression !== undefined && typeof expression !== 'string') {
+      throw badRequest('InvalidRSEExpression', 'Give one RSE expression in the query parameter expression.');
+    }
+    const rses = await this.rses.listRses(issuer, expression === '' ? undefined : expression);
+    await streamNdjson(res, rowsOf(rses.map(rseToWire)));
+  }
+
+  @Post(':rse')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({ summary: 'Add an RSE (administrators).' })
+  async add(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string, @Body() body: AddRseDto): Promise<string> {
+    const properties = bodyObject<AddRseDto>(body, `the request to add RSE '${rse}'`);
+    assertKnownKeys(properties, RSE_PROPERTY_KEYS, `Adding RSE '${rse}'`);
+    await this.rses.addRse(issuer, addRseInput(rse, properties));
+    return 'Created';
+  }
+
+  @Get(':rse')
+  @ApiOperation({ summary: "The RSE's settings with its protocols (Rucio's get_rse_protocols), as the client uploads and downloads with them." })
+  async show(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string): Promise<unknown> {
+    return this.rses.getRseInfo(issuer, rse);
+  }
+
+  @Put(':rse')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({ summary: 'Change properties of an RSE (administrators); `name` renames it.' })
+  async update(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string, @Body() body: UpdateRseDto): Promise<string> {
+    const properties = bodyObject<UpdateRseDto>(body, `the update of RSE '${rse}'`);
+    assertKnownKeys(properties, [...RSE_PROPERTY_KEYS, 'name'], `Updating RSE '${rse}'`);
+    await this.rses.updateRse(issuer, rse, updateRseInput(properties));
+    return 'Created';
+  }
+
+  @Delete(':rse')
+  @ApiOperation({ summary: 'Delete an empty RSE (administrators).' })
+  async remove(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string): Promise<void> {
+    await this.rses.deleteRse(issuer, rse);
+  }
+}

@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { AuthModule, RsesModule } from '@tarn/core';
+import { RulesModule } from '@tarn/core';
+import { HeartbeatService } from '@tarn/daemon/heartbeat.service.js';
+import { HeartbeatsController } from '../heartbeats/heartbeats.controller.js';
+import { RulesController } from '../rules/rules.controller.js';
+import { RseAttributesController } from './rse-attributes.controller.js';
+import { RseDistancesController } from './rse-distances.controller.js';
+import { RseProtocolsController } from './rse-protocols.controller.js';
+import { RseSpaceController } from './rse-space.controller.js';
+import { RsesController } from './rses.controller.js';
+
+/** The storage side of the API: RSEs (with attributes, protocols, space, distances), rules and locks, daemon heartbeats. */
+@Module({
+  imports: [AuthModule, RsesModule, RulesModule],
+  controllers: [
+    RsesController,
+    RseAttributesController,
+    RseProtocolsController,
+    RseSpaceController,
+    RseDistancesController,
+    RulesController,
+    HeartbeatsController,
+  ],
+  providers: [HeartbeatService],
+})
+export class StorageApiModule {}

@@ -1,0 +1,172 @@
+import { DidType, LockState, RuleGrouping, RuleNotification, RuleState } from '@tarn/domain';
+import type { LockView, MoveOverrides, RuleSpec, RuleUpdate, RuleView } from '@tarn/core';
+import { rfc1123 } from '../http/rucio-wire.js';
+import { assertKnownKeys, badRequest } from '../rses/request-body.js';
+import { ADD_RULE_KEYS, AddRulesDto, MOVE_OVERRIDE_KEYS, RULE_OPTION_KEYS } from './rule.dto.js';
+
+/** The name Rucio's JSON encoder writes for an enum member (its states are stored as one-letter codes). */
+function nameOf(values: Record<string, string>, code: string): string {
+  return Object.keys(values).find((name) => values[name] === code) ?? code;
+}
+
+/** Rucio keeps rule meta as JSON text. */
+function metaText(meta: Record<string, unknown> | null): string | null {
+  return meta === null || meta === undefined ? null : JSON.stringify(meta);
+}
+
+/**
+ * A rule as Rucio's get_replication_rule / list_replication_rules answer it: every column, snake_case, enums by
+ * name (state 'OK', 'REPLICATING', 'STUCK', ...), dates RFC 1123, and the DID's bytes when the service gives them
+ * (the CLI's rule listings print it, 'N/A' when null).
+ */
+export function ruleToWire(rule: RuleView & { bytes?: number | null }): Record<string, unknown> {
+  return {
+    id: rule.id,
+    subscription_id: rule.subscriptionId,
+    account: rule.account,
+    scope: rule.scope,
+    name: rule.name,
+    did_type: nameOf(DidType, rule.didType),
+    state: nameOf(RuleState, rule.state),
+    error: rule.error,
+    rse_expression: rule.rseExpression,
+    copies: rule.copies,
+    expires_at: rfc1123(rule.expiresAt),
+    weight: rule.weight,
+    locked: rule.locked,
+    locks_ok_cnt: rule.locksOkCnt,
+    locks_replicating_cnt: rule.locksReplicatingCnt,
+    locks_stuck_cnt: rule.locksStuckCnt,
+    source_replica_expression: rule.sourceReplicaExpression,
+    activity: rule.activity,
+    grouping: nameOf(RuleGrouping, rule.grouping),
+    notification: nameOf(RuleNotification, rule.notification),
+    stuck_at: rfc1123(rule.stuckAt),
+    purge_replicas: rule.purgeReplicas,
+    ignore_availability: rule.ignoreAvailability,
+    ignore_account_limit: rule.ignoreAccountLimit,
+    priority: rule.priority,
+    comments: rule.comments,
+    child_rule_id: rule.childRuleId,
+    eol_at: rfc1123(rule.eolAt),
+    split_container: rule.splitContainer,
+    meta: metaText(rule.meta),
+    bytes: rule.bytes ?? null,
+    created_at: rfc1123(rule.createdAt),
+    updated_at: rfc1123(rule.updatedAt),
+  };
+}
+
+/** A file lock as Rucio's get_replica_locks_for_rule_id answers it (plus its bytes, error and dates). */
+export function lockToWire(lock: LockView): Record<string, unknown> {
+  return {
+    scope: lock.scope,
+    name: lock.name,
+    rse_id: lock.rseId,
+    rse: lock.rse,
+    state: nameOf(LockState, lock.state),
+    rule_id: lock.ruleId,
+    account: lock.account,
+    bytes: lock.bytes,
+    error: lock.error,
+    repair_cnt: lock.repairCnt,
+    created_at: rfc1123(lock.createdAt),
+    updated_at: rfc1123(lock.updatedAt),
+  };
+}
+
+/** Rucio sends rule meta as JSON text; Tarn keeps it as an object. */
+function metaObject(meta: unknown): Record<string, unknown> | null | undefined {
+  if (typeof meta !== 'string') return meta as Record<string, unknown> | null | undefined;
+  try {
+    return JSON.parse(meta) as Record<string, unknown>;
+  } catch {
+    throw badRequest('InvalidObject', `Rule meta must be a JSON object (or its JSON text), not ${JSON.stringify(meta.slice(0, 100))}.`);
+  }
+}
+
+const orUndefined = <T>(value: T | null | undefined): T | undefined => (value === null ? undefined : value);
+
+export function ruleSpec(body: Partial<AddRulesDto>): RuleSpec {
+  assertKnownKeys(body, ADD_RULE_KEYS, 'Adding a replication rule', 'InputValidationError');
+  if (body.split_container) {
+    throw badRequest('UnsupportedOperation', 'Tarn does not split container rules into dataset rules (split_container). Add one rule per dataset instead.');
+  }
+  return {
+    dids: (body.dids ?? []).map((did) => ({ scope: did.scope, name: did.name })),
+    account: orUndefined(body.account),
+    copies: body.copies as number,
+    rseExpression: body.rse_expression as string,
+    weight: body.weight,
+    lifetime: body.lifetime,
+    grouping: orUndefined(body.grouping),
+    locked: orUndefined(body.locked),
+    sourceReplicaExpression: body.source_replica_expression,
+    activity: body.activity,
+    priority: body.priority,
+    notify: body.notify,
+    purgeReplicas: orUndefined(body.purge_replicas),
+    ignoreAvailability: orUndefined(body.ignore_availability),
+    ignoreAccountLimit: orUndefined(body.ignore_account_limit),
+    askApproval: orUndefined(body.ask_approval),
+    asynchronous: Boolean(body.asynchronous) || (body.delay_injection !== undefined && body.delay_injection !== null),
+    comment: body.comment,
+    meta: metaObject(body.meta),
+    subscriptionId: body.subscription_id,
+  };
+}
+
+export type RuleOptions =
+  | { kind: 'approve' }
+  | { kind: 'deny'; reason?: string }
+  | { kind: 'update'; update: RuleUpdate };
+
+/** What PUT /rules/<id> asks: an update, or (options.approve) an approval or denial. */
+export function ruleOptions(ruleId: string, options: Record<string, unknown>): RuleOptions {
+  assertKnownKeys(options, RULE_OPTION_KEYS, `Updating rule ${ruleId}`, 'InputValidationError');
+  if (options.boost_rule === true) {
+    throw badRequest('UnsupportedOperation', `Tarn does not boost rules: the repairer retries stuck rule ${ruleId} by itself.`);
+  }
+  if ('approve' in options) {
+    if (typeof options.approve !== 'boolean') throw badRequest('InputValidationError', `options.approve is true (approve) or false (deny) for rule ${ruleId}.`);
+    if (options.approve) return { kind: 'approve' };
+    return { kind: 'deny', reason: typeof options.comment === 'string' ? options.comment : undefined };
+  }
+  const update: RuleUpdate = {};
+  const names = {
+    lifetime: 'lifetime',
+    locked: 'locked',
+    comment: 'comment',
+    activity: 'activity',
+    priority: 'priority',
+    account: 'account',
+    state: 'state',
+    source_replica_expression: 'sourceReplicaExpression',
+    purge_replicas: 'purgeReplicas',
+  } as const;
+  for (const [wire, key] of Object.entries(names) as [keyof typeof names, (typeof names)[keyof typeof names]][]) {
+    if (options[wire] !== undefined) (update as Record<string, unknown>)[key] = options[wire];
+  }
+  if (options.meta !== undefined) update.meta = metaObject(options.meta);
+  return { kind: 'update', update };
+}
+
+export function moveOverrides(override: Record<string, unknown>, ruleId: string): MoveOverrides {
+  assertKnownKeys(override, MOVE_OVERRIDE_KEYS, `Moving rule ${ruleId}`, 'InputValidationError');
+  const names = {
+    copies: 'copies',
+    grouping: 'grouping',
+    weight: 'weight',
+    lifetime: 'lifetime',
+    activity: 'activity',
+    source_replica_expression: 'sourceReplicaExpression',
+    comment: 'comment',
+    purge_replicas: 'purgeReplicas',
+  } as const;
+  const overrides: MoveOverrides = {};
+  for (const [wire, key] of Object.entries(names) as [keyof typeof names, (typeof names)[keyof typeof names]][]) {
+    if (override[wire] !== undefined) (overrides as Record<string, unknown>)[key] = override[wire];
+  }
+  if (override.meta !== undefined) overrides.meta = metaObject(override.meta);
+  return overrides;
+}

@@ -1,0 +1,115 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { NotFound } from '@tarn/domain';
+import { RuleService } from '@tarn/core';
+import type { Issuer } from '@tarn/core';
+import type { RuleListFilter } from '@tarn/core';
+import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
+import { sendJson, streamNdjson } from '../http/rucio-wire.js';
+import { assertKnownKeys, badRequest, bodyObject, given, mapRows } from '../rses/request-body.js';
+import { AddRulesDto, DeleteRuleDto, MoveRuleDto, UpdateRuleDto } from './rule.dto.js';
+import { examineRule } from './rule-analysis.js';
+import { lockToWire, moveOverrides, ruleOptions, ruleSpec, ruleToWire } from './rule.wire.js';
+
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+/** A rule id from the path; anything that is not a UUID names no rule. */
+function ruleId(id: string): string {
+  if (!UUID.test(id)) throw NotFound.rule(id);
+  return id;
+}
+
+const FILTERS = { account: 'account', scope: 'scope', name: 'name', state: 'state', rse_expression: 'rseExpression', activity: 'activity' } as const;
+
+function ruleFilter(query: Record<string, unknown>): RuleListFilter {
+  assertKnownKeys(query, Object.keys(FILTERS), 'Listing rules', 'InputValidationError');
+  const filter: RuleListFilter = {};
+  for (const [wire, key] of Object.entries(FILTERS) as [keyof typeof FILTERS, keyof RuleListFilter][]) {
+    const value = query[wire];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw badRequest('InputValidationError', `Give the rule filter ${wire} once.`);
+    filter[key] = value;
+  }
+  return filter;
+}
+
+/** Rucio's /rules routes: add, list, show, update (and approve/deny), delete, locks, move, analysis. */
+@ApiTags('rules')
+@ApiSecurity('rucio-token')
+@ApiBearerAuth()
+@Controller('rules')
+export class RulesController {
+  constructor(@Inject(RuleService) private readonly rules: RuleService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Rules (NDJSON), filtered by account, scope, name, state, rse_expression, activity.' })
+  async list(@CurrentIssuer() issuer: Issuer, @Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const rows = await this.rules.listRules(issuer, ruleFilter(query ?? {}));
+    await streamNdjson(res, mapRows(rows, ruleToWire));
+  }
+
+  @Post()
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({ summary: 'Add replication rules, one per DID; answers their ids.' })
+  async add(@CurrentIssuer() issuer: Issuer, @Body() body: AddRulesDto): Promise<string[]> {
+    return this.rules.addRules(issuer, ruleSpec(bodyObject<AddRulesDto>(body, 'a new replication rule')));
+  }
+
+  @Get(':ruleId')
+  @ApiOperation({ summary: 'A rule with its state and lock counters.' })
+  async show(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string): Promise<unknown> {
+    return ruleToWire(await this.rules.getRule(issuer, ruleId(id)));
+  }
+
+  @Put(':ruleId')
+  @ApiOperation({ summary: 'Change a rule ({options: {...}}); options.approve approves (true) or denies (false) it.' })
+  async update(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string, @Body() body: UpdateRuleDto): Promise<void> {
+    const { options } = bodyObject<UpdateRuleDto>(body, `the update of rule ${id}`);
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw badRequest('InputValidationError', `Give the options of rule ${id} to change: {"options": {"lifetime": 86400}}.`);
+    }
+    const request = ruleOptions(id, options);
+    if (request.kind === 'approve') await this.rules.approveRule(issuer, ruleId(id));
+    else if (request.kind === 'deny') await this.rules.denyRule(issuer, ruleId(id), request.reason);
+    else await this.rules.updateRule(issuer, ruleId(id), request.update);
+  }
+
+  @Delete(':ruleId')
+  @ApiOperation({ summary: 'Delete a rule (its owner or an administrator); a locked rule must be unlocked first.' })
+  async remove(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string, @Body() body: DeleteRuleDto): Promise<void> {
+    const { purge_replicas: purgeReplicas } = bodyObject<DeleteRuleDto>(body, `the deletion of rule ${id}`);
+    await this.rules.deleteRule(issuer, ruleId(id), purgeReplicas === undefined || purgeReplicas === null ? {} : { purgeReplicas });
+  }
+
+  @Get(':ruleId/locks')
+  @ApiOperation({ summary: "The rule's file locks (NDJSON): file, RSE, state." })
+  async locks(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string, @Res() res: Response): Promise<void> {
+    const rows = await this.rules.listRuleLocks(issuer, ruleId(id));
+    await streamNdjson(res, mapRows(rows, lockToWire));
+  }
+
+  @Post(':ruleId/move')
+  @ApiOperation({ summary: 'Move a rule: a child rule on the new RSEs; the parent goes once the child is OK. Answers the child id.' })
+  async move(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string, @Body() body: MoveRuleDto, @Res() res: Response): Promise<void> {
+    const request = bodyObject<MoveRuleDto>(body, `the move of rule ${id}`);
+    const target = ruleId(request.rule_id ?? id);
+    const overrides = moveOverrides(
+      {
+        // Older clients send these beside override, null when not given.
+        ...given({ activity: request.activity, source_replica_expression: request.source_replica_expression }),
+        ...(request.override ?? {}),
+      },
+      target,
+    );
+    const childId = await this.rules.moveRule(issuer, target, request.rse_expression as string, overrides);
+    sendJson(res, HttpStatus.CREATED, childId);
+  }
+
+  @Get(':ruleId/analysis')
+  @ApiOperation({ summary: 'Why a rule is stuck: its error and its stuck locks.' })
+  async analysis(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string): Promise<unknown> {
+    const rule = await this.rules.getRule(issuer, ruleId(id));
+    return examineRule(rule, await this.rules.listRuleLocks(issuer, rule.id));
+  }
+}

@@ -1,0 +1,92 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { type Issuer, ScopeService, type ScopeView } from '@tarn/core';
+import { rucioDateTime } from '../accounts/account-wire.js';
+import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
+import { sendJson } from '../http/rucio-wire.js';
+import { scopeNamesOf } from './scope-names.js';
+import { ScopeAnswer, ScopeRestrictionBody } from './scopes.dto.js';
+
+const scopeAnswer = (view: ScopeView): ScopeAnswer => ({
+  scope: view.scope,
+  account: view.account,
+  restricted: view.restricted,
+  is_default: view.isDefault,
+  closed: view.closed,
+  created_at: rucioDateTime(view.createdAt)!,
+});
+
+@ApiTags('scopes')
+@ApiSecurity('rucio-token')
+@Controller('scopes')
+export class ScopesController {
+  constructor(@Inject(ScopeService) private readonly scopes: ScopeService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'All scope names (JSON array).' })
+  async list(@CurrentIssuer() issuer: Issuer, @Res() res: Response): Promise<void> {
+    sendJson(res, 200, (await this.scopes.listScopes(issuer)).map((s) => s.scope));
+  }
+
+  @Get('owner')
+  @ApiOperation({ summary: 'All scopes with their owners (JSON array of {scope, account}).' })
+  async owners(@CurrentIssuer() issuer: Issuer, @Res() res: Response): Promise<void> {
+    sendJson(res, 200, (await this.scopes.listScopes(issuer)).map((s) => ({ scope: s.scope, account: s.account })));
+  }
+
+  @Post(':account/:scope')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Add a scope owned by the account (administrators, or the account for itself).' })
+  @ApiResponse({ status: 201, description: 'Created' })
+  async add(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('scope') scope: string): Promise<string> {
+    await this.scopes.addScope(issuer, { scope, account });
+    return 'Created';
+  }
+
+  @Get(':account/scopes')
+  @ApiOperation({ summary: 'The account’s scope names (JSON array); 404 ScopeNotFound when it has none.' })
+  async ofAccount(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Res() res: Response): Promise<void> {
+    sendJson(res, 200, await scopeNamesOf(this.scopes, issuer, account));
+  }
+
+  // Tarn's own routes (not in Rucio): embargoed scopes and the accounts granted access to a scope.
+
+  @Put(':scope/restricted')
+  @ApiOperation({
+    summary: 'Restrict (embargo) or open a scope. Tarn only.',
+    description: 'A restricted scope is readable only by its owner, the accounts it grants access and administrators. Owner or administrators.',
+  })
+  @ApiOkResponse({ type: ScopeAnswer })
+  async setRestricted(
+    @CurrentIssuer() issuer: Issuer,
+    @Param('scope') scope: string,
+    @Body() body: ScopeRestrictionBody,
+    @Res() res: Response,
+  ): Promise<void> {
+    sendJson(res, 200, scopeAnswer(await this.scopes.setRestricted(issuer, scope, body.restricted)));
+  }
+
+  @Get(':scope/grants')
+  @ApiOperation({ summary: 'The accounts granted access to a scope (JSON array). Tarn only; owner or administrators.' })
+  async grants(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Res() res: Response): Promise<void> {
+    sendJson(res, 200, await this.scopes.listGrants(issuer, scope));
+  }
+
+  @Post(':scope/grants/:account')
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Grant an account access to a scope: it may write there, and read it when restricted. Tarn only; owner or administrators.',
+  })
+  @ApiResponse({ status: 201, description: 'Created (also when the grant existed)' })
+  async grant(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('account') account: string): Promise<string> {
+    await this.scopes.grantAccess(issuer, scope, account);
+    return 'Created';
+  }
+
+  @Delete(':scope/grants/:account')
+  @ApiOperation({ summary: 'Withdraw an account’s access to a scope (idempotent). Tarn only; owner or administrators.' })
+  async revoke(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('account') account: string): Promise<void> {
+    await this.scopes.revokeAccess(issuer, scope, account);
+  }
+}

@@ -1,0 +1,170 @@
+import { EntityManager } from 'typeorm';
+import { LockState } from '@tarn/domain';
+import { plainArray, textArray } from './replica.repository.js';
+
+export interface NewLock {
+  scope: string;
+  name: string;
+  rseId: string;
+  bytes: number;
+  state: LockState;
+}
+
+export interface LockRecord {
+  scope: string;
+  name: string;
+  ruleId: string;
+  rseId: string;
+  rse: string | null;
+  account: string;
+  bytes: number;
+  state: LockState;
+  repairCnt: number;
+  error: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Files and bytes to add to (or, negative, take from) an account's usage on one RSE. */
+export interface UsageDelta {
+  rseId: string;
+  files: number;
+  bytes: number;
+}
+
+/** Locks of one rule that a change moved out of REPLICATING or STUCK into OK. */
+export interface SatisfiedLocks {
+  ruleId: string;
+  fromReplicating: number;
+  fromStuck: number;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export function toLockRecord(r: any): LockRecord {
+  return {
+    scope: r.scope,
+    name: r.name,
+    ruleId: r.rule_id,
+    rseId: r.rse_id,
+    rse: r.rse,
+    account: r.account,
+    bytes: Number(r.bytes),
+    state: r.state,
+    repairCnt: Number(r.repair_cnt),
+    error: r.error,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+export const lockRepository = {
+  /** One statement for all locks of a rule. */
+  async insert(manager: EntityManager, ruleId: string, account: string, locks: readonly NewLock[]): Promise<void> {
+    if (locks.length === 0) return;
+    await manager.query(
+      `INSERT INTO locks (scope, name, rule_id, rse_id, account, bytes, state)
+       SELECT u.scope, u.name, $1, u.rse_id, $2, u.bytes, u.state
+         FROM unnest($3::varchar[], $4::varchar[], $5::uuid[], $6::bigint[], $7::locks_state_enum[])
+              AS u(scope, name, rse_id, bytes, state)`,
+      [
+        ruleId,
+        account,
+        textArray(locks.map((l) => l.scope)),
+        textArray(locks.map((l) => l.name)),
+        plainArray(locks.map((l) => l.rseId)),
+        plainArray(locks.map((l) => l.bytes)),
+        textArray(locks.map((l) => l.state)),
+      ],
+    );
+  },
+
+  /** Files and bytes the rule's locks hold per RSE. */
+  async usageOfRule(manager: EntityManager, ruleId: string): Promise<UsageDelta[]> {
+    const rows = await manager.query(
+      `SELECT rse_id, count(*) AS files, coalesce(sum(bytes), 0) AS bytes FROM locks WHERE rule_id = $1 GROUP BY rse_id ORDER BY rse_id`,
+      [ruleId],
+    );
+    return rows.map((r: { rse_id: string; files: string; bytes: string }) => ({
+      rseId: r.rse_id,
+      files: Number(r.files),
+      bytes: Number(r.bytes),
+    }));
+  },
+
+  async deleteOfRule(manager: EntityManager, ruleId: string): Promise<number> {
+    const [, count] = await manager.query(`DELETE FROM locks WHERE rule_id = $1`, [ruleId]);
+    return count;
+  },
+
+  async countByState(manager: EntityManager, ruleId: string): Promise<{ ok: number; replicating: number; stuck: number }> {
+    const rows = await manager.query(
+      `SELECT count(*) FILTER (WHERE state = 'O') AS ok, count(*) FILTER (WHERE state = 'R') AS replicating,
+              count(*) FILTER (WHERE state = 'S') AS stuck
+         FROM locks WHERE rule_id = $1`,
+      [ruleId],
+    );
+    return { ok: Number(rows[0].ok), replicating: Number(rows[0].replicating), stuck: Number(rows[0].stuck) };
+  },
+
+  /** SQL and parameters listing a rule's locks with their RSE's name, for a cursor (map rows with toLockRecord). */
+  listQuery(ruleId: string): { sql: string; params: unknown[] } {
+    return {
+      sql: `SELECT l.scope, l.name, l.rule_id, l.rse_id, s.rse, l.account, l.bytes, l.state, l.repair_cnt, l.error,
+                   l.created_at, l.updated_at
+              FROM locks l LEFT JOIN rses s ON s.id = l.rse_id
+             WHERE l.rule_id = $1 ORDER BY l.scope, l.name, l.rse_id`,
+      params: [ruleId],
+    };
+  },
+
+  /**
+   * Turns every REPLICATING or STUCK lock on these replicas OK (their replica became AVAILABLE) and says, per
+   * rule, how many moved from which state. The locks are taken in primary-key order.
+   */
+  async satisfy(manager: EntityManager, replicas: ReadonlyArray<{ scope: string; name: string; rseId: string }>): Promise<SatisfiedLocks[]> {
+    if (replicas.length === 0) return [];
+    const rows = await manager.query(
+      `WITH target AS (
+         SELECT l.scope, l.name, l.rule_id, l.rse_id, l.state
+           FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)
+           JOIN locks l ON l.scope = u.scope AND l.name = u.name AND l.rse_id = u.rse_id
+          WHERE l.state IN ('R', 'S')
+          ORDER BY l.scope, l.name, l.rule_id, l.rse_id
+          FOR UPDATE OF l
+       ), k AS (
+         SELECT array_agg(scope) AS scopes, array_agg(name) AS names, array_agg(rule_id) AS rule_ids, array_agg(rse_id) AS rse_ids FROM target
+       ), changed AS (
+         -- Through arrays: planned as primary-key probes whatever the statistics say about the target's size.
+         UPDATE locks l SET state = 'O', error = NULL, updated_at = now()
+           FROM k, unnest(k.scopes, k.names, k.rule_ids, k.rse_ids) AS t(scope, name, rule_id, rse_id)
+          WHERE l.scope = t.scope AND l.name = t.name AND l.rule_id = t.rule_id AND l.rse_id = t.rse_id
+       )
+       SELECT rule_id, count(*) FILTER (WHERE state = 'R') AS from_replicating, count(*) FILTER (WHERE state = 'S') AS from_stuck
+         FROM target GROUP BY rule_id ORDER BY rule_id`,
+      [textArray(replicas.map((r) => r.scope)), textArray(replicas.map((r) => r.name)), plainArray(replicas.map((r) => r.rseId))],
+    );
+    return rows.map((r: { rule_id: string; from_replicating: string; from_stuck: string }) => ({
+      ruleId: r.rule_id,
+      fromReplicating: Number(r.from_replicating),
+      fromStuck: Number(r.from_stuck),
+    }));
+  },
+
+  async setAccountOfRule(manager: EntityManager, ruleId: string, account: string): Promise<void> {
+    await manager.query(`UPDATE locks SET account = $2, updated_at = now() WHERE rule_id = $1`, [ruleId, account]);
+  },
+
+  /** Adds to an account's usage per RSE (negative deltas subtract), RSEs in id order. */
+  async addAccountUsage(manager: EntityManager, account: string, deltas: readonly UsageDelta[]): Promise<void> {
+    const rows = deltas.filter((d) => d.files !== 0 || d.bytes !== 0).sort((a, b) => (a.rseId < b.rseId ? -1 : 1));
+    if (rows.length === 0) return;
+    await manager.query(
+      `INSERT INTO account_usage AS a (account, rse_id, files, bytes)
+       SELECT $1, u.rse_id, u.files, u.bytes FROM unnest($2::uuid[], $3::bigint[], $4::bigint[]) AS u(rse_id, files, bytes)
+       ON CONFLICT (account, rse_id) DO UPDATE
+          SET files = a.files + EXCLUDED.files, bytes = a.bytes + EXCLUDED.bytes, updated_at = now()`,
+      [account, rows.map((d) => d.rseId), rows.map((d) => d.files), rows.map((d) => d.bytes)],
+    );
+  },
+};

@@ -1,0 +1,558 @@
+import { EntityManager } from 'typeorm';
+import { DidType, EPOCH_TOMBSTONE, ReplicaState } from '@tarn/domain';
+
+export interface ReplicaKey {
+  scope: string;
+  name: string;
+  rseId: string;
+}
+
+export interface ReplicaStateRow extends ReplicaKey {
+  state: ReplicaState;
+}
+
+/** A replica a rule's new lock needs: inserted (isNew) or, when it exists, lock_cnt + 1 and tombstone cleared. */
+export interface LockedReplica extends ReplicaKey {
+  bytes: number;
+  adler32: string | null;
+  md5: string | null;
+  /** State of a new replica; for an existing UNAVAILABLE or BAD one, the state it takes (COPYING to copy again). */
+  state: ReplicaState;
+  isNew: boolean;
+}
+
+export interface RegisteredReplica {
+  scope: string;
+  name: string;
+  bytes: number;
+  adler32: string | null;
+  md5: string | null;
+  xxh64: string | null;
+  path: string | null;
+  state: ReplicaState;
+}
+
+/** A replica that does not fit its file DID (missing, not a file, other size or checksum), and what the DID says. */
+export interface RegistrationMisfit {
+  file: RegisteredReplica;
+  /** null when the DID does not exist. */
+  didType: DidType | null;
+  didBytes: number | null;
+  didAdler32: string | null;
+  didMd5: string | null;
+  didXxh64: string | null;
+}
+
+/** Where a statement writes its events: the outbox columns of the event type (@tarn/events cannot be imported here). */
+export interface OutboxColumns {
+  topic: string;
+  eventType: string;
+  version: number;
+}
+
+export interface RegistrationResult {
+  scope: string;
+  name: string;
+  state: ReplicaState;
+  inserted: boolean;
+  bytes: number;
+}
+
+export interface RseUsageDelta {
+  rseId: string;
+  files: number;
+  bytes: number;
+}
+
+export interface ReplicaListRow {
+  scope: string;
+  name: string;
+  bytes: number | null;
+  adler32: string | null;
+  md5: string | null;
+  xxh64: string | null;
+  rseId: string | null;
+  state: ReplicaState | null;
+  path: string | null;
+  lockCnt: number | null;
+  tombstone: Date | null;
+  accessedAt: Date | null;
+}
+
+/** What registration and listing need to know about an RSE: its paths and read protocols. */
+export interface ReplicaRseInfo {
+  id: string;
+  rse: string;
+  deterministic: boolean;
+  availabilityRead: boolean;
+  availabilityWrite: boolean;
+  /** lfn2pfn_algorithm attribute, when set. */
+  lfn2pfnAlgorithm: string | null;
+  protocols: Array<{ scheme: string; hostname: string; port: number; prefix: string; readWan: number; readLan: number }>;
+}
+
+/**
+ * PostgreSQL array literals built directly, for the large arrays of hot paths: pg's generic array
+ * serialisation escapes every element with two regular expressions, which costs more than the statement
+ * on 20,000-element arrays. Cast the parameter in SQL ($1::varchar[], $2::uuid[], $3::bigint[]).
+ */
+export function textArray(values: ReadonlyArray<string | null>): string {
+  const parts = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) parts[i] = 'NULL';
+    else if (v.includes('"') || v.includes('\\')) parts[i] = `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+    else parts[i] = `"${v}"`;
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/** Array literal of uuids, numbers or booleans (no quoting needed); null elements become NULL. */
+export function plainArray(values: ReadonlyArray<string | number | boolean | null>): string {
+  const parts = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) parts[i] = values[i] === null || values[i] === undefined ? 'NULL' : String(values[i]);
+  return `{${parts.join(',')}}`;
+}
+
+const keyArrays = (rows: readonly ReplicaKey[]) => [
+  textArray(rows.map((r) => r.scope)),
+  textArray(rows.map((r) => r.name)),
+  plainArray(rows.map((r) => r.rseId)),
+];
+
+/** Sorts by (scope, name, rse_id): writers touching the same replicas take their row locks in the same order. */
+export function sortReplicaKeys<T extends ReplicaKey>(rows: T[]): T[] {
+  return rows.sort((a, b) =>
+    a.scope !== b.scope ? (a.scope < b.scope ? -1 : 1) : a.name !== b.name ? (a.name < b.name ? -1 : 1) : a.rseId < b.rseId ? -1 : a.rseId > b.rseId ? 1 : 0,
+  );
+}
+
+export const replicaRepository = {
+  /** Live RSEs by name (all when `names` is null), with their protocols. */
+  async rseInfo(manager: EntityManager, names: readonly string[] | null, ids: readonly string[] | null = null): Promise<ReplicaRseInfo[]> {
+    const rows = await manager.query(
+      `SELECT s.id, s.rse, s.deterministic, s.availability_read, s.availability_write,
+              (SELECT a.value #>> '{}' FROM rse_attributes a WHERE a.rse_id = s.id AND a.key = 'lfn2pfn_algorithm') AS lfn2pfn,
+              coalesce((SELECT json_agg(json_build_object('scheme', p.scheme, 'hostname', p.hostname, 'port', p.port,
+                                'prefix', p.prefix, 'readWan', p.read_wan, 'readLan', p.read_lan))
+                          FROM rse_protocols p WHERE p.rse_id = s.id), '[]') AS protocols
+         FROM rses s
+        WHERE NOT s.deleted AND ($1::varchar[] IS NULL OR s.rse = ANY($1::varchar[])) AND ($2::uuid[] IS NULL OR s.id = ANY($2::uuid[]))`,
+      [names, ids],
+    );
+    return rows.map(
+      (r: { id: string; rse: string; deterministic: boolean; availability_read: boolean; availability_write: boolean; lfn2pfn: string | null; protocols: ReplicaRseInfo['protocols'] }) => ({
+        id: r.id,
+        rse: r.rse,
+        deterministic: r.deterministic,
+        availabilityRead: r.availability_read,
+        availabilityWrite: r.availability_write,
+        lfn2pfnAlgorithm: r.lfn2pfn,
+        protocols: r.protocols,
+      }),
+    );
+  },
+
+  /**
+   * Existing replicas of these files on these RSEs, locked FOR UPDATE in key order, so that their state
+   * cannot change (e.g. the reaper starting a deletion) before the caller's locks on them are written.
+   */
+  async lockOnRses(manager: EntityManager, files: ReadonlyArray<{ scope: string; name: string }>, rseIds: readonly string[]): Promise<ReplicaStateRow[]> {
+    if (files.length === 0 || rseIds.length === 0) return [];
+    const rows = await manager.query(
+      `SELECT r.scope, r.name, r.rse_id, r.state
+         FROM unnest($1::varchar[], $2::varchar[]) AS f(scope, name)
+         JOIN replicas r ON r.scope = f.scope AND r.name = f.name
+        WHERE r.rse_id = ANY($3::uuid[])
+        ORDER BY r.scope, r.name, r.rse_id
+        FOR UPDATE OF r`,
+      [textArray(files.map((f) => f.scope)), textArray(files.map((f) => f.name)), plainArray(rseIds)],
+    );
+    return rows.map((r: { scope: string; name: string; rse_id: string; state: ReplicaState }) => ({
+      scope: r.scope,
+      name: r.name,
+      rseId: r.rse_id,
+      state: r.state,
+    }));
+  },
+
+  /** Files (as "scope:name") with an AVAILABLE replica on one of these RSEs. */
+  async availableOn(manager: EntityManager, files: ReadonlyArray<{ scope: string; name: string }>, rseIds: readonly string[]): Promise<Set<string>> {
+    if (files.length === 0 || rseIds.length === 0) return new Set();
+    const rows = await manager.query(
+      `SELECT DISTINCT r.scope, r.name
+         FROM unnest($1::varchar[], $2::varchar[]) AS f(scope, name)
+         JOIN replicas r ON r.scope = f.scope AND r.name = f.name
+        WHERE r.rse_id = ANY($3::uuid[]) AND r.state = 'A'`,
+      [files.map((f) => f.scope), files.map((f) => f.name), rseIds],
+    );
+    return new Set(rows.map((r: { scope: string; name: string }) => `${r.scope}:${r.name}`));
+  },
+
+  /**
+   * One statement for all replicas of a rule's new locks: new ones are inserted with lock_cnt 1; existing
+   * ones get lock_cnt + 1 atomically and lose their tombstone (an UNAVAILABLE or BAD one takes the given
+   * state). Returns the rows that already existed, with their state after the statement: besides the ones the
+   * caller locked, those a concurrent writer inserted meanwhile. Pass rows sorted with sortReplicaKeys.
+   */
+  async upsertForLocks(manager: EntityManager, rows: readonly LockedReplica[]): Promise<ReplicaStateRow[]> {
+    if (rows.length === 0) return [];
+    const existed = await manager.query(
+      `WITH up AS (
+         INSERT INTO replicas AS r (scope, name, rse_id, bytes, adler32, md5, state, lock_cnt, tombstone)
+         SELECT u.scope, u.name, u.rse_id, u.bytes, u.adler32, u.md5, u.state, 1, NULL
+           FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::bigint[], $5::varchar[], $6::varchar[], $7::replicas_state_enum[])
+                AS u(scope, name, rse_id, bytes, adler32, md5, state)
+         ON CONFLICT (scope, name, rse_id) DO UPDATE
+            SET lock_cnt = r.lock_cnt + 1, tombstone = NULL, updated_at = now(),
+                state = CASE WHEN r.state IN ('U', 'D') THEN EXCLUDED.state ELSE r.state END
+         RETURNING r.scope, r.name, r.rse_id, r.state, (r.xmax = 0) AS inserted
+       )
+       SELECT scope, name, rse_id, state FROM up WHERE NOT inserted`,
+      [
+        ...keyArrays(rows),
+        plainArray(rows.map((r) => r.bytes)),
+        textArray(rows.map((r) => r.adler32)),
+        textArray(rows.map((r) => r.md5)),
+        textArray(rows.map((r) => r.state)),
+      ],
+    );
+    return existed.map((r: { scope: string; name: string; rse_id: string; state: ReplicaState }) => ({
+      scope: r.scope,
+      name: r.name,
+      rseId: r.rse_id,
+      state: r.state,
+    }));
+  },
+
+  /**
+   * Releases the replicas a rule's locks hold: lock_cnt - 1; a replica left without locks gets its
+   * tombstone (tombstoneAfterUnlock: the epoch when purging, else its last access or now). A COPYING replica
+   * left without locks will never be completed: it becomes UNAVAILABLE with an epoch tombstone, as in Rucio.
+   * Call before the locks are deleted.
+   */
+  async releaseForRule(manager: EntityManager, ruleId: string, purgeReplicas: boolean): Promise<void> {
+    // The rule's lock keys go through arrays: unnest() of a computed array is planned as a small outer side with
+    // primary-key probes into replicas, whatever the (possibly stale) statistics say about this rule's locks.
+    await manager.query(
+      `WITH k AS (
+         SELECT array_agg(scope) AS scopes, array_agg(name) AS names, array_agg(rse_id) AS rse_ids FROM locks WHERE rule_id = $1
+       )
+       UPDATE replicas r
+          SET lock_cnt = r.lock_cnt - 1,
+              tombstone = CASE
+                WHEN r.lock_cnt - 1 > 0 THEN r.tombstone
+                WHEN $2 OR r.state IN ('C', 'U') THEN $3::timestamptz
+                ELSE coalesce(r.accessed_at, now()) END,
+              state = CASE WHEN r.lock_cnt - 1 = 0 AND r.state = 'C' THEN 'U' ELSE r.state END,
+              updated_at = now()
+         FROM k, unnest(k.scopes, k.names, k.rse_ids) AS u(scope, name, rse_id)
+        WHERE r.scope = u.scope AND r.name = u.name AND r.rse_id = u.rse_id`,
+      [ruleId, purgeReplicas, EPOCH_TOMBSTONE],
+    );
+  },
+
+  /** Files and bytes of replicas these rule locks created, per RSE (for the RSE's catalogue usage). */
+  async addRseUsage(manager: EntityManager, deltas: readonly RseUsageDelta[]): Promise<void> {
+    const rows = deltas.filter((d) => d.files !== 0 || d.bytes !== 0).sort((a, b) => (a.rseId < b.rseId ? -1 : 1));
+    if (rows.length === 0) return;
+    await manager.query(
+      `INSERT INTO rse_usage AS s (rse_id, source, used, files)
+       SELECT u.rse_id, 'rucio', u.bytes, u.files FROM unnest($1::uuid[], $2::bigint[], $3::bigint[]) AS u(rse_id, files, bytes)
+       ON CONFLICT (rse_id, source) DO UPDATE SET used = s.used + EXCLUDED.used, files = s.files + EXCLUDED.files, updated_at = now()`,
+      [rows.map((d) => d.rseId), rows.map((d) => d.files), rows.map((d) => d.bytes)],
+    );
+  },
+
+  /**
+   * Registers replicas on one RSE in ONE statement: checks each row against its file DID (probed by primary key,
+   * LATERAL ... LIMIT 1, so that the planner never hashes the whole dids table), and only when every row fits,
+   * inserts new replicas and updates existing COPYING, UNAVAILABLE, BAD or TEMPORARY_UNAVAILABLE ones (AVAILABLE
+   * and BEING_DELETED ones are left alone and not returned); missing checksums come from the DID; the RSE's
+   * catalogue usage grows by the new rows; with `outbox`, one replica.available row per AVAILABLE replica is
+   * written too, then the outbox channel is notified. Returns the rows written, or the first misfit.
+   */
+  async register(
+    manager: EntityManager,
+    rse: { id: string; rse: string },
+    rows: readonly RegisteredReplica[],
+    options: { tombstone: Date | null; outbox: (OutboxColumns & { channel: string }) | null },
+  ): Promise<{ written: RegistrationResult[]; misfit: RegistrationMisfit | null }> {
+    if (rows.length === 0) return { written: [], misfit: null };
+    const outbox = options.outbox;
+    const result: Array<Record<string, unknown>> = await manager.query(
+      `WITH u AS (
+         SELECT * FROM unnest($2::varchar[], $3::varchar[], $4::bigint[], $5::varchar[], $6::varchar[], $7::varchar[], $8::varchar[],
+                              $9::replicas_state_enum[]) WITH ORDINALITY AS u(scope, name, bytes, adler32, md5, xxh64, path, state, ord)
+       ), d AS (
+         SELECT u.*, f.did_type, f.bytes AS did_bytes, f.adler32 AS did_adler32, f.md5 AS did_md5, f.xxh64 AS did_xxh64
+           FROM u LEFT JOIN LATERAL (SELECT f.did_type, f.bytes, f.adler32, f.md5, f.xxh64 FROM dids f
+                                      WHERE f.scope = u.scope AND f.name = u.name LIMIT 1) f ON true
+       ), misfit AS (
+         SELECT * FROM d
+          WHERE did_type IS DISTINCT FROM 'F' OR (did_bytes IS NOT NULL AND did_bytes <> bytes)
+             OR (did_adler32 IS NOT NULL AND adler32 IS NOT NULL AND lower(did_adler32) <> lower(adler32))
+             OR (did_md5 IS NOT NULL AND md5 IS NOT NULL AND lower(did_md5) <> lower(md5))
+             OR (did_xxh64 IS NOT NULL AND xxh64 IS NOT NULL AND lower(did_xxh64) <> lower(xxh64))
+          ORDER BY ord LIMIT 1
+       ), written AS (
+         INSERT INTO replicas AS r (scope, name, rse_id, bytes, adler32, md5, xxh64, path, state, tombstone)
+         SELECT d.scope, d.name, $1, d.bytes, coalesce(d.adler32, d.did_adler32), coalesce(d.md5, d.did_md5),
+                coalesce(d.xxh64, d.did_xxh64), d.path, d.state, $10::timestamptz
+           FROM d WHERE NOT EXISTS (SELECT 1 FROM misfit)
+         ON CONFLICT (scope, name, rse_id) DO UPDATE
+            SET state = EXCLUDED.state, bytes = EXCLUDED.bytes, adler32 = EXCLUDED.adler32, md5 = EXCLUDED.md5,
+                xxh64 = EXCLUDED.xxh64, path = coalesce(EXCLUDED.path, r.path), error = NULL, updated_at = now()
+          WHERE r.state NOT IN ('A', 'B')
+         RETURNING r.scope, r.name, r.state, r.bytes, (r.xmax = 0) AS inserted
+       ), usage AS (
+         INSERT INTO rse_usage AS s (rse_id, source, used, files)
+         SELECT $1, 'rucio', sum(bytes), count(*) FROM written WHERE inserted HAVING count(*) > 0
+         ON CONFLICT (rse_id, source) DO UPDATE SET used = s.used + EXCLUDED.used, files = s.files + EXCLUDED.files, updated_at = now()
+       ), events AS (
+         INSERT INTO outbox_messages (topic, key, event_type, version, payload)
+         SELECT $11, w.scope || ':' || w.name, $12, $13,
+                jsonb_build_object('scope', w.scope, 'name', w.name, 'rse', $14::text, 'rseId', $1::uuid, 'bytes', w.bytes)
+           FROM written w WHERE $11::varchar IS NOT NULL AND w.state = 'A'
+       )
+       SELECT false AS misfit, w.scope, w.name, w.state, w.bytes, w.inserted,
+              NULL::text AS did_type, NULL::bigint AS did_bytes, NULL AS did_adler32, NULL AS did_md5, NULL AS did_xxh64
+         FROM written w
+       UNION ALL
+       SELECT true, m.scope, m.name, m.state, m.bytes, NULL, m.did_type::text, m.did_bytes, m.did_adler32, m.did_md5, m.did_xxh64
+         FROM misfit m`,
+      [
+        rse.id,
+        textArray(rows.map((r) => r.scope)),
+        textArray(rows.map((r) => r.name)),
+        plainArray(rows.map((r) => r.bytes)),
+        textArray(rows.map((r) => r.adler32)),
+        textArray(rows.map((r) => r.md5)),
+        textArray(rows.map((r) => r.xxh64)),
+        textArray(rows.map((r) => r.path)),
+        textArray(rows.map((r) => r.state)),
+        options.tombstone,
+        outbox?.topic ?? null,
+        outbox?.eventType ?? null,
+        outbox?.version ?? null,
+        rse.rse,
+      ],
+    );
+    const misfitRow = result.find((r) => r.misfit);
+    if (misfitRow) {
+      const file = rows.find((r) => r.scope === misfitRow.scope && r.name === misfitRow.name)!;
+      return {
+        written: [],
+        misfit: {
+          file,
+          didType: misfitRow.did_type as DidType | null,
+          didBytes: misfitRow.did_bytes === null ? null : Number(misfitRow.did_bytes),
+          didAdler32: misfitRow.did_adler32 as string | null,
+          didMd5: misfitRow.did_md5 as string | null,
+          didXxh64: misfitRow.did_xxh64 as string | null,
+        },
+      };
+    }
+    const written = result.map((r) => ({
+      scope: r.scope as string,
+      name: r.name as string,
+      state: r.state as ReplicaState,
+      bytes: Number(r.bytes),
+      inserted: r.inserted as boolean,
+    }));
+    if (outbox && written.some((w) => w.state === ReplicaState.AVAILABLE)) await manager.query(`SELECT pg_notify($1, '')`, [outbox.channel]);
+    return { written, misfit: null };
+  },
+
+  /** Sets these replicas AVAILABLE; returns those that were not yet, with their size and RSE name. */
+  async setAvailable(manager: EntityManager, replicas: readonly ReplicaKey[]): Promise<Array<ReplicaKey & { bytes: number; rse: string }>> {
+    if (replicas.length === 0) return [];
+    const [rows] = await manager.query(
+      `UPDATE replicas r SET state = 'A', error = NULL, updated_at = now()
+         FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id), rses s
+        WHERE r.scope = u.scope AND r.name = u.name AND r.rse_id = u.rse_id AND r.state <> 'A' AND s.id = r.rse_id
+        RETURNING r.scope, r.name, r.rse_id, r.bytes, s.rse`,
+      keyArrays(replicas),
+    );
+    return rows.map((r: { scope: string; name: string; rse_id: string; bytes: string; rse: string }) => ({
+      scope: r.scope,
+      name: r.name,
+      rseId: r.rse_id,
+      bytes: Number(r.bytes),
+      rse: r.rse,
+    }));
+  },
+
+  /** Sets each replica's state; returns the keys of those that exist with their previous state. */
+  async setStates(manager: EntityManager, rows: readonly ReplicaStateRow[]): Promise<ReplicaStateRow[]> {
+    if (rows.length === 0) return [];
+    const result = await manager.query(
+      `WITH u AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::replicas_state_enum[]) AS u(scope, name, rse_id, state)),
+            old AS (
+              SELECT r.scope, r.name, r.rse_id, r.state FROM u JOIN replicas r ON r.scope = u.scope AND r.name = u.name AND r.rse_id = u.rse_id
+               ORDER BY r.scope, r.name, r.rse_id FOR UPDATE OF r
+            ),
+            changed AS (
+              UPDATE replicas r SET state = u.state, updated_at = now()
+                FROM u WHERE r.scope = u.scope AND r.name = u.name AND r.rse_id = u.rse_id
+            )
+       SELECT scope, name, rse_id, state FROM old`,
+      [...keyArrays(rows), rows.map((r) => r.state)],
+    );
+    return result.map((r: { scope: string; name: string; rse_id: string; state: ReplicaState }) => ({
+      scope: r.scope,
+      name: r.name,
+      rseId: r.rse_id,
+      state: r.state,
+    }));
+  },
+
+  /** Replicas (of the given keys) that exist, with lock count, size and RSE name. */
+  async find(manager: EntityManager, keys: readonly ReplicaKey[]): Promise<Array<ReplicaStateRow & { bytes: number; lockCnt: number; rse: string }>> {
+    if (keys.length === 0) return [];
+    const rows = await manager.query(
+      `SELECT r.scope, r.name, r.rse_id, r.state, r.bytes, r.lock_cnt, s.rse
+         FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)
+         JOIN replicas r ON r.scope = u.scope AND r.name = u.name AND r.rse_id = u.rse_id
+         JOIN rses s ON s.id = r.rse_id`,
+      keyArrays(keys),
+    );
+    return rows.map((r: { scope: string; name: string; rse_id: string; state: ReplicaState; bytes: string; lock_cnt: number; rse: string }) => ({
+      scope: r.scope,
+      name: r.name,
+      rseId: r.rse_id,
+      state: r.state,
+      bytes: Number(r.bytes),
+      lockCnt: Number(r.lock_cnt),
+      rse: r.rse,
+    }));
+  },
+
+  /** Sets the tombstone of unlocked replicas; returns the number changed. */
+  async setTombstones(manager: EntityManager, keys: readonly ReplicaKey[], tombstone: Date): Promise<number> {
+    if (keys.length === 0) return 0;
+    const [, count] = await manager.query(
+      `UPDATE replicas r SET tombstone = $4, updated_at = now()
+         FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)
+        WHERE r.scope = u.scope AND r.name = u.name AND r.rse_id = u.rse_id AND r.lock_cnt = 0`,
+      [...keyArrays(keys), tombstone],
+    );
+    return count;
+  },
+
+  /**
+   * Records a read: accessed_at and access_cnt of the replicas and their DIDs; an unlocked replica's tombstone
+   * (unless the epoch) follows its last access, so least-recently-used replicas go first.
+   */
+  async touch(manager: EntityManager, keys: ReadonlyArray<ReplicaKey & { accessedAt: Date }>): Promise<number> {
+    if (keys.length === 0) return 0;
+    const params = [...keyArrays(keys), keys.map((k) => k.accessedAt)];
+    const [, count] = await manager.query(
+      `UPDATE replicas r
+          SET accessed_at = GREATEST(coalesce(r.accessed_at, u.at), u.at), access_cnt = r.access_cnt + 1,
+              tombstone = CASE WHEN r.tombstone IS NULL OR r.tombstone = 'epoch'::timestamptz OR r.lock_cnt > 0 THEN r.tombstone
+                               ELSE GREATEST(coalesce(r.accessed_at, u.at), u.at) END
+         FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::timestamptz[]) AS u(scope, name, rse_id, at)
+        WHERE r.scope = u.scope AND r.name = u.name AND r.rse_id = u.rse_id`,
+      params,
+    );
+    await manager.query(
+      `UPDATE dids d SET accessed_at = GREATEST(coalesce(d.accessed_at, u.at), u.at), access_cnt = d.access_cnt + 1
+         FROM (SELECT scope, name, max(at) AS at FROM unnest($1::varchar[], $2::varchar[], $3::timestamptz[]) AS x(scope, name, at)
+                GROUP BY scope, name) u
+        WHERE d.scope = u.scope AND d.name = u.name`,
+      [keys.map((k) => k.scope), keys.map((k) => k.name), keys.map((k) => k.accessedAt)],
+    );
+    return count;
+  },
+
+  /** SQL and parameters listing the replicas of the files at or below these DIDs, ordered by file. */
+  listQuery(dids: ReadonlyArray<{ scope: string; name: string }>, options: { states?: readonly ReplicaState[] | null; rseIds?: readonly string[] | null }): { sql: string; params: unknown[] } {
+    const params: unknown[] = [dids.map((d) => d.scope), dids.map((d) => d.name)];
+    let replicaFilter = '';
+    if (options.states) {
+      params.push(options.states);
+      replicaFilter += ` AND r.state = ANY($${params.length}::replicas_state_enum[])`;
+    }
+    if (options.rseIds) {
+      params.push(options.rseIds);
+      replicaFilter += ` AND r.rse_id = ANY($${params.length}::uuid[])`;
+    }
+    return {
+      sql: `WITH RECURSIVE tree(scope, name, did_type) AS (
+              SELECT d.scope, d.name, d.did_type::text
+                FROM unnest($1::varchar[], $2::varchar[]) AS i(scope, name) JOIN dids d ON d.scope = i.scope AND d.name = i.name
+              UNION
+              SELECT c.child_scope, c.child_name, c.child_type::text
+                FROM tree t JOIN contents c ON c.scope = t.scope AND c.name = t.name WHERE t.did_type <> 'F'
+            ), files AS (SELECT DISTINCT scope, name FROM tree WHERE did_type = 'F')
+            SELECT f.scope, f.name, d.bytes, d.adler32, d.md5, d.xxh64, r.rse_id, r.state, r.path, r.lock_cnt, r.tombstone,
+                   r.accessed_at
+              FROM files f
+              JOIN LATERAL (SELECT d.bytes, d.adler32, d.md5, d.xxh64 FROM dids d WHERE d.scope = f.scope AND d.name = f.name LIMIT 1) d ON true
+              LEFT JOIN LATERAL (SELECT r.rse_id, r.state, r.path, r.lock_cnt, r.tombstone, r.accessed_at FROM replicas r
+                                  WHERE r.scope = f.scope AND r.name = f.name${replicaFilter} OFFSET 0) r ON true
+             ORDER BY f.scope, f.name, r.rse_id`,
+      params,
+    };
+  },
+
+  toListRow(row: {
+    scope: string; name: string; bytes: string | null; adler32: string | null; md5: string | null; xxh64: string | null;
+    rse_id: string | null; state: ReplicaState | null; path: string | null; lock_cnt: number | null; tombstone: Date | null;
+    accessed_at: Date | null;
+  }): ReplicaListRow {
+    return {
+      scope: row.scope,
+      name: row.name,
+      bytes: row.bytes === null ? null : Number(row.bytes),
+      adler32: row.adler32,
+      md5: row.md5,
+      xxh64: row.xxh64,
+      rseId: row.rse_id,
+      state: row.state,
+      path: row.path,
+      lockCnt: row.lock_cnt === null ? null : Number(row.lock_cnt),
+      tombstone: row.tombstone,
+      accessedAt: row.accessed_at,
+    };
+  },
+
+  /** Inserts file DIDs that do not exist yet (registration with createMissingFiles); returns those created. */
+  async insertMissingFiles(
+    manager: EntityManager,
+    account: string,
+    files: ReadonlyArray<{ scope: string; name: string; bytes: number; adler32: string | null; md5: string | null; xxh64: string | null }>,
+  ): Promise<Array<{ scope: string; name: string; bytes: number }>> {
+    if (files.length === 0) return [];
+    const rows = await manager.query(
+      `INSERT INTO dids (scope, name, account, did_type, bytes, adler32, md5, xxh64)
+       SELECT u.scope, u.name, $1, 'F', u.bytes, u.adler32, u.md5, u.xxh64
+         FROM unnest($2::varchar[], $3::varchar[], $4::bigint[], $5::varchar[], $6::varchar[], $7::varchar[])
+              AS u(scope, name, bytes, adler32, md5, xxh64)
+        WHERE NOT EXISTS (SELECT 1 FROM deleted_dids x WHERE x.scope = u.scope AND x.name = u.name)
+       ON CONFLICT (scope, name) DO NOTHING
+       RETURNING scope, name, bytes`,
+      [
+        account,
+        files.map((f) => f.scope),
+        files.map((f) => f.name),
+        files.map((f) => f.bytes),
+        files.map((f) => f.adler32),
+        files.map((f) => f.md5),
+        files.map((f) => f.xxh64),
+      ],
+    );
+    return rows.map((r: { scope: string; name: string; bytes: string }) => ({ scope: r.scope, name: r.name, bytes: Number(r.bytes) }));
+  },
+
+  /** Names among these that are reserved by deleted DIDs. */
+  async deletedNames(manager: EntityManager, files: ReadonlyArray<{ scope: string; name: string }>): Promise<Array<{ scope: string; name: string }>> {
+    if (files.length === 0) return [];
+    return manager.query(
+      `SELECT x.scope, x.name FROM unnest($1::varchar[], $2::varchar[]) AS u(scope, name)
+         JOIN deleted_dids x ON x.scope = u.scope AND x.name = u.name LIMIT 20`,
+      [files.map((f) => f.scope), files.map((f) => f.name)],
+    );
+  },
+};

@@ -1,0 +1,169 @@
+import { EntityManager } from 'typeorm';
+import { RequestState } from '@tarn/domain';
+import { OutboxColumns, plainArray, textArray } from './replica.repository.js';
+
+export interface NewTransfer {
+  scope: string;
+  name: string;
+  destRseId: string;
+  bytes: number;
+  adler32: string | null;
+  md5: string | null;
+}
+
+export interface TransferDefaults {
+  ruleId: string;
+  account: string;
+  activity: string;
+  priority: number;
+  /** Stored as the request's attributes (e.g. the rule's source_replica_expression). */
+  attributes: Record<string, unknown> | null;
+}
+
+
+
+/** Request states of transfers not yet handed to a transfer tool: these may be cancelled or found unnecessary. */
+export const UNSUBMITTED_STATES: readonly RequestState[] = [
+  RequestState.QUEUED,
+  RequestState.WAITING,
+  RequestState.NO_SOURCES,
+  RequestState.SUBMISSION_FAILED,
+];
+
+const COLUMNS = `request_type, scope, name, did_type, dest_rse_id, source_rse_id, external_id, external_host, retry_count,
+  previous_attempt_id, rule_id, activity, account, bytes, adler32, md5, dest_url, priority, transfertool, attributes,
+  submitted_at, started_at, transferred_at, retry_after, requested_at, id, created_at`;
+
+// requests and requests_history have enum types of their own.
+const ENUM_COLUMNS: Record<string, string> = {
+  request_type: 'm.request_type::text::requests_history_request_type_enum',
+  did_type: 'm.did_type::text::requests_history_did_type_enum',
+};
+
+/** Moves the requests `moved` (a data-modifying CTE RETURNING *) to requests_history in `state`, with `err_msg`. */
+function archive(moved: string, state: string, errMsg: string): string {
+  return `, sources AS (DELETE FROM request_sources s USING moved m WHERE s.request_id = m.id)
+    INSERT INTO requests_history (${COLUMNS}, state, err_msg, updated_at)
+    SELECT ${COLUMNS.split(',').map((c) => ENUM_COLUMNS[c.trim()] ?? `m.${c.trim()}`).join(', ')}, '${state}', ${errMsg}, now() FROM ${moved} m`;
+}
+
+export const requestRepository = {
+  /**
+   * Queues a transfer per row unless one to that destination already exists for the file (the unique index
+   * on (scope, name, dest_rse_id, request_type)): that one is reused. With `outbox`, the same statement writes
+   * one outbox row per new request (payload {requestId, scope, name, destRseId, ruleId}), so that the rows
+   * never travel to the client and back; the transaction must already have its id (it wrote before).
+   * Returns the number of new requests.
+   */
+  async insertQueued(manager: EntityManager, rows: readonly NewTransfer[], defaults: TransferDefaults, outbox: OutboxColumns | null): Promise<number> {
+    if (rows.length === 0) return 0;
+    const insert = `INSERT INTO requests (request_type, scope, name, did_type, dest_rse_id, state, rule_id, activity, account, bytes,
+                             adler32, md5, priority, attributes)
+       SELECT 'T', u.scope, u.name, 'F', u.dest_rse_id, 'Q', $1, $2, $3, u.bytes, u.adler32, u.md5, $4, $5::jsonb
+         FROM unnest($6::varchar[], $7::varchar[], $8::uuid[], $9::bigint[], $10::varchar[], $11::varchar[])
+              AS u(scope, name, dest_rse_id, bytes, adler32, md5)
+       ON CONFLICT (scope, name, dest_rse_id, request_type) DO NOTHING`;
+    const params: unknown[] = [
+      defaults.ruleId,
+      defaults.activity,
+      defaults.account,
+      defaults.priority,
+      defaults.attributes === null ? null : JSON.stringify(defaults.attributes),
+      textArray(rows.map((r) => r.scope)),
+      textArray(rows.map((r) => r.name)),
+      plainArray(rows.map((r) => r.destRseId)),
+      plainArray(rows.map((r) => r.bytes)),
+      textArray(rows.map((r) => r.adler32)),
+      textArray(rows.map((r) => r.md5)),
+    ];
+    if (!outbox) {
+      const [{ n }] = await manager.query(`WITH queued AS (${insert} RETURNING 1) SELECT count(*)::int AS n FROM queued`, params);
+      return n;
+    }
+    params.push(outbox.topic, outbox.eventType, outbox.version);
+    const [{ n }] = await manager.query(
+      `WITH queued AS (${insert} RETURNING id, scope, name, dest_rse_id, rule_id),
+            events AS (
+              INSERT INTO outbox_messages (topic, key, event_type, version, payload)
+              SELECT $12, q.id::text, $13, $14,
+                     jsonb_build_object('requestId', q.id, 'scope', q.scope, 'name', q.name, 'destRseId', q.dest_rse_id, 'ruleId', q.rule_id)
+                FROM queued q
+              RETURNING 1
+            )
+       SELECT count(*)::int AS n FROM events`,
+      params,
+    );
+    return n;
+  },
+
+  /**
+   * Cancels the not yet submitted transfers of a rule's unsatisfied locks that no lock needs any more (the
+   * replica's lock_cnt is already 0): they move to requests_history as FAILED with `reason`.
+   * Call after the replicas were released and before the locks are deleted.
+   */
+  async cancelUnneededOfRule(manager: EntityManager, ruleId: string, reason: string): Promise<number> {
+    // Driven from the rule's locks, with primary-key probes per lock (LATERAL ... LIMIT 1): a rule just created
+    // is missing from the statistics, and a join planned from them can go quadratic.
+    const rows = await manager.query(
+      `WITH doomed AS (
+         SELECT q.id
+           FROM locks l
+           JOIN LATERAL (SELECT r.lock_cnt FROM replicas r
+                          WHERE r.scope = l.scope AND r.name = l.name AND r.rse_id = l.rse_id LIMIT 1) r ON r.lock_cnt = 0
+           JOIN LATERAL (SELECT q.id FROM requests q
+                          WHERE q.scope = l.scope AND q.name = l.name AND q.dest_rse_id = l.rse_id AND q.request_type = 'T'
+                            AND q.state = ANY($2::requests_state_enum[]) LIMIT 1 FOR UPDATE) q ON true
+          WHERE l.rule_id = $1 AND l.state <> 'O'
+       ), moved AS (
+         -- Locked above in their unsubmitted state; by primary key only (a state condition here would tempt the
+         -- planner into the state index, filtering every row against the whole id array).
+         DELETE FROM requests q WHERE q.id = ANY(ARRAY(SELECT id FROM doomed))
+          RETURNING q.*
+       )${archive('moved', RequestState.FAILED, '$3')}
+       RETURNING id`,
+      [ruleId, UNSUBMITTED_STATES, reason],
+    );
+    return rows.length;
+  },
+
+  /** Transfers to these replicas that are not yet submitted are no longer needed: archived as DONE. */
+  async finishForReplicas(manager: EntityManager, replicas: ReadonlyArray<{ scope: string; name: string; rseId: string }>, reason: string): Promise<number> {
+    if (replicas.length === 0) return 0;
+    const rows = await manager.query(
+      `WITH moved AS (
+         DELETE FROM requests q
+          USING unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)
+          WHERE q.scope = u.scope AND q.name = u.name AND q.dest_rse_id = u.rse_id AND q.request_type = 'T'
+            AND q.state = ANY($4::requests_state_enum[])
+          RETURNING q.*
+       )${archive('moved', RequestState.DONE, '$5')}
+       RETURNING id`,
+      [replicas.map((r) => r.scope), replicas.map((r) => r.name), replicas.map((r) => r.rseId), UNSUBMITTED_STATES, reason],
+    );
+    return rows.length;
+  },
+
+  /** Activity and priority of a rule's transfers that are not yet submitted. */
+  async updateOfRule(manager: EntityManager, ruleId: string, changes: { activity?: string; priority?: number }): Promise<void> {
+    if (changes.activity === undefined && changes.priority === undefined) return;
+    await manager.query(
+      `UPDATE requests SET activity = coalesce($2, activity), priority = coalesce($3, priority), updated_at = now()
+        WHERE rule_id = $1 AND state = ANY($4::requests_state_enum[])`,
+      [ruleId, changes.activity ?? null, changes.priority ?? null, UNSUBMITTED_STATES],
+    );
+  },
+
+  async ofRule(manager: EntityManager, ruleId: string): Promise<Array<{ id: string; scope: string; name: string; destRseId: string; state: RequestState }>> {
+    const rows = await manager.query(
+      `SELECT id, scope, name, dest_rse_id, state FROM requests WHERE rule_id = $1 ORDER BY scope, name, dest_rse_id`,
+      [ruleId],
+    );
+    return rows.map((r: { id: string; scope: string; name: string; dest_rse_id: string; state: RequestState }) => ({
+      id: r.id,
+      scope: r.scope,
+      name: r.name,
+      destRseId: r.dest_rse_id,
+      state: r.state,
+    }));
+  },
+};

@@ -1,0 +1,6 @@
+export * from './replica.types.js';
+export * from './replica-input.js';
+export * from './replica-paths.js';
+export * from './mark-replicas-available.js';
+export * from './replica.service.js';
+export * from './replicas.module.js';

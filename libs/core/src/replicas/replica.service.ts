@@ -1,0 +1,330 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import {
+  DidType,
+  Duplicate,
+  EPOCH_TOMBSTONE,
+  formatBytes,
+  formatDid,
+  InvalidInput,
+  NotFound,
+  ReplicaState,
+} from '@tarn/domain';
+import { appendEvents, EVENT_TOPICS, EVENT_VERSIONS, OUTBOX_CHANNEL, tarnEvent, TarnEvent } from '@tarn/events';
+import { unitOfWork } from '@tarn/catalogue';
+import { findDids, openCursor } from '@tarn/catalogue/repositories/did.repository.js';
+import { badReplicaRepository } from '@tarn/catalogue/repositories/bad-replica.repository.js';
+import {
+  RegisteredReplica,
+  RegistrationMisfit,
+  ReplicaKey,
+  ReplicaListRow,
+  replicaRepository,
+  ReplicaRseInfo,
+  sortReplicaKeys,
+} from '@tarn/catalogue/repositories/replica.repository.js';
+import type { Issuer } from '../auth/issuer.js';
+import { Permissions } from '../auth/permissions.js';
+import { openRowStream, RowStream } from '../dids/row-stream.js';
+import { RseExpressionService } from '../rses/rse-expression.service.js';
+import { markReplicasAvailable, replicasBecameAvailable } from './mark-replicas-available.js';
+import { parseReplicaState, validReplicaFiles } from './replica-input.js';
+import { pathFromPfn, replicaPath, replicaPfns } from './replica-paths.js';
+import type {
+  AddReplicasOptions,
+  AddReplicasResult,
+  FileReplicas,
+  ListReplicasOptions,
+  ReplicaFileInput,
+  ReplicaRef,
+  ReplicaStateChange,
+  TouchedReplica,
+} from './replica.types.js';
+
+/** Why a replica does not fit its file DID, as an error naming the file and what differs. */
+function misfitError(misfit: RegistrationMisfit, rse: string, createMissingFiles: boolean): Error {
+  const { file } = misfit;
+  const did = formatDid(file);
+  if (misfit.didType === null) {
+    return new NotFound(
+      `Cannot register a replica of ${did} on RSE '${rse}': the file is not registered. Register the file first` +
+        `${createMissingFiles ? '' : ', or ask for missing files to be created'}.`,
+      { rucioClass: 'DataIdentifierNotFound', details: { scope: file.scope, name: file.name, rse } },
+    );
+  }
+  if (misfit.didType !== DidType.FILE) {
+    return new InvalidInput(`Cannot register a replica of ${did} on RSE '${rse}': it is a ${misfit.didType === DidType.DATASET ? 'dataset' : 'container'}, and only files have replicas.`, {
+      rucioClass: 'UnsupportedDIDType',
+      details: { did, rse },
+    });
+  }
+  if (misfit.didBytes !== null && misfit.didBytes !== file.bytes) {
+    return new InvalidInput(
+      `The replica of ${did} on RSE '${rse}' has ${file.bytes} bytes (${formatBytes(file.bytes)}), but the file is registered with ` +
+        `${misfit.didBytes} bytes (${formatBytes(misfit.didBytes)}). Check the file on the storage; a different content needs another name.`,
+      { rucioClass: 'InvalidObject', details: { did, rse, bytes: file.bytes, didBytes: misfit.didBytes } },
+    );
+  }
+  for (const [key, given, registered] of [
+    ['adler32', file.adler32, misfit.didAdler32],
+    ['md5', file.md5, misfit.didMd5],
+    ['xxh64', file.xxh64, misfit.didXxh64],
+  ] as const) {
+    if (given && registered && given.toLowerCase() !== registered.toLowerCase()) {
+      return new InvalidInput(
+        `The replica of ${did} on RSE '${rse}' has ${key} ${given}, but the file is registered with ${key} ${registered}. ` +
+          'Check the file on the storage; a different content needs another name.',
+        { rucioClass: 'InvalidObject', details: { did, rse, [key]: given, [`did_${key}`]: registered } },
+      );
+    }
+  }
+  return new InvalidInput(`The replica of ${did} on RSE '${rse}' does not fit the registered file.`, { rucioClass: 'InvalidObject', details: { did, rse } });
+}
+
+/**
+ * File replicas: bulk registration (one statement per batch), listing with PFNs per protocol, state
+ * changes, bad replica declarations, tombstones and access times.
+ */
+@Injectable()
+export class ReplicaService {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Permissions) private readonly permissions: Permissions,
+    @Inject(RseExpressionService) private readonly expressions: RseExpressionService,
+  ) {}
+
+  private async requireRse(manager: EntityManager, rse: string): Promise<ReplicaRseInfo> {
+    const [info] = await replicaRepository.rseInfo(manager, [rse]);
+    if (!info) throw NotFound.rse(rse);
+    return info;
+  }
+
+  /** RSE ids of the named RSEs (NotFound for an unknown one). */
+  private async rseIds(manager: EntityManager, names: readonly string[]): Promise<Map<string, ReplicaRseInfo>> {
+    const wanted = [...new Set(names)];
+    const found = new Map((await replicaRepository.rseInfo(manager, wanted)).map((r) => [r.rse, r]));
+    for (const name of wanted) if (!found.has(name)) throw NotFound.rse(name);
+    return found;
+  }
+
+  private async keysOf(manager: EntityManager, refs: readonly ReplicaRef[], what: string): Promise<Array<ReplicaKey & { rse: string }>> {
+    if (!Array.isArray(refs) || refs.length === 0) throw new InvalidInput(`Give at least one replica (scope, name, rse) to ${what}.`, { rucioClass: 'InputValidationError' });
+    const rses = await this.rseIds(manager, refs.map((r) => r.rse));
+    return refs.map((r) => ({ scope: r.scope, name: r.name, rse: r.rse, rseId: rses.get(r.rse)!.id }));
+  }
+
+  /** The replicas among `keys` that do not exist: NotFound naming the first ones. */
+  private async requireReplicas(manager: EntityManager, keys: ReadonlyArray<ReplicaKey & { rse: string }>) {
+    const found = await replicaRepository.find(manager, keys);
+    const have = new Set(found.map((r) => `${r.scope}:${r.name}@${r.rseId}`));
+    const missing = keys.filter((k) => !have.has(`${k.scope}:${k.name}@${k.rseId}`));
+    if (missing.length > 0) {
+      const shown = missing.slice(0, 5).map((m) => `${formatDid(m)} on ${m.rse}`).join(', ');
+      throw new NotFound(`No replica of ${shown}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}. List the file's replicas to see where it is.`, {
+        rucioClass: 'ReplicaNotFound',
+        details: { missing: missing.slice(0, 20).map((m) => ({ scope: m.scope, name: m.name, rse: m.rse })) },
+      });
+    }
+    return found;
+  }
+
+  /**
+   * Registers replicas of files on one RSE (Rucio's add_replicas), one statement for the batch. The files
+   * must exist with the same size (and checksums, where both are known) unless `createMissingFiles`.
+   * A replica registered AVAILABLE satisfies the rule locks waiting for it (markReplicasAvailable).
+   */
+  async addReplicas(issuer: Issuer, rse: string, files: ReplicaFileInput[], options: AddReplicasOptions = {}): Promise<AddReplicasResult> {
+    const valid = validReplicaFiles(files, rse);
+    return unitOfWork(this.dataSource, { what: `replicas on RSE '${rse}'` }, async (manager) => {
+      const info = await this.requireRse(manager, rse);
+      await this.permissions.assertCanWriteScopes(manager, issuer, valid.map((f) => f.scope));
+      const rows: RegisteredReplica[] = valid.map((f) => {
+        let path: string | null = null;
+        if (!info.deterministic) {
+          if (f.path) path = f.path.replace(/^\/+/, '');
+          else if (f.pfn) path = pathFromPfn(info, f.pfn, formatDid(f));
+          else {
+            throw new InvalidInput(
+              `RSE '${rse}' is non-deterministic: the replica of ${formatDid(f)} needs its pfn or path, since its location cannot be computed.`,
+              { rucioClass: 'InvalidPath', details: { did: formatDid(f), rse } },
+            );
+          }
+        }
+        return { scope: f.scope, name: f.name, bytes: f.bytes, adler32: f.adler32, md5: f.md5, xxh64: f.xxh64, path, state: f.state };
+      });
+
+      const events: TarnEvent[] = [];
+      let filesCreated = 0;
+      if (options.createMissingFiles) {
+        const reserved = await replicaRepository.deletedNames(manager, rows);
+        if (reserved.length > 0) throw Duplicate.did(reserved[0].scope, reserved[0].name);
+        const created = await replicaRepository.insertMissingFiles(manager, issuer.account, rows);
+        filesCreated = created.length;
+        for (const c of created) {
+          events.push(tarnEvent('did.created', { scope: c.scope, name: c.name, didType: DidType.FILE, account: issuer.account, bytes: c.bytes }));
+        }
+        // Before the registration's replica.available rows: a consumer sees a file created before its replica.
+        await appendEvents(manager, events);
+      }
+      const { written: result, misfit } = await replicaRepository.register(manager, info, rows, {
+        tombstone: options.tombstone ?? null,
+        outbox: {
+          topic: EVENT_TOPICS['replica.available'],
+          eventType: 'replica.available',
+          version: EVENT_VERSIONS['replica.available'],
+          channel: OUTBOX_CHANNEL,
+        },
+      });
+      if (misfit) throw misfitError(misfit, rse, Boolean(options.createMissingFiles));
+      if (result.length < rows.length) {
+        // The rows left alone are replicas already AVAILABLE or being deleted there.
+        const written = new Set(result.map((r) => `${r.scope}:${r.name}`));
+        const lost = rows.filter((r) => !written.has(`${r.scope}:${r.name}`));
+        const [first] = await replicaRepository.find(manager, [{ scope: lost[0].scope, name: lost[0].name, rseId: info.id }]);
+        const deleting = first?.state === ReplicaState.BEING_DELETED;
+        const more = lost.length > 1 ? ` (and ${lost.length - 1} more of this batch)` : '';
+        throw new Duplicate(
+          `A replica of ${formatDid(lost[0])} on RSE '${rse}' is ${deleting ? 'being deleted' : 'already AVAILABLE'}${more}. ` +
+            `${deleting ? 'Register it again once the deletion is done.' : 'Leave it out: nothing to register.'}`,
+          { rucioClass: 'FileReplicaAlreadyExists', details: { did: formatDid(lost[0]), rse, count: lost.length } },
+        );
+      }
+      // Only replicas that existed (e.g. COPYING for a rule, possibly committed meanwhile) can have locks waiting;
+      // replica.available was written by the registration statement.
+      const waiting = result
+        .filter((r) => !r.inserted && r.state === ReplicaState.AVAILABLE)
+        .map((r) => ({ scope: r.scope, name: r.name, rseId: info.id }));
+      const settled = waiting.length > 0 ? await replicasBecameAvailable(manager, [], waiting) : { locksSatisfied: 0 };
+      return {
+        registered: result.length,
+        inserted: result.filter((r) => r.inserted).length,
+        filesCreated,
+        locksSatisfied: settled.locksSatisfied,
+      };
+    });
+  }
+
+  /**
+   * The replicas of files, datasets and containers (resolved to their files), file by file, read through a
+   * cursor: per RSE the state, path and a PFN per read protocol. Only AVAILABLE replicas unless allStates.
+   */
+  async listReplicas(issuer: Issuer, dids: Array<{ scope: string; name: string }>, options: ListReplicasOptions = {}): Promise<RowStream<FileReplicas>> {
+    if (!Array.isArray(dids) || dids.length === 0) throw new InvalidInput('Give at least one DID to list replicas of.', { rucioClass: 'InputValidationError' });
+    return openRowStream(this.dataSource, `replicas of ${formatDid(dids[0])}${dids.length > 1 ? ` and ${dids.length - 1} more` : ''}`, async (manager) => {
+      await this.permissions.assertCanReadScopes(manager, issuer, dids.map((d) => d.scope));
+      const existing = new Set((await findDids(manager, dids)).map((d) => formatDid(d)));
+      const missing = dids.find((d) => !existing.has(formatDid(d)));
+      if (missing) throw NotFound.did(missing.scope, missing.name);
+      const rses = new Map((await replicaRepository.rseInfo(manager, null)).map((r) => [r.id, r]));
+      const rseIds = options.rseExpression ? (await this.expressions.resolve(manager, options.rseExpression)).map((r) => r.id) : null;
+      const { sql, params } = replicaRepository.listQuery(dids, { states: options.allStates ? null : [ReplicaState.AVAILABLE], rseIds });
+      const rows = await openCursor(manager, sql, params, { map: (row) => replicaRepository.toListRow(row as never) });
+      return groupByFile(rows, (row, file) => {
+        const rse = row.rseId ? rses.get(row.rseId) : undefined;
+        if (!rse || !row.state) return;
+        const path = replicaPath(rse, file.scope, file.name, row.path);
+        file.replicas.push({
+          rse: rse.rse,
+          rseId: rse.id,
+          state: row.state,
+          path,
+          pfns: replicaPfns(rse, path, options),
+          lockCnt: row.lockCnt ?? 0,
+          tombstone: row.tombstone,
+          accessedAt: row.accessedAt,
+        });
+      });
+    });
+  }
+
+  /** Sets replica states in bulk (administrators). Replicas set AVAILABLE satisfy the locks waiting for them. */
+  async updateReplicaStates(issuer: Issuer, changes: ReplicaStateChange[]): Promise<number> {
+    this.permissions.assertAdmin(issuer, 'change replica states');
+    return unitOfWork(this.dataSource, { what: 'replica state change' }, async (manager) => {
+      const keys = await this.keysOf(manager, changes, 'change the state of');
+      const rows = keys.map((k, i) => {
+        const state = parseReplicaState(String(changes[i].state), `${formatDid(k)} on ${k.rse}`);
+        if (state === ReplicaState.BAD) {
+          throw new InvalidInput(`Declare ${formatDid(k)} on ${k.rse} bad with declareBadReplicas (it records who and why), not by setting its state.`, {
+            rucioClass: 'UnsupportedStatus',
+          });
+        }
+        return { ...k, state };
+      });
+      await this.requireReplicas(manager, keys);
+      await replicaRepository.setStates(manager, sortReplicaKeys(rows.filter((r) => r.state !== ReplicaState.AVAILABLE)));
+      await markReplicasAvailable(manager, rows.filter((r) => r.state === ReplicaState.AVAILABLE));
+      return rows.length;
+    });
+  }
+
+  /** Declares replicas bad (administrators): a bad_replicas row each, state BAD, replica.bad events. */
+  async declareBadReplicas(issuer: Issuer, replicas: ReplicaRef[], reason: string | null): Promise<number> {
+    this.permissions.assertAdmin(issuer, 'declare replicas bad');
+    if (reason !== null && reason !== undefined && (typeof reason !== 'string' || reason.length > 255)) {
+      throw new InvalidInput('The reason for declaring replicas bad is a text of at most 255 characters.', { rucioClass: 'InputValidationError' });
+    }
+    return unitOfWork(this.dataSource, { what: 'bad replica declaration' }, async (manager) => {
+      const keys = sortReplicaKeys(await this.keysOf(manager, replicas, 'declare bad'));
+      const found = await this.requireReplicas(manager, keys);
+      await badReplicaRepository.insert(manager, found.map((r) => ({ scope: r.scope, name: r.name, rseId: r.rseId, bytes: r.bytes })), {
+        account: issuer.account,
+        reason: reason ?? null,
+      });
+      await replicaRepository.setStates(manager, keys.map((k) => ({ ...k, state: ReplicaState.BAD })));
+      await appendEvents(
+        manager,
+        found.map((r) => tarnEvent('replica.bad', { scope: r.scope, name: r.name, rse: r.rse, rseId: r.rseId, reason: reason ?? null })),
+      );
+      return found.length;
+    });
+  }
+
+  /** Sets the tombstone of unlocked replicas (administrators); default the epoch: delete as soon as possible. */
+  async setTombstones(issuer: Issuer, replicas: ReplicaRef[], tombstone: Date = EPOCH_TOMBSTONE): Promise<number> {
+    this.permissions.assertAdmin(issuer, 'set replica tombstones');
+    return unitOfWork(this.dataSource, { what: 'replica tombstones' }, async (manager) => {
+      const keys = sortReplicaKeys(await this.keysOf(manager, replicas, 'set the tombstone of'));
+      const found = await this.requireReplicas(manager, keys);
+      const locked = found.filter((r) => r.lockCnt > 0);
+      if (locked.length > 0) {
+        throw new InvalidInput(
+          `${locked.slice(0, 5).map((r) => `${formatDid(r)} on ${r.rse}`).join(', ')} ${locked.length === 1 ? 'is' : 'are'} locked by rules; ` +
+            'a tombstone is only set on unlocked replicas. Delete or move the rules first.',
+          { rucioClass: 'ReplicaIsLocked', details: { locked: locked.slice(0, 20).map((r) => ({ scope: r.scope, name: r.name, rse: r.rse })) } },
+        );
+      }
+      return replicaRepository.setTombstones(manager, keys, tombstone);
+    });
+  }
+
+  /** Records that replicas were read (accessed_at, access_cnt of the replicas and their files). */
+  async touchReplicas(issuer: Issuer, replicas: TouchedReplica[]): Promise<number> {
+    return unitOfWork(this.dataSource, { what: 'replica access' }, async (manager) => {
+      await this.permissions.assertCanReadScopes(manager, issuer, replicas.map((r) => r.scope));
+      const keys = await this.keysOf(manager, replicas, 'touch');
+      const now = new Date();
+      return replicaRepository.touch(manager, sortReplicaKeys(keys.map((k, i) => ({ ...k, accessedAt: replicas[i].accessedAt ?? now }))));
+    });
+  }
+}
+
+/** Groups replica rows (ordered by file) into one record per file, across cursor batches. */
+async function* groupByFile(
+  batches: AsyncGenerator<ReplicaListRow[]>,
+  addReplica: (row: ReplicaListRow, file: FileReplicas) => void,
+): AsyncGenerator<FileReplicas[]> {
+  let current: FileReplicas | null = null;
+  for await (const batch of batches) {
+    const done: FileReplicas[] = [];
+    for (const row of batch) {
+      if (!current || current.scope !== row.scope || current.name !== row.name) {
+        if (current) done.push(current);
+        current = { scope: row.scope, name: row.name, bytes: row.bytes, adler32: row.adler32, md5: row.md5, xxh64: row.xxh64, replicas: [] };
+      }
+      addReplica(row, current);
+    }
+    if (done.length > 0) yield done;
+  }
+  if (current) yield [current];
+}

@@ -1,0 +1,100 @@
+import type { ReplicaState } from '@tarn/domain';
+
+/** One file replica to register on an RSE. */
+export interface ReplicaFileInput {
+  scope: string;
+  name: string;
+  bytes: number;
+  adler32?: string | null;
+  md5?: string | null;
+  xxh64?: string | null;
+  /** Full URL on a non-deterministic RSE; its path is what follows one of the RSE's protocol prefixes. */
+  pfn?: string | null;
+  /** Path on a non-deterministic RSE (relative to the protocol prefix). Deterministic RSEs compute it. */
+  path?: string | null;
+  /** AVAILABLE (default), UNAVAILABLE, COPYING or TEMPORARY_UNAVAILABLE (or A, U, C, T). */
+  state?: ReplicaState | string | null;
+}
+
+export interface AddReplicasOptions {
+  /** Register the file DIDs that do not exist yet (owned by the issuer), as upload and register paths do. */
+  createMissingFiles?: boolean;
+  /** Tombstone of new replicas (unlocked replicas with a tombstone may be reaped); default none. */
+  tombstone?: Date | null;
+}
+
+export interface AddReplicasResult {
+  /** Replicas written (new or an existing COPYING/UNAVAILABLE/... one updated). */
+  registered: number;
+  /** New replica rows among them. */
+  inserted: number;
+  /** File DIDs created (createMissingFiles). */
+  filesCreated: number;
+  /** Locks of rules that the new AVAILABLE replicas satisfied. */
+  locksSatisfied: number;
+}
+
+/** A replica named by its RSE. */
+export interface ReplicaRef {
+  scope: string;
+  name: string;
+  rse: string;
+}
+
+export interface ReplicaStateChange extends ReplicaRef {
+  state: ReplicaState | string;
+}
+
+export interface TouchedReplica extends ReplicaRef {
+  /** Default: now. */
+  accessedAt?: Date;
+}
+
+export interface ListReplicasOptions {
+  /** Protocol schemes to give PFNs for (e.g. ['root', 'davs']); default all. */
+  schemes?: string[];
+  /** Every replica state, not only AVAILABLE (Rucio's all_states). */
+  allStates?: boolean;
+  /** Only replicas on RSEs this expression selects. */
+  rseExpression?: string;
+  /** 'wan' (default) or 'lan': which read priorities rank the protocols. */
+  domain?: 'wan' | 'lan';
+}
+
+export interface ReplicaPfn {
+  pfn: string;
+  scheme: string;
+  /** 1 is the most preferred. */
+  priority: number;
+  domain: 'wan' | 'lan';
+}
+
+export interface FileReplicaLocation {
+  rse: string;
+  rseId: string;
+  state: ReplicaState;
+  /** Path relative to the protocol prefix (computed on deterministic RSEs). */
+  path: string | null;
+  pfns: ReplicaPfn[];
+  lockCnt: number;
+  tombstone: Date | null;
+  accessedAt: Date | null;
+}
+
+/** A file with its replicas: what the REST layer turns into Rucio's replica list or Metalink. */
+export interface FileReplicas {
+  scope: string;
+  name: string;
+  bytes: number | null;
+  adler32: string | null;
+  md5: string | null;
+  xxh64: string | null;
+  replicas: FileReplicaLocation[];
+}
+
+export interface MarkAvailableResult {
+  /** Replicas found (and now AVAILABLE). */
+  available: number;
+  locksSatisfied: number;
+  transfersFinished: number;
+}

@@ -1,0 +1,277 @@
+import { hostname } from 'node:os';
+import { DataSource } from 'typeorm';
+import { consoleLogger, WakeableSleep, abortableSleep, type Logger } from '@tarn/events';
+import type { HeartbeatKey } from '@tarn/catalogue/repositories/operations.index.js';
+import { DaemonMetrics } from './daemon.metrics.js';
+import type { DaemonContext, DaemonDefinition, ItemsOutcome, PassResult } from './daemon.types.js';
+import { HeartbeatService } from './heartbeat.service.js';
+
+export interface DaemonRunnerDeps {
+  dataSource: DataSource;
+  metrics?: DaemonMetrics;
+  logger?: Logger;
+  heartbeats?: HeartbeatService;
+  hostname?: string;
+  pid?: number;
+  /** Longest time between two heartbeats, whatever the passes do (default 30 s). */
+  heartbeatIntervalMs?: number;
+  /** Passes refresh the heartbeat at most this often (default 1 s), so a busy loop does not write per pass. */
+  heartbeatMinIntervalMs?: number;
+  /** While a pass keeps failing, the error is logged again this often at most (default 5 min). */
+  repeatErrorLogMs?: number;
+}
+
+export interface DaemonStatus {
+  name: string;
+  thread: string;
+  running: boolean;
+  passes: number;
+  lastPassAt: Date | null;
+  consecutiveFailures: number;
+  lastError: string | null;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The one daemon loop: heartbeats (every pass, at least every 30 s, removed on a clean exit), passes back
+ * to back while there is work, interruptible sleep otherwise, exponential backoff after a failed pass (the
+ * loop survives; the failure is logged once per streak, not per pass), metrics, and a stop that lets the
+ * item in hand finish.
+ */
+export class DaemonRunner {
+  readonly name: string;
+  readonly thread: string;
+  readonly key: HeartbeatKey;
+  private readonly logger: Logger;
+  private readonly metrics: DaemonMetrics;
+  private readonly heartbeats: HeartbeatService;
+  private readonly sleeper = new WakeableSleep();
+  private abort = new AbortController();
+  private loop: Promise<void> | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private lastBeatAt = 0;
+  private beating: Promise<void> | null = null;
+  private stopRequested = false;
+  private closed = false;
+  private passes = 0;
+  private lastPassAt: Date | null = null;
+  private failures = 0;
+  private failingSince = 0;
+  private lastErrorLogAt = 0;
+  private lastError: string | null = null;
+  private readonly startedAt = new Date();
+
+  constructor(
+    readonly definition: DaemonDefinition,
+    private readonly deps: DaemonRunnerDeps,
+  ) {
+    this.name = definition.name;
+    this.thread = definition.thread ?? 'main';
+    this.key = { executable: this.name, hostname: deps.hostname ?? hostname(), pid: deps.pid ?? process.pid, thread: this.thread };
+    this.logger = deps.logger ?? consoleLogger(this.thread === 'main' ? this.name : `${this.name}/${this.thread}`);
+    this.metrics = deps.metrics ?? DaemonMetrics.forProcess();
+    this.heartbeats = deps.heartbeats ?? new HeartbeatService(deps.dataSource);
+  }
+
+  get running(): boolean {
+    return this.loop !== null;
+  }
+
+  get stopping(): boolean {
+    return this.stopRequested;
+  }
+
+  status(): DaemonStatus {
+    return {
+      name: this.name,
+      thread: this.thread,
+      running: this.running,
+      passes: this.passes,
+      lastPassAt: this.lastPassAt,
+      consecutiveFailures: this.failures,
+      lastError: this.lastError,
+    };
+  }
+
+  /** Starts the loop (once); the promise resolves when the loop has ended after stop(). */
+  start(): Promise<void> {
+    this.loop ??= this.runLoop().finally(() => (this.loop = null));
+    return this.loop;
+  }
+
+  /** Cuts the current idle sleep short (new work arrived). A wake during a pass skips the next sleep. */
+  wake(): void {
+    if (!this.stopRequested) this.sleeper.wake();
+  }
+
+  /**
+   * One pass with heartbeat and metrics, errors thrown to the caller: `--once` mode and tests.
+   * Call stop() afterwards to remove the heartbeat and release the daemon's resources.
+   */
+  async runOnce(): Promise<PassResult> {
+    await this.heartbeat(true);
+    return this.pass();
+  }
+
+  /** Asks the loop to stop after the item in hand, waits for it, removes the heartbeat and closes the daemon. */
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    this.abort.abort();
+    this.sleeper.wake();
+    await this.loop?.catch(() => undefined);
+    await this.finish();
+  }
+
+  private async runLoop(): Promise<void> {
+    this.stopRequested = false;
+    this.closed = false;
+    if (this.abort.signal.aborted) this.abort = new AbortController();
+    const control = { wake: () => this.wake(), signal: this.abort.signal };
+    await this.heartbeat(true).catch((error) => this.logger.warn(`cannot write its heartbeat: ${message(error)}`));
+    this.heartbeatTimer = setInterval(
+      () => void this.heartbeat(true).catch((error) => this.logger.warn(`cannot write its heartbeat: ${message(error)}`)),
+      this.deps.heartbeatIntervalMs ?? 30_000,
+    );
+    this.heartbeatTimer.unref();
+    try {
+      await this.definition.attach?.(control);
+      while (!this.stopRequested) {
+        let delay: number;
+        let wakeable = true;
+        try {
+          await this.heartbeat(false).catch(() => undefined);
+          const result = await this.pass();
+          this.recovered();
+          delay = result.didWork ? (this.definition.busyDelayMs ?? 0) : this.definition.intervalMs;
+        } catch (error) {
+          this.failed(error);
+          delay = this.backoffMs();
+          wakeable = false;
+        }
+        if (this.stopRequested) break;
+        if (wakeable) await this.sleeper.sleep(delay);
+        else await abortableSleep(delay, this.abort.signal);
+      }
+    } finally {
+      await this.finish();
+    }
+  }
+
+  private async pass(): Promise<PassResult> {
+    const endTimer = this.metrics.passDuration.startTimer({ daemon: this.name });
+    const labels = { daemon: this.name };
+    try {
+      const result = await this.definition.runOnce(this.context());
+      this.metrics.items.inc(labels, result.items ?? 0);
+      if (result.failedItems) this.metrics.errors.inc(labels, result.failedItems);
+      return result;
+    } catch (error) {
+      this.metrics.errors.inc(labels);
+      throw error;
+    } finally {
+      endTimer();
+      this.metrics.passes.inc(labels);
+      this.passes++;
+      this.lastPassAt = new Date();
+    }
+  }
+
+  private context(): DaemonContext {
+    const runner = this;
+    return {
+      name: this.name,
+      thread: this.thread,
+      signal: this.abort.signal,
+      get stopping() {
+        return runner.stopRequested;
+      },
+      logger: this.logger,
+      heartbeat: () => this.heartbeat(true),
+      eachItem: (items, work, describe) => this.eachItem(items, work, describe),
+    };
+  }
+
+  private async eachItem<T>(items: Iterable<T>, work: (item: T) => Promise<void>, describe?: (item: T) => string): Promise<ItemsOutcome> {
+    const outcome: ItemsOutcome = { done: 0, failed: 0, skipped: 0 };
+    for (const item of items) {
+      if (this.stopRequested) {
+        outcome.skipped++;
+        continue;
+      }
+      try {
+        await work(item);
+        outcome.done++;
+      } catch (error) {
+        outcome.failed++;
+        this.logger.error(`failed on ${describe ? describe(item) : 'an item'}: ${message(error)}`);
+      }
+    }
+    return outcome;
+  }
+
+  private async heartbeat(force: boolean): Promise<void> {
+    if (this.closed) return;
+    if (!force && Date.now() - this.lastBeatAt < (this.deps.heartbeatMinIntervalMs ?? 1000)) return;
+    if (this.beating) return this.beating;
+    this.beating = (async () => {
+      try {
+        await this.heartbeats.beat(this.key, {
+          startedAt: this.startedAt.toISOString(),
+          passes: this.passes,
+          failures: this.failures,
+          lastError: this.lastError,
+        });
+        this.lastBeatAt = Date.now();
+      } finally {
+        this.beating = null;
+      }
+    })();
+    return this.beating;
+  }
+
+  private failed(error: unknown): void {
+    const now = Date.now();
+    this.lastError = message(error);
+    if (this.failures === 0) {
+      this.failingSince = now;
+      this.lastErrorLogAt = now;
+      this.logger.error(`pass failed: ${this.lastError}; retrying with backoff`);
+    } else if (now - this.lastErrorLogAt >= (this.deps.repeatErrorLogMs ?? 300_000)) {
+      this.lastErrorLogAt = now;
+      this.logger.error(`still failing after ${this.failures + 1} passes over ${Math.round((now - this.failingSince) / 1000)} s: ${this.lastError}`);
+    }
+    this.failures++;
+  }
+
+  private recovered(): void {
+    if (this.failures > 0) {
+      this.logger.log(`recovered after ${this.failures} failed pass(es) over ${Math.round((Date.now() - this.failingSince) / 1000)} s`);
+    }
+    this.failures = 0;
+    this.lastError = null;
+  }
+
+  private backoffMs(): number {
+    const initial = this.definition.backoffInitialMs ?? 1000;
+    const max = this.definition.backoffMaxMs ?? 60_000;
+    const exp = Math.min(max, initial * 2 ** Math.min(this.failures - 1, 20));
+    return Math.round(exp * (0.8 + Math.random() * 0.4));
+  }
+
+  private async finish(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+    await this.beating?.catch(() => undefined);
+    try {
+      await this.definition.close?.();
+    } catch (error) {
+      this.logger.warn(`did not close cleanly: ${message(error)}`);
+    }
+    await this.heartbeats.remove(this.key).catch((error) => this.logger.warn(`cannot remove its heartbeat: ${message(error)}`));
+  }
+}
