@@ -108,6 +108,17 @@ describe('ReplicaService', () => {
       expect((await readEvents(db.dataSource, 'did.created')).some((e) => e.name === 'new.file.1')).toBe(true);
     });
 
+    it('never creates a file under a name reserved by a deleted DID, and says which name', async () => {
+      await db.dataSource.query(`INSERT INTO deleted_dids (scope, name, account, did_type, bytes) VALUES ($1, 'gone.file', 'jdoe', 'F', 5)`, [scope]);
+      const error = await rejection(
+        replicas.addReplicas(jdoe.issuer, 'D_1', [{ scope, name: 'fresh.file', bytes: 5 }, { scope, name: 'gone.file', bytes: 5 }], { createMissingFiles: true }),
+      );
+      expect(error.rucioClass).toBe('DataIdentifierAlreadyExists');
+      expect(error.message).toContain(`${scope}:gone.file`);
+      const rows = await db.dataSource.query(`SELECT name FROM dids WHERE scope = $1 AND name IN ('fresh.file', 'gone.file')`, [scope]);
+      expect(rows).toEqual([]);
+    });
+
     it('refuses writers without access to the scope, unknown RSEs, datasets, and replicas already AVAILABLE', async () => {
       const [f] = await files(1);
       expect(await rejection(replicas.addReplicas(other.issuer, 'D_1', asInput([f])))).toBeInstanceOf(Forbidden);

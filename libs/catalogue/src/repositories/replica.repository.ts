@@ -519,20 +519,33 @@ export const replicaRepository = {
   },
 
   /** Inserts file DIDs that do not exist yet (registration with createMissingFiles); returns those created. */
+  /**
+   * Creates the files among these that do not exist yet, and their `did.created` events, in one statement.
+   * Names reserved by deleted DIDs are left out (the registration then reports them).
+   */
   async insertMissingFiles(
     manager: EntityManager,
     account: string,
     files: ReadonlyArray<{ scope: string; name: string; bytes: number; adler32: string | null; md5: string | null; xxh64: string | null }>,
-  ): Promise<Array<{ scope: string; name: string; bytes: number }>> {
-    if (files.length === 0) return [];
+    outbox: { topic: string; eventType: string; version: number },
+  ): Promise<number> {
+    if (files.length === 0) return 0;
     const rows = await manager.query(
-      `INSERT INTO dids (scope, name, account, did_type, bytes, adler32, md5, xxh64)
-       SELECT u.scope, u.name, $1, 'F', u.bytes, u.adler32, u.md5, u.xxh64
-         FROM unnest($2::varchar[], $3::varchar[], $4::bigint[], $5::varchar[], $6::varchar[], $7::varchar[])
-              AS u(scope, name, bytes, adler32, md5, xxh64)
-        WHERE NOT EXISTS (SELECT 1 FROM deleted_dids x WHERE x.scope = u.scope AND x.name = u.name)
-       ON CONFLICT (scope, name) DO NOTHING
-       RETURNING scope, name, bytes`,
+      `WITH created AS (
+         INSERT INTO dids (scope, name, account, did_type, bytes, adler32, md5, xxh64)
+         SELECT u.scope, u.name, $1, 'F', u.bytes, u.adler32, u.md5, u.xxh64
+           FROM unnest($2::varchar[], $3::varchar[], $4::bigint[], $5::varchar[], $6::varchar[], $7::varchar[])
+                AS u(scope, name, bytes, adler32, md5, xxh64)
+          WHERE NOT EXISTS (SELECT 1 FROM deleted_dids x WHERE x.scope = u.scope AND x.name = u.name)
+         ON CONFLICT (scope, name) DO NOTHING
+         RETURNING scope, name, bytes
+       ), events AS (
+         INSERT INTO outbox_messages (topic, key, event_type, version, payload)
+         SELECT $8, c.scope || ':' || c.name, $9, $10,
+                jsonb_build_object('scope', c.scope, 'name', c.name, 'didType', 'F', 'account', $1::text, 'bytes', c.bytes)
+           FROM created c
+       )
+       SELECT count(*) AS created FROM created`,
       [
         account,
         files.map((f) => f.scope),
@@ -541,9 +554,12 @@ export const replicaRepository = {
         files.map((f) => f.adler32),
         files.map((f) => f.md5),
         files.map((f) => f.xxh64),
+        outbox.topic,
+        outbox.eventType,
+        outbox.version,
       ],
     );
-    return rows.map((r: { scope: string; name: string; bytes: string }) => ({ scope: r.scope, name: r.name, bytes: Number(r.bytes) }));
+    return Number(rows[0].created);
   },
 
   /** Names among these that are reserved by deleted DIDs. */

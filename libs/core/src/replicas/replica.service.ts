@@ -10,7 +10,7 @@ import {
   NotFound,
   ReplicaState,
 } from '@tarn/domain';
-import { appendEvents, EVENT_TOPICS, EVENT_VERSIONS, OUTBOX_CHANNEL, tarnEvent, TarnEvent } from '@tarn/events';
+import { appendEvents, EVENT_TOPICS, EVENT_VERSIONS, OUTBOX_CHANNEL, tarnEvent } from '@tarn/events';
 import { unitOfWork } from '@tarn/catalogue';
 import { findDids, openCursor } from '@tarn/catalogue/repositories/did.repository.js';
 import { badReplicaRepository } from '@tarn/catalogue/repositories/bad-replica.repository.js';
@@ -153,18 +153,15 @@ export class ReplicaService {
         return { scope: f.scope, name: f.name, bytes: f.bytes, adler32: f.adler32, md5: f.md5, xxh64: f.xxh64, path, state: f.state };
       });
 
-      const events: TarnEvent[] = [];
       let filesCreated = 0;
       if (options.createMissingFiles) {
-        const reserved = await replicaRepository.deletedNames(manager, rows);
-        if (reserved.length > 0) throw Duplicate.did(reserved[0].scope, reserved[0].name);
-        const created = await replicaRepository.insertMissingFiles(manager, issuer.account, rows);
-        filesCreated = created.length;
-        for (const c of created) {
-          events.push(tarnEvent('did.created', { scope: c.scope, name: c.name, didType: DidType.FILE, account: issuer.account, bytes: c.bytes }));
-        }
-        // Before the registration's replica.available rows: a consumer sees a file created before its replica.
-        await appendEvents(manager, events);
+        // The transaction takes its id before the outbox rows draw theirs (see appendEvents), and wakes the bus at commit.
+        await manager.query(`SELECT pg_current_xact_id(), pg_notify('${OUTBOX_CHANNEL}', '')`);
+        filesCreated = await replicaRepository.insertMissingFiles(manager, issuer.account, rows, {
+          topic: EVENT_TOPICS['did.created'],
+          eventType: 'did.created',
+          version: EVENT_VERSIONS['did.created'],
+        });
       }
       const { written: result, misfit } = await replicaRepository.register(manager, info, rows, {
         tombstone: options.tombstone ?? null,
@@ -175,7 +172,13 @@ export class ReplicaService {
           channel: OUTBOX_CHANNEL,
         },
       });
-      if (misfit) throw misfitError(misfit, rse, Boolean(options.createMissingFiles));
+      if (misfit) {
+        if (misfit.didType === null && options.createMissingFiles) {
+          const [reserved] = await replicaRepository.deletedNames(manager, [misfit.file]);
+          if (reserved) throw Duplicate.did(reserved.scope, reserved.name);
+        }
+        throw misfitError(misfit, rse, Boolean(options.createMissingFiles));
+      }
       if (result.length < rows.length) {
         // The rows left alone are replicas already AVAILABLE or being deleted there.
         const written = new Set(result.map((r) => `${r.scope}:${r.name}`));
