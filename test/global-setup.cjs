@@ -1,8 +1,9 @@
-// Starts (or finds) the services the tests need: PostgreSQL and Kafka. With CI=true a service that cannot be
+// Starts (or finds) the services the tests need: PostgreSQL, Kafka, and the S3 and WebDAV servers. With CI=true a service that cannot be
 // reached fails the run; it is never skipped.
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 const { ensureKafka } = require('./services/kafka.cjs');
+const { ensureStorageServers } = require('./services/storage.cjs');
 
 const root = path.resolve(__dirname, '..');
 
@@ -19,5 +20,6 @@ function ensurePostgres() {
 
 module.exports = async () => {
   ensurePostgres();
-  await ensureKafka({ ci: process.env.CI === 'true' });
+  const ci = process.env.CI === 'true';
+  await Promise.all([ensureKafka({ ci }), ensureStorageServers({ ci })]);
 };

@@ -1,0 +1,137 @@
+/**
+ * Helpers for tests against the real S3 and WebDAV servers (started by scripts/services/s3.sh and webdav.sh,
+ * found through TARN_TEST_S3_* and TARN_TEST_WEBDAV_*, see test/services/storage.cjs) and local directories.
+ * Each call gives a fresh bucket, collection or directory, and a `drop()` that removes it with its content.
+ */
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import axios from 'axios';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StorageProtocolConfig } from '@tarn/storage';
+
+export interface TestS3Server {
+  endpointUrl: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+}
+
+export interface TestWebDavServer {
+  url: string;
+  username: string;
+  password: string;
+}
+
+export function testS3Server(): TestS3Server {
+  return {
+    endpointUrl: (process.env.TARN_TEST_S3_ENDPOINT || `http://127.0.0.1:${process.env.TARN_TEST_S3_PORT || 9000}`).replace(/\/+$/, ''),
+    accessKeyId: process.env.TARN_TEST_S3_ACCESS_KEY || 'tarn-test',
+    secretAccessKey: process.env.TARN_TEST_S3_SECRET_KEY || 'tarn-test-secret',
+    region: 'us-east-1',
+  };
+}
+
+export function testWebDavServer(): TestWebDavServer {
+  return {
+    url: (process.env.TARN_TEST_WEBDAV_URL || `http://127.0.0.1:${process.env.TARN_TEST_WEBDAV_PORT || 8090}`).replace(/\/+$/, ''),
+    username: process.env.TARN_TEST_WEBDAV_USER || 'tarn-test',
+    password: process.env.TARN_TEST_WEBDAV_PASSWORD || 'tarn-test-secret',
+  };
+}
+
+/** A short unique name for this test file's bucket, collection or directory. */
+export function uniqueStorageName(kind: string): string {
+  return `tarn-test-${kind}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+export interface TestStorageArea {
+  /** The RSE protocol that reaches it, for createStorage(). */
+  protocol: StorageProtocolConfig;
+  drop(): Promise<void>;
+}
+
+export function createTestS3Client(server: TestS3Server = testS3Server()): S3Client {
+  return new S3Client({
+    endpoint: server.endpointUrl,
+    region: server.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/** A new bucket on the test S3 server; the protocol's prefix is `/<bucket>/data/` (a key prefix under it). */
+export async function createTestBucket(): Promise<TestStorageArea & { bucket: string; client: S3Client }> {
+  const server = testS3Server();
+  const client = createTestS3Client(server);
+  const bucket = uniqueStorageName('s3');
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  const url = new URL(server.endpointUrl);
+  return {
+    bucket,
+    client,
+    protocol: {
+      scheme: url.protocol === 'https:' ? 's3+https' : 's3+http',
+      hostname: url.hostname,
+      port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+      prefix: `/${bucket}/data/`,
+      extendedAttributes: { access_key_id: server.accessKeyId, secret_access_key: server.secretAccessKey, region: server.region },
+    },
+    async drop() {
+      let ContinuationToken: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken }));
+        // One by one: DeleteObjects needs a Content-MD5 that the SDK no longer sends, and few servers take its CRC32.
+        for (const object of page.Contents ?? []) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: object.Key }));
+        ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (ContinuationToken);
+      await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+      client.destroy();
+    },
+  };
+}
+
+/** A new collection on the test WebDAV server. */
+export async function createTestCollection(): Promise<TestStorageArea & { url: string }> {
+  const server = testWebDavServer();
+  const name = uniqueStorageName('dav');
+  const url = `${server.url}/${name}/`;
+  const auth = { username: server.username, password: server.password };
+  const created = await axios.request({ method: 'MKCOL', url, auth, validateStatus: () => true });
+  if (created.status !== 201) throw new Error(`MKCOL ${url} answered ${created.status} ${created.statusText}`);
+  const parsed = new URL(url);
+  return {
+    url,
+    protocol: {
+      scheme: parsed.protocol === 'https:' ? 'davs' : 'dav',
+      hostname: parsed.hostname,
+      port: Number(parsed.port) || (parsed.protocol === 'https:' ? 443 : 80),
+      prefix: parsed.pathname,
+      extendedAttributes: { username: server.username, password: server.password },
+    },
+    async drop() {
+      await axios.request({ method: 'DELETE', url, auth, validateStatus: () => true });
+    },
+  };
+}
+
+/** A new directory under the system's temporary directory. */
+export async function createTestDirectory(): Promise<TestStorageArea & { root: string }> {
+  const root = await mkdtemp(join(tmpdir(), 'tarn-test-posix-'));
+  return {
+    root,
+    protocol: { scheme: 'file', hostname: 'localhost', port: null, prefix: root, extendedAttributes: null },
+    async drop() {
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
