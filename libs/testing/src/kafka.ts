@@ -4,6 +4,7 @@
  * and earlier runs never see each other's messages.
  */
 import { execFile } from 'node:child_process';
+import * as os from 'node:os';
 import { randomBytes } from 'crypto';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -170,12 +171,15 @@ const KAFKA_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 
  * Asynchronous, so the code under test keeps running meanwhile.
  */
 export function ownKafkaBroker(action: 'start' | 'stop', port: number, timeoutMs = 150_000): Promise<void> {
-  if (port === 9092) throw new Error('refusing to start or stop the shared broker on 9092: give the test a port of its own');
+  const shared = Number((process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')[0].split(':')[1]);
+  if (port === 9092 || port === shared) throw new Error(`refusing to start or stop the shared broker on ${port}: give the test a port of its own`);
+  // Its own data dir too, even where TARN_KAFKA_DATA points the shared broker somewhere else.
+  const dataDir = path.join(os.tmpdir(), `tarn-test-kafka-${port}`);
   return new Promise((resolve, reject) => {
     execFile(
       'bash',
       [KAFKA_SCRIPT, action],
-      { env: { ...process.env, KAFKA_PORT: String(port) }, timeout: timeoutMs },
+      { env: { ...process.env, KAFKA_PORT: String(port), TARN_KAFKA_DATA: dataDir }, timeout: timeoutMs },
       (error, _stdout, stderr) =>
         error ? reject(new Error(`kafka.sh ${action} (KAFKA_PORT=${port}) failed: ${error.message}\n${stderr}`)) : resolve(),
     );

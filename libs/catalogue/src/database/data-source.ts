@@ -20,7 +20,8 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     namingStrategy: new SnakeNamingStrategy(),
     synchronize: false,
     migrationsRun: false,
-    logging: options.logSql ? ['query', 'error'] : ['error'],
+    // Failed statements surface as errors (mapped in one place); logging them here would print whole batches.
+    logging: options.logSql ? ['query', 'error'] : false,
     extra: { max: options.poolSize ?? 10, application_name: options.applicationName ?? 'tarn' },
   });
 }
