@@ -23,6 +23,7 @@ import { ruleRepository, RuleRecord } from '@tarn/catalogue/repositories/rule.re
 import { lockRepository, UsageDelta } from '@tarn/catalogue/repositories/lock.repository.js';
 import { datasetLockRepository, NewDatasetLock } from '@tarn/catalogue/repositories/dataset-lock.repository.js';
 import { requestRepository } from '@tarn/catalogue/repositories/request.repository.js';
+import { ruleReevaluationRepository } from '@tarn/catalogue/repositories/rule-reevaluation.repository.js';
 import { LockedReplica, replicaRepository, sortReplicaKeys } from '@tarn/catalogue/repositories/replica.repository.js';
 import { QuotaService } from '../rses/quota.service.js';
 import { ResolvedRse, RseExpressionService } from '../rses/rse-expression.service.js';
@@ -70,7 +71,8 @@ export class RuleEvaluator {
     @Inject(QuotaService) private readonly quotas: QuotaService,
   ) {}
 
-  private async candidates(manager: EntityManager, rule: PlaceableRule, skipQuota: boolean): Promise<{ rses: ResolvedRse[]; candidates: PlacementCandidate[] }> {
+  /** The rule's RSEs and their placement candidates (weight, free space, quota left). */
+  async candidates(manager: EntityManager, rule: PlaceableRule, skipQuota: boolean): Promise<{ rses: ResolvedRse[]; candidates: PlacementCandidate[] }> {
     const rses = await this.expressions.resolve(manager, rule.rseExpression);
     const quota = skipQuota ? new Map<string, number>() : await this.quotas.remainingQuota(manager, rule.account, rses.map((r) => r.id));
     const candidates = rses.map((rse) => ({
@@ -160,13 +162,18 @@ export class RuleEvaluator {
     return this.apply(manager, rule, plan, info, placement.groups, hasSource);
   }
 
-  private async apply(
+  /**
+   * Writes a lock plan (also for re-evaluation after attach and for repairs): `datasetLockMode: 'add'` grows the
+   * rule's existing dataset locks instead of inserting new ones.
+   */
+  async apply(
     manager: EntityManager,
     rule: PlaceableRule,
     plan: LockPlanEntry[],
     info: Map<string, RecursiveFileRow>,
     groups: ReadonlyArray<{ dataset: Did | null; rseIds: string[] }>,
     hasSource: ((file: PlacementFile) => boolean) | undefined,
+    datasetLockMode: 'insert' | 'add' = 'insert',
   ): Promise<EvaluationResult> {
     const entries = sortReplicaKeys(plan);
     const replicas: LockedReplica[] = entries.map((e) => {
@@ -227,7 +234,9 @@ export class RuleEvaluator {
       { topic: EVENT_TOPICS['transfer.queued'], eventType: 'transfer.queued', version: EVENT_VERSIONS['transfer.queued'] },
     );
     if (rule.grouping !== RuleGrouping.NONE) {
-      await datasetLockRepository.insert(manager, rule.id, rule.account, datasetLocks(entries, groups));
+      const locks = datasetLocks(entries, groups);
+      if (datasetLockMode === 'add') await ruleReevaluationRepository.addDatasetLocks(manager, rule.id, rule.account, locks);
+      else await datasetLockRepository.insert(manager, rule.id, rule.account, locks);
     }
     const usage = new Map<string, UsageDelta>();
     for (const e of entries) {

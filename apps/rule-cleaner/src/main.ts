@@ -1,0 +1,7 @@
+import 'reflect-metadata';
+import { exitWith, runStandaloneDaemon } from '../../rule-evaluator/src/standalone.js';
+import { RuleCleanerWorkerModule } from './rule-cleaner.module.js';
+import { RULE_CLEANER, RuleCleanerWorker } from './rule-cleaner.worker.js';
+
+/** The rule cleaner as its own process (scale-out mode) until SIGTERM; `--once` runs one pass. */
+exitWith(RULE_CLEANER, runStandaloneDaemon({ name: RULE_CLEANER, module: RuleCleanerWorkerModule, worker: RuleCleanerWorker }));

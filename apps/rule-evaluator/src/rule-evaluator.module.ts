@@ -1,0 +1,41 @@
+import { Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { DaemonModule, DaemonRegistry } from '@tarn/daemon';
+import { consoleLogger, EVENT_BUS, type EventBus } from '@tarn/events';
+import { RuleDaemonsModule } from '@tarn/core/rules/rule-daemons.module.js';
+import { RuleReevaluationService } from '@tarn/core/rules/rule-reevaluation.service.js';
+import { loadRuleEvaluatorSettings } from './rule-evaluator.config.js';
+import { RULE_EVALUATOR, RuleEvaluatorWorker } from './rule-evaluator.worker.js';
+
+/** Provides the rule evaluator (woken through EVENT_BUS when there is one), without starting it. */
+@Module({
+  imports: [RuleDaemonsModule],
+  providers: [
+    {
+      provide: RuleEvaluatorWorker,
+      inject: [RuleReevaluationService, { token: EVENT_BUS, optional: true }],
+      useFactory: (service: RuleReevaluationService, bus: EventBus | undefined) =>
+        new RuleEvaluatorWorker(service, bus ?? null, loadRuleEvaluatorSettings(), consoleLogger(RULE_EVALUATOR)),
+    },
+  ],
+  exports: [RuleEvaluatorWorker],
+})
+export class RuleEvaluatorWorkerModule {}
+
+@Injectable()
+class RuleEvaluatorRegistration implements OnModuleInit {
+  constructor(
+    @Inject(DaemonRegistry) private readonly registry: DaemonRegistry,
+    @Inject(RuleEvaluatorWorker) private readonly worker: RuleEvaluatorWorker,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register(this.worker);
+  }
+}
+
+/**
+ * The rule evaluator in a Nest application (embedded mode): registered with the DaemonRegistry, whose loop
+ * starts at bootstrap. Needs DataSource and TARN_CONFIG; EventsModule (EVENT_BUS) for waking on events.
+ */
+@Module({ imports: [RuleEvaluatorWorkerModule, DaemonModule], providers: [RuleEvaluatorRegistration] })
+export class RuleEvaluatorModule {}
