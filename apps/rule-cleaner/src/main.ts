@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { exitWith, runStandaloneDaemon } from '../../rule-evaluator/src/standalone.js';
+import { exitWith, runStandaloneDaemon } from '@tarn/daemon';
 import { RuleCleanerWorkerModule } from './rule-cleaner.module.js';
 import { RULE_CLEANER, RuleCleanerWorker } from './rule-cleaner.worker.js';
 

@@ -3,8 +3,8 @@ import { formatDid } from '@tarn/domain';
 import { type EventBus, type Logger, silentLogger, TOPICS } from '@tarn/events';
 import type { ExpiryService } from '@tarn/core/rules/expiry.service.js';
 import type { RuleService } from '@tarn/core/rules/rule.service.js';
-import { EventWake } from '../../rule-evaluator/src/event-wake.js';
-import { OnceLog } from '../../rule-evaluator/src/once-log.js';
+import { EventWake } from '@tarn/daemon';
+import { OnceLog } from '@tarn/daemon';
 
 export const RULE_CLEANER = 'rule-cleaner';
 

@@ -3,7 +3,7 @@ import { formatDid } from '@tarn/domain';
 import { type EventBus, type Logger, silentLogger, TOPICS } from '@tarn/events';
 import type { DidKey } from '@tarn/catalogue/repositories/did.repository.js';
 import type { RuleReevaluationService } from '@tarn/core/rules/rule-reevaluation.service.js';
-import { EventWake } from './event-wake.js';
+import { EventWake } from '@tarn/daemon';
 import type { RuleEvaluatorSettings } from './rule-evaluator.config.js';
 
 export const RULE_EVALUATOR = 'rule-evaluator';

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { exitWith, runStandaloneDaemon } from '../../rule-evaluator/src/standalone.js';
+import { exitWith, runStandaloneDaemon } from '@tarn/daemon';
 import { RuleInjectorWorkerModule } from './rule-injector.module.js';
 import { RULE_INJECTOR, RuleInjectorWorker } from './rule-injector.worker.js';
 

@@ -1,7 +1,7 @@
 import type { DaemonContext, DaemonControl, DaemonDefinition, PassResult } from '@tarn/daemon';
 import { type EventBus, type Logger, silentLogger, TOPICS } from '@tarn/events';
 import type { RuleReevaluationService } from '@tarn/core/rules/rule-reevaluation.service.js';
-import { EventWake } from '../../rule-evaluator/src/event-wake.js';
+import { EventWake } from '@tarn/daemon';
 
 export const RULE_INJECTOR = 'rule-injector';
 

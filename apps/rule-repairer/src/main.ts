@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { exitWith, runStandaloneDaemon } from '../../rule-evaluator/src/standalone.js';
+import { exitWith, runStandaloneDaemon } from '@tarn/daemon';
 import { RuleRepairerWorkerModule } from './rule-repairer.module.js';
 import { RULE_REPAIRER, RuleRepairerWorker } from './rule-repairer.worker.js';
 

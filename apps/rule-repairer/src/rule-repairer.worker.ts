@@ -1,7 +1,7 @@
 import type { DaemonContext, DaemonControl, DaemonDefinition, PassResult } from '@tarn/daemon';
 import { type EventBus, type Logger, silentLogger, TOPICS } from '@tarn/events';
 import type { RuleRepairService } from '@tarn/core/rules/rule-repair.service.js';
-import { EventWake } from '../../rule-evaluator/src/event-wake.js';
+import { EventWake } from '@tarn/daemon';
 
 export const RULE_REPAIRER = 'rule-repairer';
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { exitWith, runStandaloneDaemon } from '../../rule-evaluator/src/standalone.js';
+import { exitWith, runStandaloneDaemon } from '@tarn/daemon';
 import { UndertakerWorkerModule } from './undertaker.module.js';
 import { UNDERTAKER, UndertakerWorker } from './undertaker.worker.js';
 

@@ -1,7 +1,7 @@
 import type { DaemonContext, DaemonDefinition, PassResult } from '@tarn/daemon';
 import { formatDid } from '@tarn/domain';
 import type { ExpiryService } from '@tarn/core/rules/expiry.service.js';
-import { OnceLog } from '../../rule-evaluator/src/once-log.js';
+import { OnceLog } from '@tarn/daemon';
 
 export const UNDERTAKER = 'undertaker';
 

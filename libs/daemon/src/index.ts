@@ -6,3 +6,6 @@ export * from './daemon-http.server.js';
 export * from './daemon.process.js';
 export * from './work-sharing.js';
 export * from './daemon.module.js';
+export * from './event-wake.js';
+export * from './once-log.js';
+export * from './standalone-daemon.js';

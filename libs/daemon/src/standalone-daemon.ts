@@ -3,7 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { openCatalogue } from '@tarn/catalogue';
 import { loadConfig, TARN_CONFIG, type TarnConfig } from '@tarn/config';
-import { type DaemonDefinition, DaemonMetrics, DaemonRunner, HeartbeatService, runDaemonProcess } from '@tarn/daemon';
+import type { DaemonDefinition } from './daemon.types.js';
+import { DaemonMetrics } from './daemon.metrics.js';
+import { DaemonRunner } from './daemon.runner.js';
+import { HeartbeatService } from './heartbeat.service.js';
+import { runDaemonProcess } from './daemon.process.js';
 import { consoleLogger, createEventBus, EVENT_BUS, type EventBus } from '@tarn/events';
 
 /** What Nest's modules of a standalone daemon process need from outside: configuration, catalogue, event bus. */

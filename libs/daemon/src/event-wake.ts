@@ -1,4 +1,4 @@
-import type { DaemonControl } from '@tarn/daemon';
+import type { DaemonControl } from './daemon.types.js';
 import type { AnyEventEnvelope, EventBus, EventSubscription, EventType, Logger, Topic } from '@tarn/events';
 
 export interface EventWakeOptions {
