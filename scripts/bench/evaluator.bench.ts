@@ -13,14 +13,9 @@
  * compiled build. Exits non-zero when the latency goal (p50 <= 1 s) is missed.
  */
 import 'reflect-metadata';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Global, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createDataSource, runMigrations } from '@tarn/catalogue';
 import { DaemonMetrics, DaemonRunner } from '@tarn/daemon';
@@ -34,6 +29,7 @@ import { RuleService } from '@tarn/core/rules/rule.service.js';
 import { KafkaOutboxPublisher } from '../../apps/messenger/src/kafka-outbox.publisher.js';
 import { loadMessengerSettings } from '../../apps/messenger/src/messenger.config.js';
 import { MessengerWorker } from '../../apps/messenger/src/messenger.worker.js';
+import { adminQuery, benchServerUrl } from './bench-postgres.js';
 import { RuleEvaluatorWorker } from '../../apps/rule-evaluator/src/rule-evaluator.worker.js';
 
 const SCOPE = 'user.bench';
@@ -50,30 +46,6 @@ const LATENCY_SAMPLES = 60;
 const WARM_UP = 1;
 const LATENCY_FILES = 10;
 const GOAL_P50_MS = 1000;
-
-function repositoryRoot(): string {
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'scripts/services/postgres.sh'))) return dir;
-  }
-  throw new Error('cannot find scripts/services/postgres.sh above the bench; set TARN_TEST_DATABASE_URL');
-}
-
-function serverUrl(): string {
-  if (process.env.TARN_TEST_DATABASE_URL) return process.env.TARN_TEST_DATABASE_URL;
-  const script = path.join(repositoryRoot(), 'scripts/services/postgres.sh');
-  execFileSync('bash', [script, 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return execFileSync('bash', [script, 'url'], { encoding: 'utf8' }).trim();
-}
-
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -193,7 +165,7 @@ async function latency(ds: DataSource, rules: RuleService, dids: DidService, ree
 }
 
 async function main(): Promise<void> {
-  const server = serverUrl();
+  const server = benchServerUrl();
   const name = `tarn_bench_evaluator_${randomBytes(4).toString('hex')}`;
   const url = new URL(server);
   url.pathname = `/${name}`;

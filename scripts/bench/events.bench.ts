@@ -11,13 +11,8 @@
  * TARN_TEST_DATABASE_URL's server), its own topic prefix (deleted afterwards), the broker of KAFKA_BROKERS
  * (default 127.0.0.1:9092). It runs the compiled build, so it measures the code Tarn runs.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Kafka, Partitioners } from 'kafkajs';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createDataSource, runMigrations, unitOfWork } from '@tarn/catalogue';
 import { DaemonMetrics, DaemonRunner } from '@tarn/daemon';
@@ -35,14 +30,8 @@ import {
 import { KafkaOutboxPublisher } from '../../apps/messenger/src/kafka-outbox.publisher.js';
 import { loadMessengerSettings } from '../../apps/messenger/src/messenger.config.js';
 import { MessengerWorker } from '../../apps/messenger/src/messenger.worker.js';
+import { adminQuery, benchServerUrl } from './bench-postgres.js';
 
-/** The repository root: the nearest directory above this file with scripts/services (dist/scripts/bench or scripts/bench). */
-function repositoryRoot(): string {
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'scripts/services/postgres.sh'))) return dir;
-  }
-  throw new Error('cannot find scripts/services/postgres.sh above the bench; set TARN_TEST_DATABASE_URL');
-}
 const GOAL_THROUGHPUT = 5000;
 const GOAL_P50_MS = 50;
 const BATCH = 1000;
@@ -57,23 +46,6 @@ function eventsFromArgs(): number {
   const n = raw ? Number(raw) : 50_000;
   if (!Number.isInteger(n) || n < 1000) throw new Error(`--events must be an integer >= 1000, got ${raw}`);
   return n;
-}
-
-function serverUrl(): string {
-  if (process.env.TARN_TEST_DATABASE_URL) return process.env.TARN_TEST_DATABASE_URL;
-  const script = path.join(repositoryRoot(), 'scripts/services/postgres.sh');
-  execFileSync('bash', [script, 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return execFileSync('bash', [script, 'url'], { encoding: 'utf8' }).trim();
-}
-
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -274,7 +246,7 @@ async function main(): Promise<void> {
   const brokers = (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(',').map((b) => b.trim());
   const tag = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const prefix = `bench.${tag}.`;
-  const server = serverUrl();
+  const server = benchServerUrl();
   const database = `tarn_bench_events_${tag}`;
   const url = new URL(server);
   url.pathname = `/${database}`;
