@@ -87,7 +87,7 @@ describe('RuleService', () => {
       const created = (await readEvents(db.dataSource, 'rule.created')).find((e) => e.ruleId === id);
       expect(created).toMatchObject({ scope, name: ds.name, account: 'jdoe', rseExpression: 'R_A', copies: 1, state: 'REPLICATING' });
       const queued = (await readEvents(db.dataSource, 'transfer.queued')).filter((e) => e.ruleId === id);
-      expect(queued.map((e) => e.requestId).sort()).toEqual(requests.map((r) => r.id).sort());
+      expect(queued).toEqual([{ ruleId: id, destRseId: a.id, count: 3 }]);
     });
 
     it('gives OK locks on AVAILABLE replicas: lock_cnt + 1, tombstone cleared, no transfer, rule OK', async () => {

@@ -87,8 +87,9 @@ describe('rule repairer', () => {
       expect(await requestTo(file, failing)).toBe('Q');
       expect(await ruleRow(t.db.dataSource, ruleId)).toMatchObject({ state: RuleState.REPLICATING, stuck: 0, replicating: 6, repair_cnt: attempt });
     }
-    const queued = (await readEvents(t.db.dataSource, 'transfer.queued')).filter((e) => e.name === file && e.destRseId === failing);
-    expect(queued).toHaveLength(3); // the rule's first transfer and two retries
+    const queued = (await readEvents(t.db.dataSource, 'transfer.queued')).filter((e) => e.ruleId === ruleId && e.destRseId === failing);
+    // The rule's first transfers there (one event for all of them), then one event for each retry of the one file.
+    expect(queued.map((e) => e.count)).toEqual([locks.filter((l) => l.rseId === failing).length, 1, 1]);
 
     // The third failure on that RSE: moved to the one RSE of the expression the dataset does not use yet.
     await failLock(ruleId, file, failing, 'TRANSFER_FAILED attempt 3: destination full');

@@ -24,7 +24,12 @@ export interface EventPayloads {
   'replica.available': DidRef & { rse: string; rseId: string; bytes: number };
   'replica.bad': DidRef & { rse: string; rseId: string; reason: string | null };
   'replica.deleted': DidRef & { rse: string; rseId: string; bytes: number };
-  'transfer.queued': { requestId: string; scope: string; name: string; destRseId: string; ruleId: string | null };
+  /** Replicas announced on an RSE (upload, registration, state A) now wait for the replica-registrar's check: one event per batch. */
+  'replica.announced': { rse: string; rseId: string; count: number };
+  /** A bad replica with no other copy to recover it from: the locks on it are STUCK. */
+  'replica.lost': DidRef & { rse: string; rseId: string; reason: string };
+  /** One event per rule and destination RSE for the transfers a change queued there (version 2; read `requests` for them). */
+  'transfer.queued': { ruleId: string | null; destRseId: string; count: number };
   'transfer.submitted': { requestId: string; scope: string; name: string; destRseId: string; sourceRseId: string };
   'transfer.done': { requestId: string; scope: string; name: string; destRseId: string; bytes: number };
   'transfer.failed': { requestId: string; scope: string; name: string; destRseId: string; error: string; attempt: number };
@@ -49,6 +54,8 @@ export const EVENT_TOPICS: { [T in EventType]: Topic } = {
   'replica.available': TOPICS.replica,
   'replica.bad': TOPICS.replica,
   'replica.deleted': TOPICS.replica,
+  'replica.announced': TOPICS.replica,
+  'replica.lost': TOPICS.replica,
   'transfer.queued': TOPICS.transfer,
   'transfer.submitted': TOPICS.transfer,
   'transfer.done': TOPICS.transfer,
@@ -57,8 +64,11 @@ export const EVENT_TOPICS: { [T in EventType]: Topic } = {
   'deletion.failed': TOPICS.deletion,
 };
 
+/** Events whose payload changed shape carry a newer version (see EVENT_SCHEMAS for every version). */
+const NEWER_VERSIONS: Partial<{ [T in EventType]: number }> = { 'transfer.queued': 2 };
+
 export const EVENT_VERSIONS: { [T in EventType]: number } = Object.fromEntries(
-  Object.keys(EVENT_TOPICS).map((type) => [type, 1]),
+  Object.keys(EVENT_TOPICS).map((type) => [type, NEWER_VERSIONS[type as EventType] ?? 1]),
 ) as { [T in EventType]: number };
 
 /** An event about to be written to the outbox. */

@@ -47,12 +47,29 @@ function archive(moved: string, state: string, errMsg: string): string {
     SELECT ${COLUMNS.split(',').map((c) => ENUM_COLUMNS[c.trim()] ?? `m.${c.trim()}`).join(', ')}, '${state}', ${errMsg}, now() FROM ${moved} m`;
 }
 
+/**
+ * The tail of a statement whose CTE `source` returned (dest_rse_id, rule_id) of requests just queued: one
+ * transfer.queued outbox row per rule and destination, keyed by the rule (the destination without one).
+ * Selects the number of requests.
+ */
+export function queuedEvents(source: string, topic: string, eventType: string, version: string): string {
+  return `, per_destination AS (
+      SELECT rule_id, dest_rse_id, count(*)::int AS n FROM ${source} GROUP BY rule_id, dest_rse_id
+    ), events AS (
+      INSERT INTO outbox_messages (topic, key, event_type, version, payload)
+      SELECT ${topic}, coalesce(p.rule_id::text, p.dest_rse_id::text), ${eventType}, ${version},
+             jsonb_build_object('ruleId', p.rule_id, 'destRseId', p.dest_rse_id, 'count', p.n)
+        FROM per_destination p
+    )
+    SELECT coalesce(sum(n), 0)::int AS n FROM per_destination`;
+}
+
 export const requestRepository = {
   /**
    * Queues a transfer per row unless one to that destination already exists for the file (the unique index
    * on (scope, name, dest_rse_id, request_type)): that one is reused. With `outbox`, the same statement writes
-   * one outbox row per new request (payload {requestId, scope, name, destRseId, ruleId}), so that the rows
-   * never travel to the client and back; the transaction must already have its id (it wrote before).
+   * one transfer.queued outbox row per destination RSE (payload {ruleId, destRseId, count}): the transfer
+   * daemons read the requests themselves, so the events stay few however large the rule.
    * Returns the number of new requests.
    */
   async insertQueued(manager: EntityManager, rows: readonly NewTransfer[], defaults: TransferDefaults, outbox: OutboxColumns | null): Promise<number> {
@@ -82,15 +99,7 @@ export const requestRepository = {
     }
     params.push(outbox.topic, outbox.eventType, outbox.version);
     const [{ n }] = await manager.query(
-      `WITH queued AS (${insert} RETURNING id, scope, name, dest_rse_id, rule_id),
-            events AS (
-              INSERT INTO outbox_messages (topic, key, event_type, version, payload)
-              SELECT $12, q.id::text, $13, $14,
-                     jsonb_build_object('requestId', q.id, 'scope', q.scope, 'name', q.name, 'destRseId', q.dest_rse_id, 'ruleId', q.rule_id)
-                FROM queued q
-              RETURNING 1
-            )
-       SELECT count(*)::int AS n FROM events`,
+      `WITH queued AS (${insert} RETURNING dest_rse_id, rule_id)${queuedEvents('queued', '$12', '$13', '$14')}`,
       params,
     );
     return n;

@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { LockState, ReplicaState } from '@tarn/domain';
 import { OutboxColumns, plainArray, type ReplicaKey, textArray } from './replica.repository.js';
+import { queuedEvents } from './request.repository.js';
 
 /** A STUCK lock of a rule, with its failures so far and last error. */
 export interface StuckLock extends ReplicaKey {
@@ -117,7 +118,7 @@ export const ruleRepairRepository = {
 
   /**
    * Failed or lost transfers to these replicas are queued again (a fresh attempt for the transfer daemons,
-   * their last error kept), with one transfer.queued outbox row each. Returns how many.
+   * their last error kept), with transfer.queued outbox rows (one per rule and destination). Returns how many.
    */
   async requeueFailed(manager: EntityManager, keys: readonly ReplicaKey[], ruleId: string, outbox: OutboxColumns): Promise<number> {
     if (keys.length === 0) return 0;
@@ -130,15 +131,8 @@ export const ruleRepairRepository = {
            FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)
           WHERE q.scope = u.scope AND q.name = u.name AND q.dest_rse_id = u.rse_id AND q.request_type = 'T'
             AND q.state IN ('F', 'L')
-          RETURNING q.id, q.scope, q.name, q.dest_rse_id, q.rule_id
-       ), events AS (
-         INSERT INTO outbox_messages (topic, key, event_type, version, payload)
-         SELECT $5, r.id::text, $6, $7,
-                jsonb_build_object('requestId', r.id, 'scope', r.scope, 'name', r.name, 'destRseId', r.dest_rse_id, 'ruleId', r.rule_id)
-           FROM requeued r
-         RETURNING 1
-       )
-       SELECT count(*)::int AS n FROM events`,
+          RETURNING q.dest_rse_id, q.rule_id
+       )${queuedEvents('requeued', '$5', '$6', '$7')}`,
       [...keyArrays(keys), ruleId, outbox.topic, outbox.eventType, outbox.version],
     );
     return n;

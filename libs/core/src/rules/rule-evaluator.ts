@@ -217,7 +217,7 @@ export class RuleEvaluator {
       entries.map((e) => ({ scope: e.scope, name: e.name, rseId: e.rseId, bytes: e.bytes, state: e.lockState })),
     );
     const transfers = entries.filter((e) => e.transfer);
-    // The transfer.queued events are written by the same statement as the requests (one row per request).
+    // The transfer.queued events (one per destination RSE) are written by the same statement as the requests.
     const transfersQueued = await requestRepository.insertQueued(
       manager,
       transfers.map((e) => {
