@@ -1,0 +1,109 @@
+/**
+ * npm run bench:reaper — deletions per second of the reaper on a posix RSE (claim BEING_DELETED, delete from
+ * storage with bounded concurrency, remove the rows with their deletion.done events, batch by batch), beside a
+ * bare unlink of the same files with the same concurrency. Goal: >= 2,000 deletions/s.
+ * Knobs: TARN_BENCH_REAPER_FILES (20,000), TARN_REAPER_BATCH (1,000), TARN_REAPER_CONCURRENCY (64).
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { createDataSource, runMigrations } from '@tarn/catalogue';
+import { deterministicPath } from '@tarn/domain';
+import { ReaperService, type ReaperSettings } from '@tarn/core/reaper/reaper.service.js';
+import { settleBounded } from '@tarn/core/reaper/bounded.js';
+import { adminQuery, benchServerUrl } from './bench-postgres.js';
+
+const FILES = Number(process.env.TARN_BENCH_REAPER_FILES || 20_000);
+const GOAL = 2_000;
+const SETTINGS: ReaperSettings = {
+  batchSize: Number(process.env.TARN_REAPER_BATCH || 1000),
+  concurrency: Number(process.env.TARN_REAPER_CONCURRENCY || 64),
+  graceSeconds: 600,
+  maxBatchesPerRse: Number.MAX_SAFE_INTEGER,
+};
+const SCOPE = 'bench';
+const names = Array.from({ length: FILES }, (_, i) => `file.${String(i).padStart(7, '0')}`);
+const paths = names.map((name) => deterministicPath(SCOPE, name));
+
+async function writeFiles(dir: string): Promise<void> {
+  const body = Buffer.alloc(100, 1);
+  const dirs = [...new Set(paths.map((p) => dirname(join(dir, p))))];
+  await settleBounded(dirs, 64, (d) => mkdir(d, { recursive: true }));
+  const written = await settleBounded(paths, 64, (p) => writeFile(join(dir, p), body));
+  const failed = written.find((w) => w.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
+async function seed(dataSource: DataSource, dir: string): Promise<string> {
+  const [{ id }] = await dataSource.query(`INSERT INTO rses (rse) VALUES ('BENCH_DISK') RETURNING id`);
+  await dataSource.query(
+    `INSERT INTO rse_protocols (rse_id, scheme, hostname, port, prefix, impl, read_wan, write_wan, delete_wan)
+     VALUES ($1, 'file', 'localhost', 0, $2, 'rucio.rse.protocols.posix.Default', 1, 1, 1)`,
+    [id, dir],
+  );
+  await dataSource.query(`INSERT INTO rse_attributes (rse_id, key, value) VALUES ($1, 'greedyDeletion', 'true'::jsonb)`, [id]);
+  await dataSource.query(
+    `INSERT INTO replicas (scope, name, rse_id, bytes, state, lock_cnt, tombstone)
+     SELECT $2, n, $1, 100, 'A', 0, 'epoch' FROM unnest($3::varchar[]) AS n`,
+    [id, SCOPE, names],
+  );
+  await dataSource.query(`ANALYZE replicas`);
+  return id;
+}
+
+async function main(): Promise<void> {
+  const server = benchServerUrl();
+  const name = `tarn_bench_reaper_${randomBytes(4).toString('hex')}`;
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  await adminQuery(server, `CREATE DATABASE "${name}"`);
+  const dataSource = createDataSource({ url: url.toString(), applicationName: 'tarn-bench', poolSize: 10 });
+  const dir = await mkdtemp(join(tmpdir(), 'tarn-bench-reaper-'));
+  try {
+    await dataSource.initialize();
+    await runMigrations(dataSource);
+    await writeFiles(dir);
+    const rseId = await seed(dataSource, dir);
+    const service = new ReaperService(dataSource);
+
+    const loadBefore = loadavg()[0];
+    const started = process.hrtime.bigint();
+    let deleted = 0;
+    for (const rse of await service.reapableRses(SETTINGS, [rseId])) deleted += (await service.reapRse(rse, SETTINGS)).deleted;
+    const reaperSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const [{ left }] = await dataSource.query(`SELECT count(*)::int AS left FROM replicas`);
+    if (deleted !== FILES || left !== 0) throw new Error(`the reaper deleted ${deleted} of ${FILES} replicas, ${left} rows left`);
+
+    await writeFiles(dir);
+    const unlinkStarted = process.hrtime.bigint();
+    await settleBounded(paths, SETTINGS.concurrency, (p) => unlink(join(dir, p)));
+    const unlinkSeconds = Number(process.hrtime.bigint() - unlinkStarted) / 1e9;
+
+    const [{ version }] = await dataSource.query(`SELECT current_setting('server_version') AS version`);
+    const reaperRate = FILES / reaperSeconds;
+    const unlinkRate = FILES / unlinkSeconds;
+    console.log(
+      `reaper bench: PostgreSQL ${version}, Node ${process.version}; ${FILES} replicas of 100 bytes on a posix RSE, ` +
+        `batches of ${SETTINGS.batchSize}, ${SETTINGS.concurrency} deletions in flight; load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after`,
+    );
+    console.log(
+      `reaper: ${reaperRate.toFixed(0)} deletions/s (${reaperSeconds.toFixed(2)} s)   goal >= ${GOAL}/s ${reaperRate >= GOAL ? 'ok' : 'MISSED'}`,
+    );
+    console.log(`bare unlink of the same files (${SETTINGS.concurrency} in flight): ${unlinkRate.toFixed(0)} files/s (${unlinkSeconds.toFixed(2)} s); reaper/unlink = ${(reaperRate / unlinkRate).toFixed(2)}`);
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await adminQuery(server, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
