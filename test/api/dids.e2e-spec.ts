@@ -6,6 +6,7 @@ import { createTestDatabase, TestDatabase } from '@tarn/testing/database.js';
 import { createAccount } from '@tarn/testing/factories/account.factory.js';
 import { createScope } from '@tarn/testing/factories/scope.factory.js';
 import { createRse } from '@tarn/testing/factories/rse.factory.js';
+import { passQueuedVerifications } from '@tarn/testing/factories/verification.factory.js';
 
 const PASSWORD = 'secret-did-tests';
 const RFC1123 = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} UTC$/;
@@ -198,6 +199,7 @@ describe('DID routes', () => {
       dids: [{ scope: 'user.jdoe', name: 'new.f.1', bytes: 10, adler32: '00000001' }],
     }).expect(201);
     expect(await lines('/dids/user.jdoe/ds.with.files/dids')).toEqual([expect.objectContaining({ name: 'new.f.1', type: 'FILE', bytes: 10 })]);
+    expect(await passQueuedVerifications(db.dataSource)).toBe(1); // as the replica-registrar does once the storage has the file
     const replicas = await call('post', '/replicas/list', { dids: [{ scope: 'user.jdoe', name: 'new.f.1' }] }).expect(200);
     expect((ndjson(replicas.text)[0] as { states: unknown }).states).toEqual({ DID_UPLOAD_RSE: 'AVAILABLE' });
   });

@@ -11,6 +11,8 @@ import { createAccount } from '@tarn/testing/factories/account.factory.js';
 import { createScope } from '@tarn/testing/factories/scope.factory.js';
 import { createRse } from '@tarn/testing/factories/rse.factory.js';
 import { readReplicas } from '@tarn/testing/factories/replica.factory.js';
+import { passQueuedVerifications } from '@tarn/testing/factories/verification.factory.js';
+import { ReplicaRegistrarService } from '@tarn/core/replicas/replica-registrar.service.js';
 
 const PASSWORD = 'secret-replica-tests';
 const SCOPE = 'user.jdoe';
@@ -82,6 +84,12 @@ describe('replica routes', () => {
     await call(user, 'post', '/replicas', { rse: 'SITE_A', files: [file('r.1'), file('r.2', 2000)], ignore_availability: true }).expect(201);
     await call(user, 'post', '/replicas', { rse: 'SITE_B', files: [file('r.1')] }).expect(201);
     await call(user, 'post', '/dids/user.jdoe/ds.rep/dids', { dids: [{ scope: SCOPE, name: 'r.1' }, { scope: SCOPE, name: 'r.2' }] }).expect(201);
+    // Announced, not yet AVAILABLE: the replica-registrar checks them on the storage first.
+    expect((await list({ dids: [{ scope: SCOPE, name: 'ds.rep' }], all_states: true })).map((f) => f.states)).toEqual([
+      { SITE_A: 'COPYING', SITE_B: 'COPYING' },
+      { SITE_A: 'COPYING' },
+    ]);
+    expect(await passQueuedVerifications(db.dataSource)).toBe(3);
 
     const [first, second] = await list({ dids: [{ scope: SCOPE, name: 'ds.rep' }], all_states: false, resolve_archives: true, domain: null });
     const path = hashPath(SCOPE, 'r.1');
@@ -143,12 +151,18 @@ describe('replica routes', () => {
       expect.objectContaining({ rse: 'SITE_A', length: 3, available_length: 2, state: 'UNAVAILABLE' }),
       expect.objectContaining({ rse: 'SITE_B', length: 3, available_length: 0, available_bytes: 0 }),
     ]);
-    const denied = await call(user, 'put', '/replicas', { rse: 'SITE_B', files: [{ scope: SCOPE, name: 'r.1', state: 'AVAILABLE' }] });
+    const denied = await call(user, 'put', '/replicas', { rse: 'SITE_B', files: [{ scope: SCOPE, name: 'r.1', state: 'TEMPORARY_UNAVAILABLE' }] });
     expect(denied.status).toBe(401);
+    // AVAILABLE is a claim the owner of the scope may make (the stock upload does): it is verified first.
+    await call(user, 'put', '/replicas', { rse: 'SITE_B', files: [{ scope: SCOPE, name: 'r.1', state: 'AVAILABLE' }] }).expect(200);
+    expect((await list({ dids: [{ scope: SCOPE, name: 'r.1' }], all_states: true }))[0].states).toEqual({ SITE_A: 'AVAILABLE', SITE_B: 'COPYING' });
+    expect(await passQueuedVerifications(db.dataSource)).toBe(1);
+    expect((await list({ dids: [{ scope: SCOPE, name: 'r.1' }] }))[0].states).toEqual({ SITE_A: 'AVAILABLE', SITE_B: 'AVAILABLE' });
   });
 
   it('registers a replica on a non-deterministic RSE from its PFN', async () => {
     await call(user, 'post', '/replicas', { rse: 'SITE_ND', files: [{ ...file('nd.1'), pfn: 'https://nd.org:443/nd/some/where/nd.1' }] }).expect(201);
+    await passQueuedVerifications(db.dataSource);
     const [row] = await list({ dids: [{ scope: SCOPE, name: 'nd.1' }] });
     expect(row.rses).toEqual({ SITE_ND: ['https://nd.org:443/nd/some/where/nd.1'] });
     const missing = await call(user, 'post', '/replicas', { rse: 'SITE_ND', files: [file('nd.2')] }).expect(400);
@@ -205,6 +219,7 @@ describe('replica routes', () => {
       fs.mkdirSync(path.dirname(where), { recursive: true });
       fs.writeFileSync(where, content);
       await call(user, 'post', '/replicas', { rse: 'SITE_POSIX', files: [{ scope: SCOPE, name: 'dl.1', bytes: content.length, adler32: adler32Hex(content) }] }).expect(201);
+      expect(await api.app.get(ReplicaRegistrarService, { strict: false }).verifyDue()).toMatchObject({ checked: 1, available: 1 });
 
       const cli = await rucioClient(api.url, 'jdoe', PASSWORD);
       const target = fs.mkdtempSync(path.join(os.tmpdir(), 'tarn-download-'));

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { rucioClient, startTestApi, type RucioClient, type TestApi } from '@tarn/testing/api.js';
 import { createTestDatabase, type TestDatabase } from '@tarn/testing/database.js';
 import { createAccount } from '@tarn/testing/factories/account.factory.js';
+import { passQueuedVerifications } from '@tarn/testing/factories/verification.factory.js';
 
 /**
  * The acceptance scenario: the stock `rucio` and `rucio-admin` command lines (rucio-clients from PyPI, unmodified)
@@ -161,6 +162,8 @@ describe('the stock Rucio client against Tarn', () => {
 
     it('registers files with replicas through the client library (add_replicas)', async () => {
       expect(await rucioLibrary(jdoe, ADD_REPLICAS, [siteA, JSON.stringify(files)])).toContain('ok');
+      // The replica-registrar's verdict once it has checked them on the storage (this RSE's host is not reachable here).
+      expect(await passQueuedVerifications(db.dataSource)).toBe(2);
     }, STEP_TIMEOUT);
 
     it('did content add (attach the files) and did content list', async () => {

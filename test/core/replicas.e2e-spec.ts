@@ -14,6 +14,7 @@ import { createAccount, CreatedAccount } from '@tarn/testing/factories/account.f
 import { createScope } from '@tarn/testing/factories/scope.factory.js';
 import { createContainer, createDataset, createFiles, FileSpec } from '@tarn/testing/factories/did.factory.js';
 import { createReplicas, readReplicas } from '@tarn/testing/factories/replica.factory.js';
+import { passQueuedVerifications } from '@tarn/testing/factories/verification.factory.js';
 import { readEvents, readLocks, readRequests, ruleSpec } from '@tarn/testing/factories/rule.factory.js';
 
 async function rejection(promise: Promise<unknown>): Promise<TarnError> {
@@ -70,11 +71,15 @@ describe('ReplicaService', () => {
   });
 
   describe('addReplicas', () => {
-    it('registers AVAILABLE replicas in one call, counts the RSE usage and emits replica.available', async () => {
+    it('announces replicas in one call (COPYING until verified), counts the RSE usage; verified, they emit replica.available', async () => {
       const fs = await files(3, 120);
       const usageBefore = await db.dataSource.query(`SELECT used::int, files::int FROM rse_usage WHERE rse_id = $1 AND source = 'rucio'`, [d1.id]);
       const result = await replicas.addReplicas(jdoe.issuer, 'D_1', asInput(fs));
-      expect(result).toEqual({ registered: 3, inserted: 3, filesCreated: 0, locksSatisfied: 0 });
+      expect(result).toEqual({ registered: 3, inserted: 3, filesCreated: 0, announced: 3 });
+      const announced = await Promise.all(fs.map((f) => readReplicas(db.dataSource, scope, f.name).then((r) => r[0])));
+      expect(announced.map((r) => [r.rseId, r.state, r.lockCnt, r.path, r.bytes])).toEqual(fs.map(() => [d1.id, ReplicaState.COPYING, 0, null, 120]));
+      expect((await readEvents(db.dataSource, 'replica.available')).filter((e) => fs.some((f) => f.name === e.name))).toEqual([]);
+      expect(await passQueuedVerifications(db.dataSource)).toBe(3);
       const rows = await Promise.all(fs.map((f) => readReplicas(db.dataSource, scope, f.name).then((r) => r[0])));
       expect(rows.map((r) => [r.rseId, r.state, r.lockCnt, r.path, r.bytes])).toEqual(fs.map(() => [d1.id, ReplicaState.AVAILABLE, 0, null, 120]));
       const [checksums] = await db.dataSource.query(`SELECT adler32, md5 FROM replicas WHERE scope = $1 AND name = $2`, [scope, fs[0].name]);
@@ -126,6 +131,7 @@ describe('ReplicaService', () => {
       const ds = await createDataset(db.dataSource, { scope, account: jdoe.account, files: 0 });
       expect((await rejection(replicas.addReplicas(jdoe.issuer, 'D_1', [{ scope, name: ds.name, bytes: 0 }]))).rucioClass).toBe('UnsupportedDIDType');
       await replicas.addReplicas(jdoe.issuer, 'D_1', asInput([f]));
+      await passQueuedVerifications(db.dataSource);
       const duplicate = await rejection(replicas.addReplicas(jdoe.issuer, 'D_1', asInput([f])));
       expect(duplicate.rucioClass).toBe('FileReplicaAlreadyExists');
       expect(duplicate.message).toContain(`${scope}:${f.name} on RSE 'D_1' is already AVAILABLE`);
@@ -152,6 +158,7 @@ describe('ReplicaService', () => {
       const names = ['odd "quoted" name', 'a,b{c}d', 'back\\slash', 'NULL', 'sp ace', 'ünï'];
       const created = await replicas.addReplicas(jdoe.issuer, 'D_2', names.map((name) => ({ scope, name, bytes: 1 })), { createMissingFiles: true });
       expect(created.registered).toBe(names.length);
+      await passQueuedVerifications(db.dataSource);
       const listed = await collectRows(await replicas.listReplicas(jdoe.issuer, names.map((name) => ({ scope, name }))));
       expect(listed.map((f) => f.name).sort()).toEqual([...names].sort());
       // One rule per DID, and a lock for each.
@@ -169,13 +176,16 @@ describe('ReplicaService', () => {
       expect((await readRequests(db.dataSource, scope)).filter((r) => r.ruleId === ruleId)).toHaveLength(3);
 
       const partial = await replicas.addReplicas(admin.issuer, 'D_2', asInput(ds.files.slice(0, 2)));
-      expect(partial).toMatchObject({ registered: 2, inserted: 0, locksSatisfied: 2 });
+      expect(partial).toMatchObject({ registered: 2, inserted: 0, announced: 2 });
+      expect(await rules.getRule(jdoe.issuer, ruleId)).toMatchObject({ state: RuleState.REPLICATING, locksOkCnt: 0, locksReplicatingCnt: 3 });
+      expect(await passQueuedVerifications(db.dataSource)).toBe(2);
       expect(await rules.getRule(jdoe.issuer, ruleId)).toMatchObject({ state: RuleState.REPLICATING, locksOkCnt: 2, locksReplicatingCnt: 1 });
       expect((await readEvents(db.dataSource, 'rule.progress')).filter((e) => e.ruleId === ruleId)).toEqual([
         { ruleId, locksOk: 2, locksReplicating: 1, locksStuck: 0 },
       ]);
 
       await replicas.addReplicas(admin.issuer, 'D_2', asInput(ds.files.slice(2)));
+      await passQueuedVerifications(db.dataSource);
       expect(await rules.getRule(jdoe.issuer, ruleId)).toMatchObject({ state: RuleState.OK, locksOkCnt: 3, locksReplicatingCnt: 0 });
       expect((await readLocks(db.dataSource, ruleId)).map((l) => l.state)).toEqual([LockState.OK, LockState.OK, LockState.OK]);
       expect((await readRequests(db.dataSource, scope)).filter((r) => r.ruleId === ruleId)).toEqual([]);
@@ -203,6 +213,7 @@ describe('ReplicaService', () => {
       const ds = await createDataset(db.dataSource, { scope, account: jdoe.account, files: fs });
       const container = await createContainer(db.dataSource, { scope, account: jdoe.account, children: [ds] });
       await replicas.addReplicas(jdoe.issuer, 'D_1', asInput(fs));
+      await passQueuedVerifications(db.dataSource);
       await createReplicas(db.dataSource, { rseId: d2.id, files: fs.slice(0, 1), state: ReplicaState.COPYING });
 
       const listed = await collectRows(await replicas.listReplicas(jdoe.issuer, [container]));
@@ -231,13 +242,14 @@ describe('ReplicaService', () => {
     it('gives the stored path on a non-deterministic RSE', async () => {
       const [f] = await files(1);
       await replicas.addReplicas(jdoe.issuer, 'ND_1', [{ scope, name: f.name, bytes: f.bytes, path: 'x/y/z' }]);
+      await passQueuedVerifications(db.dataSource);
       const [listed] = await collectRows(await replicas.listReplicas(jdoe.issuer, [f]));
       expect(listed.replicas[0]).toMatchObject({ rse: 'ND_1', path: 'x/y/z', pfns: [{ pfn: 'https://nd.example.org:443/store/x/y/z', scheme: 'https', priority: 1, domain: 'wan' }] });
     });
   });
 
   describe('states, bad replicas, tombstones, access', () => {
-    it('updates replica states in bulk (administrators); AVAILABLE satisfies waiting locks', async () => {
+    it('updates replica states in bulk (administrators); AVAILABLE, once verified, satisfies waiting locks', async () => {
       const fs = await files(2, 10);
       await replicas.addReplicas(jdoe.issuer, 'D_1', asInput(fs));
       const refs = fs.map((f) => ({ scope, name: f.name, rse: 'D_1' }));
@@ -249,6 +261,8 @@ describe('ReplicaService', () => {
       const [ruleId] = await rules.addRules(jdoe.issuer, ruleSpec(fs[0], 'D_1'));
       expect((await rules.getRule(jdoe.issuer, ruleId)).state).toBe(RuleState.REPLICATING);
       await replicas.updateReplicaStates(admin.issuer, [{ ...refs[0], state: 'A' }]);
+      expect((await rules.getRule(jdoe.issuer, ruleId)).state).toBe(RuleState.REPLICATING);
+      expect(await passQueuedVerifications(db.dataSource)).toBe(1);
       expect((await rules.getRule(jdoe.issuer, ruleId)).state).toBe(RuleState.OK);
       expect((await rejection(replicas.updateReplicaStates(admin.issuer, [{ ...refs[1], state: 'BAD' }]))).rucioClass).toBe('UnsupportedStatus');
       expect((await rejection(replicas.updateReplicaStates(admin.issuer, [{ scope, name: 'nope', rse: 'D_1', state: 'A' }]))).rucioClass).toBe('ReplicaNotFound');

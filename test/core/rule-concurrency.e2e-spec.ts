@@ -1,6 +1,7 @@
 import { TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import { createDataSource } from '@tarn/catalogue';
+import { createDataSource, unitOfWork } from '@tarn/catalogue';
+import { markReplicasAvailable } from '@tarn/core/replicas/mark-replicas-available.js';
 import { RuleState } from '@tarn/domain';
 import { RulesModule } from '@tarn/core/rules/rules.module.js';
 import { RuleService } from '@tarn/core/rules/rule.service.js';
@@ -130,7 +131,20 @@ describe('concurrent rule creation', () => {
         rulesA.addRules(alice.issuer, ruleSpec(ds, 'C_B')),
         replicasB.addReplicas(admin.issuer, 'C_B', ds.files.map((f) => ({ scope: f.scope, name: f.name, bytes: f.bytes }))),
       ]);
-      // Whichever committed first, every replica is AVAILABLE with one lock, and every lock is OK.
+      // Whichever committed first, every replica waits for its verification (COPYING) with one REPLICATING lock.
+      const pending = await db.dataSource.query(
+        `SELECT r.state AS replica, r.lock_cnt, l.state AS lock, v.rse_id IS NOT NULL AS queued
+           FROM replicas r JOIN locks l ON l.scope = r.scope AND l.name = r.name AND l.rse_id = r.rse_id
+           LEFT JOIN replica_verifications v ON v.scope = r.scope AND v.name = r.name AND v.rse_id = r.rse_id
+          WHERE l.rule_id = $1`,
+        [ruleId],
+      );
+      expect(pending).toHaveLength(200);
+      expect(pending.filter((r: { replica: string; lock_cnt: number; lock: string; queued: boolean }) => r.replica !== 'C' || r.lock_cnt !== 1 || r.lock !== 'R' || !r.queued)).toEqual([]);
+      // The replica-registrar verified them: every replica is AVAILABLE with one lock, and every lock is OK.
+      await unitOfWork(db.dataSource, { what: 'verified' }, (manager) =>
+        markReplicasAvailable(manager, ds.files.map((f) => ({ scope: f.scope, name: f.name, rseId: b.id }))),
+      );
       const rows = await db.dataSource.query(
         `SELECT r.state AS replica, r.lock_cnt, l.state AS lock FROM replicas r JOIN locks l ON l.scope = r.scope AND l.name = r.name AND l.rse_id = r.rse_id
           WHERE l.rule_id = $1`,

@@ -4,6 +4,8 @@ import { RulesModule } from '@tarn/core/rules/rules.module.js';
 import { RuleService } from '@tarn/core/rules/rule.service.js';
 import { ReplicasModule } from '@tarn/core/replicas/replicas.module.js';
 import { ReplicaService } from '@tarn/core/replicas/replica.service.js';
+import { markReplicasAvailable } from '@tarn/core/replicas/mark-replicas-available.js';
+import { unitOfWork } from '@tarn/catalogue';
 import { collectRows } from '@tarn/core/dids/row-stream.js';
 import { createTestDatabase, TestDatabase } from '@tarn/testing/database.js';
 import { createTestingModule } from '@tarn/testing/nest.js';
@@ -365,8 +367,11 @@ describe('RuleService', () => {
       expect((await rejection(rules.moveRule(jdoe.issuer, parent, 'R_C'))).rucioClass).toBe('RuleReplaceFailed');
 
       expect(await rules.releaseParentsOfOkChildren()).toEqual([]);
-      // The copies arrive on R_B: the child becomes OK and the parent can go.
-      await replicas.addReplicas(admin.issuer, 'R_B', ds.files.map((f) => ({ scope: f.scope, name: f.name, bytes: f.bytes })));
+      // The copies arrive on R_B (the transfer finisher's path): the child becomes OK and the parent can go.
+      const [{ id: rB }] = await db.dataSource.query(`SELECT id FROM rses WHERE rse = 'R_B'`);
+      await unitOfWork(db.dataSource, { what: 'copies arrived' }, (manager) =>
+        markReplicasAvailable(manager, ds.files.map((f) => ({ scope: f.scope, name: f.name, rseId: rB }))),
+      );
       expect((await rules.getRule(jdoe.issuer, child)).state).toBe(RuleState.OK);
       expect(await rules.releaseParentsOfOkChildren()).toEqual([parent]);
       expect((await rejection(rules.getRule(jdoe.issuer, parent))).rucioClass).toBe('RuleNotFound');

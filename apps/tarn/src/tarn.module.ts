@@ -3,6 +3,7 @@ import { EventsModule } from '@tarn/events';
 import { ApiAppModule } from '../../api/src/api-app.module.js';
 import { MessengerModule } from '../../messenger/src/messenger.module.js';
 import { ReaperModule } from '../../reaper/src/reaper.module.js';
+import { ReplicaRegistrarModule } from '../../replica-registrar/src/replica-registrar.module.js';
 import { RuleCleanerModule } from '../../rule-cleaner/src/rule-cleaner.module.js';
 import { RuleEvaluatorModule } from '../../rule-evaluator/src/rule-evaluator.module.js';
 import { RuleInjectorModule } from '../../rule-injector/src/rule-injector.module.js';
@@ -23,6 +24,7 @@ import { UndertakerModule } from '../../undertaker/src/undertaker.module.js';
     RuleRepairerModule,
     RuleCleanerModule,
     UndertakerModule,
+    ReplicaRegistrarModule,
     ReaperModule,
   ],
 })

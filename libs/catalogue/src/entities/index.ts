@@ -3,6 +3,7 @@ import { AccountExpressionLimit, AccountLimit, AccountUsage } from './account-li
 import { Content, DeletedDid, Did, DidMeta, UpdatedDid } from './did.entity.js';
 import { Config, EventConsumerOffset, Heartbeat, OutboxMessage, ProcessedEvent } from './operations.entity.js';
 import { BadReplica, QuarantinedReplica, Replica } from './replica.entity.js';
+import { ReplicaVerification } from './replica-verification.entity.js';
 import { Request, RequestHistory, RequestSource } from './request.entity.js';
 import { Distance, Rse, RseAttribute, RseLimit, RseProtocol, RseUsage } from './rse.entity.js';
 import { DatasetLock, Lock, Rule } from './rule.entity.js';
@@ -13,6 +14,7 @@ export * from './account-limit.entity.js';
 export * from './did.entity.js';
 export * from './operations.entity.js';
 export * from './replica.entity.js';
+export * from './replica-verification.entity.js';
 export * from './request.entity.js';
 export * from './rse.entity.js';
 export * from './rule.entity.js';
@@ -22,7 +24,7 @@ export const ENTITIES = [
   Account, AccountAttribute, Identity, IdentityAccount, Token, Scope, ScopeGrant,
   Did, DeletedDid, Content, DidMeta, UpdatedDid,
   Rse, RseAttribute, RseProtocol, RseLimit, RseUsage, Distance,
-  Replica, BadReplica, QuarantinedReplica,
+  Replica, BadReplica, QuarantinedReplica, ReplicaVerification,
   Rule, Lock, DatasetLock,
   Request, RequestHistory, RequestSource,
   Subscription,

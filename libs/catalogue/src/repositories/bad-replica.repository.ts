@@ -1,5 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { BadReplicaState } from '@tarn/domain';
+import { OutboxColumns, plainArray, textArray } from './replica.repository.js';
+import { queuedEvents } from './request.repository.js';
 
 export interface NewBadReplica {
   scope: string;
@@ -58,5 +60,168 @@ export const badReplicaRepository = {
         createdAt: r.created_at,
       }),
     );
+  },
+};
+
+/** A BAD replica waiting for recovery, with the AVAILABLE replicas of its file elsewhere. */
+export interface BadReplicaToRecover {
+  scope: string;
+  name: string;
+  rseId: string;
+  rse: string;
+  bytes: number;
+  adler32: string | null;
+  md5: string | null;
+  reason: string | null;
+  /** RSE ids of AVAILABLE replicas of the same file (none: the file is lost here). */
+  sources: string[];
+}
+
+/** Per rule, how many of its locks left which state (for the rule's counters). */
+export interface LockStateChange {
+  ruleId: string;
+  fromOk: number;
+  fromReplicating: number;
+  fromStuck: number;
+}
+
+const keyArrays = (rows: ReadonlyArray<{ scope: string; name: string; rseId: string }>) => [
+  textArray(rows.map((r) => r.scope)),
+  textArray(rows.map((r) => r.name)),
+  plainArray(rows.map((r) => r.rseId)),
+];
+
+const toChanges = (rows: Array<{ rule_id: string; from_ok: string; from_replicating: string; from_stuck: string }>): LockStateChange[] =>
+  rows.map((r) => ({ ruleId: r.rule_id, fromOk: Number(r.from_ok), fromReplicating: Number(r.from_replicating), fromStuck: Number(r.from_stuck) }));
+
+export const badReplicaRecoveryRepository = {
+  /**
+   * Up to `limit` replicas declared bad (bad_replicas BAD, replica still BAD), oldest declaration first, locked
+   * (SKIP LOCKED: another recoverer takes others), each once, with the RSEs holding an AVAILABLE copy.
+   */
+  async claim(manager: EntityManager, limit: number): Promise<BadReplicaToRecover[]> {
+    const rows = await manager.query(
+      `WITH c AS (
+         SELECT b.scope, b.name, b.rse_id, b.reason, b.created_at
+           FROM bad_replicas b JOIN replicas r ON r.scope = b.scope AND r.name = b.name AND r.rse_id = b.rse_id
+          WHERE b.state = 'B' AND r.state = 'D'
+          ORDER BY b.created_at LIMIT $1
+          FOR UPDATE OF b, r SKIP LOCKED
+       )
+       SELECT DISTINCT ON (c.scope, c.name, c.rse_id) c.scope, c.name, c.rse_id, s.rse, r.bytes, r.adler32, r.md5, c.reason,
+              coalesce((SELECT array_agg(o.rse_id ORDER BY o.rse_id) FROM replicas o
+                         WHERE o.scope = c.scope AND o.name = c.name AND o.state = 'A' AND o.rse_id <> c.rse_id), '{}') AS sources
+         FROM c JOIN replicas r ON r.scope = c.scope AND r.name = c.name AND r.rse_id = c.rse_id JOIN rses s ON s.id = c.rse_id
+        ORDER BY c.scope, c.name, c.rse_id, c.created_at DESC`,
+      [limit],
+    );
+    return rows.map(
+      (r: { scope: string; name: string; rse_id: string; rse: string; bytes: string; adler32: string | null; md5: string | null; reason: string | null; sources: string[] }) => ({
+        scope: r.scope,
+        name: r.name,
+        rseId: r.rse_id,
+        rse: r.rse,
+        bytes: Number(r.bytes),
+        adler32: r.adler32,
+        md5: r.md5,
+        reason: r.reason,
+        sources: r.sources,
+      }),
+    );
+  },
+
+  /**
+   * Re-copies bad replicas (each has another AVAILABLE copy), set-based: the replica is COPYING again, a transfer
+   * is QUEUED to its RSE (for the first rule locking it, activity 'Recovery'; an existing request is kept), one
+   * transfer.queued outbox row per rule and RSE, the declarations are RECOVERED; OK and STUCK locks on it go back
+   * to REPLICATING. Returns the lock changes per rule.
+   */
+  async requeue(manager: EntityManager, replicas: readonly BadReplicaToRecover[], queued: OutboxColumns): Promise<LockStateChange[]> {
+    if (replicas.length === 0) return [];
+    const params = [
+      ...keyArrays(replicas),
+      plainArray(replicas.map((r) => r.bytes)),
+      textArray(replicas.map((r) => r.adler32)),
+      textArray(replicas.map((r) => r.md5)),
+    ];
+    await manager.query(
+      `WITH u AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::bigint[], $5::varchar[], $6::varchar[])
+                  AS u(scope, name, rse_id, bytes, adler32, md5)),
+            rep AS (
+              UPDATE replicas r SET state = 'C', error = NULL, updated_at = now()
+                FROM u WHERE r.scope = u.scope AND r.name = u.name AND r.rse_id = u.rse_id
+            ), declared AS (
+              UPDATE bad_replicas b SET state = 'R', updated_at = now()
+                FROM u WHERE b.scope = u.scope AND b.name = u.name AND b.rse_id = u.rse_id AND b.state = 'B'
+            ), queued AS (
+              INSERT INTO requests (request_type, scope, name, did_type, dest_rse_id, state, rule_id, activity, account, bytes, adler32, md5)
+              SELECT 'T', u.scope, u.name, 'F', u.rse_id, 'Q', lr.rule_id, 'Recovery', coalesce(lr.account, 'root'), u.bytes, u.adler32, u.md5
+                FROM u LEFT JOIN LATERAL (SELECT l.rule_id, l.account FROM locks l
+                                           WHERE l.scope = u.scope AND l.name = u.name AND l.rse_id = u.rse_id ORDER BY l.rule_id LIMIT 1) lr ON true
+              ON CONFLICT (scope, name, dest_rse_id, request_type) DO NOTHING
+              RETURNING dest_rse_id, rule_id
+            )${queuedEvents('queued', '$7', '$8', '$9')}`,
+      [...params, queued.topic, queued.eventType, queued.version],
+    );
+    const rows = await manager.query(
+      `WITH u AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)),
+            old AS (
+              SELECT l.scope, l.name, l.rule_id, l.rse_id, l.state FROM u JOIN locks l ON l.scope = u.scope AND l.name = u.name AND l.rse_id = u.rse_id
+               WHERE l.state IN ('O', 'S') ORDER BY l.scope, l.name, l.rule_id, l.rse_id FOR UPDATE OF l
+            ), changed AS (
+              UPDATE locks l SET state = 'R', error = NULL, updated_at = now()
+                FROM old o WHERE l.scope = o.scope AND l.name = o.name AND l.rule_id = o.rule_id AND l.rse_id = o.rse_id
+            )
+       SELECT rule_id, count(*) FILTER (WHERE state = 'O') AS from_ok, 0 AS from_replicating, count(*) FILTER (WHERE state = 'S') AS from_stuck
+         FROM old GROUP BY rule_id ORDER BY rule_id`,
+      keyArrays(replicas),
+    );
+    return toChanges(rows);
+  },
+
+  /**
+   * Bad replicas with no other copy anywhere: their OK and REPLICATING locks become STUCK with `errors` (per
+   * replica) and so does their rules' error; the declarations are LOST; a file with no AVAILABLE replica left is
+   * LOST (availability); one replica.lost outbox row each. Returns the lock changes per rule.
+   */
+  async markLost(manager: EntityManager, replicas: ReadonlyArray<BadReplicaToRecover & { error: string }>, lost: OutboxColumns): Promise<LockStateChange[]> {
+    if (replicas.length === 0) return [];
+    const rows = await manager.query(
+      `WITH u AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::varchar[], $5::varchar[]) AS u(scope, name, rse_id, rse, error)),
+            old AS (
+              SELECT l.scope, l.name, l.rule_id, l.rse_id, l.state, u.error FROM u JOIN locks l ON l.scope = u.scope AND l.name = u.name AND l.rse_id = u.rse_id
+               WHERE l.state IN ('O', 'R') ORDER BY l.scope, l.name, l.rule_id, l.rse_id FOR UPDATE OF l
+            ), changed AS (
+              UPDATE locks l SET state = 'S', error = o.error, updated_at = now()
+                FROM old o WHERE l.scope = o.scope AND l.name = o.name AND l.rule_id = o.rule_id AND l.rse_id = o.rse_id
+            ), rule_errors AS (
+              UPDATE rules r SET error = x.error, updated_at = now()
+                FROM (SELECT DISTINCT ON (rule_id) rule_id, error FROM old ORDER BY rule_id, scope, name) x WHERE r.id = x.rule_id
+            ), declared AS (
+              UPDATE bad_replicas b SET state = 'L', updated_at = now()
+                FROM u WHERE b.scope = u.scope AND b.name = u.name AND b.rse_id = u.rse_id AND b.state = 'B'
+            ), files AS (
+              UPDATE dids d SET availability = 'L', updated_at = now()
+                FROM (SELECT DISTINCT scope, name FROM u) f
+               WHERE d.scope = f.scope AND d.name = f.name
+                 AND NOT EXISTS (SELECT 1 FROM replicas o WHERE o.scope = f.scope AND o.name = f.name AND o.state = 'A')
+            ), events AS (
+              INSERT INTO outbox_messages (topic, key, event_type, version, payload)
+              SELECT $6, u.scope || ':' || u.name, $7, $8,
+                     jsonb_build_object('scope', u.scope, 'name', u.name, 'rse', u.rse, 'rseId', u.rse_id, 'reason', u.error)
+                FROM u
+            )
+       SELECT rule_id, count(*) FILTER (WHERE state = 'O') AS from_ok, count(*) FILTER (WHERE state = 'R') AS from_replicating, 0 AS from_stuck
+         FROM old GROUP BY rule_id ORDER BY rule_id`,
+      [
+        ...keyArrays(replicas),
+        textArray(replicas.map((r) => r.rse)),
+        textArray(replicas.map((r) => r.error)),
+        lost.topic,
+        lost.eventType,
+        lost.version,
+      ],
+    );
+    return toChanges(rows);
   },
 };

@@ -50,12 +50,15 @@ export interface OutboxColumns {
   version: number;
 }
 
+/** What one registration statement did: counts, or the first row that does not fit its file (nothing written then). */
 export interface RegistrationResult {
-  scope: string;
-  name: string;
-  state: ReplicaState;
-  inserted: boolean;
-  bytes: number;
+  /** Replica rows written (new, or an existing COPYING/UNAVAILABLE/BAD/TEMPORARY_UNAVAILABLE one updated). */
+  registered: number;
+  inserted: number;
+  filesCreated: number;
+  /** Replicas queued for verification (announced AVAILABLE). */
+  announced: number;
+  misfit: RegistrationMisfit | null;
 }
 
 export interface RseUsageDelta {
@@ -266,21 +269,23 @@ export const replicaRepository = {
 
   /**
    * Registers replicas on one RSE in ONE statement: checks each row against its file DID (probed by primary key,
-   * LATERAL ... LIMIT 1, so that the planner never hashes the whole dids table), and only when every row fits,
-   * inserts new replicas and updates existing COPYING, UNAVAILABLE, BAD or TEMPORARY_UNAVAILABLE ones (AVAILABLE
-   * and BEING_DELETED ones are left alone and not returned); missing checksums come from the DID; the RSE's
-   * catalogue usage grows by the new rows; with `outbox`, one replica.available row per AVAILABLE replica is
-   * written too, then the outbox channel is notified. Returns the rows written, or the first misfit.
+   * LATERAL ... LIMIT 1, so that the planner never hashes the whole dids table), creates the missing files (with
+   * `createMissingFiles`; never under a name reserved by a deleted DID) and their did.created outbox rows, and
+   * only when every row fits, inserts new replicas and updates existing COPYING, UNAVAILABLE, BAD or
+   * TEMPORARY_UNAVAILABLE ones (AVAILABLE and BEING_DELETED ones are left alone and not counted). A replica
+   * announced AVAILABLE is written COPYING and queued in replica_verifications: the replica-registrar makes it
+   * AVAILABLE once its size and checksum are verified on the storage; one replica.announced outbox row says so.
+   * Missing checksums come from the DID; the RSE's catalogue usage grows by the new rows.
+   * Call appendEvents' transaction preamble (pg_current_xact_id, pg_notify) first: this statement writes outbox rows.
    */
   async register(
     manager: EntityManager,
     rse: { id: string; rse: string },
     rows: readonly RegisteredReplica[],
-    options: { tombstone: Date | null; outbox: (OutboxColumns & { channel: string }) | null },
-  ): Promise<{ written: RegistrationResult[]; misfit: RegistrationMisfit | null }> {
-    if (rows.length === 0) return { written: [], misfit: null };
-    const outbox = options.outbox;
-    const result: Array<Record<string, unknown>> = await manager.query(
+    options: { account: string; createMissingFiles: boolean; tombstone: Date | null; didCreated: OutboxColumns; announced: OutboxColumns },
+  ): Promise<RegistrationResult> {
+    if (rows.length === 0) return { registered: 0, inserted: 0, filesCreated: 0, announced: 0, misfit: null };
+    const [result]: Array<Record<string, unknown>> = await manager.query(
       `WITH u AS (
          SELECT * FROM unnest($2::varchar[], $3::varchar[], $4::bigint[], $5::varchar[], $6::varchar[], $7::varchar[], $8::varchar[],
                               $9::replicas_state_enum[]) WITH ORDINALITY AS u(scope, name, bytes, adler32, md5, xxh64, path, state, ord)
@@ -288,9 +293,17 @@ export const replicaRepository = {
          SELECT u.*, f.did_type, f.bytes AS did_bytes, f.adler32 AS did_adler32, f.md5 AS did_md5, f.xxh64 AS did_xxh64
            FROM u LEFT JOIN LATERAL (SELECT f.did_type, f.bytes, f.adler32, f.md5, f.xxh64 FROM dids f
                                       WHERE f.scope = u.scope AND f.name = u.name LIMIT 1) f ON true
+       ), created AS (
+         INSERT INTO dids (scope, name, account, did_type, bytes, adler32, md5, xxh64)
+         SELECT d.scope, d.name, $11, 'F', d.bytes, d.adler32, d.md5, d.xxh64
+           FROM d
+          WHERE $12 AND d.did_type IS NULL AND NOT EXISTS (SELECT 1 FROM deleted_dids x WHERE x.scope = d.scope AND x.name = d.name)
+         ON CONFLICT (scope, name) DO NOTHING
+         RETURNING scope, name, bytes
        ), misfit AS (
          SELECT * FROM d
-          WHERE did_type IS DISTINCT FROM 'F' OR (did_bytes IS NOT NULL AND did_bytes <> bytes)
+          WHERE (d.did_type IS NULL AND NOT EXISTS (SELECT 1 FROM created c WHERE c.scope = d.scope AND c.name = d.name))
+             OR d.did_type <> 'F' OR (did_bytes IS NOT NULL AND did_bytes <> bytes)
              OR (did_adler32 IS NOT NULL AND adler32 IS NOT NULL AND lower(did_adler32) <> lower(adler32))
              OR (did_md5 IS NOT NULL AND md5 IS NOT NULL AND lower(did_md5) <> lower(md5))
              OR (did_xxh64 IS NOT NULL AND xxh64 IS NOT NULL AND lower(did_xxh64) <> lower(xxh64))
@@ -298,29 +311,36 @@ export const replicaRepository = {
        ), written AS (
          INSERT INTO replicas AS r (scope, name, rse_id, bytes, adler32, md5, xxh64, path, state, tombstone)
          SELECT d.scope, d.name, $1, d.bytes, coalesce(d.adler32, d.did_adler32), coalesce(d.md5, d.did_md5),
-                coalesce(d.xxh64, d.did_xxh64), d.path, d.state, $10::timestamptz
+                coalesce(d.xxh64, d.did_xxh64), d.path, CASE WHEN d.state = 'A' THEN 'C' ELSE d.state END, $10::timestamptz
            FROM d WHERE NOT EXISTS (SELECT 1 FROM misfit)
          ON CONFLICT (scope, name, rse_id) DO UPDATE
             SET state = EXCLUDED.state, bytes = EXCLUDED.bytes, adler32 = EXCLUDED.adler32, md5 = EXCLUDED.md5,
                 xxh64 = EXCLUDED.xxh64, path = coalesce(EXCLUDED.path, r.path), error = NULL, updated_at = now()
           WHERE r.state NOT IN ('A', 'B')
-         RETURNING r.scope, r.name, r.state, r.bytes, (r.xmax = 0) AS inserted
+         RETURNING r.scope, r.name, r.bytes, (r.xmax = 0) AS inserted
+       ), verify AS (
+         INSERT INTO replica_verifications AS v (scope, name, rse_id, account)
+         SELECT w.scope, w.name, $1, $11 FROM written w JOIN u ON u.scope = w.scope AND u.name = w.name WHERE u.state = 'A'
+         ON CONFLICT (scope, name, rse_id) DO UPDATE SET account = EXCLUDED.account, attempts = 0, not_before = now(), last_error = NULL
+         RETURNING 1
        ), usage AS (
          INSERT INTO rse_usage AS s (rse_id, source, used, files)
          SELECT $1, 'rucio', sum(bytes), count(*) FROM written WHERE inserted HAVING count(*) > 0
          ON CONFLICT (rse_id, source) DO UPDATE SET used = s.used + EXCLUDED.used, files = s.files + EXCLUDED.files, updated_at = now()
-       ), events AS (
+       ), file_events AS (
          INSERT INTO outbox_messages (topic, key, event_type, version, payload)
-         SELECT $11, w.scope || ':' || w.name, $12, $13,
-                jsonb_build_object('scope', w.scope, 'name', w.name, 'rse', $14::text, 'rseId', $1::uuid, 'bytes', w.bytes)
-           FROM written w WHERE $11::varchar IS NOT NULL AND w.state = 'A'
+         SELECT $13, c.scope || ':' || c.name, $14, $15,
+                jsonb_build_object('scope', c.scope, 'name', c.name, 'didType', 'F', 'account', $11::text, 'bytes', c.bytes)
+           FROM created c
+       ), announce AS (
+         INSERT INTO outbox_messages (topic, key, event_type, version, payload)
+         SELECT $16, $1::text, $17, $18, jsonb_build_object('rse', $19::text, 'rseId', $1::uuid, 'count', count(*))
+           FROM verify HAVING count(*) > 0
        )
-       SELECT false AS misfit, w.scope, w.name, w.state, w.bytes, w.inserted,
-              NULL::text AS did_type, NULL::bigint AS did_bytes, NULL AS did_adler32, NULL AS did_md5, NULL AS did_xxh64
-         FROM written w
-       UNION ALL
-       SELECT true, m.scope, m.name, m.state, m.bytes, NULL, m.did_type::text, m.did_bytes, m.did_adler32, m.did_md5, m.did_xxh64
-         FROM misfit m`,
+       SELECT (SELECT count(*) FROM written) AS registered, (SELECT count(*) FROM written WHERE inserted) AS inserted,
+              (SELECT count(*) FROM created) AS files_created, (SELECT count(*) FROM verify) AS announced,
+              m.scope, m.name, m.did_type::text AS did_type, m.did_bytes, m.did_adler32, m.did_md5, m.did_xxh64
+         FROM (SELECT 1) one LEFT JOIN misfit m ON true`,
       [
         rse.id,
         textArray(rows.map((r) => r.scope)),
@@ -332,36 +352,41 @@ export const replicaRepository = {
         textArray(rows.map((r) => r.path)),
         textArray(rows.map((r) => r.state)),
         options.tombstone,
-        outbox?.topic ?? null,
-        outbox?.eventType ?? null,
-        outbox?.version ?? null,
+        options.account,
+        options.createMissingFiles,
+        options.didCreated.topic,
+        options.didCreated.eventType,
+        options.didCreated.version,
+        options.announced.topic,
+        options.announced.eventType,
+        options.announced.version,
         rse.rse,
       ],
     );
-    const misfitRow = result.find((r) => r.misfit);
-    if (misfitRow) {
-      const file = rows.find((r) => r.scope === misfitRow.scope && r.name === misfitRow.name)!;
+    if (result.scope !== null) {
+      const file = rows.find((r) => r.scope === result.scope && r.name === result.name)!;
       return {
-        written: [],
+        registered: 0,
+        inserted: 0,
+        filesCreated: 0,
+        announced: 0,
         misfit: {
           file,
-          didType: misfitRow.did_type as DidType | null,
-          didBytes: misfitRow.did_bytes === null ? null : Number(misfitRow.did_bytes),
-          didAdler32: misfitRow.did_adler32 as string | null,
-          didMd5: misfitRow.did_md5 as string | null,
-          didXxh64: misfitRow.did_xxh64 as string | null,
+          didType: result.did_type as DidType | null,
+          didBytes: result.did_bytes === null ? null : Number(result.did_bytes),
+          didAdler32: result.did_adler32 as string | null,
+          didMd5: result.did_md5 as string | null,
+          didXxh64: result.did_xxh64 as string | null,
         },
       };
     }
-    const written = result.map((r) => ({
-      scope: r.scope as string,
-      name: r.name as string,
-      state: r.state as ReplicaState,
-      bytes: Number(r.bytes),
-      inserted: r.inserted as boolean,
-    }));
-    if (outbox && written.some((w) => w.state === ReplicaState.AVAILABLE)) await manager.query(`SELECT pg_notify($1, '')`, [outbox.channel]);
-    return { written, misfit: null };
+    return {
+      registered: Number(result.registered),
+      inserted: Number(result.inserted),
+      filesCreated: Number(result.files_created),
+      announced: Number(result.announced),
+      misfit: null,
+    };
   },
 
   /** Sets these replicas AVAILABLE; returns those that were not yet, with their size and RSE name. */
@@ -516,50 +541,6 @@ export const replicaRepository = {
       tombstone: row.tombstone,
       accessedAt: row.accessed_at,
     };
-  },
-
-  /** Inserts file DIDs that do not exist yet (registration with createMissingFiles); returns those created. */
-  /**
-   * Creates the files among these that do not exist yet, and their `did.created` events, in one statement.
-   * Names reserved by deleted DIDs are left out (the registration then reports them).
-   */
-  async insertMissingFiles(
-    manager: EntityManager,
-    account: string,
-    files: ReadonlyArray<{ scope: string; name: string; bytes: number; adler32: string | null; md5: string | null; xxh64: string | null }>,
-    outbox: { topic: string; eventType: string; version: number },
-  ): Promise<number> {
-    if (files.length === 0) return 0;
-    const rows = await manager.query(
-      `WITH created AS (
-         INSERT INTO dids (scope, name, account, did_type, bytes, adler32, md5, xxh64)
-         SELECT u.scope, u.name, $1, 'F', u.bytes, u.adler32, u.md5, u.xxh64
-           FROM unnest($2::varchar[], $3::varchar[], $4::bigint[], $5::varchar[], $6::varchar[], $7::varchar[])
-                AS u(scope, name, bytes, adler32, md5, xxh64)
-          WHERE NOT EXISTS (SELECT 1 FROM deleted_dids x WHERE x.scope = u.scope AND x.name = u.name)
-         ON CONFLICT (scope, name) DO NOTHING
-         RETURNING scope, name, bytes
-       ), events AS (
-         INSERT INTO outbox_messages (topic, key, event_type, version, payload)
-         SELECT $8, c.scope || ':' || c.name, $9, $10,
-                jsonb_build_object('scope', c.scope, 'name', c.name, 'didType', 'F', 'account', $1::text, 'bytes', c.bytes)
-           FROM created c
-       )
-       SELECT count(*) AS created FROM created`,
-      [
-        account,
-        files.map((f) => f.scope),
-        files.map((f) => f.name),
-        files.map((f) => f.bytes),
-        files.map((f) => f.adler32),
-        files.map((f) => f.md5),
-        files.map((f) => f.xxh64),
-        outbox.topic,
-        outbox.eventType,
-        outbox.version,
-      ],
-    );
-    return Number(rows[0].created);
   },
 
   /** Names among these that are reserved by deleted DIDs. */

@@ -10,7 +10,7 @@ import {
   NotFound,
   ReplicaState,
 } from '@tarn/domain';
-import { appendEvents, EVENT_TOPICS, EVENT_VERSIONS, OUTBOX_CHANNEL, tarnEvent } from '@tarn/events';
+import { appendEvents, tarnEvent } from '@tarn/events';
 import { unitOfWork } from '@tarn/catalogue';
 import { findDids, openCursor } from '@tarn/catalogue/repositories/did.repository.js';
 import { badReplicaRepository } from '@tarn/catalogue/repositories/bad-replica.repository.js';
@@ -27,7 +27,8 @@ import type { Issuer } from '../auth/issuer.js';
 import { Permissions } from '../auth/permissions.js';
 import { openRowStream, RowStream } from '../dids/row-stream.js';
 import { RseExpressionService } from '../rses/rse-expression.service.js';
-import { markReplicasAvailable, replicasBecameAvailable } from './mark-replicas-available.js';
+import { beginOutboxWrites, outboxColumns } from './replica-registrar.service.js';
+import { replicaVerificationRepository } from '@tarn/catalogue/repositories/replica-verification.repository.js';
 import { parseReplicaState, validReplicaFiles } from './replica-input.js';
 import { pathFromPfn, replicaPath, replicaPfns } from './replica-paths.js';
 import type {
@@ -130,8 +131,10 @@ export class ReplicaService {
 
   /**
    * Registers replicas of files on one RSE (Rucio's add_replicas), one statement for the batch. The files
-   * must exist with the same size (and checksums, where both are known) unless `createMissingFiles`.
-   * A replica registered AVAILABLE satisfies the rule locks waiting for it (markReplicasAvailable).
+   * must exist with the same size (and checksums, where both are known) unless `createMissingFiles`, which
+   * creates them in the same statement. A replica registered AVAILABLE (the default) is only announced: it is
+   * COPYING until the replica-registrar has verified its size and checksum on the storage, then AVAILABLE
+   * (satisfying the rule locks waiting for it), or BAD when they differ.
    */
   async addReplicas(issuer: Issuer, rse: string, files: ReplicaFileInput[], options: AddReplicasOptions = {}): Promise<AddReplicasResult> {
     const valid = validReplicaFiles(files, rse);
@@ -153,57 +156,36 @@ export class ReplicaService {
         return { scope: f.scope, name: f.name, bytes: f.bytes, adler32: f.adler32, md5: f.md5, xxh64: f.xxh64, path, state: f.state };
       });
 
-      let filesCreated = 0;
-      if (options.createMissingFiles) {
-        // The transaction takes its id before the outbox rows draw theirs (see appendEvents), and wakes the bus at commit.
-        await manager.query(`SELECT pg_current_xact_id(), pg_notify('${OUTBOX_CHANNEL}', '')`);
-        filesCreated = await replicaRepository.insertMissingFiles(manager, issuer.account, rows, {
-          topic: EVENT_TOPICS['did.created'],
-          eventType: 'did.created',
-          version: EVENT_VERSIONS['did.created'],
-        });
-      }
-      const { written: result, misfit } = await replicaRepository.register(manager, info, rows, {
+      await beginOutboxWrites(manager);
+      const result = await replicaRepository.register(manager, info, rows, {
+        account: issuer.account,
+        createMissingFiles: Boolean(options.createMissingFiles),
         tombstone: options.tombstone ?? null,
-        outbox: {
-          topic: EVENT_TOPICS['replica.available'],
-          eventType: 'replica.available',
-          version: EVENT_VERSIONS['replica.available'],
-          channel: OUTBOX_CHANNEL,
-        },
+        didCreated: outboxColumns('did.created'),
+        announced: outboxColumns('replica.announced'),
       });
-      if (misfit) {
+      if (result.misfit) {
+        const misfit = result.misfit;
         if (misfit.didType === null && options.createMissingFiles) {
           const [reserved] = await replicaRepository.deletedNames(manager, [misfit.file]);
           if (reserved) throw Duplicate.did(reserved.scope, reserved.name);
         }
         throw misfitError(misfit, rse, Boolean(options.createMissingFiles));
       }
-      if (result.length < rows.length) {
+      if (result.registered < rows.length) {
         // The rows left alone are replicas already AVAILABLE or being deleted there.
-        const written = new Set(result.map((r) => `${r.scope}:${r.name}`));
-        const lost = rows.filter((r) => !written.has(`${r.scope}:${r.name}`));
-        const [first] = await replicaRepository.find(manager, [{ scope: lost[0].scope, name: lost[0].name, rseId: info.id }]);
+        const existing = await replicaRepository.find(manager, rows.map((r) => ({ scope: r.scope, name: r.name, rseId: info.id })));
+        const lost = existing.filter((r) => r.state === ReplicaState.AVAILABLE || r.state === ReplicaState.BEING_DELETED);
+        const first = lost[0] ?? existing[0];
         const deleting = first?.state === ReplicaState.BEING_DELETED;
         const more = lost.length > 1 ? ` (and ${lost.length - 1} more of this batch)` : '';
         throw new Duplicate(
-          `A replica of ${formatDid(lost[0])} on RSE '${rse}' is ${deleting ? 'being deleted' : 'already AVAILABLE'}${more}. ` +
+          `A replica of ${formatDid(first)} on RSE '${rse}' is ${deleting ? 'being deleted' : 'already AVAILABLE'}${more}. ` +
             `${deleting ? 'Register it again once the deletion is done.' : 'Leave it out: nothing to register.'}`,
-          { rucioClass: 'FileReplicaAlreadyExists', details: { did: formatDid(lost[0]), rse, count: lost.length } },
+          { rucioClass: 'FileReplicaAlreadyExists', details: { did: formatDid(first), rse, count: lost.length } },
         );
       }
-      // Only replicas that existed (e.g. COPYING for a rule, possibly committed meanwhile) can have locks waiting;
-      // replica.available was written by the registration statement.
-      const waiting = result
-        .filter((r) => !r.inserted && r.state === ReplicaState.AVAILABLE)
-        .map((r) => ({ scope: r.scope, name: r.name, rseId: info.id }));
-      const settled = waiting.length > 0 ? await replicasBecameAvailable(manager, [], waiting) : { locksSatisfied: 0 };
-      return {
-        registered: result.length,
-        inserted: result.filter((r) => r.inserted).length,
-        filesCreated,
-        locksSatisfied: settled.locksSatisfied,
-      };
+      return { registered: result.registered, inserted: result.inserted, filesCreated: result.filesCreated, announced: result.announced };
     });
   }
 
@@ -240,9 +222,13 @@ export class ReplicaService {
     });
   }
 
-  /** Sets replica states in bulk (administrators). Replicas set AVAILABLE satisfy the locks waiting for them. */
+  /**
+   * Sets replica states in bulk (Rucio update_replicas_states). AVAILABLE is a claim that the file is complete on
+   * the storage (the stock client's upload says so): the replica is queued for the replica-registrar's check
+   * and becomes AVAILABLE once verified; anyone who may write the scopes may claim it. Other states are for
+   * administrators. Returns the number of replicas changed or queued.
+   */
   async updateReplicaStates(issuer: Issuer, changes: ReplicaStateChange[]): Promise<number> {
-    this.permissions.assertAdmin(issuer, 'change replica states');
     return unitOfWork(this.dataSource, { what: 'replica state change' }, async (manager) => {
       const keys = await this.keysOf(manager, changes, 'change the state of');
       const rows = keys.map((k, i) => {
@@ -254,9 +240,16 @@ export class ReplicaService {
         }
         return { ...k, state };
       });
+      const others = rows.filter((r) => r.state !== ReplicaState.AVAILABLE);
+      if (others.length > 0) this.permissions.assertAdmin(issuer, 'change replica states');
+      await this.permissions.assertCanWriteScopes(manager, issuer, rows.map((r) => r.scope));
       await this.requireReplicas(manager, keys);
-      await replicaRepository.setStates(manager, sortReplicaKeys(rows.filter((r) => r.state !== ReplicaState.AVAILABLE)));
-      await markReplicasAvailable(manager, rows.filter((r) => r.state === ReplicaState.AVAILABLE));
+      await replicaRepository.setStates(manager, sortReplicaKeys(others));
+      const available = sortReplicaKeys(rows.filter((r) => r.state === ReplicaState.AVAILABLE));
+      if (available.length > 0) {
+        await beginOutboxWrites(manager);
+        await replicaVerificationRepository.announce(manager, available, issuer.account, outboxColumns('replica.announced'));
+      }
       return rows.length;
     });
   }

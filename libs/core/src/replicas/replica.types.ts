@@ -12,7 +12,7 @@ export interface ReplicaFileInput {
   pfn?: string | null;
   /** Path on a non-deterministic RSE (relative to the protocol prefix). Deterministic RSEs compute it. */
   path?: string | null;
-  /** AVAILABLE (default), UNAVAILABLE, COPYING or TEMPORARY_UNAVAILABLE (or A, U, C, T). */
+  /** AVAILABLE (default: verified on the storage first), UNAVAILABLE, COPYING or TEMPORARY_UNAVAILABLE (or A, U, C, T). */
   state?: ReplicaState | string | null;
 }
 
@@ -30,8 +30,8 @@ export interface AddReplicasResult {
   inserted: number;
   /** File DIDs created (createMissingFiles). */
   filesCreated: number;
-  /** Locks of rules that the new AVAILABLE replicas satisfied. */
-  locksSatisfied: number;
+  /** Replicas announced AVAILABLE, now waiting for the replica-registrar's check on the storage. */
+  announced: number;
 }
 
 /** A replica named by its RSE. */

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { RsesModule } from '../rses/rses.module.js';
+import { ReplicaRegistrarService } from './replica-registrar.service.js';
 import { ReplicaService } from './replica.service.js';
 
-/** File replicas: registration, listing, states, bad replicas, tombstones, access times. */
-@Module({ imports: [AuthModule, RsesModule], providers: [ReplicaService], exports: [ReplicaService] })
+/** File replicas: registration, listing, states, bad replicas, tombstones, access times; their verification and recovery. */
+@Module({ imports: [AuthModule, RsesModule], providers: [ReplicaService, ReplicaRegistrarService], exports: [ReplicaService, ReplicaRegistrarService] })
 export class ReplicasModule {}

@@ -1,0 +1,66 @@
+import type { DaemonContext, DaemonControl, DaemonDefinition, PassResult } from '@tarn/daemon';
+import { EventWake } from '@tarn/daemon';
+import { type EventBus, type Logger, silentLogger, TOPICS } from '@tarn/events';
+import type { ReplicaRegistrarService } from '@tarn/core/replicas/replica-registrar.service.js';
+
+export const REPLICA_REGISTRAR = 'replica-registrar';
+
+export interface ReplicaRegistrarSettings {
+  /** Sweep interval when no event wakes it (TARN_REPLICA_REGISTRAR_INTERVAL_SECONDS, default 30). */
+  intervalMs: number;
+  /** Replicas checked per pass (default 200) and bad replicas recovered per pass (same). */
+  batchSize: number;
+  /** Storage operations at once (TARN_REPLICA_REGISTRAR_CONCURRENCY, default 8). */
+  concurrency: number;
+}
+
+/**
+ * The replica-registrar: announced replicas (uploads, registrations, state AVAILABLE) become AVAILABLE once their
+ * size and checksum are verified on the storage, or BAD with the reason; bad replicas are re-copied from another
+ * replica (a queued transfer) or, with no copy left, their locks become STUCK ("lost"). Woken by replica.announced
+ * and replica.bad events, sweeping every `intervalMs`; instances share the work (SKIP LOCKED, leases).
+ */
+export class ReplicaRegistrarWorker implements DaemonDefinition {
+  readonly name = REPLICA_REGISTRAR;
+  readonly intervalMs: number;
+  readonly eventWake: EventWake;
+
+  constructor(
+    private readonly service: ReplicaRegistrarService,
+    bus: EventBus | null,
+    private readonly settings: ReplicaRegistrarSettings,
+    logger: Logger = silentLogger,
+  ) {
+    this.intervalMs = settings.intervalMs;
+    this.eventWake = new EventWake(bus, { group: REPLICA_REGISTRAR, topics: [TOPICS.replica], types: ['replica.announced', 'replica.bad'] }, logger);
+  }
+
+  attach(control: DaemonControl): void {
+    this.eventWake.start(control);
+  }
+
+  async runOnce(ctx: DaemonContext): Promise<PassResult> {
+    const verified = await this.service.verifyDue({ batchSize: this.settings.batchSize, concurrency: this.settings.concurrency });
+    for (const p of verified.problems.slice(0, 20)) {
+      if (p.verdict === 'bad') ctx.logger.warn(`${p.did} on RSE ${p.rseId} is BAD: ${p.reason}`);
+      else ctx.logger.warn(`${p.did} on RSE ${p.rseId} could not be verified yet (retried later): ${p.reason}`);
+    }
+    if (verified.checked > 0) {
+      ctx.logger.log(`verified ${verified.checked} replica(s): ${verified.available} AVAILABLE, ${verified.bad} BAD, ${verified.postponed} postponed`);
+    }
+    const recovered = await this.service.recoverBad(this.settings.batchSize);
+    if (recovered.requeued + recovered.lost > 0) {
+      ctx.logger.log(`bad replicas: ${recovered.requeued} queued for a re-copy, ${recovered.lost} lost (no other replica; their locks are STUCK)`);
+    }
+    const full = verified.checked === this.settings.batchSize || recovered.requeued + recovered.lost === this.settings.batchSize;
+    return {
+      didWork: full,
+      items: verified.checked + recovered.requeued + recovered.lost,
+      failedItems: 0,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.eventWake.close();
+  }
+}
