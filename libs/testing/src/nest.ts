@@ -8,19 +8,22 @@ import type { TestDatabase } from './database.js';
 @Global()
 @Module({})
 class TestCatalogueModule {
-  static with(db: TestDatabase): DynamicModule {
+  static with(db: TestDatabase, configEnv: Record<string, string>): DynamicModule {
     return {
       module: TestCatalogueModule,
       providers: [
         { provide: DataSource, useValue: db.dataSource },
-        { provide: TARN_CONFIG, useValue: loadConfig({ DATABASE_URL: db.url }) },
+        { provide: TARN_CONFIG, useValue: loadConfig({ DATABASE_URL: db.url, ...configEnv }) },
       ],
       exports: [DataSource, TARN_CONFIG],
     };
   }
 }
 
-/** A Nest module graph over a test database, for testing services as the API and daemons use them. */
-export async function createTestingModule(db: TestDatabase, imports: unknown[]): Promise<TestingModule> {
-  return Test.createTestingModule({ imports: [TestCatalogueModule.with(db), ...(imports as never[])] }).compile();
+/**
+ * A Nest module graph over a test database, for testing services as the API and daemons use them.
+ * `configEnv` adds settings to its TarnConfig (e.g. KAFKA_BROKERS for the Kafka event bus).
+ */
+export async function createTestingModule(db: TestDatabase, imports: unknown[], configEnv: Record<string, string> = {}): Promise<TestingModule> {
+  return Test.createTestingModule({ imports: [TestCatalogueModule.with(db, configEnv), ...(imports as never[])] }).compile();
 }
