@@ -3,5 +3,7 @@ import { Catalogue1795318698080 } from './1795318698080-Catalogue.js';
 import { DidMetaGinIndex1795318698081 } from './1795318698081-DidMetaGinIndex.js';
 import { EventConsumers1795321153535 } from './1795321153535-EventConsumers.js';
 import { ReplicaVerifications1795327441403 } from './1795327441403-ReplicaVerifications.js';
+import { IngestHooks1795327506391 } from './1795327506391-IngestHooks.js';
+import { ConsistencyRuns1795328159495 } from './1795328159495-ConsistencyRuns.js';
 
-export const MIGRATIONS: Function[] = [Catalogue1795318698080, DidMetaGinIndex1795318698081, EventConsumers1795321153535, ReplicaVerifications1795327441403];
+export const MIGRATIONS: Function[] = [Catalogue1795318698080, DidMetaGinIndex1795318698081, EventConsumers1795321153535, ReplicaVerifications1795327441403, IngestHooks1795327506391, ConsistencyRuns1795328159495];

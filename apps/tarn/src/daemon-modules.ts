@@ -1,3 +1,5 @@
+import { AuditorModule } from '../../auditor/src/auditor.module.js';
+import { IngesterModule } from '../../ingester/src/ingester.module.js';
 import { MessengerModule } from '../../messenger/src/messenger.module.js';
 import { ReaperModule } from '../../reaper/src/reaper.module.js';
 import { ReplicaRegistrarModule } from '../../replica-registrar/src/replica-registrar.module.js';
@@ -5,6 +7,7 @@ import { RuleCleanerModule } from '../../rule-cleaner/src/rule-cleaner.module.js
 import { RuleEvaluatorModule } from '../../rule-evaluator/src/rule-evaluator.module.js';
 import { RuleInjectorModule } from '../../rule-injector/src/rule-injector.module.js';
 import { RuleRepairerModule } from '../../rule-repairer/src/rule-repairer.module.js';
+import { TransmogrifierModule } from '../../subscriptions/src/subscriptions.module.js';
 import { UndertakerModule } from '../../undertaker/src/undertaker.module.js';
 
 /**
@@ -20,4 +23,7 @@ export const DAEMON_MODULES = [
   UndertakerModule,
   ReplicaRegistrarModule,
   ReaperModule,
+  AuditorModule,
+  IngesterModule,
+  TransmogrifierModule,
 ];

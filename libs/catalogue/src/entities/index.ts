@@ -8,6 +8,9 @@ import { Request, RequestHistory, RequestSource } from './request.entity.js';
 import { Distance, Rse, RseAttribute, RseLimit, RseProtocol, RseUsage } from './rse.entity.js';
 import { DatasetLock, Lock, Rule } from './rule.entity.js';
 import { Subscription } from './subscription.entity.js';
+import { Hook, HookDataset, HookRun, IngestedFile } from './hook.entity.js';
+import { SubscriptionDid } from './subscription-did.entity.js';
+import { ConsistencyRun } from './consistency-run.entity.js';
 
 export * from './account.entity.js';
 export * from './account-limit.entity.js';
@@ -19,15 +22,19 @@ export * from './request.entity.js';
 export * from './rse.entity.js';
 export * from './rule.entity.js';
 export * from './subscription.entity.js';
+export * from './hook.entity.js';
+export * from './subscription-did.entity.js';
+export * from './consistency-run.entity.js';
 
 export const ENTITIES = [
   Account, AccountAttribute, Identity, IdentityAccount, Token, Scope, ScopeGrant,
   Did, DeletedDid, Content, DidMeta, UpdatedDid,
   Rse, RseAttribute, RseProtocol, RseLimit, RseUsage, Distance,
-  Replica, BadReplica, QuarantinedReplica, ReplicaVerification,
+  Replica, BadReplica, QuarantinedReplica, ReplicaVerification, ConsistencyRun,
   Rule, Lock, DatasetLock,
   Request, RequestHistory, RequestSource,
   Subscription,
+  Hook, HookRun, IngestedFile, HookDataset, SubscriptionDid,
   AccountLimit, AccountExpressionLimit, AccountUsage,
   Config, Heartbeat, OutboxMessage, EventConsumerOffset, ProcessedEvent,
 ];

@@ -1,0 +1,72 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { Issuer } from '@tarn/core';
+import { HookService } from '@tarn/core/ingest/hook.service.js';
+import type { HookInput, HookRunView, HookView } from '@tarn/core/ingest/hook.types.js';
+import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
+
+const body = (input: unknown): HookInput => (input && typeof input === 'object' && !Array.isArray(input) ? (input as HookInput) : {});
+
+/**
+ * Tarn's ingestion hooks (not in Rucio): create, list, show, update, delete, run now, runs. JSON in camelCase,
+ * dates as ISO 8601.
+ */
+@ApiTags('hooks')
+@ApiSecurity('rucio-token')
+@ApiBearerAuth()
+@Controller('hooks')
+export class HooksController {
+  constructor(@Inject(HookService) private readonly hooks: HookService) {}
+
+  @Get()
+  @ApiOperation({ summary: "Hooks of the caller's account (administrators: every account, or ?account=)." })
+  async list(@CurrentIssuer() issuer: Issuer, @Query('account') account?: string): Promise<HookView[]> {
+    return this.hooks.listHooks(issuer, account);
+  }
+
+  @Post()
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({ summary: 'Create a hook: {name, schedule, source, target, checksum?, rules?, after?, account?, timezone?, enabled?, comment?}.' })
+  async create(@CurrentIssuer() issuer: Issuer, @Body() input: unknown): Promise<HookView> {
+    return this.hooks.createHook(issuer, body(input));
+  }
+
+  @Get(':name')
+  @ApiOperation({ summary: 'A hook, with its next tick and last runs, and the count of files it took in by state.' })
+  async show(@CurrentIssuer() issuer: Issuer, @Param('name') name: string): Promise<HookView & { files: Record<string, number> }> {
+    const hook = await this.hooks.getHook(issuer, name);
+    return { ...hook, files: await this.hooks.fileCounts(issuer, name) };
+  }
+
+  @Put(':name')
+  @ApiOperation({ summary: 'Change a hook: the fields given replace the stored ones.' })
+  async update(@CurrentIssuer() issuer: Issuer, @Param('name') name: string, @Body() input: unknown): Promise<HookView> {
+    return this.hooks.updateHook(issuer, name, body(input));
+  }
+
+  @Delete(':name')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Delete a hook (the DIDs it registered stay).' })
+  async remove(@CurrentIssuer() issuer: Issuer, @Param('name') name: string): Promise<void> {
+    await this.hooks.deleteHook(issuer, name);
+  }
+
+  @Post(':name/run')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ summary: 'Run the hook now: the ingester picks it up within its interval; follow GET /hooks/{name}/runs.' })
+  async run(@CurrentIssuer() issuer: Issuer, @Param('name') name: string): Promise<HookView> {
+    return this.hooks.requestRun(issuer, name);
+  }
+
+  @Get(':name/runs')
+  @ApiOperation({ summary: 'The latest runs, newest first (?limit=, default 20): counts and errors.' })
+  async runs(@CurrentIssuer() issuer: Issuer, @Param('name') name: string, @Query('limit') limit?: string): Promise<HookRunView[]> {
+    return this.hooks.listRuns(issuer, name, limit === undefined ? 20 : Number(limit));
+  }
+
+  @Get(':name/runs/:runId')
+  @ApiOperation({ summary: 'One run.' })
+  async runOf(@CurrentIssuer() issuer: Issuer, @Param('name') name: string, @Param('runId') runId: string): Promise<HookRunView> {
+    return this.hooks.getRun(issuer, name, runId);
+  }
+}
