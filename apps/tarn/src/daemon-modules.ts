@@ -8,6 +8,9 @@ import { RuleEvaluatorModule } from '../../rule-evaluator/src/rule-evaluator.mod
 import { RuleInjectorModule } from '../../rule-injector/src/rule-injector.module.js';
 import { RuleRepairerModule } from '../../rule-repairer/src/rule-repairer.module.js';
 import { TransmogrifierModule } from '../../subscriptions/src/subscriptions.module.js';
+import { TransferFinisherModule } from '../../transfer-finisher/src/transfer-finisher.module.js';
+import { TransferSubmitterModule } from '../../transfer-submitter/src/transfer-submitter.module.js';
+import { TransferWorkerModule } from '../../transfer-worker/src/transfer-worker.module.js';
 import { UndertakerModule } from '../../undertaker/src/undertaker.module.js';
 
 /**
@@ -21,6 +24,9 @@ export const DAEMON_MODULES = [
   RuleRepairerModule,
   RuleCleanerModule,
   UndertakerModule,
+  TransferSubmitterModule,
+  TransferWorkerModule,
+  TransferFinisherModule,
   ReplicaRegistrarModule,
   ReaperModule,
   AuditorModule,

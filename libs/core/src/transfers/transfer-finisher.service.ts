@@ -1,0 +1,103 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { unitOfWork } from '@tarn/catalogue';
+import { transferFinisherRepository, type FinishedRequest } from '@tarn/catalogue/repositories/transfer-finisher.repository.js';
+import { appendEvents } from '@tarn/events';
+import { markReplicasAvailable } from '../replicas/mark-replicas-available.js';
+import { applyLockProgress } from '../rules/rule-progress.js';
+import { readTransferSettings } from './transfer-settings.js';
+import { TRANSFER_TOOL, type TransferTool } from './transfer-tool.js';
+
+export interface FinishOutcome {
+  /** DONE transfers whose replica became AVAILABLE. */
+  done: number;
+  /** Failed attempts queued again after their backoff. */
+  retried: number;
+  /** Transfers that failed their last attempt: their locks are STUCK. */
+  stuck: number;
+  /** Transfers no lock needs any more, cancelled. */
+  cancelled: number;
+}
+
+export const CANCELLED_REASON = 'cancelled: no rule needs this copy any more (its lock was removed)';
+
+/**
+ * The transfer finisher: DONE transfers make their replica AVAILABLE with its checksums (markReplicasAvailable:
+ * locks OK, rule counters and state, events) and go to requests_history; FAILED (and NO_SOURCES) ones are
+ * queued again with exponential backoff (the submitter then prefers another source) up to max_attempts, after
+ * which their locks are STUCK with the reason (rule.stuck wakes the rule repairer); transfers whose locks were
+ * deleted are cancelled and what they wrote is removed. Each kind is one transaction per batch.
+ */
+@Injectable()
+export class TransferFinisherService {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(TRANSFER_TOOL) private readonly tool: TransferTool,
+  ) {}
+
+  async finishBatch(batchSize = 1000): Promise<FinishOutcome> {
+    const cancelled = await this.cancelUnneeded(batchSize);
+    const done = await this.finishDone(batchSize);
+    const { retried, stuck } = await this.finishFailed(batchSize);
+    return { done, retried, stuck, cancelled };
+  }
+
+  async cancelUnneeded(batchSize: number): Promise<number> {
+    const cancelled = await unitOfWork(this.dataSource, { what: 'cancelling unneeded transfers' }, (manager) =>
+      transferFinisherRepository.cancelUnneeded(manager, CANCELLED_REASON, batchSize),
+    );
+    // SUBMITTED or DONE ones may have left a (partial) file at the destination.
+    await this.tool.cancel(cancelled.filter((c) => c.state === 'S' || c.state === 'D').map((c) => ({ id: c.id, scope: c.scope, name: c.name, destRseId: c.destRseId })));
+    return cancelled.length;
+  }
+
+  async finishDone(batchSize: number): Promise<number> {
+    const orphans: FinishedRequest[] = [];
+    const done = await unitOfWork(this.dataSource, { what: 'finishing done transfers' }, async (manager) => {
+      orphans.length = 0;
+      const requests = await transferFinisherRepository.claim(manager, ['D'], batchSize);
+      if (requests.length === 0) return 0;
+      const live = await transferFinisherRepository.completeReplicas(
+        manager,
+        requests.map((r) => ({ scope: r.scope, name: r.name, rseId: r.destRseId, adler32: r.adler32, md5: r.md5, path: r.destUrl })),
+      );
+      await markReplicasAvailable(manager, live);
+      const kept = new Set(live.map((k) => `${k.scope}:${k.name}@${k.rseId}`));
+      orphans.push(...requests.filter((r) => !kept.has(`${r.scope}:${r.name}@${r.destRseId}`)));
+      await transferFinisherRepository.archive(manager, requests.map((r) => r.id), 'D');
+      return requests.length;
+    });
+    // A copy whose replica row was deleted (or is being deleted) meanwhile belongs to nobody.
+    await this.tool.cancel(orphans.map((o) => ({ id: o.id, scope: o.scope, name: o.name, destRseId: o.destRseId })));
+    return done;
+  }
+
+  async finishFailed(batchSize: number): Promise<{ retried: number; stuck: number }> {
+    return unitOfWork(this.dataSource, { what: 'finishing failed transfers' }, async (manager) => {
+      const settings = await readTransferSettings(manager);
+      const requests = await transferFinisherRepository.claim(manager, ['F', '0'], batchSize);
+      if (requests.length === 0) return { retried: 0, stuck: 0 };
+      const retry = requests.filter((r) => r.retryCount + 1 < settings.maxAttempts);
+      const final = requests.filter((r) => r.retryCount + 1 >= settings.maxAttempts);
+      await transferFinisherRepository.requeue(
+        manager,
+        retry.map((r) => r.id),
+        { baseSeconds: settings.backoffBaseSeconds, maxSeconds: settings.backoffMaxSeconds },
+      );
+      if (final.length > 0) {
+        const perRule = await transferFinisherRepository.stickLocks(
+          manager,
+          final.map((r) => ({
+            scope: r.scope,
+            name: r.name,
+            rseId: r.destRseId,
+            error: `transfer failed ${r.retryCount + 1} time(s), last: ${r.error ?? 'no reason recorded'}`,
+          })),
+        );
+        await appendEvents(manager, await applyLockProgress(manager, perRule.map((p) => ({ ruleId: p.ruleId, ok: 0, replicating: -p.stuck, stuck: p.stuck }))));
+        await transferFinisherRepository.archive(manager, final.map((r) => r.id), 'F');
+      }
+      return { retried: retry.length, stuck: final.length };
+    });
+  }
+}

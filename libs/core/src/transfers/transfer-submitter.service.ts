@@ -1,0 +1,74 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { unitOfWork } from '@tarn/catalogue';
+import { transferRequestRepository, type AdmittedRequest } from '@tarn/catalogue/repositories/transfer-request.repository.js';
+import { appendEvents, tarnEvent, type TarnEvent } from '@tarn/events';
+import { RseExpressionService } from '../rses/rse-expression.service.js';
+import { TRANSFER_SCHEMES } from './transfer-endpoints.js';
+import { readThrottleSettings } from './transfer-settings.js';
+import { TRANSFER_TOOL, type TransferTool } from './transfer-tool.js';
+
+export interface SubmitOutcome {
+  /** Requests handed to the transfer tool. */
+  submitted: number;
+  /** Requests without any usable source: NO_SOURCES (the finisher retries them, then the lock is STUCK). */
+  unsourced: number;
+}
+
+/**
+ * The transfer submitter's unit of work: QUEUED requests due now, admitted by the throttler (configs section
+ * `throttler`), get their sources ranked and are SUBMITTED to the transfer tool, in one transaction with their
+ * transfer.submitted events (transfer.failed for those without a source).
+ */
+@Injectable()
+export class TransferSubmitterService {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(RseExpressionService) private readonly expressions: RseExpressionService,
+    @Inject(TRANSFER_TOOL) private readonly tool: TransferTool,
+  ) {}
+
+  async submitBatch(batchSize = 1000, perAccount = batchSize): Promise<SubmitOutcome> {
+    return unitOfWork(this.dataSource, { what: 'transfer submission' }, async (manager) => {
+      const throttle = await readThrottleSettings(manager);
+      const admitted = await transferRequestRepository.claimQueued(manager, { batchSize, perAccount, ...throttle });
+      if (admitted.length === 0) return { submitted: 0, unsourced: 0 };
+      const restrictions = await this.sourceRestrictions(manager, admitted);
+      const { submitted, unsourced } = await transferRequestRepository.submitWithSources(
+        manager,
+        admitted.map((a) => a.id),
+        restrictions,
+        TRANSFER_SCHEMES,
+        this.tool.name,
+      );
+      await this.tool.submit(manager, submitted);
+      const events: TarnEvent[] = submitted.map((s) =>
+        tarnEvent('transfer.submitted', { requestId: s.id, scope: s.scope, name: s.name, destRseId: s.destRseId, sourceRseId: s.sourceRseId }),
+      );
+      for (const u of unsourced) {
+        events.push(tarnEvent('transfer.failed', { requestId: u.id, scope: u.scope, name: u.name, destRseId: u.destRseId, error: u.error, attempt: u.attempt }));
+      }
+      await appendEvents(manager, events);
+      return { submitted: submitted.length, unsourced: unsourced.length };
+    });
+  }
+
+  /** (request, RSE) pairs allowed by the source_replica_expression of the requests that have one. */
+  private async sourceRestrictions(manager: EntityManager, admitted: readonly AdmittedRequest[]): Promise<Array<{ requestId: string; rseId: string }>> {
+    const byExpression = new Map<string, string[]>();
+    for (const a of admitted) {
+      if (a.sourceExpression) byExpression.set(a.sourceExpression, [...(byExpression.get(a.sourceExpression) ?? []), a.id]);
+    }
+    const pairs: Array<{ requestId: string; rseId: string }> = [];
+    for (const [expression, ids] of byExpression) {
+      let rses: Array<{ id: string }>;
+      try {
+        rses = await this.expressions.resolve(manager, expression, { allowEmpty: true });
+      } catch {
+        rses = []; // an expression that no longer parses allows no source: NO_SOURCES says so
+      }
+      for (const requestId of ids) for (const rse of rses) pairs.push({ requestId, rseId: rse.id });
+    }
+    return pairs;
+  }
+}

@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { unitOfWork } from '@tarn/catalogue';
+import {
+  transferRequestRepository,
+  type LeasedTransfer,
+  type TransferReport,
+  type TransferRse,
+} from '@tarn/catalogue/repositories/transfer-request.repository.js';
+import { appendEvents, tarnEvent, type Logger, silentLogger, type TarnEvent } from '@tarn/events';
+import { BuiltinTransferTool } from './builtin-transfer-tool.js';
+import { copyVerified } from './transfer-copier.js';
+import { transferPath, TransferStorages } from './transfer-endpoints.js';
+import { readTransferSettings } from './transfer-settings.js';
+import { BUILTIN_TRANSFER_TOOL } from './transfer-tool.js';
+
+export interface WorkerBatchOptions {
+  /** Transfers leased per batch at most. */
+  limit: number;
+  /** Files copied at the same time at most. */
+  concurrency: number;
+  logger?: Logger;
+}
+
+export interface WorkerBatchOutcome {
+  taken: number;
+  done: number;
+  failed: number;
+  /** Outcomes not recorded: the transfer was cancelled meanwhile, or another worker took it over. */
+  lost: number;
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Runs `work` over `items` with at most `concurrency` at once. */
+async function eachConcurrently<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, lane));
+}
+
+/**
+ * The built-in transfer tool's worker: leases SUBMITTED transfers (a lease per attempt, renewed while copying,
+ * so that the transfers of a worker that died are taken over once its leases expire), copies them with
+ * bounded concurrency through copyVerified (streamed, checksummed in the same pass, committed at the
+ * destination only once verified), and reports DONE or FAILED with the reason in batches, with their
+ * transfer.done / transfer.failed events.
+ */
+@Injectable()
+export class TransferWorkerService implements OnModuleDestroy {
+  /** requests.external_host of this worker's leases. */
+  readonly holder = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private readonly storages = new TransferStorages();
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(BuiltinTransferTool) private readonly tool: BuiltinTransferTool,
+  ) {}
+
+  async runBatch(options: WorkerBatchOptions): Promise<WorkerBatchOutcome> {
+    const logger = options.logger ?? silentLogger;
+    const settings = await readTransferSettings(this.dataSource.manager);
+    const leased = await unitOfWork(this.dataSource, { what: 'leasing transfers' }, (manager) =>
+      transferRequestRepository.lease(manager, BUILTIN_TRANSFER_TOOL, this.holder, settings.leaseSeconds, options.limit),
+    );
+    const outcome: WorkerBatchOutcome = { taken: leased.length, done: 0, failed: 0, lost: 0 };
+    if (leased.length === 0) return outcome;
+    const rses = await transferRequestRepository.rses(this.dataSource.manager, leased.flatMap((t) => [t.sourceRseId, t.destRseId]));
+
+    const inFlight = new Map<string, AbortController>();
+    const renewal = setInterval(() => {
+      const tokens = [...inFlight.keys()];
+      transferRequestRepository.renewLeases(this.dataSource.manager, tokens, settings.leaseSeconds).then(
+        (held) => {
+          const kept = new Set(held);
+          for (const token of tokens) if (!kept.has(token)) inFlight.get(token)?.abort();
+        },
+        (error) => logger.warn(`cannot renew the leases of ${tokens.length} transfer(s): ${messageOf(error)}`),
+      );
+    }, Math.max(500, (settings.leaseSeconds * 1000) / 3));
+    renewal.unref();
+
+    const reporter = new ReportBatcher(async (batch) => {
+      const recorded = await unitOfWork(this.dataSource, { what: `reporting ${batch.length} transfer(s)` }, async (manager) => {
+        const ids = await transferRequestRepository.report(manager, batch.map((b) => b.report));
+        const events: TarnEvent[] = [];
+        for (const { report, transfer } of batch) {
+          if (!ids.has(report.id)) continue;
+          const ref = { requestId: report.id, scope: transfer.scope, name: transfer.name, destRseId: transfer.destRseId };
+          events.push(
+            report.ok
+              ? tarnEvent('transfer.done', { ...ref, bytes: transfer.bytes })
+              : tarnEvent('transfer.failed', { ...ref, error: report.error ?? 'unknown error', attempt: transfer.attempt }),
+          );
+        }
+        await appendEvents(manager, events);
+        return ids;
+      });
+      const lost = batch.filter((b) => !recorded.has(b.report.id));
+      for (const b of batch) {
+        if (!recorded.has(b.report.id)) outcome.lost++;
+        else if (b.report.ok) outcome.done++;
+        else outcome.failed++;
+      }
+      // Files written for transfers cancelled meanwhile: removed unless someone claims them again.
+      const written = lost.filter((b) => b.report.ok).map((b) => ({ id: b.report.id, scope: b.transfer.scope, name: b.transfer.name, destRseId: b.transfer.destRseId }));
+      await this.tool.cancel(written).catch((error) => logger.warn(`cannot remove ${written.length} file(s) of cancelled transfers: ${messageOf(error)}`));
+    });
+
+    try {
+      await eachConcurrently(leased, options.concurrency, async (transfer) => {
+        const controller = new AbortController();
+        inFlight.set(transfer.token, controller);
+        try {
+          reporter.add({ transfer, report: await this.copy(transfer, rses, controller.signal) });
+        } finally {
+          inFlight.delete(transfer.token);
+        }
+      });
+    } finally {
+      clearInterval(renewal);
+      await reporter.drain();
+    }
+    return outcome;
+  }
+
+  private async copy(transfer: LeasedTransfer, rses: Map<string, TransferRse>, signal: AbortSignal): Promise<TransferReport> {
+    const failed = (error: string): TransferReport => ({ id: transfer.id, token: transfer.token, ok: false, error, adler32: null, md5: null, destUrl: null });
+    const source = rses.get(transfer.sourceRseId);
+    const destination = rses.get(transfer.destRseId);
+    if (!source) return failed(`the source RSE ${transfer.sourceRseId} was deleted`);
+    if (!destination) return failed(`the destination RSE ${transfer.destRseId} was deleted`);
+    const reader = this.storages.reader(source);
+    if (reader instanceof Error) return failed(reader.message);
+    const writer = this.storages.writer(destination);
+    if (writer instanceof Error) return failed(writer.message);
+    const destinationPath = transferPath(destination, transfer.scope, transfer.name, null);
+    try {
+      const result = await copyVerified({
+        scope: transfer.scope,
+        name: transfer.name,
+        bytes: transfer.bytes,
+        adler32: transfer.adler32,
+        md5: transfer.md5,
+        source: {
+          rse: source.rse,
+          storage: reader,
+          path: transferPath(source, transfer.scope, transfer.name, transfer.sourcePath),
+          localRoot: this.storages.localRoot(reader),
+        },
+        destination: { rse: destination.rse, storage: writer, path: destinationPath, localRoot: this.storages.localRoot(writer) },
+        signal,
+      });
+      return { id: transfer.id, token: transfer.token, ok: true, error: null, adler32: result.adler32, md5: result.md5, destUrl: destinationPath };
+    } catch (error) {
+      return failed(messageOf(error));
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.storages.close();
+  }
+}
+
+interface PendingReport {
+  transfer: LeasedTransfer;
+  report: TransferReport;
+}
+
+/** Collects reports while copies go on and writes them in batches, one write at a time. */
+class ReportBatcher {
+  private queue: PendingReport[] = [];
+  private writing: Promise<void> | null = null;
+  private failure: unknown = null;
+
+  constructor(private readonly write: (batch: PendingReport[]) => Promise<void>) {}
+
+  add(report: PendingReport): void {
+    this.queue.push(report);
+    this.writing ??= this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        try {
+          await this.write(batch);
+        } catch (error) {
+          this.failure ??= error; // their leases expire and another pass takes them again
+        }
+      }
+    } finally {
+      this.writing = null;
+    }
+  }
+
+  /** Waits for every report to be written; throws the first write's failure. */
+  async drain(): Promise<void> {
+    while (this.writing) await this.writing;
+    if (this.failure) throw this.failure;
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The transfer engine end to end, daemons driven with runOnce: rules' QUEUED requests -> transfer-submitter
+ * (sources ranked, throttled) -> transfer-worker (the built-in tool: streamed, checksummed, verified copies)
+ * -> transfer-finisher (replicas AVAILABLE, locks OK, retries, STUCK), on real PostgreSQL, S3, WebDAV and
+ * posix directories.
+ */
+import { Readable } from 'node:stream';
+import { deterministicPath, LockState, ReplicaState, RuleState } from '@tarn/domain';
+import { createStorage, type StorageProtocol } from '@tarn/storage';
+import { createTestBucket, createTestCollection, createTestDirectory, type TestStorageArea } from '@tarn/testing/storage.js';
+import { createRse, type CreatedRse, uniqueRseName } from '@tarn/testing/factories/rse.factory.js';
+import { createAccount } from '@tarn/testing/factories/account.factory.js';
+import { createScope } from '@tarn/testing/factories/scope.factory.js';
+import { readEvents, readLocks, ruleSpec } from '@tarn/testing/factories/rule.factory.js';
+import { inconsistencies } from '../daemons/support/rule-daemons-fixtures.js';
+import { drive, makeContents, protocolOf, readAll, ruleState, seedDataset, setConfig, transfersContext, type TransfersContext } from './support/transfer-fixtures.js';
+
+describe('transfer engine', () => {
+  let t: TransfersContext;
+  const areas: TestStorageArea[] = [];
+  const storages: StorageProtocol[] = [];
+  let posix: { rse: CreatedRse; storage: StorageProtocol };
+  let posix2: { rse: CreatedRse; storage: StorageProtocol };
+  let s3: { rse: CreatedRse; storage: StorageProtocol };
+  let dav: { rse: CreatedRse; storage: StorageProtocol };
+
+  async function rseOn(area: TestStorageArea, attributes: Record<string, string | boolean>, impl?: string) {
+    areas.push(area);
+    const storage = createStorage(area.protocol);
+    storages.push(storage);
+    const rse = await createRse(t.db.dataSource, { rse: uniqueRseName('TR'), attributes, protocols: [protocolOf(area.protocol, impl)] });
+    return { rse, storage };
+  }
+
+  beforeAll(async () => {
+    t = await transfersContext();
+    const tag = uniqueRseName('T').toLowerCase();
+    posix = await rseOn(await createTestDirectory(), { origin: tag });
+    posix2 = await rseOn(await createTestDirectory(), { origin2: tag });
+    s3 = await rseOn(await createTestBucket(), { dest: tag }, 'rucio.rse.protocols.s3.Default');
+    dav = await rseOn(await createTestCollection(), { dest: tag }, 'rucio.rse.protocols.webdav.Default');
+    (t as unknown as { tag: string }).tag = tag;
+    await setConfig(t.db.dataSource, 'transfers', 'backoff_base_seconds', 0);
+  });
+
+  afterAll(async () => {
+    for (const s of storages) await s.close().catch(() => undefined);
+    for (const a of areas) await a.drop().catch(() => undefined);
+    await t?.close();
+  });
+
+  const tag = () => (t as unknown as { tag: string }).tag;
+
+  it('copies a 100-file dataset from posix to S3 and WebDAV for a 2-copy rule, byte-identical and verified, and the rule is OK', async () => {
+    const sizes = Array.from({ length: 100 }, (_, i) => (i === 0 ? 0 : i === 1 ? 6 * 1024 * 1024 : 1 + ((i * 7919) % 65_536)));
+    const files = await makeContents(t.scope, 'ds100', sizes);
+    const ds = await seedDataset(t, 'ds100', files, [posix]);
+    const [ruleId] = await t.rules.addRules(t.user.issuer, ruleSpec(ds, `dest=${tag()}`, { copies: 2 }));
+    expect(await ruleState(t.db.dataSource, ruleId)).toMatchObject({ state: RuleState.REPLICATING, replicating: 200 });
+
+    await drive(t, async () => (await ruleState(t.db.dataSource, ruleId)).state === RuleState.OK);
+    expect(await ruleState(t.db.dataSource, ruleId)).toMatchObject({ state: RuleState.OK, ok: 200, replicating: 0, stuck: 0 });
+    expect((await readLocks(t.db.dataSource, ruleId)).every((l) => l.state === LockState.OK)).toBe(true);
+
+    // Every copy is byte-identical to its source, and its replica AVAILABLE with the file's checksums.
+    for (const dest of [s3, dav]) {
+      for (const f of files) expect((await readAll(dest.storage, deterministicPath(f.scope, f.name))).equals(f.content)).toBe(true);
+      const replicas = await t.db.dataSource.query(`SELECT name, state, adler32, md5, bytes FROM replicas WHERE rse_id = $1 AND scope = $2 ORDER BY name`, [dest.rse.id, t.scope]);
+      expect(replicas).toEqual(files.map((f) => ({ name: f.name, state: ReplicaState.AVAILABLE, adler32: f.adler32, md5: f.md5, bytes: String(f.bytes) })));
+    }
+    // The requests went through SUBMITTED and DONE into the history, each with its source.
+    expect(await t.db.dataSource.query(`SELECT count(*)::int AS n FROM requests WHERE rule_id = $1`, [ruleId])).toEqual([{ n: 0 }]);
+    const history = await t.db.dataSource.query(`SELECT state, source_rse_id, count(*)::int AS n FROM requests_history WHERE rule_id = $1 GROUP BY 1, 2`, [ruleId]);
+    // Each copy DONE once, from the posix source (or, after a transient failure, from the other destination by then).
+    const done = history.filter((h: { state: string }) => h.state === 'D');
+    expect(done.reduce((sum: number, h: { n: number }) => sum + h.n, 0)).toBe(200);
+    expect(done.find((h: { source_rse_id: string }) => h.source_rse_id === posix.rse.id)?.n).toBeGreaterThanOrEqual(190);
+    for (const h of history) expect([posix.rse.id, s3.rse.id, dav.rse.id]).toContain(h.source_rse_id);
+    expect((await readEvents(t.db.dataSource, 'transfer.submitted')).length).toBeGreaterThanOrEqual(200);
+    expect((await readEvents(t.db.dataSource, 'transfer.done')).length).toBe(200);
+    expect((await readEvents(t.db.dataSource, 'rule.ok')).filter((e) => e.ruleId === ruleId)).toHaveLength(1);
+    // Nothing but the files themselves on the destinations (no temporary names left).
+    for (const dest of [s3, dav]) {
+      const listed: string[] = [];
+      for await (const entry of dest.storage.list('')) listed.push(entry.path);
+      expect(listed.sort()).toEqual(files.map((f) => deterministicPath(f.scope, f.name)).sort());
+    }
+    expect(await inconsistencies(t.db.dataSource)).toEqual([]);
+  });
+
+  it('detects a corrupted source replica and copies from another source', async () => {
+    const files = await makeContents(t.scope, 'corrupt', [4096, 5000]);
+    const ds = await seedDataset(t, 'corrupt', files, [posix, posix2]);
+    // The closer source (posix) holds a corrupted copy of the first file: same size, other bytes.
+    await t.db.dataSource.query(`INSERT INTO distances (src_rse_id, dest_rse_id, distance) VALUES ($1, $3, 1), ($2, $3, 5)`, [posix.rse.id, posix2.rse.id, dav.rse.id]);
+    const bad = Buffer.from(files[0].content);
+    bad[100] ^= 0xff;
+    await posix.storage.write(deterministicPath(t.scope, files[0].name), Readable.from([bad]));
+
+    const [ruleId] = await t.rules.addRules(t.user.issuer, ruleSpec(ds, dav.rse.rse));
+    await t.submitter.runOnce();
+    const submitted = await t.db.dataSource.query(`SELECT name, state, source_rse_id FROM requests WHERE rule_id = $1 ORDER BY name`, [ruleId]);
+    expect(submitted).toEqual(files.map((f) => ({ name: f.name, state: 'S', source_rse_id: posix.rse.id })));
+    await t.worker.runOnce();
+    const [failed] = await t.db.dataSource.query(`SELECT state, err_msg FROM requests WHERE rule_id = $1 AND name = $2`, [ruleId, files[0].name]);
+    expect(failed.state).toBe('F');
+    expect(failed.err_msg).toMatch(new RegExp(`the source replica of ${t.scope}:${files[0].name} from ${posix.rse.rse} .* does not match the catalogue \\(adler32 expected ${files[0].adler32}`));
+    expect(await dav.storage.exists(deterministicPath(t.scope, files[0].name))).toBe(false);
+
+    await t.finisher.runOnce(); // the failed attempt is queued again (backoff 0 here)
+    await t.submitter.runOnce();
+    const [retry] = await t.db.dataSource.query(`SELECT state, source_rse_id, retry_count FROM requests WHERE rule_id = $1 AND name = $2`, [ruleId, files[0].name]);
+    expect(retry).toEqual({ state: 'S', source_rse_id: posix2.rse.id, retry_count: 1 });
+    await drive(t, async () => (await ruleState(t.db.dataSource, ruleId)).state === RuleState.OK);
+    expect((await readAll(dav.storage, deterministicPath(t.scope, files[0].name))).equals(files[0].content)).toBe(true);
+    const attempts = await t.db.dataSource.query(
+      `SELECT state, source_rse_id FROM requests_history WHERE rule_id = $1 AND name = $2 ORDER BY created_at, updated_at`,
+      [ruleId, files[0].name],
+    );
+    expect(attempts).toEqual([
+      { state: 'F', source_rse_id: posix.rse.id },
+      { state: 'D', source_rse_id: posix2.rse.id },
+    ]);
+    expect((await readEvents(t.db.dataSource, 'transfer.failed')).filter((e) => e.name === files[0].name)).toEqual([
+      expect.objectContaining({ attempt: 1, destRseId: dav.rse.id, error: expect.stringMatching(/may be corrupted/) }),
+    ]);
+  });
+
+  it('retries a destination that is down, then marks the lock STUCK with the reason; the repairer copies it once the destination is back', async () => {
+    await setConfig(t.db.dataSource, 'transfers', 'max_attempts', 3);
+    await setConfig(t.db.dataSource, 'repairer', 'backoff_base_seconds', 0);
+    const area = await createTestCollection();
+    areas.push(area);
+    // Nothing listens on port 1: connections are refused.
+    const down = await createRse(t.db.dataSource, {
+      rse: uniqueRseName('DOWN'),
+      protocols: [protocolOf({ ...area.protocol, port: 1 }, 'rucio.rse.protocols.webdav.Default')],
+    });
+    const files = await makeContents(t.scope, 'down', [1000, 2000, 3000]);
+    const ds = await seedDataset(t, 'down', files, [posix]);
+    const [ruleId] = await t.rules.addRules(t.user.issuer, ruleSpec(ds, down.rse));
+
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await t.submitter.runOnce();
+      await t.worker.runOnce();
+      const states = await t.db.dataSource.query(`SELECT DISTINCT state, retry_count FROM requests WHERE rule_id = $1`, [ruleId]);
+      expect(states).toEqual([{ state: 'F', retry_count: attempt - 1 }]);
+      await t.finisher.runOnce();
+    }
+    const rule = await ruleState(t.db.dataSource, ruleId);
+    expect(rule).toMatchObject({ state: RuleState.STUCK, stuck: 3, replicating: 0, ok: 0 });
+    expect(rule.error).toMatch(/^transfer failed 3 time\(s\), last: copy of .* to DOWN_\w+ .*127\.0\.0\.1:1/);
+    const locks = await t.db.dataSource.query(`SELECT state, error FROM locks WHERE rule_id = $1`, [ruleId]);
+    expect(locks).toHaveLength(3);
+    for (const l of locks) expect(l).toMatchObject({ state: LockState.STUCK, error: expect.stringMatching(/transfer failed 3 time\(s\)/) });
+    expect(await t.db.dataSource.query(`SELECT count(*)::int AS n FROM requests WHERE rule_id = $1`, [ruleId])).toEqual([{ n: 0 }]);
+    expect((await readEvents(t.db.dataSource, 'rule.stuck')).filter((e) => e.ruleId === ruleId)).toHaveLength(1);
+    expect(
+      (await t.db.dataSource.query(`SELECT count(*)::int AS n FROM requests_history WHERE rule_id = $1 AND state = 'F'`, [ruleId]))[0].n,
+    ).toBe(9);
+
+    // The destination is back (its protocol now reaches the server): the repairer queues the copies again.
+    await t.db.dataSource.query(`UPDATE rse_protocols SET port = $2 WHERE rse_id = $1`, [down.id, area.protocol.port]);
+    await t.repairer.runOnce();
+    expect(await ruleState(t.db.dataSource, ruleId)).toMatchObject({ state: RuleState.REPLICATING, replicating: 3 });
+    await drive(t, async () => (await ruleState(t.db.dataSource, ruleId)).state === RuleState.OK);
+    const storage = createStorage(area.protocol);
+    storages.push(storage);
+    for (const f of files) expect((await readAll(storage, deterministicPath(f.scope, f.name))).equals(f.content)).toBe(true);
+    expect(await inconsistencies(t.db.dataSource)).toEqual([]);
+  });
+
+  it('throttles per destination RSE and takes accounts in turn', async () => {
+    const area = await createTestDirectory();
+    areas.push(area);
+    const target = await createRse(t.db.dataSource, { rse: uniqueRseName('THR'), protocols: [protocolOf(area.protocol)] });
+    await setConfig(t.db.dataSource, 'throttler', target.rse, 3);
+    const alice = await createAccount(t.db.dataSource, { account: 'alice' });
+    await createScope(t.db.dataSource, { scope: 'user.alice', account: alice.account });
+    const mine = await seedDataset(t, 'thr.jdoe', await makeContents(t.scope, 'thrj', [10, 11, 12, 13, 14]), [posix]);
+    const hers = await seedDataset({ ...t, scope: 'user.alice', user: alice }, 'thr.alice', await makeContents('user.alice', 'thra', [20, 21]), [posix]);
+    const [first] = await t.rules.addRules(t.user.issuer, ruleSpec(mine, target.rse));
+    const [second] = await t.rules.addRules(alice.issuer, ruleSpec(hers, target.rse));
+    const active = async () =>
+      t.db.dataSource.query(`SELECT account, count(*)::int AS n FROM requests WHERE dest_rse_id = $1 AND state = 'S' GROUP BY account ORDER BY account`, [target.id]);
+    await t.submitter.runOnce();
+    // 3 at once into that RSE; alice's 2 files are not stuck behind jdoe's 5 older ones.
+    expect(await active()).toEqual([{ account: 'alice', n: 1 }, { account: 'jdoe', n: 2 }]);
+    await t.submitter.runOnce();
+    expect((await active()).reduce((sum: number, r: { n: number }) => sum + r.n, 0)).toBe(3);
+    await drive(t, async () => (await ruleState(t.db.dataSource, first)).state === RuleState.OK && (await ruleState(t.db.dataSource, second)).state === RuleState.OK);
+    expect(await inconsistencies(t.db.dataSource)).toEqual([]);
+  });
+});
