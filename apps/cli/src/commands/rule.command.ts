@@ -1,0 +1,201 @@
+import type { Command } from 'commander';
+import { act, type CommandContext, parseDidArg, parseDuration } from '../context.js';
+import { CliError, ExitCode } from '../errors.js';
+import type { CliIo } from '../io.js';
+import { formatBytes } from '../table.js';
+
+const rulePath = (id: string) => `/rules/${encodeURIComponent(id)}`;
+type Row = Record<string, any>;
+
+const ruleColumns = [
+  { header: 'ID', value: (r: Row) => r.id },
+  { header: 'ACCOUNT', value: (r: Row) => r.account },
+  { header: 'DID', value: (r: Row) => `${r.scope}:${r.name}` },
+  { header: 'STATE', value: (r: Row) => `${r.state}[${r.locks_ok_cnt}/${r.locks_replicating_cnt}/${r.locks_stuck_cnt}]` },
+  { header: 'RSE EXPRESSION', value: (r: Row) => r.rse_expression },
+  { header: 'COPIES', value: (r: Row) => r.copies, align: 'right' as const },
+  { header: 'SIZE', value: (r: Row) => formatBytes(r.bytes), align: 'right' as const },
+  { header: 'EXPIRES', value: (r: Row) => r.expires_at },
+];
+
+function parseBool(text: string, what: string): boolean {
+  if (/^(true|yes|1)$/i.test(text)) return true;
+  if (/^(false|no|0)$/i.test(text)) return false;
+  throw new CliError(`${what} is true or false, not '${text}'.`, ExitCode.USAGE);
+}
+
+const FINAL_STATES = new Set(['OK', 'STUCK', 'SUSPENDED']);
+
+export function registerRuleCommands(program: Command, io: CliIo): void {
+  const rule = program.command('rule').description('Replication rules: add, list, show (with locks), update, delete, move');
+
+  rule
+    .command('add <dids...>')
+    .description('Add a rule on each DID: COPIES replicas on RSEs of the expression')
+    .requiredOption('--rses <expression>', 'RSE expression, e.g. QOS=SAFE')
+    .option('--copies <n>', 'number of copies', (v) => Number(v), 1)
+    .option('--lifetime <duration>', 'the rule expires after this long (seconds, or 30d, 12h)')
+    .option('--grouping <grouping>', 'DATASET (default), ALL or NONE')
+    .option('--weight <attribute>', 'numeric RSE attribute used as selection weight')
+    .option('--source-rses <expression>', 'only copy from these RSEs')
+    .option('--activity <activity>', 'transfer activity')
+    .option('--comment <text>', 'comment')
+    .option('--locked', 'the rule cannot be deleted until unlocked')
+    .option('--purge-replicas', 'delete the replicas as soon as the rule goes')
+    .option('--ignore-availability', 'also place on RSEs not available for writing')
+    .option('--asynchronous', 'evaluate the rule later (large DIDs)')
+    .option('--ask-approval', 'wait for an administrator to approve it')
+    .action(
+      act(io, async (ctx: CommandContext, didTexts: string[], opts: Record<string, any>) => {
+        if (!Number.isInteger(opts.copies) || opts.copies < 1) throw new CliError(`--copies must be a whole number >= 1.`, ExitCode.USAGE);
+        const ids: string[] = [];
+        for (const text of didTexts) {
+          const did = parseDidArg(text);
+          const answer = await ctx.client.json<string[]>('POST', '/rules/', {
+            what: `Adding a rule on ${text} for '${opts.rses}'`,
+            body: {
+              dids: [did],
+              copies: opts.copies,
+              rse_expression: opts.rses,
+              ...(opts.lifetime ? { lifetime: parseDuration(opts.lifetime, 'Lifetime') } : {}),
+              ...(opts.grouping ? { grouping: String(opts.grouping).toUpperCase() } : {}),
+              ...(opts.weight ? { weight: opts.weight } : {}),
+              ...(opts.sourceRses ? { source_replica_expression: opts.sourceRses } : {}),
+              ...(opts.activity ? { activity: opts.activity } : {}),
+              ...(opts.comment ? { comment: opts.comment } : {}),
+              ...(opts.locked ? { locked: true } : {}),
+              ...(opts.purgeReplicas ? { purge_replicas: true } : {}),
+              ...(opts.ignoreAvailability ? { ignore_availability: true } : {}),
+              ...(opts.asynchronous ? { asynchronous: true } : {}),
+              ...(opts.askApproval ? { ask_approval: true } : {}),
+            },
+          });
+          ids.push(...answer);
+        }
+        if (ctx.json) ctx.printJson(ids);
+        else ctx.out(ids.join('\n'));
+      }),
+    );
+
+  rule
+    .command('list')
+    .description('Rules, by account (default: yours), DID, state or RSE expression')
+    .option('--account <account>', 'owner (default: yours; "all" for every account)')
+    .option('--did <did>', 'rules on this DID')
+    .option('--state <state>', 'OK, REPLICATING, STUCK, SUSPENDED, ...')
+    .option('--rses <expression>', 'rules with this RSE expression')
+    .action(
+      act(io, async (ctx: CommandContext, opts: { account?: string; did?: string; state?: string; rses?: string }) => {
+        const did = opts.did ? parseDidArg(opts.did) : undefined;
+        const account = opts.account === 'all' ? undefined : (opts.account ?? (did ? undefined : ctx.client.account));
+        const query = { account, scope: did?.scope, name: did?.name, state: opts.state, rse_expression: opts.rses };
+        const bar = ctx.progress('listing rules', null, 'items');
+        const rows: Row[] = [];
+        for await (const row of ctx.client.ndjson<Row>('GET', '/rules/', { what: 'Listing rules', query })) {
+          rows.push(row);
+          bar.add(1);
+        }
+        bar.finish();
+        ctx.printList(rows, ruleColumns);
+      }),
+    );
+
+  rule
+    .command('show <id>')
+    .description('A rule with the state of each lock, and the errors of stuck locks')
+    .option('--wait <duration>', 'poll until the rule is OK, STUCK or SUSPENDED (at most this long; exit 9 if not reached)')
+    .option('--interval <seconds>', 'seconds between polls with --wait', (v) => Number(v), 2)
+    .action(
+      act(io, async (ctx: CommandContext, id: string, opts: { wait?: string; interval: number }) => {
+        const fetch = () => ctx.client.json<Row>('GET', rulePath(id), { what: `Showing rule ${id}` });
+        let current = await fetch();
+        if (opts.wait) {
+          const deadline = Date.now() + parseDuration(opts.wait, 'Wait') * 1000;
+          const bar = ctx.progress(`rule ${id}`, null, 'items');
+          while (!FINAL_STATES.has(current.state) && Date.now() < deadline) {
+            ctx.checkAborted(`waiting for rule ${id}`);
+            await new Promise((resolve) => setTimeout(resolve, Math.max(0.1, opts.interval) * 1000));
+            current = await fetch();
+            bar.add(0);
+          }
+          bar.finish();
+        }
+        const locks = await ctx.client.list<Row>('GET', `${rulePath(id)}/locks`, { what: `Listing the locks of rule ${id}` });
+        const analysis = current.state === 'STUCK' ? await ctx.client.json<Row>('GET', `${rulePath(id)}/analysis`, { what: `Examining stuck rule ${id}` }) : null;
+        if (ctx.json) ctx.printJson({ ...current, locks, ...(analysis ? { analysis } : {}) });
+        else {
+          ctx.out(
+            [
+              `rule:        ${current.id}`,
+              `DID:         ${current.scope}:${current.name} (${current.did_type})`,
+              `account:     ${current.account}`,
+              `state:       ${current.state} (locks OK ${current.locks_ok_cnt}, replicating ${current.locks_replicating_cnt}, stuck ${current.locks_stuck_cnt})`,
+              `expression:  ${current.rse_expression}, ${current.copies} cop${current.copies === 1 ? 'y' : 'ies'}, grouping ${current.grouping}`,
+              `expires:     ${current.expires_at ?? 'never'}${current.locked ? ' (locked)' : ''}`,
+              ...(current.error ? [`error:       ${current.error}`] : []),
+              ...(analysis?.rule_error && analysis.rule_error !== current.error ? [`analysis:    ${analysis.rule_error}`] : []),
+              ...(current.child_rule_id ? [`moved to:    ${current.child_rule_id}`] : []),
+              '',
+            ].join('\n'),
+          );
+          ctx.printList(locks, [
+            { header: 'FILE', value: (l) => `${l.scope}:${l.name}` },
+            { header: 'RSE', value: (l) => l.rse },
+            { header: 'STATE', value: (l) => l.state },
+            { header: 'SIZE', value: (l) => formatBytes(l.bytes), align: 'right' },
+            { header: 'ERROR', value: (l) => l.error ?? '' },
+          ]);
+        }
+        if (opts.wait && current.state !== 'OK') {
+          if (current.state === 'STUCK' || current.state === 'SUSPENDED') {
+            throw new CliError(`Rule ${id} on ${current.scope}:${current.name} is ${current.state}: ${current.error ?? 'see its locks above'}.`, ExitCode.FAILURE);
+          }
+          throw new CliError(`Rule ${id} on ${current.scope}:${current.name} is still ${current.state} after ${opts.wait}: wait longer (--wait) or check the transfer daemons.`, ExitCode.TIMEOUT);
+        }
+      }),
+    );
+
+  rule
+    .command('update <id>')
+    .description('Change a rule: lifetime, locked, comment, activity, priority, account, state')
+    .option('--lifetime <duration>', 'new lifetime from now (seconds, or 30d)')
+    .option('--locked <bool>', 'true or false')
+    .option('--comment <text>', 'comment')
+    .option('--activity <activity>', 'activity')
+    .option('--priority <n>', 'transfer priority', (v) => Number(v))
+    .option('--account <account>', 'new owner')
+    .option('--state <state>', 'e.g. STUCK to have the repairer look at it again')
+    .action(
+      act(io, async (ctx: CommandContext, id: string, opts: Record<string, any>) => {
+        const options: Record<string, unknown> = {};
+        if (opts.lifetime !== undefined) options.lifetime = parseDuration(opts.lifetime, 'Lifetime');
+        if (opts.locked !== undefined) options.locked = parseBool(opts.locked, '--locked');
+        for (const key of ['comment', 'activity', 'priority', 'account', 'state']) if (opts[key] !== undefined) options[key] = opts[key];
+        if (Object.keys(options).length === 0) throw new CliError(`Nothing to change on rule ${id}: give --lifetime, --locked, --comment, --activity, --priority, --account or --state.`, ExitCode.USAGE);
+        await ctx.client.request('PUT', rulePath(id), { what: `Updating rule ${id}`, body: { options } });
+        ctx.note(`Updated rule ${id}.`);
+      }),
+    );
+
+  rule
+    .command('delete <id>')
+    .description('Delete a rule (its replicas get a tombstone when no other rule holds them)')
+    .option('--purge-replicas', 'delete the replicas as soon as possible')
+    .action(
+      act(io, async (ctx: CommandContext, id: string, opts: { purgeReplicas?: boolean }) => {
+        await ctx.client.request('DELETE', rulePath(id), { what: `Deleting rule ${id}`, body: { purge_replicas: Boolean(opts.purgeReplicas) } });
+        ctx.note(`Deleted rule ${id}.`);
+      }),
+    );
+
+  rule
+    .command('move <id> <rse-expression>')
+    .description('Move a rule to other RSEs: a child rule is created; the rule goes once the child is OK')
+    .action(
+      act(io, async (ctx: CommandContext, id: string, expression: string) => {
+        const child = await ctx.client.json<string>('POST', `${rulePath(id)}/move`, { what: `Moving rule ${id} to '${expression}'`, body: { rule_id: id, rse_expression: expression } });
+        if (ctx.json) ctx.printJson({ rule_id: id, child_rule_id: child });
+        else ctx.out(String(child));
+      }),
+    );
+}

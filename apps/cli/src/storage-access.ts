@@ -1,0 +1,94 @@
+import { createStorage, SUPPORTED_SCHEMES, type StorageProtocol } from '@tarn/storage';
+import { deterministicPath, protocolBase } from '@tarn/domain';
+import type { ApiClient } from './api-client.js';
+import { CliError, ExitCode } from './errors.js';
+
+export interface WireProtocol {
+  scheme: string;
+  hostname: string;
+  port: number | null;
+  prefix: string;
+  impl?: string;
+  domains: Record<string, Record<string, number | null>>;
+  extended_attributes: Record<string, unknown> | null;
+}
+
+export interface RseInfo {
+  rse: string;
+  deterministic: boolean;
+  lfn2pfn_algorithm: string;
+  availability_write: boolean;
+  availability_read: boolean;
+  protocols: WireProtocol[];
+}
+
+/** The RSEs' settings and protocols (GET /rses/<rse>, as Rucio's client reads them), once per run. */
+export class RseDirectory {
+  private readonly infos = new Map<string, Promise<RseInfo>>();
+  private readonly storages = new Map<string, StorageProtocol>();
+
+  constructor(
+    private readonly client: ApiClient,
+    private readonly env: Record<string, string | undefined>,
+  ) {}
+
+  info(rse: string): Promise<RseInfo> {
+    let info = this.infos.get(rse);
+    if (!info) {
+      info = this.client.json<RseInfo>('GET', `/rses/${encodeURIComponent(rse)}`, { what: `Reading the protocols of RSE '${rse}'` });
+      this.infos.set(rse, info);
+    }
+    return info;
+  }
+
+  /** The preferred protocol of an operation (lowest positive priority, wan then lan) among those Tarn's storage speaks. */
+  async protocol(rse: string, operation: 'read' | 'write' | 'delete'): Promise<WireProtocol> {
+    const info = await this.info(rse);
+    const supported = (p: WireProtocol) => (SUPPORTED_SCHEMES as readonly string[]).includes(p.scheme.toLowerCase());
+    const priority = (p: WireProtocol) => {
+      const values = ['wan', 'lan'].map((d) => Number(p.domains?.[d]?.[operation] ?? 0)).filter((v) => v > 0);
+      return values.length > 0 ? Math.min(...values) : 0;
+    };
+    const candidates = info.protocols.filter((p) => supported(p) && priority(p) > 0).sort((a, b) => priority(a) - priority(b));
+    if (candidates.length === 0) {
+      throw new CliError(
+        `RSE '${rse}' has no protocol for ${operation} that tarn speaks (${SUPPORTED_SCHEMES.join(', ')}): ask an administrator to add one (tarn rse add-protocol).`,
+        ExitCode.NOT_FOUND,
+      );
+    }
+    return candidates[0];
+  }
+
+  storage(rse: string, protocol: WireProtocol): StorageProtocol {
+    const key = `${rse}\n${protocolBase(protocol)}`;
+    let storage = this.storages.get(key);
+    if (!storage) {
+      storage = createStorage(
+        { scheme: protocol.scheme, hostname: protocol.hostname, port: protocol.port, prefix: protocol.prefix, extendedAttributes: protocol.extended_attributes },
+        { rse, env: this.env },
+      );
+      this.storages.set(key, storage);
+    }
+    return storage;
+  }
+
+  /** Where scope:name lives on the RSE, relative to the protocol prefix (deterministic RSEs: lfn2pfn). */
+  async path(rse: string, scope: string, name: string): Promise<string> {
+    const info = await this.info(rse);
+    return deterministicPath(scope, name, info.deterministic ? info.lfn2pfn_algorithm : 'identity');
+  }
+
+  /** The protocol of an RSE whose base is the start of the PFN, and the path after it. */
+  async resolvePfn(rse: string, pfn: string): Promise<{ protocol: WireProtocol; path: string } | null> {
+    const info = await this.info(rse);
+    for (const protocol of info.protocols) {
+      const base = protocolBase(protocol);
+      if (pfn.startsWith(base)) return { protocol, path: pfn.slice(base.length) };
+    }
+    return null;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.storages.values()].map((s) => s.close().catch(() => undefined)));
+  }
+}
