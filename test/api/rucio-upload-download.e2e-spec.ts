@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { hashPath, ReplicaState } from '@tarn/domain';
 import { ReplicaRegistrarService } from '@tarn/core/replicas/replica-registrar.service.js';
 import { rucioClient, startTestApi, type RucioClient, type TestApi } from '@tarn/testing/api.js';
@@ -56,9 +58,14 @@ describe('rucio upload and rucio download (stock client, posix RSE)', () => {
     const source = path.join(work, 'night-4711.raw');
     fs.writeFileSync(source, content);
 
+    // The client reports each transfer to POST /traces/ (no token); Tarn accepts and logs them at debug.
+    const debug = jest.spyOn(Logger.prototype, 'debug');
     const upload = await cli.attempt('rucio', ['upload', '--rse', 'POSIX_A', '--scope', scope, source]);
     expect(`${upload.code}\n${upload.stdout}\n${upload.stderr}`).toMatch(/^0\n/);
-    expect(fs.readFileSync(path.join(storage, hashPath(scope, 'night-4711.raw')))).toEqual(content);
+    expect(debug.mock.calls.map((c) => String(c[0]))).toContain(`trace upload DONE ${scope} (${content.length} bytes) at POSIX_A`);
+    debug.mockRestore();
+    // Buffer.equals, not toEqual: jest compares a 3 MiB Buffer element by element (~35 s).
+    expect(fs.readFileSync(path.join(storage, hashPath(scope, 'night-4711.raw'))).equals(content)).toBe(true);
     const [announced] = await readReplicas(db.dataSource, scope, 'night-4711.raw');
     expect(announced.state).toBe(ReplicaState.COPYING);
     const [rule] = await db.dataSource.query(`SELECT state, account FROM rules WHERE scope = $1 AND name = $2`, [scope, 'night-4711.raw']);
@@ -74,20 +81,42 @@ describe('rucio upload and rucio download (stock client, posix RSE)', () => {
     expect(fs.readFileSync(path.join(target, scope, 'night-4711.raw')).equals(content)).toBe(true);
   }, STEP_TIMEOUT);
 
-  it('uploads into a dataset (created with its rule, the files attached), and downloads its files', async () => {
-    const files = ['sub.1', 'sub.2'].map((name) => ({ name, content: randomBytes(10_000) }));
+  it('uploads 3 files into a dataset (created with its rule, the files attached); rucio download <scope>:<dataset> gets all three', async () => {
+    const files = ['sub.1', 'sub.2', 'sub.3'].map((name) => ({ name, content: randomBytes(10_000 + name.length) }));
     for (const f of files) fs.writeFileSync(path.join(work, f.name), f.content);
     const upload = await cli.attempt('rucio', ['upload', '--rse', 'POSIX_A', '--scope', scope, ...files.map((f) => path.join(work, f.name)), `${scope}:subbands`]);
     expect(`${upload.code}\n${upload.stdout}\n${upload.stderr}`).toMatch(/^0\n/);
-    expect(await db.dataSource.query(`SELECT child_name FROM contents WHERE scope = $1 AND name = 'subbands' ORDER BY child_name`, [scope])).toEqual([
-      { child_name: 'sub.1' },
-      { child_name: 'sub.2' },
-    ]);
-    expect(await registrar.verifyDue()).toMatchObject({ checked: 2, available: 2 });
+    expect(await db.dataSource.query(`SELECT child_name FROM contents WHERE scope = $1 AND name = 'subbands' ORDER BY child_name`, [scope])).toEqual(
+      files.map((f) => ({ child_name: f.name })),
+    );
+    expect(await registrar.verifyDue()).toMatchObject({ checked: 3, available: 3 });
     expect(await db.dataSource.query(`SELECT state FROM rules WHERE scope = $1 AND name = 'subbands'`, [scope])).toEqual([{ state: 'O' }]);
+
     const target = path.join(work, 'download-ds');
-    const download = await cli.attempt('rucio', ['download', '--dir', target, ...files.map((f) => `${scope}:${f.name}`)]);
+    const download = await cli.attempt('rucio', ['download', '--dir', target, `${scope}:subbands`]);
     expect(`${download.code}\n${download.stdout}\n${download.stderr}`).toMatch(/^0\n/);
-    for (const f of files) expect(fs.readFileSync(path.join(target, scope, f.name)).equals(f.content)).toBe(true);
+    expect(download.stderr).not.toMatch(/DID does not exist/);
+    // The stock client puts the files of a dataset into a directory named after it.
+    expect(fs.readdirSync(path.join(target, 'subbands')).sort()).toEqual(files.map((f) => f.name));
+    for (const f of files) expect(fs.readFileSync(path.join(target, 'subbands', f.name)).equals(f.content)).toBe(true);
+  }, STEP_TIMEOUT);
+
+  it('downloads a container of two datasets: every file of both, byte for byte', async () => {
+    const files = ['night.a.1', 'night.b.1', 'night.b.2'].map((name) => ({ name, content: randomBytes(20_000 + name.length) }));
+    for (const f of files) fs.writeFileSync(path.join(work, f.name), f.content);
+    for (const [dataset, names] of [['nights.a', ['night.a.1']], ['nights.b', ['night.b.1', 'night.b.2']]] as const) {
+      const upload = await cli.attempt('rucio', ['upload', '--rse', 'POSIX_A', '--scope', scope, ...names.map((n) => path.join(work, n)), `${scope}:${dataset}`]);
+      expect(`${upload.code}\n${upload.stdout}\n${upload.stderr}`).toMatch(/^0\n/);
+    }
+    expect(await registrar.verifyDue()).toMatchObject({ checked: 3, available: 3 });
+    await cli.run('rucio', ['did', 'add', '--type', 'container', `${scope}:nights`]);
+    await cli.run('rucio', ['did', 'content', 'add', '--to-did', `${scope}:nights`, `${scope}:nights.a`, `${scope}:nights.b`]);
+
+    const target = path.join(work, 'download-cnt');
+    const download = await cli.attempt('rucio', ['download', '--dir', target, `${scope}:nights`]);
+    expect(`${download.code}\n${download.stdout}\n${download.stderr}`).toMatch(/^0\n/);
+    expect(download.stderr).not.toMatch(/DID does not exist/);
+    expect(fs.readdirSync(path.join(target, 'nights')).sort()).toEqual(files.map((f) => f.name));
+    for (const f of files) expect(fs.readFileSync(path.join(target, 'nights', f.name)).equals(f.content)).toBe(true);
   }, STEP_TIMEOUT);
 });

@@ -24,6 +24,7 @@ export class DidSearchController {
   @ApiQuery({ name: 'type', required: false, enum: ['all', 'collection', 'container', 'dataset', 'file'] })
   @ApiQuery({ name: 'long', required: false })
   @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'recursive', required: false, description: 'Also the matching DIDs inside the collections found, at any depth' })
   async search(
     @CurrentIssuer() issuer: Issuer,
     @Param('scope') scope: string,
@@ -38,9 +39,6 @@ export class DidSearchController {
       const legacy = Object.fromEntries(Object.entries(query).filter(([key, value]) => !SEARCH_PARAMS.has(key) && typeof value === 'string'));
       filters = [legacy];
     }
-    if (isTrue(query.recursive)) {
-      throw unsupported('Recursive DID search is not supported yet: search without recursive, then list the content of the collections found.');
-    }
     const long = isTrue(query.long);
     // A limit that is not a whole number goes to the service as given, which refuses it naming the value.
     const limit = typeof query.limit === 'string' && /^\d+$/.test(query.limit) ? Number(query.limit) : ((query.limit ?? null) as number | null);
@@ -48,7 +46,7 @@ export class DidSearchController {
     if (!DID_TYPE_SELECTORS.includes(type.toLowerCase())) {
       throw unsupported(`'${type}' is not a valid DID type to search for: use all, collection, container, dataset or file.`);
     }
-    const rows = await this.metadata.search(issuer, scope, { filters, type, limit });
+    const rows = await this.metadata.search(issuer, scope, { filters, type, limit, recursive: isTrue(query.recursive) });
     await streamNdjson(
       res,
       mapRows(rows, (d) => (long ? { scope: d.scope, name: d.name, did_type: didTypeWire(d.didType), bytes: d.bytes, length: d.length } : d.name)),

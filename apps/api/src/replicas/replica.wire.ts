@@ -39,6 +39,8 @@ export interface ReplicaWire {
   adler32: string | null;
   pfns: PfnEntry[];
   states: Array<[rse: string, state: string]>;
+  /** Ancestors as 'scope:name', when asked for (resolve_parents). */
+  parents?: string[];
 }
 
 const byDomainPriorityPfn = (a: PfnEntry, b: PfnEntry) =>
@@ -68,7 +70,7 @@ export function replicaWire(file: FileReplicas, options: ReplicaWireOptions): Re
   if (pfns.length > 1) pfns.sort(byDomainPriorityPfn);
   const kept = options.limit !== null && pfns.length > options.limit ? pfns.slice(0, options.limit) : pfns;
   for (let i = 0; i < kept.length; i++) kept[i].priority = i + 1;
-  return { scope: file.scope, name: file.name, bytes: file.bytes, md5: file.md5, adler32: file.adler32, pfns: kept, states };
+  return { scope: file.scope, name: file.name, bytes: file.bytes, md5: file.md5, adler32: file.adler32, pfns: kept, states, parents: file.parents };
 }
 
 const str = (text: string | null) => (text === null ? 'null' : JSON.stringify(text));
@@ -124,7 +126,8 @@ export function replicaJsonRenderer(): (file: ReplicaWire) => string {
     for (const [rse, state] of file.states) states += `${states === '' ? '' : ','}${str(rse)}:"${state}"`;
     return (
       `{"scope":${lastScopeJson},"name":${str(file.name)},"bytes":${file.bytes ?? 'null'},"md5":${str(file.md5)},` +
-      `"adler32":${str(file.adler32)},"pfns":{${pfns}},"rses":{${rses}},"states":{${states}}}\n`
+      `"adler32":${str(file.adler32)},"pfns":{${pfns}},"rses":{${rses}},"states":{${states}}` +
+      `${file.parents ? `,"parents":[${file.parents.map(str).join(',')}]` : ''}}\n`
     );
   };
 }
@@ -139,7 +142,11 @@ export const METALINK_TAIL = '</metalink>\n';
 /** One <file> of Rucio's Metalink 4 answer (what the stock client's download parses). */
 export function metalinkFile(file: ReplicaWire): string {
   const did = `${file.scope}:${file.name}`;
-  let out = ` <file name="${xml(file.name)}">\n  <identity>${xml(did)}</identity>\n`;
+  let out = ` <file name="${xml(file.name)}">\n`;
+  if (file.parents && file.parents.length > 0) {
+    out += `  <parents>\n${file.parents.map((p) => `   <did>${xml(p)}</did>\n`).join('')}  </parents>\n`;
+  }
+  out += `  <identity>${xml(did)}</identity>\n`;
   if (file.adler32 !== null) out += `  <hash type="adler32">${xml(file.adler32)}</hash>\n`;
   if (file.md5 !== null) out += `  <hash type="md5">${xml(file.md5)}</hash>\n`;
   out += `  <size>${file.bytes ?? 0}</size>\n`;

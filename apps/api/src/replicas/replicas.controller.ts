@@ -91,6 +91,7 @@ export class ReplicasController {
         allStates: body.all_states === true,
         rseExpression: body.rse_expression ?? undefined,
         domain: body.domain === 'lan' ? 'lan' : 'wan',
+        resolveParents: body.resolve_parents === true,
       },
       readableOnly: body.ignore_availability !== true,
       limit: limit !== undefined && /^\d+$/.test(limit) ? Number(limit) : null,

@@ -48,6 +48,13 @@ export interface DidSearch {
   groups: DidFilterGroup[];
   limit?: number | null;
   offset?: number | null;
+  /**
+   * Also the content of the collections found, level by level, as Rucio's recursive list_dids: a DID below a hit is
+   * a hit when it matches the filters with the name terms left out (any scope); only hits are descended into.
+   */
+  recursive?: boolean;
+  /** Scopes the recursion must not enter (restricted scopes the caller may not read). */
+  excludeScopes?: string[];
 }
 
 export interface DidSearchRow extends DidKey {
@@ -176,14 +183,32 @@ class FilterCompiler {
 export function didSearchSql(search: DidSearch): { sql: string; params: unknown[] } {
   const compiler = new FilterCompiler();
   const scope = compiler.bind(search.scope);
-  const groups = search.groups.map((g) => compiler.group(g));
+  const where = (groups: DidFilterGroup[]) => (groups.length > 0 ? groups.map((g) => compiler.group(g)).join(' OR ') : 'false');
   const usesMeta = search.groups.some((g) => g.terms.some((t) => !t.column));
-  const limit = search.limit ? ` LIMIT ${compiler.bind(search.limit)}` : '';
-  const offset = search.offset ? ` OFFSET ${compiler.bind(search.offset)}` : '';
-  const sql = `SELECT d.scope, d.name, d.did_type AS "didType", d.bytes, d.length
-      FROM dids d${usesMeta ? ' LEFT JOIN did_meta m ON m.scope = d.scope AND m.name = d.name' : ''}
-     WHERE d.scope = ${scope} AND NOT d.hidden AND (${groups.length > 0 ? groups.join(' OR ') : 'false'})
-     ORDER BY d.name${limit}${offset}`;
+  const metaJoin = usesMeta ? ' LEFT JOIN did_meta m ON m.scope = d.scope AND m.name = d.name' : '';
+  const columns = 'd.scope, d.name, d.did_type AS "didType", d.bytes, d.length';
+  let sql: string;
+  if (search.recursive) {
+    const below = search.groups.map((g) => ({ ...g, terms: g.terms.filter((t) => !(t.column && t.key === 'name')) }));
+    sql = `WITH RECURSIVE hits(scope, name) AS (
+             SELECT d.scope, d.name FROM dids d${metaJoin}
+              WHERE d.scope = ${scope} AND NOT d.hidden AND (${where(search.groups)})
+             UNION
+             SELECT d.scope, d.name FROM hits h
+               JOIN contents c ON c.scope = h.scope AND c.name = h.name
+               JOIN dids d ON d.scope = c.child_scope AND d.name = c.child_name${metaJoin}
+              WHERE NOT d.hidden AND NOT (d.scope = ANY(${compiler.bind(search.excludeScopes ?? [])}::varchar[])) AND (${where(below)})
+           )
+           SELECT ${columns} FROM hits h JOIN dids d ON d.scope = h.scope AND d.name = h.name
+            ORDER BY d.name, d.scope`;
+  } else {
+    sql = `SELECT ${columns}
+      FROM dids d${metaJoin}
+     WHERE d.scope = ${scope} AND NOT d.hidden AND (${where(search.groups)})
+     ORDER BY d.name`;
+  }
+  if (search.limit) sql += ` LIMIT ${compiler.bind(search.limit)}`;
+  if (search.offset) sql += ` OFFSET ${compiler.bind(search.offset)}`;
   return { sql, params: compiler.params };
 }
 

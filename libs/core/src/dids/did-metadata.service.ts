@@ -98,7 +98,8 @@ export class DidMetadataService {
 
   /**
    * Rucio's list_dids: the DIDs of a scope matching the filters (OR of AND groups; operators =, !=, <, >, <=, >=,
-   * in; '*' wildcards on text), of the given type, ordered by name, streamed from a cursor.
+   * in; '*' wildcards on text), of the given type, ordered by name, streamed from a cursor. With `recursive`, also
+   * the DIDs inside the collections found that match the filters without their name terms (in any readable scope).
    */
   async search(issuer: Issuer, scope: string, options: DidSearchOptions = {}): Promise<RowStream<DidSearchRow>> {
     validateScope(scope);
@@ -111,7 +112,13 @@ export class DidMetadataService {
     }
     return openRowStream(this.dataSource, `search in scope ${scope}`, async (manager) => {
       await this.permissions.assertCanReadScopes(manager, issuer, [scope]);
-      return openDidSearchCursor(manager, { scope, groups, limit: options.limit, offset: options.offset }, { batchSize: options.batchSize });
+      const recursive = options.recursive === true;
+      const excludeScopes = recursive ? await this.permissions.unreadableScopes(manager, issuer) : [];
+      return openDidSearchCursor(
+        manager,
+        { scope, groups, limit: options.limit, offset: options.offset, recursive, excludeScopes },
+        { batchSize: options.batchSize },
+      );
     });
   }
 

@@ -103,6 +103,8 @@ export interface DidSearchOptions {
   type?: string;
   limit?: number | null;
   offset?: number | null;
+  /** Also the matching DIDs inside the collections found, at any depth (Rucio's recursive list_dids). */
+  recursive?: boolean;
   batchSize?: number;
 }
 

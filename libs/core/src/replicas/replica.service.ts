@@ -13,6 +13,7 @@ import {
 import { appendEvents, tarnEvent } from '@tarn/events';
 import { unitOfWork } from '@tarn/catalogue';
 import { findDids, openCursor } from '@tarn/catalogue/repositories/did.repository.js';
+import { listAncestors } from '@tarn/catalogue/repositories/did-ancestors.repository.js';
 import { badReplicaRepository } from '@tarn/catalogue/repositories/bad-replica.repository.js';
 import {
   RegisteredReplica,
@@ -204,7 +205,7 @@ export class ReplicaService {
       const rseIds = options.rseExpression ? (await this.expressions.resolve(manager, options.rseExpression)).map((r) => r.id) : null;
       const { sql, params } = replicaRepository.listQuery(dids, { states: options.allStates ? null : [ReplicaState.AVAILABLE], rseIds });
       const rows = await openCursor(manager, sql, params, { map: (row) => replicaRepository.toListRow(row as never) });
-      return groupByFile(rows, (row, file) => {
+      const files = groupByFile(rows, (row, file) => {
         const rse = row.rseId ? rses.get(row.rseId) : undefined;
         if (!rse || !row.state) return;
         const path = replicaPath(rse, file.scope, file.name, row.path);
@@ -219,6 +220,8 @@ export class ReplicaService {
           accessedAt: row.accessedAt,
         });
       });
+      if (!options.resolveParents) return files;
+      return withParents(manager, files, await this.permissions.unreadableScopes(manager, issuer));
     });
   }
 
@@ -302,6 +305,15 @@ export class ReplicaService {
       const now = new Date();
       return replicaRepository.touch(manager, sortReplicaKeys(keys.map((k, i) => ({ ...k, accessedAt: replicas[i].accessedAt ?? now }))));
     });
+  }
+}
+
+/** Adds each file's ancestors, one query per batch of files. */
+async function* withParents(manager: EntityManager, batches: AsyncGenerator<FileReplicas[]>, excludeScopes: string[]): AsyncGenerator<FileReplicas[]> {
+  for await (const batch of batches) {
+    const ancestors = await listAncestors(manager, batch, { excludeScopes });
+    for (const file of batch) file.parents = ancestors.get(formatDid(file)) ?? [];
+    yield batch;
   }
 }
 

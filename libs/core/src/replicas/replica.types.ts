@@ -59,6 +59,8 @@ export interface ListReplicasOptions {
   rseExpression?: string;
   /** 'wan' (default) or 'lan': which read priorities rank the protocols. */
   domain?: 'wan' | 'lan';
+  /** Give each file its ancestors (Rucio's resolve_parents; the stock download matches files to datasets by them). */
+  resolveParents?: boolean;
 }
 
 export interface ReplicaPfn {
@@ -90,6 +92,8 @@ export interface FileReplicas {
   md5: string | null;
   xxh64: string | null;
   replicas: FileReplicaLocation[];
+  /** Every ancestor as 'scope:name' (with resolveParents). */
+  parents?: string[];
 }
 
 export interface MarkAvailableResult {

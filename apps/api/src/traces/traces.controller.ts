@@ -1,0 +1,32 @@
+import { Body, Controller, Logger, Post, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Public } from '../auth/public.decorator.js';
+
+/**
+ * Rucio's POST /traces/: the stock upload and download clients report each file they moved (no token, fire and
+ * forget). Tarn keeps no trace store; it accepts them, so that clients are not answered 404, and logs them at debug.
+ */
+@ApiTags('traces')
+@Public()
+@Controller('traces')
+export class TracesController {
+  private readonly logger = new Logger('traces');
+
+  @Post()
+  @ApiOperation({ summary: 'Accepts a client trace (Rucio traces; logged at debug, not stored)' })
+  trace(@Body() body: unknown, @Res() res: Response): void {
+    const traces = Array.isArray(body) ? body : [body];
+    for (const t of traces) {
+      if (t === null || typeof t !== 'object') continue;
+      const { eventType, clientState, scope, filename, filesize, remoteSite, stateReason } = t as Record<string, unknown>;
+      // Upload traces name the scope and size only; download traces also the file.
+      const what = filename ? `${String(scope)}:${String(filename)}` : String(scope);
+      this.logger.debug(
+        `trace ${String(eventType)} ${String(clientState)} ${what}${filesize !== undefined ? ` (${String(filesize)} bytes)` : ''}` +
+          ` at ${String(remoteSite)}${stateReason ? `: ${String(stateReason)}` : ''}`,
+      );
+    }
+    res.status(201).end();
+  }
+}
