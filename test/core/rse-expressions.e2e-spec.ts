@@ -146,6 +146,9 @@ describe('RSE expressions against the catalogue', () => {
   });
 
   it('serves evaluations from the cache, and flushes it at once when this process changes an RSE', async () => {
+    // A cache fresh for the whole test, however slow the machine, and no NOTIFY of an earlier test still on its way.
+    expressions.ttlMs = 600_000;
+    await announcementsDelivered(expressions);
     expect(await names('tier=2')).toEqual(['SITE_C']);
     // A change behind the services' back (no NOTIFY) is not seen while the cache is fresh...
     await db.dataSource.query(`UPDATE rse_attributes SET value = '2'::jsonb WHERE key = 'tier' AND rse_id = (SELECT id FROM rses WHERE rse = 'TAPE_D')`);
@@ -220,6 +223,9 @@ describe('RSE expressions against the catalogue', () => {
     other.ttlMs = 2_000; // long enough that a loaded machine still reads within it
     try {
       const otherNames = async (expression: string) => (await other.resolve(db.dataSource.manager, expression)).map((rse) => rse.name);
+      await other.all(db.dataSource.manager); // starts its listener, which drops the cache once connected
+      expect(await other.listening()).toBe(true);
+      await announcementsDelivered(other);
       expect(await otherNames('country=FR')).toEqual(['SITE_B', 'SITE_C']);
       await db.dataSource.query(`UPDATE rse_attributes SET value = '"FR"'::jsonb WHERE key = 'country' AND rse_id = (SELECT id FROM rses WHERE rse = 'SITE_A')`);
       expect(await otherNames('country=FR')).toEqual(['SITE_B', 'SITE_C']);
@@ -241,3 +247,20 @@ describe('RSE expressions against the catalogue', () => {
     await within(1_000, async () => (await listeners()) === before);
   });
 });
+
+/**
+ * Resolves once `service` heard a NOTIFY sent now: announcements committed before it (by earlier tests) have then
+ * been delivered too, so none can drop the cache in the middle of a test.
+ */
+async function announcementsDelivered(service: RseExpressionService): Promise<void> {
+  const invalidate = service.invalidate.bind(service);
+  const heard = new Promise<void>((resolve) => {
+    service.invalidate = () => {
+      invalidate();
+      service.invalidate = invalidate;
+      resolve();
+    };
+  });
+  await (service as unknown as { dataSource: { query(sql: string): Promise<unknown> } }).dataSource.query(`SELECT pg_notify('tarn_rse_changed', '')`);
+  await heard;
+}
