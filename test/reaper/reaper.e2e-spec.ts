@@ -148,8 +148,12 @@ describe('reaper', () => {
     expect(onDisk(rse, files[2].name)).toBe(false);
     expect(onDisk(rse, files[0].name)).toBe(true);
 
-    // Once the transfers are done, they go too.
+    // A transfer the worker reports DONE still needs its source until the finisher has made the copy AVAILABLE.
     await db.dataSource.query(`UPDATE requests SET state = 'D' WHERE scope = $1 AND name = ANY($2::varchar[])`, [scope, files.map((f) => f.name)]);
+    await pass().run();
+    expect([...(await replicaNames(db.dataSource, rse.id))].sort()).toEqual([files[0].name, files[1].name, files[3].name]);
+    // Once the finisher has taken them (archived), they go too.
+    await db.dataSource.query(`DELETE FROM requests WHERE scope = $1 AND name = ANY($2::varchar[])`, [scope, files.map((f) => f.name)]);
     await pass().run();
     expect((await replicaNames(db.dataSource, rse.id)).size).toBe(0);
   });

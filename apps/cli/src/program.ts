@@ -3,11 +3,13 @@ import { registerAccountCommands } from './commands/account.command.js';
 import { registerAuthCommands } from './commands/auth.command.js';
 import { registerDidCommands } from './commands/did.command.js';
 import { registerDownloadCommand } from './commands/download.command.js';
+import { registerHookCommands } from './commands/hook.command.js';
 import { registerRegisterCommand } from './commands/register.command.js';
 import { registerReplicaCommands } from './commands/replica.command.js';
 import { registerRseCommands } from './commands/rse.command.js';
 import { registerRuleCommands } from './commands/rule.command.js';
 import { registerScopeCommands } from './commands/scope.command.js';
+import { registerSubscriptionCommands } from './commands/subscription.command.js';
 import { registerUploadCommand } from './commands/upload.command.js';
 import { CliError, ExitCode, oneLine } from './errors.js';
 import type { CliIo } from './io.js';
@@ -38,6 +40,8 @@ export function buildProgram(io: CliIo): Command {
   registerRegisterCommand(program, io);
   registerRuleCommands(program, io);
   registerReplicaCommands(program, io);
+  registerHookCommands(program, io);
+  registerSubscriptionCommands(program, io);
   for (const command of allCommands(program)) command.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

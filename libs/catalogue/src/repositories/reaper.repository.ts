@@ -37,11 +37,12 @@ const REAPABLE = `r.lock_cnt = 0 AND r.tombstone <= now() AND r.state NOT IN ('C
 
 /**
  * Not the source a live transfer of the file needs: neither the source it chose nor, when it has none chosen,
- * the only AVAILABLE copy outside its destination that is not itself about to be reaped.
+ * the only AVAILABLE copy outside its destination that is not itself about to be reaped. A transfer stays live
+ * until the finisher has taken it (DONE: the copy is not AVAILABLE yet; FAILED: it may be retried).
  */
 const NOT_A_NEEDED_SOURCE = `NOT EXISTS (
   SELECT 1 FROM requests q
-   WHERE q.scope = r.scope AND q.name = r.name AND q.state IN ('Q', 'S', 'W') AND q.dest_rse_id <> r.rse_id
+   WHERE q.scope = r.scope AND q.name = r.name AND q.state IN ('Q', 'S', 'W', 'D', 'F') AND q.dest_rse_id <> r.rse_id
      AND (q.source_rse_id = r.rse_id
           OR EXISTS (SELECT 1 FROM request_sources s WHERE s.request_id = q.id AND s.rse_id = r.rse_id AND s.is_using)
           OR (r.state = 'A' AND NOT EXISTS (

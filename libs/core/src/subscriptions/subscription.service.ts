@@ -121,9 +121,10 @@ export class SubscriptionService {
   }
 }
 
+/** Rucio's subscription lifetime is in days (the stock client's `--lifetime 2` is two days); fractions allowed. */
 function lifetimeEnd(lifetime: number | null | false | undefined): Date | null {
   if (lifetime === undefined || lifetime === null || lifetime === false) return null;
-  const seconds = Number(lifetime);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidInput(`Invalid subscription lifetime ${JSON.stringify(lifetime)}: seconds above 0.`, { rucioClass: 'InputValidationError' });
-  return new Date(Date.now() + seconds * 1000);
+  const days = Number(lifetime);
+  if (!Number.isFinite(days) || days <= 0) throw new InvalidInput(`Invalid subscription lifetime ${JSON.stringify(lifetime)}: days above 0.`, { rucioClass: 'InputValidationError' });
+  return new Date(Date.now() + days * 86_400_000);
 }

@@ -6,7 +6,7 @@ export interface SubscriptionOptions {
   filter?: Record<string, unknown>;
   replication_rules?: unknown[];
   comments?: string | null;
-  /** Seconds from now after which the subscription stops (INACTIVE); null or false: never. */
+  /** Days from now (as in Rucio) after which the subscription stops (INACTIVE); null or false: never. */
   lifetime?: number | null | false;
   retroactive?: boolean;
   dry_run?: boolean;
