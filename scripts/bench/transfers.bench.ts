@@ -5,7 +5,11 @@
  *      on the way, fsynced, verified, renamed; the replica AVAILABLE), beside `cp` of the same file (the limit;
  *      goal >= 0.9x of its speed), alternately, TARN_BENCH_TRANSFER_ROUNDS times (default 3);
  *  (b) a rule of 1,000 x 1 MB files posix -> S3 (S3 server of scripts/services/s3.sh or TARN_TEST_S3_*), from
- *      rule creation to OK, in files/s (goal >= 200/s), beside the S3 server's own rate for 1 MB PUTs.
+ *      rule creation to OK, in files/s (goal >= 200/s), beside the S3 server's own rate for 1 MB PUTs (before and
+ *      after).
+ * Each figure is printed with its limit and the 1-minute load average it was measured at (the machine may be
+ * shared: run it several times and compare best and median); (a) also prints cp + fsync of its copy, since
+ * Tarn's copy is fsynced before it is AVAILABLE and cp's is not.
  * Its own database on the server of scripts/services/postgres.sh (or TARN_TEST_DATABASE_URL), its own temporary
  * directories and bucket, all removed afterwards. Knobs: TARN_BENCH_TRANSFER_CONCURRENCY (default 32).
  */
@@ -14,7 +18,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
@@ -100,16 +104,21 @@ async function register(ds: DataSource, rseId: string, dataset: string, files: A
   );
 }
 
-/** Runs the three daemons' loops until the rule is OK; returns the seconds from `start`. */
+/**
+ * Runs the three daemons' loops until the rule is OK; returns the seconds from `start`. A loop goes on at once
+ * after a pass that did work (as a daemon woken by the next event would); after an empty one it looks again
+ * after `idleMs`, a stand-in for the event that would wake it (short enough not to matter next to the copies,
+ * long enough that idle polling does not take the CPU the copies need on a small machine).
+ */
 async function untilOk(ds: DataSource, s: Services, ruleId: string, start: bigint): Promise<number> {
   let finished = false;
-  const loop = async (pass: () => Promise<number>) => {
-    while (!finished) if ((await pass()) === 0) await sleep(5);
+  const loop = async (idleMs: number, pass: () => Promise<number>) => {
+    while (!finished) if ((await pass()) === 0) await sleep(idleMs);
   };
   const loops = [
-    loop(async () => (await s.submitter.submitBatch(1000)).submitted),
-    loop(async () => (await s.worker.runBatch({ limit: CONCURRENCY * 8, concurrency: CONCURRENCY })).taken),
-    loop(async () => {
+    loop(10, async () => (await s.submitter.submitBatch(1000)).submitted),
+    loop(5, async () => (await s.worker.runBatch({ limit: CONCURRENCY * 8, concurrency: CONCURRENCY })).taken),
+    loop(10, async () => {
       const o = await s.finisher.finishBatch(1000);
       return o.done + o.retried + o.stuck;
     }),
@@ -135,7 +144,16 @@ async function untilOk(ds: DataSource, s: Services, ruleId: string, start: bigin
  * computed as well) copied ROUNDS times through Tarn, each to its own posix RSE, and with cp, alternately
  * (the machine is shared: the best and the median of each are reported).
  */
-async function bigFile(ds: DataSource, s: Services, src: { id: string; root: string }, dsts: Array<{ id: string; rse: string; root: string }>): Promise<{ tarn: number[]; cp: number[] }> {
+interface BigFileFigures {
+  tarn: number[];
+  cp: number[];
+  /** cp, then fsync of its copy (coreutils `sync FILE`): what a durable cp costs, for context. */
+  cpSync: number[];
+  /** The 1-minute load average at each Tarn copy. */
+  load: number[];
+}
+
+async function bigFile(ds: DataSource, s: Services, src: { id: string; root: string }, dsts: Array<{ id: string; rse: string; root: string }>): Promise<BigFileFigures> {
   const name = 'big.0001';
   const file = path.join(src.root, deterministicPath(SCOPE, name));
   await mkdir(path.dirname(file), { recursive: true });
@@ -155,16 +173,19 @@ async function bigFile(ds: DataSource, s: Services, src: { id: string; root: str
   execFileSync('sync');
   execFileSync('cat', [file], { stdio: ['ignore', 'ignore', 'inherit'] }); // both read it from the page cache
 
-  const tarn: number[] = [];
-  const cp: number[] = [];
+  const figures: BigFileFigures = { tarn: [], cp: [], cpSync: [], load: [] };
+  const { tarn, cp } = figures;
   for (const dst of dsts) {
     const copy = path.join(dst.root, 'cp-copy');
     let start = process.hrtime.bigint();
     execFileSync('cp', [file, copy]);
     cp.push(seconds(start));
+    execFileSync('sync', [copy]);
+    figures.cpSync.push(seconds(start));
     await rm(copy);
     execFileSync('sync');
 
+    figures.load.push(loadavg()[0]);
     start = process.hrtime.bigint();
     const [ruleId] = await s.rules.addRules(USER, { dids: [{ scope: SCOPE, name }], copies: 1, rseExpression: dst.rse });
     tarn.push(await untilOk(ds, s, ruleId, start));
@@ -173,7 +194,7 @@ async function bigFile(ds: DataSource, s: Services, src: { id: string; root: str
     await rm(path.join(dst.root, deterministicPath(SCOPE, name)));
     execFileSync('sync');
   }
-  return { tarn, cp };
+  return figures;
 }
 
 /** The limit of (b): 1 MB PUTs straight through the storage layer to the same S3 server, same concurrency. */
@@ -262,8 +283,11 @@ async function main(): Promise<void> {
     const loadBefore = loadavg();
     const big = await bigFile(dataSource, services, { id: src.id, root: srcArea.root }, dsts);
     await rm(path.join(srcArea.root, deterministicPath(SCOPE, 'big.0001')));
+    const rawBefore = await rawS3(s3Area);
+    const smallLoad = loadavg()[0];
     const small = await smallFiles(dataSource, services, { id: src.id, root: srcArea.root }, { rse: s3.rse });
-    const raw = await rawS3(s3Area);
+    const rawAfter = await rawS3(s3Area);
+    const raw = (rawBefore + rawAfter) / 2;
     const loadAfter = loadavg();
     const [{ version }] = await dataSource.query(`SELECT current_setting('server_version') AS version`);
     const rateOf = (t: number) => `${(BIG / t / 1024 / 1024).toFixed(0)} MiB/s`;
@@ -272,15 +296,17 @@ async function main(): Promise<void> {
     const ratio = best(big.cp) / best(big.tarn);
     const rate = SMALL_FILES / small;
     console.log(`transfers bench: PostgreSQL ${version}, Node ${process.version}, worker concurrency ${CONCURRENCY}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(' ')} after`);
+    const list = (xs: number[]) => xs.map((t) => t.toFixed(2)).join(', ');
     console.log(
-      `(a) 1 GiB posix -> posix, rule created -> OK (adler32 computed while copying, fsync, verified, replica AVAILABLE), ${ROUNDS} rounds: ` +
-        `Tarn ${big.tarn.map((t) => t.toFixed(2)).join(', ')} s (best ${rateOf(best(big.tarn))}, median ${rateOf(median(big.tarn))}); ` +
-        `cp of the same file ${big.cp.map((t) => t.toFixed(2)).join(', ')} s (best ${rateOf(best(big.cp))}, median ${rateOf(median(big.cp))}); ` +
-        `ratio best/best ${ratio.toFixed(2)}x, median/median ${(median(big.cp) / median(big.tarn)).toFixed(2)}x of cp   goal >= ${GOAL_RATIO}x ${ratio >= GOAL_RATIO ? 'ok' : 'MISSED'}`,
+      `(a) 1 GiB posix -> posix, rule created -> OK (copied in the kernel, adler32 of the source on ${availableParallelism()} core(s) meanwhile, fsynced, size and adler32 verified, replica AVAILABLE), ${ROUNDS} rounds at load ${list(big.load)}:\n` +
+        `    Tarn ${list(big.tarn)} s (best ${rateOf(best(big.tarn))}, median ${rateOf(median(big.tarn))})\n` +
+        `    limit: cp of the same file (no fsync) ${list(big.cp)} s (best ${rateOf(best(big.cp))}, median ${rateOf(median(big.cp))}); for context, cp + fsync of its copy ${list(big.cpSync)} s\n` +
+        `    Tarn/cp speed: best/best ${ratio.toFixed(2)}x, median/median ${(median(big.cp) / median(big.tarn)).toFixed(2)}x   goal >= ${GOAL_RATIO}x ${ratio >= GOAL_RATIO ? 'ok' : 'MISSED'}; ` +
+        `vs cp + fsync: best/best ${(best(big.cpSync) / best(big.tarn)).toFixed(2)}x, median/median ${(median(big.cpSync) / median(big.tarn)).toFixed(2)}x`,
     );
     console.log(
-      `(b) rule of ${SMALL_FILES.toLocaleString('en')} x 1 MB files posix -> s3, created -> OK: ${small.toFixed(2)} s = ${rate.toFixed(0)} files/s   goal >= ${GOAL_FILES_PER_SECOND}/s ${rate >= GOAL_FILES_PER_SECOND ? 'ok' : 'MISSED'}; ` +
-        `limit: 1 MB PUTs to that S3 server straight through the storage layer, ${CONCURRENCY} at once: ${raw.toFixed(0)}/s (ratio ${(rate / raw).toFixed(2)}x)`,
+      `(b) rule of ${SMALL_FILES.toLocaleString('en')} x 1 MB files posix -> s3, created -> OK, at load ${smallLoad.toFixed(2)}: ${small.toFixed(2)} s = ${rate.toFixed(0)} files/s   goal >= ${GOAL_FILES_PER_SECOND}/s ${rate >= GOAL_FILES_PER_SECOND ? 'ok' : 'MISSED'}\n` +
+        `    limit: 1 MB PUTs to that S3 server straight through the storage layer, ${CONCURRENCY} at once: ${rawBefore.toFixed(0)}/s before, ${rawAfter.toFixed(0)}/s after (Tarn at ${(rate / raw).toFixed(2)}x of their mean)`,
     );
   } finally {
     await app?.close();

@@ -13,7 +13,7 @@
 #
 # Environment: TARN_TEST_S3_PORT (9000), TARN_TEST_S3_ACCESS_KEY (tarn-test), TARN_TEST_S3_SECRET_KEY
 # (tarn-test-secret), TARN_S3_START_TIMEOUT seconds (60), TARN_S3PROXY_VERSION, TARN_CACHE, TARN_S3_DATA,
-# JAVA (java on PATH), TARN_S3_HEAP (-Xmx384m).
+# JAVA (java on PATH), TARN_S3_HEAP (-Xmx384m), TARN_S3_GC (-XX:+UseSerialGC), TARN_S3_JETTY_THREADS (200).
 set -euo pipefail
 
 S3PROXY_VERSION="${TARN_S3PROXY_VERSION:-2.6.0}"
@@ -78,6 +78,7 @@ s3proxy.endpoint=$ENDPOINT
 s3proxy.authorization=aws-v2-or-v4
 s3proxy.identity=$ACCESS_KEY
 s3proxy.credential=$SECRET_KEY
+s3proxy.jetty.max-threads=${TARN_S3_JETTY_THREADS:-200}
 jclouds.provider=filesystem-nio2
 jclouds.filesystem.basedir=$DATA/buckets
 jclouds.identity=local
@@ -160,7 +161,7 @@ cmd_start() {
   log "starting S3Proxy $S3PROXY_VERSION at $ENDPOINT (objects in $DATA/buckets)"
   # Own session (setsid): a Ctrl-C in the terminal or test run that started it does not reach the server.
   # shellcheck disable=SC2086
-  setsid nohup "$JAVA" ${TARN_S3_HEAP:--Xmx384m} -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError \
+  setsid nohup "$JAVA" ${TARN_S3_HEAP:--Xmx384m} ${TARN_S3_GC:--XX:+UseSerialGC} -XX:+ExitOnOutOfMemoryError \
     -Djava.awt.headless=true -Dlogback.configurationFile="$DATA/logback.xml" \
     -cp "$LIBS/*" org.gaul.s3proxy.Main --properties "$DATA/s3proxy.conf" >>"$LOG_FILE" 2>&1 9>&- </dev/null &
   pid=$!

@@ -13,7 +13,9 @@ export interface TransferSubmitterSettings {
 
 /**
  * Submits QUEUED transfer requests (TransferSubmitterService: throttled, sources ranked, handed to the transfer
- * tool). transfer.queued events wake it; otherwise it sweeps every `intervalMs` (retries whose backoff is over).
+ * tool). transfer.queued events wake it, and so do transfer.done and transfer.failed, which free throttler slots
+ * (requests held back by the throttler go at once, not at the next sweep); otherwise it sweeps every
+ * `intervalMs` (retries whose backoff is over).
  */
 export class TransferSubmitterWorker implements DaemonDefinition {
   readonly name = TRANSFER_SUBMITTER;
@@ -27,7 +29,7 @@ export class TransferSubmitterWorker implements DaemonDefinition {
     logger: Logger = silentLogger,
   ) {
     this.intervalMs = settings.intervalMs;
-    this.eventWake = new EventWake(bus, { group: TRANSFER_SUBMITTER, topics: [TOPICS.transfer], types: ['transfer.queued'] }, logger);
+    this.eventWake = new EventWake(bus, { group: TRANSFER_SUBMITTER, topics: [TOPICS.transfer], types: ['transfer.queued', 'transfer.done', 'transfer.failed'] }, logger);
   }
 
   attach(control: DaemonControl): void {

@@ -171,6 +171,7 @@ export class S3Storage extends StorageBase implements StorageProtocol {
   }
 
   async write(path: string, source: Readable, options: WriteOptions = {}): Promise<WriteResult> {
+    if (options.bytes !== undefined && options.bytes <= this.partSize) return this.putSmall(path, source, options);
     const Key = this.key(path);
     const verifier = new VerifyingTransform(options, options.algorithms ?? [], (m) => new ChecksumMismatch(this.location(path), m));
     const body = pipeline(taggedSource(source), verifier, () => undefined) as Readable;
@@ -195,6 +196,50 @@ export class S3Storage extends StorageBase implements StorageProtocol {
       body.destroy();
       throw this.mapError(error, 'write', path);
     }
+  }
+
+  /**
+   * A file of known size that fits in one part: read whole (at most `bytes`), verified against what was
+   * expected and its md5 computed in the same pass, then one PUT with that md5 as Content-MD5, which the server
+   * checks before it stores the object (a body damaged on the way is refused, nothing appears at the key). The
+   * payload is not hashed a second time for the signature (UNSIGNED-PAYLOAD): Content-MD5, a signed header,
+   * already binds the body to the request.
+   */
+  private async putSmall(path: string, source: Readable, options: WriteOptions): Promise<WriteResult> {
+    const Key = this.key(path);
+    const algorithms = [...new Set([...(options.algorithms ?? []), 'md5' as const])];
+    const verifier = new VerifyingTransform(options, algorithms, (m) => new ChecksumMismatch(this.location(path), m));
+    const chunks: Buffer[] = [];
+    try {
+      for await (const chunk of pipeline(taggedSource(source), verifier, () => undefined) as Readable) chunks.push(chunk as Buffer);
+    } catch (error) {
+      throw this.mapError(error, 'write', path);
+    }
+    const result = verifier.result;
+    const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    const ContentMD5 = Buffer.from(result.md5!, 'hex').toString('base64');
+    try {
+      const command = new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: body.length, ContentMD5, ContentType: 'application/octet-stream' });
+      command.middlewareStack.add(
+        (next) => (args) => {
+          (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+          return next(args);
+        },
+        { step: 'build', name: 'tarnUnsignedPayload' },
+      );
+      const done = await this.client.send(command);
+      const etag = /^"?([0-9a-fA-F]{32})"?$/.exec(done.ETag ?? '')?.[1]?.toLowerCase();
+      if (etag && etag !== result.md5) {
+        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key })).catch(() => undefined);
+        throw new ChecksumMismatch(this.location(path), [{ what: 'md5 (ETag)', expected: result.md5!, actual: etag }]);
+      }
+    } catch (error) {
+      throw this.mapError(error, 'write', path);
+    }
+    // md5 was computed for Content-MD5; report only what the caller asked for.
+    if (options.algorithms?.includes('md5') || options.checksums?.md5) return result;
+    const { md5: _md5, ...asked } = result;
+    return asked;
   }
 
   async delete(path: string): Promise<DeleteResult> {

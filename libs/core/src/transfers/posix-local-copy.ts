@@ -1,10 +1,10 @@
 import { constants } from 'node:fs';
 import { chmod, copyFile, mkdir, open, realpath, rename, rm } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
-import { ChecksumSet, type ChecksumAlgorithm, type ChecksumResult } from '@tarn/checksums';
+import type { ChecksumAlgorithm, ChecksumResult } from '@tarn/checksums';
 import { storagePathProblem, temporaryName } from '@tarn/storage';
-
-const CHUNK = 8 * 1024 * 1024;
+import { LocalCopyMismatch } from './checksum-range.js';
+import { checksumLocalFile, type ChecksumTuning } from './checksum-threads.js';
 
 /** A file of a local (or mounted) posix RSE: its protocol prefix (the root) and its path under it. */
 export interface LocalFile {
@@ -12,7 +12,7 @@ export interface LocalFile {
   path: string;
 }
 
-export class LocalCopyMismatch extends Error {}
+export { LocalCopyMismatch };
 
 async function inside(root: string, path: string, what: string): Promise<string> {
   const problem = storagePathProblem(path, 'file');
@@ -26,33 +26,19 @@ async function checkInside(root: string, real: string, what: string): Promise<vo
 }
 
 
-/** Reads a file with large double-buffered reads, feeding `set`; fails past `limit` bytes. */
-async function checksumFile(file: string, set: ChecksumSet, limit: number, signal?: AbortSignal): Promise<void> {
-  const input = await open(file, 'r');
-  try {
-    const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
-    let position = 0;
-    let reading = input.read(buffers[0], 0, CHUNK, 0);
-    for (let i = 0; ; i++) {
-      const { bytesRead } = await reading;
-      if (bytesRead === 0) return;
-      signal?.throwIfAborted();
-      position += bytesRead;
-      if (position > limit) throw new LocalCopyMismatch(`size: more than the expected ${limit} bytes`);
-      reading = input.read(buffers[(i + 1) % 2], 0, CHUNK, position);
-      set.update(buffers[i % 2].subarray(0, bytesRead));
-    }
-  } finally {
-    await input.close();
-  }
-}
-
 /**
  * posix -> posix without streams: the kernel copies the file (fs.copyFile: copy_file_range, a reflink where the
- * filesystem has them; several times faster than read/write through user space) to a temporary name in the
- * target directory while this process reads the source with large buffers and checksums it, in parallel. The
- * copy is then fsynced and its size checked, the checksums of the bytes copied compared with `expected`, and
- * only then renamed into place and its directory fsynced; on any failure the temporary file is removed.
+ * filesystem has them) to a temporary name in the target directory and fsyncs it, while the checksum threads
+ * read the same source bytes and checksum them (a large file in ranges, on several cores), in parallel. The
+ * copy's size is then checked, the checksums of the bytes read compared with `expected`, and only then is it
+ * renamed into place and its directory fsynced; on any failure the temporary file is removed.
+ *
+ * Why the destination is not read back: copy_file_range within one host is an in-kernel copy of the very
+ * page-cache pages (or extents) the checksum threads read (replicas are immutable: nobody writes the source
+ * meanwhile); no byte passes through a network or a user-space buffer that could corrupt it unnoticed. So the
+ * checksum of what was read from the source, equal to the catalogue's, plus the destination's size after
+ * fsync, verify the copy; reading 1 GiB back would double the work for nothing the kernel could get wrong
+ * without also failing the copy.
  * Throws LocalCopyMismatch when the bytes differ from `expected`.
  */
 export async function copyLocalFile(
@@ -61,6 +47,7 @@ export async function copyLocalFile(
   expected: { bytes: number; adler32?: string; md5?: string },
   algorithms: readonly ChecksumAlgorithm[],
   signal?: AbortSignal,
+  tuning?: ChecksumTuning,
 ): Promise<ChecksumResult> {
   const from = await inside(source.root, source.path, 'source');
   const to = await inside(destination.root, destination.path, 'destination');
@@ -72,25 +59,26 @@ export async function copyLocalFile(
   const finalPath = join(directory, to.slice(to.lastIndexOf(sep) + 1));
   const temporary = join(directory, temporaryName());
 
-  const set = await ChecksumSet.create(algorithms);
   let committed = false;
   try {
-    // The kernel copies (copy_file_range) while this process reads the same source bytes and checksums them.
-    const copying = copyFile(realFrom, temporary, constants.COPYFILE_EXCL);
-    const summing = checksumFile(realFrom, set, expected.bytes, signal);
+    // The copy is fsynced as soon as it is complete, while the checksum threads may still be reading: durable
+    // before it becomes AVAILABLE, without waiting for the checksum first.
+    const copying = copyFile(realFrom, temporary, constants.COPYFILE_EXCL).then(async () => {
+      const output = await open(temporary, 'r+');
+      try {
+        await output.sync();
+        return (await output.stat()).size;
+      } finally {
+        await output.close();
+      }
+    });
+    const summing = checksumLocalFile(realFrom, expected.bytes, algorithms, signal, tuning);
     const [copied, summed] = await Promise.allSettled([copying, summing]);
     if (copied.status === 'rejected') throw copied.reason;
     if (summed.status === 'rejected') throw summed.reason;
     signal?.throwIfAborted();
-    const output = await open(temporary, 'r+');
-    let written: number;
-    try {
-      await output.sync();
-      written = (await output.stat()).size;
-    } finally {
-      await output.close();
-    }
-    const result = set.result();
+    const written = copied.value;
+    const result = summed.value;
     const wrong: string[] = [];
     if (result.bytes !== expected.bytes) wrong.push(`size expected ${expected.bytes}, read ${result.bytes}`);
     else if (written !== expected.bytes) wrong.push(`size expected ${expected.bytes}, written ${written}`);

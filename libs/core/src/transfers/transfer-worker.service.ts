@@ -34,15 +34,6 @@ export interface WorkerBatchOutcome {
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Runs `work` over `items` with at most `concurrency` at once. */
-async function eachConcurrently<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await work(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, lane));
-}
-
 /**
  * The built-in transfer tool's worker: leases SUBMITTED transfers (a lease per attempt, renewed while copying,
  * so that the transfers of a worker that died are taken over once its leases expire), copies them with
@@ -61,15 +52,27 @@ export class TransferWorkerService implements OnModuleDestroy {
     @Inject(BuiltinTransferTool) private readonly tool: BuiltinTransferTool,
   ) {}
 
+  /**
+   * Leases SUBMITTED transfers and copies them, `concurrency` at once, until `limit` were taken or none is
+   * left: leased in chunks of twice the concurrency, the next chunk as soon as fewer than `concurrency` wait,
+   * so that the copies never drain between chunks (and the leases taken are not held long before their copy).
+   */
   async runBatch(options: WorkerBatchOptions): Promise<WorkerBatchOutcome> {
     const logger = options.logger ?? silentLogger;
     const settings = await readTransferSettings(this.dataSource.manager);
-    const leased = await unitOfWork(this.dataSource, { what: 'leasing transfers' }, (manager) =>
-      transferRequestRepository.lease(manager, BUILTIN_TRANSFER_TOOL, this.holder, settings.leaseSeconds, options.limit),
-    );
-    const outcome: WorkerBatchOutcome = { taken: leased.length, done: 0, failed: 0, lost: 0 };
-    if (leased.length === 0) return outcome;
-    const rses = await transferRequestRepository.rses(this.dataSource.manager, leased.flatMap((t) => [t.sourceRseId, t.destRseId]));
+    const chunk = Math.max(1, Math.min(options.limit, options.concurrency * 2));
+    const rses = new Map<string, TransferRse>();
+    const lease = async (limit: number): Promise<LeasedTransfer[]> => {
+      const leased = await unitOfWork(this.dataSource, { what: 'leasing transfers' }, (manager) =>
+        transferRequestRepository.lease(manager, BUILTIN_TRANSFER_TOOL, this.holder, settings.leaseSeconds, limit),
+      );
+      const missing = leased.flatMap((t) => [t.sourceRseId, t.destRseId]).filter((id) => !rses.has(id));
+      if (missing.length > 0) for (const [id, rse] of await transferRequestRepository.rses(this.dataSource.manager, missing)) rses.set(id, rse);
+      return leased;
+    };
+    const queue = await lease(chunk);
+    const outcome: WorkerBatchOutcome = { taken: queue.length, done: 0, failed: 0, lost: 0 };
+    if (queue.length === 0) return outcome;
 
     const inFlight = new Map<string, AbortController>();
     const renewal = setInterval(() => {
@@ -111,8 +114,36 @@ export class TransferWorkerService implements OnModuleDestroy {
       await this.tool.cancel(written).catch((error) => logger.warn(`cannot remove ${written.length} file(s) of cancelled transfers: ${messageOf(error)}`));
     });
 
-    try {
-      await eachConcurrently(leased, options.concurrency, async (transfer) => {
+    // One refill at a time; a failed or empty one ends the refills of this pass.
+    let refilling: Promise<void> | null = null;
+    let exhausted = queue.length < chunk;
+    const refill = () => {
+      if (refilling || exhausted || queue.length >= options.concurrency || outcome.taken >= options.limit) return;
+      refilling = lease(Math.min(chunk, options.limit - outcome.taken))
+        .then(
+          (more) => {
+            exhausted = more.length === 0;
+            outcome.taken += more.length;
+            queue.push(...more);
+          },
+          (error) => {
+            exhausted = true;
+            logger.warn(`cannot lease more transfers: ${messageOf(error)}`);
+          },
+        )
+        .finally(() => {
+          refilling = null;
+        });
+    };
+    const lane = async (): Promise<void> => {
+      for (;;) {
+        refill();
+        let transfer = queue.shift();
+        while (!transfer && refilling) {
+          await refilling;
+          transfer = queue.shift();
+        }
+        if (!transfer) return;
         const controller = new AbortController();
         inFlight.set(transfer.token, controller);
         try {
@@ -120,9 +151,13 @@ export class TransferWorkerService implements OnModuleDestroy {
         } finally {
           inFlight.delete(transfer.token);
         }
-      });
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, lane));
     } finally {
       clearInterval(renewal);
+      await refilling;
       await reporter.drain();
     }
     return outcome;
