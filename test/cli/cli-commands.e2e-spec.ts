@@ -197,6 +197,9 @@ describe('tarn: every command against a running Tarn with posix and S3 RSEs', ()
     await root.ok(['rule', 'update', id, '--locked', 'false']);
     const listed = await root.ok(['rule', 'list']);
     expect(listed).toContain(id);
+    // --owner filters; it must not be taken for the global --account (who logs in).
+    expect(await root.ok(['rule', 'list', '--owner', 'all'])).toContain(id);
+    expect(await root.ok(['rule', 'list', '--owner', 'nobody'])).not.toContain(id);
     const moved = await root.json(['rule', 'move', id, 'tier=1']);
     expect(moved.child_rule_id).toMatch(/^[0-9a-f-]{32,36}$/);
     // The daemons copy the file to the child's RSE; once the child is OK the parent is released.

@@ -80,14 +80,14 @@ export function registerRuleCommands(program: Command, io: CliIo): void {
   rule
     .command('list')
     .description('Rules, by account (default: yours), DID, state or RSE expression')
-    .option('--account <account>', 'owner (default: yours; "all" for every account)')
+    .option('--owner <account>', 'owner (default: yours; "all" for every account)')
     .option('--did <did>', 'rules on this DID')
     .option('--state <state>', 'OK, REPLICATING, STUCK, SUSPENDED, ...')
     .option('--rses <expression>', 'rules with this RSE expression')
     .action(
-      act(io, async (ctx: CommandContext, opts: { account?: string; did?: string; state?: string; rses?: string }) => {
+      act(io, async (ctx: CommandContext, opts: { owner?: string; did?: string; state?: string; rses?: string }) => {
         const did = opts.did ? parseDidArg(opts.did) : undefined;
-        const account = opts.account === 'all' ? undefined : (opts.account ?? (did ? undefined : ctx.client.account));
+        const account = opts.owner === 'all' ? undefined : (opts.owner ?? (did ? undefined : ctx.client.account));
         const query = { account, scope: did?.scope, name: did?.name, state: opts.state, rse_expression: opts.rses };
         const bar = ctx.progress('listing rules', null, 'items');
         const rows: Row[] = [];
@@ -157,21 +157,22 @@ export function registerRuleCommands(program: Command, io: CliIo): void {
 
   rule
     .command('update <id>')
-    .description('Change a rule: lifetime, locked, comment, activity, priority, account, state')
+    .description('Change a rule: lifetime, locked, comment, activity, priority, owner, state')
     .option('--lifetime <duration>', 'new lifetime from now (seconds, or 30d)')
     .option('--locked <bool>', 'true or false')
     .option('--comment <text>', 'comment')
     .option('--activity <activity>', 'activity')
     .option('--priority <n>', 'transfer priority', (v) => Number(v))
-    .option('--account <account>', 'new owner')
+    .option('--owner <account>', 'new owner')
     .option('--state <state>', 'e.g. STUCK to have the repairer look at it again')
     .action(
       act(io, async (ctx: CommandContext, id: string, opts: Record<string, any>) => {
         const options: Record<string, unknown> = {};
         if (opts.lifetime !== undefined) options.lifetime = parseDuration(opts.lifetime, 'Lifetime');
         if (opts.locked !== undefined) options.locked = parseBool(opts.locked, '--locked');
-        for (const key of ['comment', 'activity', 'priority', 'account', 'state']) if (opts[key] !== undefined) options[key] = opts[key];
-        if (Object.keys(options).length === 0) throw new CliError(`Nothing to change on rule ${id}: give --lifetime, --locked, --comment, --activity, --priority, --account or --state.`, ExitCode.USAGE);
+        for (const key of ['comment', 'activity', 'priority', 'state']) if (opts[key] !== undefined) options[key] = opts[key];
+        if (opts.owner !== undefined) options.account = opts.owner;
+        if (Object.keys(options).length === 0) throw new CliError(`Nothing to change on rule ${id}: give --lifetime, --locked, --comment, --activity, --priority, --owner or --state.`, ExitCode.USAGE);
         await ctx.client.request('PUT', rulePath(id), { what: `Updating rule ${id}`, body: { options } });
         ctx.note(`Updated rule ${id}.`);
       }),
