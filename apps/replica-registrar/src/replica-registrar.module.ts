@@ -14,7 +14,10 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
   return value;
 }
 
-/** Provides the replica-registrar (TARN_REPLICA_REGISTRAR_INTERVAL_SECONDS, default 30; _CONCURRENCY, default 8), without starting it. */
+/**
+ * Provides the replica-registrar (TARN_REPLICA_REGISTRAR_INTERVAL_SECONDS, default 30; _BATCH_SIZE, default 1,000;
+ * _CONCURRENCY, default 32), without starting it.
+ */
 @Module({
   imports: [ReplicasModule],
   providers: [
@@ -27,8 +30,8 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
           bus ?? null,
           {
             intervalMs: positiveSeconds(process.env, 'TARN_REPLICA_REGISTRAR_INTERVAL_SECONDS', 30),
-            batchSize: 200,
-            concurrency: positiveInteger(process.env, 'TARN_REPLICA_REGISTRAR_CONCURRENCY', 8),
+            batchSize: positiveInteger(process.env, 'TARN_REPLICA_REGISTRAR_BATCH_SIZE', 1000),
+            concurrency: positiveInteger(process.env, 'TARN_REPLICA_REGISTRAR_CONCURRENCY', 32),
           },
           consoleLogger(REPLICA_REGISTRAR),
         ),

@@ -8,9 +8,9 @@ export const REPLICA_REGISTRAR = 'replica-registrar';
 export interface ReplicaRegistrarSettings {
   /** Sweep interval when no event wakes it (TARN_REPLICA_REGISTRAR_INTERVAL_SECONDS, default 30). */
   intervalMs: number;
-  /** Replicas checked per pass (default 200) and bad replicas recovered per pass (same). */
+  /** Replicas checked per batch (TARN_REPLICA_REGISTRAR_BATCH_SIZE, default 1,000) and bad replicas recovered per pass (same). */
   batchSize: number;
-  /** Storage operations at once (TARN_REPLICA_REGISTRAR_CONCURRENCY, default 8). */
+  /** Storage operations at once (TARN_REPLICA_REGISTRAR_CONCURRENCY, default 32). */
   concurrency: number;
 }
 
@@ -18,7 +18,8 @@ export interface ReplicaRegistrarSettings {
  * The replica-registrar: announced replicas (uploads, registrations, state AVAILABLE) become AVAILABLE once their
  * size and checksum are verified on the storage, or BAD with the reason; bad replicas are re-copied from another
  * replica (a queued transfer) or, with no copy left, their locks become STUCK ("lost"). Woken by replica.announced
- * and replica.bad events, sweeping every `intervalMs`; instances share the work (SKIP LOCKED, leases).
+ * and replica.bad events, sweeping every `intervalMs`; instances share the work (SKIP LOCKED, leases). A pass goes on
+ * batch after batch (pipelined) while full batches come, and the next pass follows at once while work remains.
  */
 export class ReplicaRegistrarWorker implements DaemonDefinition {
   readonly name = REPLICA_REGISTRAR;
@@ -40,7 +41,7 @@ export class ReplicaRegistrarWorker implements DaemonDefinition {
   }
 
   async runOnce(ctx: DaemonContext): Promise<PassResult> {
-    const verified = await this.service.verifyDue({ batchSize: this.settings.batchSize, concurrency: this.settings.concurrency });
+    const verified = await this.service.verifyWhileDue({ batchSize: this.settings.batchSize, concurrency: this.settings.concurrency, signal: ctx.signal });
     for (const p of verified.problems.slice(0, 20)) {
       if (p.verdict === 'bad') ctx.logger.warn(`${p.did} on RSE ${p.rseId} is BAD: ${p.reason}`);
       else ctx.logger.warn(`${p.did} on RSE ${p.rseId} could not be verified yet (retried later): ${p.reason}`);
@@ -52,7 +53,7 @@ export class ReplicaRegistrarWorker implements DaemonDefinition {
     if (recovered.requeued + recovered.lost > 0) {
       ctx.logger.log(`bad replicas: ${recovered.requeued} queued for a re-copy, ${recovered.lost} lost (no other replica; their locks are STUCK)`);
     }
-    const full = verified.checked === this.settings.batchSize || recovered.requeued + recovered.lost === this.settings.batchSize;
+    const full = verified.more || recovered.requeued + recovered.lost === this.settings.batchSize;
     return {
       didWork: full,
       items: verified.checked + recovered.requeued + recovered.lost,

@@ -43,6 +43,7 @@ export interface PosixStorageOptions {
 }
 
 const READ_CHUNK = 1024 * 1024;
+const SMALL_READ_CHUNK = 16 * 1024;
 const UNAVAILABLE_CODES = new Set(['EIO', 'ESTALE', 'ETIMEDOUT', 'EAGAIN', 'EBUSY', 'EMFILE', 'ENFILE', 'ENOTCONN', 'EHOSTDOWN']);
 
 /** Files under a local (or mounted) directory. Never reaches outside it, through '..' or symbolic links. */
@@ -85,12 +86,18 @@ export class PosixStorage extends StorageBase implements StorageProtocol {
 
   async read(path: string, options: ReadOptions = {}): Promise<Readable> {
     const full = await this.insidePath(path);
+    let size: number;
     try {
-      if (!(await stat(full)).isFile()) throw new NotFoundOnStorage(this.location(path));
+      const info = await stat(full);
+      if (!info.isFile()) throw new NotFoundOnStorage(this.location(path));
+      size = info.size;
     } catch (error) {
       throw this.mapError(error, 'read', path);
     }
-    const stream = createReadStream(full, { start: options.offset ?? 0, highWaterMark: READ_CHUNK });
+    // Each read allocates a buffer of highWaterMark bytes: 1 MiB per chunk of a 100-byte file costs more than the read.
+    const start = options.offset ?? 0;
+    const highWaterMark = Math.min(READ_CHUNK, Math.max(SMALL_READ_CHUNK, size - start + 1));
+    const stream = createReadStream(full, { start, highWaterMark });
     return withMappedErrors(stream, (error) => this.mapError(error, 'read', path));
   }
 

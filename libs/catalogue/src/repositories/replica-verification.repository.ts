@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import type { ReplicaState } from '@tarn/domain';
-import { OutboxColumns, plainArray, ReplicaKey, textArray } from './replica.repository.js';
+import { OutboxColumns, plainArray, PROBE_RSE, ReplicaKey, textArray } from './replica.repository.js';
 
 /** A replica whose check the registrar took (leased): what the catalogue says about it. */
 export interface PendingVerification extends ReplicaKey {
@@ -57,10 +57,15 @@ export const replicaVerificationRepository = {
   async announce(manager: EntityManager, keys: readonly ReplicaKey[], account: string, announced: OutboxColumns): Promise<number> {
     if (keys.length === 0) return 0;
     const [{ n }] = await manager.query(
-      `WITH u AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)),
-            c AS (
+      // Primary-key probes from the keys and an update by tuple id: no join planned from (missing) statistics.
+      `WITH t AS (
+              SELECT r.tid FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)
+                CROSS JOIN LATERAL (SELECT r.ctid AS tid FROM replicas r
+                                     WHERE r.scope = u.scope AND r.name = u.name AND ${PROBE_RSE('r', 'u')} AND r.state NOT IN ('A', 'B')
+                                     LIMIT 1 FOR UPDATE) r
+            ), c AS (
               UPDATE replicas r SET state = 'C', error = NULL, updated_at = now()
-                FROM u WHERE r.scope = u.scope AND r.name = u.name AND r.rse_id = u.rse_id AND r.state NOT IN ('A', 'B')
+               WHERE r.ctid = ANY(ARRAY(SELECT tid FROM t))
               RETURNING r.scope, r.name, r.rse_id
             ), v AS (
               INSERT INTO replica_verifications AS v (scope, name, rse_id, account)
@@ -82,20 +87,25 @@ export const replicaVerificationRepository = {
   /**
    * Takes up to `limit` due checks, skipping those another registrar holds, and leases them for `leaseSeconds`
    * (attempts + 1): the storage is read outside any transaction, and a registrar that dies leaves them due again.
+   * Sorted by (scope, name, rse_id), the order in which `record` locks the replicas.
    */
   async lease(manager: EntityManager, limit: number, leaseSeconds: number): Promise<PendingVerification[]> {
+    // By tuple id and primary-key probes only (PROBE_RSE): the queue is young and seldom analysed, and a join
+    // planned from its statistics can scan it (or an RSE's replicas) once per row.
     const rows = await manager.query(
       `WITH due AS (
-         SELECT scope, name, rse_id FROM replica_verifications WHERE not_before <= now()
+         SELECT ctid AS tid FROM replica_verifications WHERE not_before <= now()
           ORDER BY not_before LIMIT $1 FOR UPDATE SKIP LOCKED
        ), leased AS (
          UPDATE replica_verifications v SET not_before = now() + make_interval(secs => $2), attempts = v.attempts + 1
-           FROM due WHERE v.scope = due.scope AND v.name = due.name AND v.rse_id = due.rse_id
+          WHERE v.ctid = ANY(ARRAY(SELECT tid FROM due))
          RETURNING v.scope, v.name, v.rse_id, v.account, v.attempts
        )
        SELECT l.scope, l.name, l.rse_id, l.account, l.attempts, r.state, r.bytes, r.adler32, r.md5, r.path
-         FROM leased l LEFT JOIN replicas r ON r.scope = l.scope AND r.name = l.name AND r.rse_id = l.rse_id
-        ORDER BY l.rse_id, l.scope, l.name`,
+         FROM leased l
+         LEFT JOIN LATERAL (SELECT r.state, r.bytes, r.adler32, r.md5, r.path FROM replicas r
+                             WHERE r.scope = l.scope AND r.name = l.name AND ${PROBE_RSE('r', 'l')} LIMIT 1) r ON true
+        ORDER BY l.scope, l.name, l.rse_id`,
       [limit, leaseSeconds],
     );
     return rows.map(
@@ -116,54 +126,73 @@ export const replicaVerificationRepository = {
 
   /**
    * Records a batch of checks in ONE statement, for the replicas still COPYING (others changed meanwhile and are
-   * only dequeued): verified ones get the checksums they lacked (their file too); mismatches become BAD with the
-   * reason, a bad_replicas row (by the announcing account) and a replica.bad outbox row; undecided ones wait
-   * `retryAfterSeconds`. Returns the verified replicas, which the caller then marks AVAILABLE.
+   * only dequeued): verified ones become AVAILABLE with the checksums they lacked (their file gets them too);
+   * mismatches become BAD with the reason, a bad_replicas row (by the announcing account) and a replica.bad outbox
+   * row; undecided ones wait `retryAfterSeconds`. Returns the replicas made AVAILABLE (with size and RSE name): the
+   * caller settles what waits for them (replicasBecameAvailable). Pass outcomes sorted by (scope, name, rse_id).
    */
-  async record(manager: EntityManager, outcomes: readonly VerificationOutcome[], badEvent: OutboxColumns): Promise<ReplicaKey[]> {
+  async record(manager: EntityManager, outcomes: readonly VerificationOutcome[], badEvent: OutboxColumns): Promise<Array<ReplicaKey & { bytes: number; rse: string }>> {
     if (outcomes.length === 0) return [];
+    // Every row is reached from the batch's keys by a primary-key probe (LATERAL ... LIMIT 1, PROBE_RSE) and written by tuple
+    // id: no join whose plan depends on statistics (a never-analysed replicas table once made the planner filter a
+    // whole RSE's replicas per key). The replicas are locked FOR UPDATE in the batch's order.
     const rows = await manager.query(
       `WITH u AS (
          SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::varchar[], $5::varchar[], $6::varchar[], $7::varchar[], $8::int[])
                 AS u(scope, name, rse_id, verdict, adler32, md5, reason, retry_s)
-       ), held AS (
-         SELECT u.*, r.bytes AS replica_bytes FROM u JOIN replicas r ON r.scope = u.scope AND r.name = u.name AND r.rse_id = u.rse_id
-          WHERE r.state = 'C' ORDER BY u.scope, u.name, u.rse_id FOR UPDATE OF r
-       ), filled AS (
-         UPDATE replicas r SET adler32 = coalesce(r.adler32, h.adler32), md5 = coalesce(r.md5, h.md5), updated_at = now()
-           FROM held h
-          WHERE r.scope = h.scope AND r.name = h.name AND r.rse_id = h.rse_id AND h.verdict = 'ok'
-            AND ((r.adler32 IS NULL AND h.adler32 IS NOT NULL) OR (r.md5 IS NULL AND h.md5 IS NOT NULL))
-       ), did_filled AS (
-         UPDATE dids d SET adler32 = coalesce(d.adler32, h.adler32), md5 = coalesce(d.md5, h.md5), updated_at = now()
-           FROM held h
-          WHERE d.scope = h.scope AND d.name = h.name AND h.verdict = 'ok'
-            AND ((d.adler32 IS NULL AND h.adler32 IS NOT NULL) OR (d.md5 IS NULL AND h.md5 IS NOT NULL))
-       ), bad AS (
-         UPDATE replicas r SET state = 'D', error = h.reason, updated_at = now()
-           FROM held h
-          WHERE r.scope = h.scope AND r.name = h.name AND r.rse_id = h.rse_id AND h.verdict = 'bad'
-         RETURNING r.scope, r.name, r.rse_id, r.bytes, h.reason
+       ), k AS (
+         SELECT u.*, r.tid AS replica_tid, v.tid AS check_tid, v.account
+           FROM u
+           LEFT JOIN LATERAL (SELECT r.ctid AS tid FROM replicas r
+                               WHERE r.scope = u.scope AND r.name = u.name AND ${PROBE_RSE('r', 'u')} AND r.state = 'C'
+                               LIMIT 1 FOR UPDATE) r ON true
+           LEFT JOIN LATERAL (SELECT v.ctid AS tid, v.account FROM replica_verifications v
+                               WHERE v.scope = u.scope AND v.name = u.name AND v.rse_id = u.rse_id LIMIT 1) v ON true
+       ), decided AS (
+         UPDATE replicas r
+            SET state = CASE WHEN k.verdict = 'ok' THEN 'A' ELSE 'D' END::replicas_state_enum,
+                adler32 = CASE WHEN k.verdict = 'ok' THEN coalesce(r.adler32, k.adler32) ELSE r.adler32 END,
+                md5 = CASE WHEN k.verdict = 'ok' THEN coalesce(r.md5, k.md5) ELSE r.md5 END,
+                error = CASE WHEN k.verdict = 'ok' THEN NULL ELSE k.reason END,
+                updated_at = now()
+           FROM k
+          WHERE r.ctid = ANY(ARRAY(SELECT replica_tid FROM k WHERE replica_tid IS NOT NULL AND verdict <> 'retry'))
+            AND r.ctid = k.replica_tid
+         RETURNING r.scope, r.name, r.rse_id, r.bytes, k.verdict, k.reason, k.account
+       ), files AS (
+         SELECT d.tid, k.adler32, k.md5
+           FROM k
+           JOIN LATERAL (SELECT d.ctid AS tid FROM dids d
+                          WHERE d.scope = k.scope AND d.name = k.name
+                            AND ((d.adler32 IS NULL AND k.adler32 IS NOT NULL) OR (d.md5 IS NULL AND k.md5 IS NOT NULL))
+                          LIMIT 1 FOR UPDATE) d ON true
+          WHERE k.replica_tid IS NOT NULL AND k.verdict = 'ok'
+       ), files_filled AS (
+         UPDATE dids d SET adler32 = coalesce(d.adler32, f.adler32), md5 = coalesce(d.md5, f.md5), updated_at = now()
+           FROM files f
+          WHERE d.ctid = ANY(ARRAY(SELECT tid FROM files)) AND d.ctid = f.tid
        ), bad_rows AS (
          INSERT INTO bad_replicas (scope, name, rse_id, state, reason, account, bytes)
-         SELECT b.scope, b.name, b.rse_id, 'B', left(b.reason, 255), v.account, b.bytes
-           FROM bad b JOIN replica_verifications v ON v.scope = b.scope AND v.name = b.name AND v.rse_id = b.rse_id
+         SELECT b.scope, b.name, b.rse_id, 'B', left(b.reason, 255), b.account, b.bytes
+           FROM decided b WHERE b.verdict = 'bad' AND b.account IS NOT NULL
          ON CONFLICT DO NOTHING
        ), bad_events AS (
          INSERT INTO outbox_messages (topic, key, event_type, version, payload)
          SELECT $9, b.scope || ':' || b.name, $10, $11,
                 jsonb_build_object('scope', b.scope, 'name', b.name, 'rse', s.rse, 'rseId', b.rse_id, 'reason', b.reason)
-           FROM bad b JOIN rses s ON s.id = b.rse_id
+           FROM decided b JOIN rses s ON s.id = b.rse_id WHERE b.verdict = 'bad'
        ), dequeued AS (
-         DELETE FROM replica_verifications v USING u
-          WHERE v.scope = u.scope AND v.name = u.name AND v.rse_id = u.rse_id
-            AND (u.verdict <> 'retry' OR NOT EXISTS (SELECT 1 FROM held h WHERE h.scope = u.scope AND h.name = u.name AND h.rse_id = u.rse_id))
+         -- By tuple id: a check announced again meanwhile (a new row version) stays queued.
+         DELETE FROM replica_verifications v
+          WHERE v.ctid = ANY(ARRAY(SELECT check_tid FROM k WHERE check_tid IS NOT NULL AND (verdict <> 'retry' OR replica_tid IS NULL)))
        ), postponed AS (
-         UPDATE replica_verifications v SET not_before = now() + make_interval(secs => h.retry_s), last_error = left(h.reason, 4000)
-           FROM held h
-          WHERE v.scope = h.scope AND v.name = h.name AND v.rse_id = h.rse_id AND h.verdict = 'retry'
+         UPDATE replica_verifications v SET not_before = now() + make_interval(secs => k.retry_s), last_error = left(k.reason, 4000)
+           FROM k
+          WHERE v.ctid = ANY(ARRAY(SELECT check_tid FROM k WHERE check_tid IS NOT NULL AND verdict = 'retry' AND replica_tid IS NOT NULL))
+            AND v.ctid = k.check_tid
        )
-       SELECT scope, name, rse_id FROM held WHERE verdict = 'ok' ORDER BY scope, name, rse_id`,
+       SELECT b.scope, b.name, b.rse_id, b.bytes, s.rse FROM decided b JOIN rses s ON s.id = b.rse_id
+        WHERE b.verdict = 'ok' ORDER BY b.scope, b.name, b.rse_id`,
       [
         ...keyArrays(outcomes),
         textArray(outcomes.map((o) => o.verdict)),
@@ -176,7 +205,13 @@ export const replicaVerificationRepository = {
         badEvent.version,
       ],
     );
-    return rows.map((r: { scope: string; name: string; rse_id: string }) => ({ scope: r.scope, name: r.name, rseId: r.rse_id }));
+    return rows.map((r: { scope: string; name: string; rse_id: string; bytes: string; rse: string }) => ({
+      scope: r.scope,
+      name: r.name,
+      rseId: r.rse_id,
+      bytes: Number(r.bytes),
+      rse: r.rse,
+    }));
   },
 
   /** The storage protocols of these RSEs (live ones), best read priority first. */

@@ -18,6 +18,8 @@ import {
 import { checksumStream } from '@tarn/checksums';
 import type { StorageEntry, StorageProtocol } from '@tarn/storage';
 import type { Issuer } from '../auth/issuer.js';
+import { Permissions } from '../auth/permissions.js';
+import { attachInTransaction } from '../dids/did-attachment.js';
 import { DidService } from '../dids/did.service.js';
 import { ReplicaService } from '../replicas/replica.service.js';
 import type { RseInfo } from '../rses/rse-info.js';
@@ -102,7 +104,8 @@ const keyOf = (f: IngestFileKey) => ({ path: f.path, size: f.size, mtimeMs: f.mt
 
 /**
  * Runs ingestion hooks: lists the source, claims new files (keyed by path, size and mtime) before registering them,
- * registers each batch with one call per service (DIDs with metadata, replicas, attachment to datasets), applies the
+ * registers each batch in one transaction (file DIDs with their metadata and replicas, one statement), attaches the
+ * files to their datasets together with their final state (one transaction per dataset), applies the
  * rule templates to the datasets the hook creates and, for drop-boxes, removes local files once their replica is
  * verified. A run holds the hook's advisory lock, so runs never overlap across instances; a run that died leaves its
  * claimed files in state P, which the next run checks against the catalogue and finishes.
@@ -117,6 +120,7 @@ export class HookRunner {
     @Inject(ReplicaService) private readonly replicas: ReplicaService,
     @Inject(RuleService) private readonly rules: RuleService,
     @Inject(RseService) private readonly rses: RseService,
+    @Inject(Permissions) private readonly permissions: Permissions,
   ) {}
 
   /** Hooks whose tick has come (or missed while no ingester ran) or that were asked to run. */
@@ -198,18 +202,30 @@ export class HookRunner {
       const prefix = spec.source.kind === 'rse' ? spec.source.prefix : '';
       const matches = spec.source.glob ? picomatch(spec.source.glob, { dot: false }) : null;
       let batch: StorageEntry[] = [];
-      for await (const entry of source.list(prefix.replace(/\/+$/, ''))) {
-        const relative = prefix ? entry.path.slice(prefix.replace(/\/?$/, '/').length) : entry.path;
-        if (prefix && !entry.path.startsWith(prefix.replace(/\/?$/, '/'))) continue;
-        if (matches && !matches(relative)) continue;
-        log.totals.filesListed++;
-        batch.push({ ...entry, path: relative });
-        if (batch.length >= batchSize) {
-          await this.ingestBatch(context, batch);
-          batch = [];
-          await this.progress(runId, log);
-          if (options.signal?.aborted) throw new Error('the ingester is stopping; the run goes on at its next start');
+      // The listing goes on while the previous batch is registered (one batch registering at a time).
+      let registering: Promise<void> = Promise.resolve();
+      const register = async (entries: StorageEntry[]) => {
+        await this.ingestBatch(context, entries);
+        await this.progress(runId, log);
+      };
+      try {
+        for await (const entry of source.list(prefix.replace(/\/+$/, ''))) {
+          const relative = prefix ? entry.path.slice(prefix.replace(/\/?$/, '/').length) : entry.path;
+          if (prefix && !entry.path.startsWith(prefix.replace(/\/?$/, '/'))) continue;
+          if (matches && !matches(relative)) continue;
+          log.totals.filesListed++;
+          batch.push({ ...entry, path: relative });
+          if (batch.length >= batchSize) {
+            await registering;
+            if (options.signal?.aborted) throw new Error('the ingester is stopping; the run goes on at its next start');
+            registering = register(batch);
+            registering.catch(() => undefined); // awaited before the next batch or below; not unhandled meanwhile
+            batch = [];
+          }
         }
+        await registering;
+      } finally {
+        await registering.catch(() => undefined);
       }
       if (batch.length > 0) await this.ingestBatch(context, batch);
       if (spec.source.kind === 'dropbox') await this.settleDropbox(hook, spec, rseId, log);
@@ -314,30 +330,15 @@ export class HookRunner {
     let placed = needReplica;
     if (spec.source.kind === 'dropbox') placed = await this.upload(ctx, needReplica);
     else if (spec.checksum !== 'registrar') placed = await this.checksums(ctx, needReplica);
-    const unplaced = needReplica.filter((f) => !placed.includes(f));
-    const giveBack = unplaced.filter((f) => needDid.includes(f));
+    const isPlaced = new Set(placed);
+    const needsDid = new Set(needDid);
+    const giveBack = needReplica.filter((f) => !isPlaced.has(f) && needsDid.has(f));
 
-    // File DIDs with their metadata, in one call per batch.
-    const didFailed: RunFile[] = [];
-    const created = await bisect(
-      needDid.filter((f) => !unplaced.includes(f)),
-      async (part) => {
-        await this.dids.addDids(
-          issuer,
-          part.map((f) => ({ scope: f.scope, name: f.name, type: 'FILE', bytes: f.size, adler32: f.adler32 ?? null, md5: f.md5 ?? null, meta: f.meta })),
-        );
-      },
-      (f, error) => {
-        log.fail(error, { path: f.path, did: formatDid(f) });
-        didFailed.push(f);
-      },
-    );
-    const withDid = new Set<RunFile>([...created, ...todo.filter((f) => !needDid.includes(f))]);
-    await unitOfWork(this.dataSource, { what: `files of hook '${hook.name}'` }, (m) => hookRepository.release(m, hook.id, [...didFailed, ...giveBack].map(keyOf)));
-
-    // Replicas: one call per batch; the registrar verifies them on storage before they are AVAILABLE.
+    // File DIDs (created with their metadata by the registration itself) and replicas: one call, one transaction
+    // per batch; the registrar verifies the replicas on storage before they are AVAILABLE.
+    const creates = new Set(needDid);
     const registered = await bisect(
-      placed.filter((f) => withDid.has(f)),
+      placed,
       async (part) => {
         await this.replicas.addReplicas(
           issuer,
@@ -348,40 +349,62 @@ export class HookRunner {
             bytes: f.size,
             adler32: f.adler32 ?? null,
             md5: f.md5 ?? null,
+            ...(creates.has(f) ? { meta: f.meta } : {}),
             ...(ctx.info.deterministic ? {} : { path: f.replicaPath }),
           })),
+          { createMissingFiles: true },
         );
       },
-      (f, error) => log.fail(error, { path: f.path, did: formatDid(f) }),
+      (f, error) => {
+        log.fail(error, { path: f.path, did: formatDid(f) });
+        // Nothing was written for it: a file without its DID is given back for a later run.
+        if (creates.has(f)) giveBack.push(f);
+      },
     );
     for (const f of registered) replicaDone.add(f);
+    if (giveBack.length > 0) await unitOfWork(this.dataSource, { what: `files of hook '${hook.name}'` }, (m) => hookRepository.release(m, hook.id, giveBack.map(keyOf)));
 
-    // Datasets, then attachment (files already attached are skipped), then rules on the datasets the hook made.
-    const attached: RunFile[] = [];
+    // Datasets, then attachment (files already attached are skipped) with the files' final state in the same
+    // transaction, then rules on the datasets the hook made.
+    const finalState = spec.source.kind === 'dropbox' ? 'R' : 'D';
+    const done: RunFile[] = [];
     const byDataset = new Map<string, RunFile[]>();
+    const plain: RunFile[] = [];
     for (const f of todo) {
       if (!replicaDone.has(f)) continue;
-      if (!f.dataset) attached.push(f);
-      else byDataset.set(f.dataset, [...(byDataset.get(f.dataset) ?? []), f]);
+      if (!f.dataset) plain.push(f);
+      else {
+        const files = byDataset.get(f.dataset);
+        if (files) files.push(f);
+        else byDataset.set(f.dataset, [f]);
+      }
+    }
+    if (plain.length > 0) {
+      await unitOfWork(this.dataSource, { what: `files of hook '${hook.name}'` }, (m) => hookRepository.setState(m, hook.id, plain.map(keyOf), finalState));
+      done.push(...plain);
     }
     for (const [dataset, files] of byDataset) {
       try {
         const fresh = await this.ensureDataset(ctx, dataset, files[0].meta);
-        await this.dids.attach(issuer, [{ scope: spec.target.scope, name: dataset, dids: files.map((f) => ({ scope: f.scope, name: f.name })) }], {
-          ignoreDuplicate: true,
+        await unitOfWork(this.dataSource, { what: `attachment to ${spec.target.scope}:${dataset}` }, async (m) => {
+          await attachInTransaction(
+            m,
+            this.permissions,
+            issuer,
+            [{ scope: spec.target.scope, name: dataset, dids: files.map((f) => ({ scope: f.scope, name: f.name })) }],
+            { ignoreDuplicate: true },
+          );
+          await hookRepository.setState(m, hook.id, files.map(keyOf), finalState);
         });
-        attached.push(...files);
+        done.push(...files);
         if (fresh) await this.applyRules(ctx, dataset);
       } catch (error) {
         if (!(error instanceof TarnError)) throw error;
         for (const f of files) log.fail(error, { path: f.path, did: formatDid(f) });
       }
     }
-
-    const finalState = spec.source.kind === 'dropbox' ? 'R' : 'D';
-    await unitOfWork(this.dataSource, { what: `files of hook '${hook.name}'` }, (m) => hookRepository.setState(m, hook.id, attached.map(keyOf), finalState));
-    log.totals.filesRegistered += attached.length;
-    log.totals.bytesRegistered += attached.reduce((sum, f) => sum + f.size, 0);
+    log.totals.filesRegistered += done.length;
+    log.totals.bytesRegistered += done.reduce((sum, f) => sum + f.size, 0);
   }
 
   /** Where the replica is: the listed path (zero-copy) or, for uploads, where the deterministic algorithm puts it. */

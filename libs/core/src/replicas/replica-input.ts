@@ -1,4 +1,5 @@
 import { formatDid, InvalidInput, InvalidInputClass, ReplicaState, validateDid } from '@tarn/domain';
+import { validateMeta } from '../dids/did-validation.js';
 import type { ReplicaFileInput } from './replica.types.js';
 
 const STATE_NAMES: Record<string, ReplicaState> = Object.fromEntries(Object.entries(ReplicaState)) as Record<string, ReplicaState>;
@@ -23,10 +24,10 @@ export function replicaStateName(state: ReplicaState): string {
   return Object.keys(STATE_NAMES).find((name) => STATE_NAMES[name] === state) ?? state;
 }
 
-const CHECKSUMS: Array<{ key: 'adler32' | 'md5' | 'xxh64'; length: number }> = [
-  { key: 'adler32', length: 8 },
-  { key: 'md5', length: 32 },
-  { key: 'xxh64', length: 16 },
+const CHECKSUMS: Array<{ key: 'adler32' | 'md5' | 'xxh64'; length: number; pattern: RegExp }> = [
+  { key: 'adler32', length: 8, pattern: /^[0-9a-f]{8}$/ },
+  { key: 'md5', length: 32, pattern: /^[0-9a-f]{32}$/ },
+  { key: 'xxh64', length: 16, pattern: /^[0-9a-f]{16}$/ },
 ];
 
 const REGISTRABLE = new Set<ReplicaState>([ReplicaState.AVAILABLE, ReplicaState.UNAVAILABLE, ReplicaState.COPYING, ReplicaState.TEMPORARY_UNAVAILABLE]);
@@ -41,6 +42,8 @@ export interface ValidReplicaFile {
   pfn: string | null;
   path: string | null;
   state: ReplicaState;
+  /** Metadata for the file DID (validated), or null. */
+  meta: Record<string, unknown> | null;
 }
 
 /** Validates the files of a registration (names, sizes, checksums, states, no file twice). */
@@ -56,14 +59,14 @@ export function validReplicaFiles(files: readonly ReplicaFileInput[], rse: strin
       throw invalid(`Replica ${index + 1} (${did}) has an invalid size ${JSON.stringify(file.bytes)}: give the number of bytes.`, 'InputValidationError', { did });
     }
     const checksums: Record<string, string | null> = {};
-    for (const { key, length } of CHECKSUMS) {
+    for (const { key, length, pattern } of CHECKSUMS) {
       const value = file[key];
       if (value === undefined || value === null || value === '') {
         checksums[key] = null;
         continue;
       }
       const hex = String(value).toLowerCase();
-      if (!new RegExp(`^[0-9a-f]{${length}}$`).test(hex)) {
+      if (!pattern.test(hex)) {
         throw invalid(`The ${key} of ${did} is ${JSON.stringify(value)}; it must be ${length} hexadecimal digits.`, 'InputValidationError', { did, [key]: value });
       }
       checksums[key] = hex;
@@ -87,6 +90,7 @@ export function validReplicaFiles(files: readonly ReplicaFileInput[], rse: strin
       pfn: file.pfn ?? null,
       path: file.path ?? null,
       state,
+      meta: file.meta === undefined || file.meta === null ? null : validateMeta(file.meta, did),
     };
   });
 }

@@ -5,10 +5,15 @@ import { appendEvents, EVENT_TOPICS, EVENT_VERSIONS, type EventType, OUTBOX_CHAN
 import type { EntityManager } from 'typeorm';
 import { unitOfWork } from '@tarn/catalogue';
 import { badReplicaRecoveryRepository, type LockStateChange } from '@tarn/catalogue/repositories/bad-replica.repository.js';
-import { replicaVerificationRepository, type RseStorageProtocol, type VerificationOutcome } from '@tarn/catalogue/repositories/replica-verification.repository.js';
-import type { OutboxColumns } from '@tarn/catalogue/repositories/replica.repository.js';
+import {
+  type PendingVerification,
+  replicaVerificationRepository,
+  type RseStorageProtocol,
+  type VerificationOutcome,
+} from '@tarn/catalogue/repositories/replica-verification.repository.js';
+import { type OutboxColumns, sortReplicaKeys } from '@tarn/catalogue/repositories/replica.repository.js';
 import { applyLockProgress, type LockCounterDelta } from '../rules/rule-progress.js';
-import { markReplicasAvailable } from './mark-replicas-available.js';
+import { type AvailableReplica, replicasBecameAvailable } from './mark-replicas-available.js';
 import { checkReplicaOnStorage, mapConcurrent, StoragePool } from './replica-storage-check.js';
 
 export const outboxColumns = (type: EventType): OutboxColumns => ({ topic: EVENT_TOPICS[type], eventType: type, version: EVENT_VERSIONS[type] });
@@ -22,12 +27,19 @@ export async function beginOutboxWrites(manager: EntityManager): Promise<void> {
 }
 
 export interface VerifySettings {
-  /** Checks taken per pass (default 200). */
+  /** Checks taken per batch (default 1,000). */
   batchSize?: number;
-  /** Storage operations at once (default 8). */
+  /** Storage operations at once (default 32). */
   concurrency?: number;
   /** A taken check is due again after this long if the registrar dies (default 600 s). */
   leaseSeconds?: number;
+}
+
+export interface VerifyLoopSettings extends VerifySettings {
+  /** At most this many batches in one call (default: while full batches come). */
+  maxBatches?: number;
+  /** Stops taking new batches once aborted (the batches in hand are finished). */
+  signal?: AbortSignal;
 }
 
 export interface VerifyResult {
@@ -35,15 +47,33 @@ export interface VerifyResult {
   available: number;
   bad: number;
   postponed: number;
-  /** Reasons of the bad and postponed ones, for the log. */
+  /** Reasons of the bad and postponed ones, for the log (at most 100). */
   problems: Array<{ did: string; rseId: string; verdict: 'bad' | 'retry'; reason: string }>;
+  /** The last batch taken was full: more may be due. */
+  more: boolean;
 }
+
+const DEFAULT_BATCH = 1000;
+const DEFAULT_CONCURRENCY = 32;
+const MAX_PROBLEMS = 100;
 
 export interface RecoverResult {
   /** Bad replicas queued for a re-copy from another replica. */
   requeued: number;
   /** Bad replicas with no other copy: their locks are STUCK. */
   lost: number;
+}
+
+/**
+ * Records checked verifications in the caller's transaction, as the registrar does: one statement for the batch
+ * (verified replicas AVAILABLE, mismatches BAD), then the locks, transfers and rules waiting for the verified ones
+ * and their replica.available. Returns the replicas made AVAILABLE.
+ */
+export async function recordVerifications(manager: EntityManager, outcomes: readonly VerificationOutcome[]): Promise<AvailableReplica[]> {
+  await beginOutboxWrites(manager);
+  const changed = await replicaVerificationRepository.record(manager, sortReplicaKeys([...outcomes]), outboxColumns('replica.bad'));
+  await replicasBecameAvailable(manager, changed, changed);
+  return changed;
 }
 
 /**
@@ -56,37 +86,67 @@ export class ReplicaRegistrarService {
 
   /**
    * One batch of due checks: leased in a short transaction, checked on storage outside any transaction with
-   * bounded concurrency, then recorded in one transaction (one statement for the batch, then
-   * markReplicasAvailable for the verified ones: locks, transfers, rule counters, replica.available).
+   * bounded concurrency, then recorded in one transaction (one statement for the batch: verified replicas become
+   * AVAILABLE; then the locks, transfers and rule counters waiting for them, and replica.available).
    */
   async verifyDue(settings: VerifySettings = {}): Promise<VerifyResult> {
-    const leased = await unitOfWork(this.dataSource, { what: 'replica verification lease' }, (manager) =>
-      replicaVerificationRepository.lease(manager, settings.batchSize ?? 200, settings.leaseSeconds ?? 600),
-    );
-    const result: VerifyResult = { checked: leased.length, available: 0, bad: 0, postponed: 0, problems: [] };
-    if (leased.length === 0) return result;
-    const protocols = await this.protocolsByRse([...new Set(leased.map((l) => l.rseId))]);
+    return this.verifyWhileDue({ ...settings, maxBatches: 1 });
+  }
+
+  /**
+   * Batches of due checks while full batches come (or up to `maxBatches`), pipelined: the next batch is leased
+   * while one is checked on storage, and a checked batch is recorded while the next is checked. Each batch is its
+   * own lease and its own recording transaction, as with verifyDue.
+   */
+  async verifyWhileDue(settings: VerifyLoopSettings = {}): Promise<VerifyResult> {
+    const batchSize = settings.batchSize ?? DEFAULT_BATCH;
+    const concurrency = settings.concurrency ?? DEFAULT_CONCURRENCY;
+    const leaseSeconds = settings.leaseSeconds ?? 600;
+    const maxBatches = settings.maxBatches ?? Number.POSITIVE_INFINITY;
+    const result: VerifyResult = { checked: 0, available: 0, bad: 0, postponed: 0, problems: [], more: false };
+    const lease = () =>
+      unitOfWork(this.dataSource, { what: 'replica verification lease' }, (manager) => replicaVerificationRepository.lease(manager, batchSize, leaseSeconds));
     const pool = new StoragePool();
-    let outcomes: VerificationOutcome[];
+    const protocols = new Map<string, RseStorageProtocol[]>();
+    // Promises awaited later get a handler now: a rejection while the next stage runs must not count as unhandled.
+    const handled = <T>(promise: Promise<T>): Promise<T> => {
+      promise.catch(() => undefined);
+      return promise;
+    };
+    let recording: Promise<void> = Promise.resolve();
+    let next: Promise<PendingVerification[]> | null = handled(lease());
     try {
-      outcomes = await mapConcurrent(leased, settings.concurrency ?? 8, (pending) => checkReplicaOnStorage(pending, protocols.get(pending.rseId) ?? [], pool));
+      for (let batches = 1; next; batches++) {
+        const leased: PendingVerification[] = await next;
+        result.checked += leased.length;
+        result.more = leased.length === batchSize;
+        next = result.more && batches < maxBatches && !settings.signal?.aborted ? handled(lease()) : null;
+        if (leased.length === 0) break;
+        await this.loadProtocols(protocols, leased);
+        const outcomes = await mapConcurrent(leased, concurrency, (pending) => checkReplicaOnStorage(pending, protocols.get(pending.rseId) ?? [], pool));
+        await recording;
+        recording = handled(this.record(outcomes, result));
+      }
+      await recording;
     } finally {
+      // A batch leased ahead but left unchecked (an error above) is due again when its lease ends.
+      await Promise.allSettled([recording, next ?? Promise.resolve()]);
       await pool.close();
     }
-    const verified = await unitOfWork(this.dataSource, { what: `verification of ${leased.length} replica(s)` }, async (manager) => {
-      await beginOutboxWrites(manager);
-      const ok = await replicaVerificationRepository.record(manager, outcomes, outboxColumns('replica.bad'));
-      await markReplicasAvailable(manager, ok);
-      return ok.length;
-    });
-    result.available = verified;
-    for (const o of outcomes) {
+    return result;
+  }
+
+  /** Records one checked batch (one transaction) and adds it to `result`. */
+  private async record(outcomes: VerificationOutcome[], result: VerifyResult): Promise<void> {
+    const sorted = sortReplicaKeys(outcomes);
+    const available = await unitOfWork(this.dataSource, { what: `verification of ${sorted.length} replica(s)` }, (manager) => recordVerifications(manager, sorted));
+    result.available += available.length;
+    for (const o of sorted) {
       if (o.verdict === 'ok') continue;
       if (o.verdict === 'bad') result.bad++;
       else result.postponed++;
-      result.problems.push({ did: formatDid(o), rseId: o.rseId, verdict: o.verdict, reason: o.reason ?? '' });
+      if (result.problems.length < MAX_PROBLEMS) result.problems.push({ did: formatDid(o), rseId: o.rseId, verdict: o.verdict, reason: o.reason ?? '' });
     }
-    return result;
   }
 
   /**
@@ -112,14 +172,11 @@ export class ReplicaRegistrarService {
     });
   }
 
-  private async protocolsByRse(rseIds: string[]): Promise<Map<string, RseStorageProtocol[]>> {
-    const rows = await replicaVerificationRepository.storageProtocols(this.dataSource.manager, rseIds);
-    const byRse = new Map<string, RseStorageProtocol[]>();
-    for (const row of rows) {
-      const list = byRse.get(row.rseId) ?? [];
-      list.push(row);
-      byRse.set(row.rseId, list);
-    }
-    return byRse;
+  /** Adds the storage protocols of the batch's RSEs not yet known. */
+  private async loadProtocols(known: Map<string, RseStorageProtocol[]>, leased: readonly PendingVerification[]): Promise<void> {
+    const missing = [...new Set(leased.map((l) => l.rseId))].filter((id) => !known.has(id));
+    if (missing.length === 0) return;
+    for (const id of missing) known.set(id, []);
+    for (const row of await replicaVerificationRepository.storageProtocols(this.dataSource.manager, missing)) known.get(row.rseId)!.push(row);
   }
 }

@@ -59,7 +59,7 @@ export async function checkReplicaOnStorage(pending: PendingVerification, protoc
       continue;
     }
     try {
-      return await checkOn(storage, path, pending, key);
+      return await checkOn(storage, path, pending, key, readsWithoutStat(protocol, pending.bytes));
     } catch (error) {
       if (error instanceof NotFoundOnStorage) return { ...key, verdict: 'bad', reason: `missing on storage (${storage.endpoint}${path})` };
       if (!isStorageError(error)) throw error;
@@ -69,13 +69,28 @@ export async function checkReplicaOnStorage(pending: PendingVerification, protoc
   return retry(failures.join('; '));
 }
 
-async function checkOn(storage: StorageProtocol, path: string, pending: PendingVerification, key: Pick<VerificationOutcome, 'scope' | 'name' | 'rseId'>): Promise<VerificationOutcome> {
-  const stat = await storage.stat(path);
-  if (stat.bytes !== pending.bytes) {
+/** Up to this size a local file is read at once: its stat would cost as much as the read, which finds the size too. */
+const READ_WITHOUT_STAT_BYTES = 1024 * 1024;
+
+/** Local files report no checksums: a small one is read straight away (a missing one fails the read alike). */
+function readsWithoutStat(protocol: RseStorageProtocol, bytes: number): boolean {
+  const scheme = protocol.scheme.toLowerCase();
+  return (scheme === 'file' || scheme === 'posix') && bytes <= READ_WITHOUT_STAT_BYTES;
+}
+
+async function checkOn(
+  storage: StorageProtocol,
+  path: string,
+  pending: PendingVerification,
+  key: Pick<VerificationOutcome, 'scope' | 'name' | 'rseId'>,
+  skipStat: boolean,
+): Promise<VerificationOutcome> {
+  const stat = skipStat ? null : await storage.stat(path);
+  if (stat && stat.bytes !== pending.bytes) {
     return { ...key, verdict: 'bad', reason: `size mismatch: the storage has ${stat.bytes} bytes, the catalogue ${pending.bytes}` };
   }
   const catalogue = { adler32: pending.adler32?.toLowerCase() ?? null, md5: pending.md5?.toLowerCase() ?? null };
-  const reported = { adler32: stat.checksums?.adler32?.toLowerCase() ?? null, md5: stat.checksums?.md5?.toLowerCase() ?? null };
+  const reported = { adler32: stat?.checksums?.adler32?.toLowerCase() ?? null, md5: stat?.checksums?.md5?.toLowerCase() ?? null };
   let compared = false;
   for (const alg of ['adler32', 'md5'] as const) {
     if (catalogue[alg] && reported[alg]) {
@@ -89,7 +104,10 @@ async function checkOn(storage: StorageProtocol, path: string, pending: PendingV
   if (catalogue.md5 && !catalogue.adler32) algorithms.push('md5');
   const computed = await checksumStream(await storage.read(path), algorithms);
   if (computed.bytes !== pending.bytes) {
-    return { ...key, verdict: 'bad', reason: `size mismatch: ${computed.bytes} bytes read from the storage, the catalogue has ${pending.bytes}` };
+    const reason = stat
+      ? `size mismatch: ${computed.bytes} bytes read from the storage, the catalogue has ${pending.bytes}`
+      : `size mismatch: the storage has ${computed.bytes} bytes, the catalogue ${pending.bytes}`;
+    return { ...key, verdict: 'bad', reason };
   }
   for (const alg of algorithms) {
     const value = computed[alg as 'adler32' | 'md5']!;

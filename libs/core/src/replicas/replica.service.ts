@@ -13,6 +13,7 @@ import {
 import { appendEvents, tarnEvent } from '@tarn/events';
 import { unitOfWork } from '@tarn/catalogue';
 import { findDids, openCursor } from '@tarn/catalogue/repositories/did.repository.js';
+import { mergeDidMeta } from '@tarn/catalogue/repositories/did-meta.repository.js';
 import { listAncestors } from '@tarn/catalogue/repositories/did-ancestors.repository.js';
 import { badReplicaRepository } from '@tarn/catalogue/repositories/bad-replica.repository.js';
 import {
@@ -173,6 +174,8 @@ export class ReplicaService {
         }
         throw misfitError(misfit, rse, Boolean(options.createMissingFiles));
       }
+      const metas = valid.filter((f) => f.meta !== null && Object.keys(f.meta).length > 0);
+      if (metas.length > 0) await mergeDidMeta(manager, metas.map((f) => ({ scope: f.scope, name: f.name, meta: f.meta! })));
       if (result.registered < rows.length) {
         // The rows left alone are replicas already AVAILABLE or being deleted there.
         const existing = await replicaRepository.find(manager, rows.map((r) => ({ scope: r.scope, name: r.name, rseId: info.id })));

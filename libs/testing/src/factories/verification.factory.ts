@@ -1,8 +1,7 @@
 import { DataSource } from 'typeorm';
 import { unitOfWork } from '@tarn/catalogue';
 import { replicaVerificationRepository } from '@tarn/catalogue/repositories/replica-verification.repository.js';
-import { markReplicasAvailable } from '@tarn/core/replicas/mark-replicas-available.js';
-import { beginOutboxWrites, outboxColumns } from '@tarn/core/replicas/replica-registrar.service.js';
+import { recordVerifications } from '@tarn/core/replicas/replica-registrar.service.js';
 
 /**
  * Records every queued verification as passed, as the replica-registrar does after a successful check on the
@@ -12,14 +11,11 @@ import { beginOutboxWrites, outboxColumns } from '@tarn/core/replicas/replica-re
  */
 export async function passQueuedVerifications(dataSource: DataSource): Promise<number> {
   const pending = await unitOfWork(dataSource, { what: 'test verifications' }, (manager) => replicaVerificationRepository.lease(manager, 100_000, 600));
-  return unitOfWork(dataSource, { what: 'test verifications' }, async (manager) => {
-    await beginOutboxWrites(manager);
-    const ok = await replicaVerificationRepository.record(
+  const ok = await unitOfWork(dataSource, { what: 'test verifications' }, (manager) =>
+    recordVerifications(
       manager,
       pending.map((p) => ({ scope: p.scope, name: p.name, rseId: p.rseId, verdict: 'ok' as const })),
-      outboxColumns('replica.bad'),
-    );
-    await markReplicasAvailable(manager, ok);
-    return ok.length;
-  });
+    ),
+  );
+  return ok.length;
 }
