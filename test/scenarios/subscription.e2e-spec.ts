@@ -108,7 +108,17 @@ describe.each<EventBusMode>(['embedded', 'kafka'])('scenario: subscription (%s)'
       // The calibration file (no subscription, its rule expired after the RAW ones) is reaped from the greedy RSE;
       // the RAW files, tombstoned too, stay: their queued FAST transfers need them as their only source.
       const calibPath = join(landing.root, deterministicPath(SCOPE, CALIB));
-      await waitFor('the calibration file to be reaped', async () => !existsSync(calibPath), LANDING_LIFETIME * 1000 + 20_000);
+      // The reaper deletes the file, then its row (when that batch commits): wait for both.
+      const calibRows = async () =>
+        Number(
+          (
+            await s.db.dataSource.query(
+              `SELECT count(*) AS n FROM replicas r JOIN rses e ON e.id = r.rse_id WHERE e.rse = 'LANDING' AND r.scope = $1 AND r.name = $2`,
+              [SCOPE, CALIB],
+            )
+          )[0].n,
+        );
+      await waitFor('the calibration file to be reaped', async () => !existsSync(calibPath) && (await calibRows()) === 0, LANDING_LIFETIME * 1000 + 20_000);
       const held: Array<{ name: string; tombstone: Date | null; lock_cnt: number }> = await s.db.dataSource.query(
         `SELECT r.name, r.tombstone, r.lock_cnt FROM replicas r JOIN rses e ON e.id = r.rse_id WHERE e.rse = 'LANDING' AND r.scope = $1 ORDER BY r.name`,
         [SCOPE],
@@ -119,9 +129,15 @@ describe.each<EventBusMode>(['embedded', 'kafka'])('scenario: subscription (%s)'
 
       // The link frees up: the copies are made, then the landing copies go, in bulk.
       await s.db.dataSource.query(`DELETE FROM configs WHERE section = 'throttler'`);
+      const landingRows = async () =>
+        Number(
+          (
+            await s.db.dataSource.query(`SELECT count(*) AS n FROM replicas r JOIN rses e ON e.id = r.rse_id WHERE e.rse = 'LANDING' AND r.scope = $1`, [SCOPE])
+          )[0].n,
+        );
       await waitFor(
-        'the landing copies to be deleted',
-        async () => RAW.every((name) => !existsSync(join(landing.root, deterministicPath(SCOPE, name)))),
+        'the landing copies to be deleted (files, then their rows and events)',
+        async () => RAW.every((name) => !existsSync(join(landing.root, deterministicPath(SCOPE, name)))) && (await landingRows()) === 0,
         30_000,
       );
       process.stderr.write(`subscription (${mode}): landing emptied ${since(uploadedAt)} after the uploads\n`);
