@@ -5,17 +5,15 @@
  * restarted evaluator finishes the work. SIGTERM then stops it cleanly.
  */
 import { jest } from '@jest/globals';
-import { ChildProcess, spawn } from 'node:child_process';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { createRse } from '@tarn/testing/factories/rse.factory.js';
 import { createDataset, createFiles } from '@tarn/testing/factories/did.factory.js';
 import { ruleSpec } from '@tarn/testing/factories/rule.factory.js';
 import { inconsistencies, ruleDaemonsContext, type RuleDaemonsContext, sleep } from './support/rule-daemons-fixtures.js';
+import { startDaemonProcess, type DaemonProcess } from '@tarn/testing/daemon-process.js';
 
 jest.setTimeout(240_000);
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DATASETS = 16;
 const FILES = 1000;
 
@@ -24,26 +22,12 @@ describe('rule evaluator process killed mid-batch', () => {
   const children: ChildProcess[] = [];
   const ruleIds: string[] = [];
 
-  function startEvaluator(): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATABASE_URL: t.db.url,
-      TARN_EVENT_BUS: 'postgres',
-      TARN_METRICS_PORT: '0',
+  function startEvaluator(): DaemonProcess {
+    const started = startDaemonProcess('rule-evaluator', t.db.url, {
       TARN_RULE_EVALUATOR_INTERVAL_SECONDS: '1',
-    };
-    delete env.KAFKA_BROKERS;
-    const child = spawn(process.execPath, ['--import', './test/events/support/ts-register.mjs', 'apps/rule-evaluator/src/main.ts'], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    children.push(child);
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    return { child, output: () => output, exited };
+    children.push(started.child);
+    return started;
   }
 
   const queued = async () => Number((await t.db.dataSource.query(`SELECT count(*) AS n FROM updated_dids`))[0].n);

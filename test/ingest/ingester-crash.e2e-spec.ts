@@ -4,41 +4,25 @@
  * every file is registered exactly once: one DID, one replica, one attachment and one did.created event each.
  */
 import { jest } from '@jest/globals';
-import { ChildProcess, spawn } from 'node:child_process';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { ingestContext, type IngestContext, sleep, writeFiles } from './support/ingest-fixtures.js';
+import { startDaemonProcess, type DaemonProcess } from '@tarn/testing/daemon-process.js';
 
 jest.setTimeout(240_000);
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FILES = 3000;
 
 describe('ingester killed mid-run', () => {
   let t: IngestContext;
   const children: ChildProcess[] = [];
 
-  function startIngester(): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATABASE_URL: t.db.url,
-      TARN_EVENT_BUS: 'postgres',
-      TARN_METRICS_PORT: '0',
+  function startIngester(): DaemonProcess {
+    const started = startDaemonProcess('ingester', t.db.url, {
       TARN_INGESTER_INTERVAL_SECONDS: '1',
       TARN_INGESTER_BATCH: '50',
-    };
-    delete env.KAFKA_BROKERS;
-    const child = spawn(process.execPath, ['--import', './test/events/support/ts-register.mjs', 'apps/ingester/src/main.ts'], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    children.push(child);
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    return { child, output: () => output, exited };
+    children.push(started.child);
+    return started;
   }
 
   const fileStates = async (): Promise<{ pending: number; all: number; done: number }> => {

@@ -5,19 +5,17 @@
  * deletion event.
  */
 import { jest } from '@jest/globals';
-import { ChildProcess, spawn } from 'node:child_process';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { deterministicPath, EPOCH_TOMBSTONE } from '@tarn/domain';
 import { createTestDatabase, type TestDatabase } from '@tarn/testing/database.js';
 import { createAccount } from '@tarn/testing/factories/account.factory.js';
 import { createScope } from '@tarn/testing/factories/scope.factory.js';
 import { readEvents } from '@tarn/testing/factories/rule.factory.js';
 import { createPosixRse, filesOnDisk, type PosixRse, seedReplicas } from './support/reaper-fixtures.js';
+import { startDaemonProcess, type DaemonProcess } from '@tarn/testing/daemon-process.js';
 
 jest.setTimeout(240_000);
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DOOMED = 4000;
 const KEPT = 500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -28,29 +26,15 @@ describe('reaper process killed mid-batch', () => {
   let scope: string;
   const children: ChildProcess[] = [];
 
-  function startReaper(): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATABASE_URL: db.url,
-      TARN_EVENT_BUS: 'postgres',
-      TARN_METRICS_PORT: '0',
+  function startReaper(): DaemonProcess {
+    const started = startDaemonProcess('reaper', db.url, {
       TARN_REAPER_INTERVAL_SECONDS: '1',
       TARN_REAPER_BATCH: '300',
       TARN_REAPER_CONCURRENCY: '4',
       TARN_REAPER_GRACE_SECONDS: '0',
-    };
-    delete env.KAFKA_BROKERS;
-    const child = spawn(process.execPath, ['--import', './test/events/support/ts-register.mjs', 'apps/reaper/src/main.ts'], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    children.push(child);
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    return { child, output: () => output, exited };
+    children.push(started.child);
+    return started;
   }
 
   const count = async (sql: string, params: unknown[] = []) => Number((await db.dataSource.query(sql, params))[0].n);

@@ -5,10 +5,9 @@
  * makes byte-identical, verified replicas AVAILABLE and the rule OK.
  */
 import { jest } from '@jest/globals';
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { deterministicPath, ReplicaState, RuleState } from '@tarn/domain';
 import { createStorage, TEMPORARY_PREFIX, type StorageProtocol } from '@tarn/storage';
 import { createTestDirectory } from '@tarn/testing/storage.js';
@@ -16,10 +15,10 @@ import { createRse, uniqueRseName } from '@tarn/testing/factories/rse.factory.js
 import { ruleSpec } from '@tarn/testing/factories/rule.factory.js';
 import { inconsistencies, sleep } from '../daemons/support/rule-daemons-fixtures.js';
 import { makeContents, protocolOf, readAll, ruleState, seedDataset, setConfig, transfersContext, type TransfersContext } from './support/transfer-fixtures.js';
+import { startDaemonProcess, type DaemonProcess } from '@tarn/testing/daemon-process.js';
 
 jest.setTimeout(180_000);
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FILES = 8;
 const BYTES = 24 * 1024 * 1024;
 
@@ -34,28 +33,14 @@ describe('transfer worker process killed mid-transfer', () => {
   const drops: Array<() => Promise<void>> = [];
   const storages: StorageProtocol[] = [];
 
-  function startWorker(): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATABASE_URL: t.db.url,
-      TARN_EVENT_BUS: 'postgres',
-      TARN_METRICS_PORT: '0',
+  function startWorker(): DaemonProcess {
+    const started = startDaemonProcess('transfer-worker', t.db.url, {
       TARN_TRANSFER_WORKER_INTERVAL_SECONDS: '0.2',
       TARN_TRANSFER_WORKER_CONCURRENCY: '1',
       TARN_TRANSFER_WORKER_BATCH: '2',
-    };
-    delete env.KAFKA_BROKERS;
-    const child = spawn(process.execPath, ['--import', './test/events/support/ts-register.mjs', 'apps/transfer-worker/src/main.ts'], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    children.push(child);
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    return { child, output: () => output, exited };
+    children.push(started.child);
+    return started;
   }
 
   beforeAll(async () => {
