@@ -12,21 +12,17 @@
  * and the service. Exits non-zero when a goal is missed.
  */
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Global, type INestApplication, Module } from '@nestjs/common';
+import { cpus, loadavg } from 'node:os';
+import { type INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
-import { loadConfig, TARN_CONFIG } from '@tarn/config';
-import { createDataSource, runMigrations, startEmbeddedPostgres } from '@tarn/catalogue';
 import { AccountService, AuthenticationService, type Issuer } from '@tarn/core';
 import { ReplicaService } from '@tarn/core';
 import { ApiModule } from '../../apps/api/src/api.module.js';
 import { configureApi } from '../../apps/api/src/configure-api.js';
+import { startBenchCatalogue } from './bench-catalogue.js';
 
 const FILES = 10_000;
 const LIST_ROUNDS = 5;
@@ -37,17 +33,6 @@ const SCOPE = 'user.bench';
 const DATASET = 'bench.dataset';
 const PASSWORD = 'bench-password';
 const ROOT: Issuer = { account: 'root', admin: true };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
@@ -176,25 +161,11 @@ async function countReplicas(ds: DataSource, rse: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const home = mkdtempSync(join(tmpdir(), 'tarn-bench-api-'));
-  const server = await startEmbeddedPostgres(home, await freePort());
-  const dataSource = createDataSource({ url: server.url, applicationName: 'tarn-bench-api' });
+  const catalogue = await startBenchCatalogue('api');
+  const { dataSource, version } = catalogue;
   let app: INestApplication | undefined;
   try {
-    await dataSource.initialize();
-    await runMigrations(dataSource);
-    const [{ version }] = await dataSource.query(`SELECT current_setting('server_version') AS version`);
-
-    @Global()
-    @Module({
-      providers: [
-        { provide: DataSource, useValue: dataSource },
-        { provide: TARN_CONFIG, useValue: loadConfig({ DATABASE_URL: server.url }) },
-      ],
-      exports: [DataSource, TARN_CONFIG],
-    })
-    class BenchCatalogueModule {}
-    @Module({ imports: [BenchCatalogueModule, ApiModule] })
+    @Module({ imports: [catalogue.module, ApiModule] })
     class BenchApiModule {}
     app = await NestFactory.create(BenchApiModule, { bodyParser: false, logger: ['error', 'warn'] });
     configureApi(app);
@@ -230,7 +201,7 @@ async function main(): Promise<void> {
 
     const fmt = (n: number) => Math.round(n).toLocaleString('en');
     console.log(
-      `api bench (replicas): embedded PostgreSQL ${version} (fresh in ${home}), Node ${process.version}, API in-process on ${url}, ` +
+      `api bench (replicas): embedded PostgreSQL ${version} (fresh), Node ${process.version}, API in-process on ${url}, ` +
         `${cpus().length} CPUs, load average ${listLoad.toFixed(2)} before (a), ${registerLoad.toFixed(2)} before (b), ${loadavg()[0].toFixed(2)} at the end`,
     );
     console.log(
@@ -254,9 +225,7 @@ async function main(): Promise<void> {
   } finally {
     agent.destroy();
     await app?.close();
-    if (dataSource.isInitialized) await dataSource.destroy();
-    await server.stop();
-    rmSync(home, { recursive: true, force: true });
+    await catalogue.close();
   }
 }
 

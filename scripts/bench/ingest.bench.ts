@@ -11,14 +11,11 @@
  */
 import 'reflect-metadata';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
-import { loadConfig, TARN_CONFIG } from '@tarn/config';
-import { createDataSource, runMigrations, startEmbeddedPostgres } from '@tarn/catalogue';
 import type { Issuer } from '@tarn/core';
 import { ReplicaService } from '@tarn/core';
 import { HookRunner } from '@tarn/core/ingest/hook-runner.js';
@@ -26,6 +23,7 @@ import { HookService } from '@tarn/core/ingest/hook.service.js';
 import { IngestModule } from '@tarn/core/ingest/ingest.module.js';
 import { ReplicaRegistrarService } from '@tarn/core/replicas/replica-registrar.service.js';
 import { ReplicasModule } from '@tarn/core/replicas/replicas.module.js';
+import { startBenchCatalogue } from './bench-catalogue.js';
 import { createAccount } from '@tarn/testing/factories/account.factory.js';
 import { createScope } from '@tarn/testing/factories/scope.factory.js';
 import { createRse } from '@tarn/testing/factories/rse.factory.js';
@@ -36,17 +34,6 @@ const GOAL = 1_000;
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const SCOPE = 'bench';
 const USER: Issuer = { account: 'bench', admin: false };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function writeSmallFiles(root: string, prefix: string): void {
   const mtime = new Date('2026-11-21T22:00:00Z');
@@ -90,25 +77,11 @@ async function warmUp(replicas: ReplicaService, ds: DataSource, protocol: Record
 }
 
 async function main(): Promise<void> {
-  const home = mkdtempSync(join(tmpdir(), 'tarn-bench-ingest-'));
   const storage = mkdtempSync(join(tmpdir(), 'tarn-bench-ingest-rse-'));
-  const server = await startEmbeddedPostgres(home, await freePort());
-  const dataSource = createDataSource({ url: server.url, applicationName: 'tarn-bench-ingest' });
+  const catalogue = await startBenchCatalogue('ingest');
+  const { dataSource, version } = catalogue;
   try {
-    await dataSource.initialize();
-    await runMigrations(dataSource);
-    const [{ version }] = await dataSource.query(`SELECT current_setting('server_version') AS version`);
-
-    @Global()
-    @Module({
-      providers: [
-        { provide: DataSource, useValue: dataSource },
-        { provide: TARN_CONFIG, useValue: loadConfig({ DATABASE_URL: server.url }) },
-      ],
-      exports: [DataSource, TARN_CONFIG],
-    })
-    class BenchCatalogueModule {}
-    @Module({ imports: [BenchCatalogueModule, IngestModule, ReplicasModule] })
+    @Module({ imports: [catalogue.module, IngestModule, ReplicasModule] })
     class BenchIngestModule {}
     const app = await NestFactory.createApplicationContext(BenchIngestModule, { logger: ['error', 'warn'] });
     try {
@@ -175,7 +148,7 @@ async function main(): Promise<void> {
       const median = sorted[Math.floor((sorted.length - 1) / 2)];
       const rate = best.rate;
       const limitRate = FILES / limitSeconds;
-      console.log(`ingest bench: embedded PostgreSQL ${version} (fresh in ${home}), Node ${process.version}, ${cpus().length} CPUs, load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+      console.log(`ingest bench: embedded PostgreSQL ${version} (fresh), Node ${process.version}, ${cpus().length} CPUs, load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
       rounds.forEach((r, i) =>
         console.log(
           `  round ${i + 1}${i === 0 ? ' (never-analysed catalogue)' : ''}: ${fmt(r.rate)} files/s until AVAILABLE (${r.seconds.toFixed(2)} s; the hook's run alone ` +
@@ -198,9 +171,7 @@ async function main(): Promise<void> {
       await app.close();
     }
   } finally {
-    if (dataSource.isInitialized) await dataSource.destroy();
-    await server.stop();
-    rmSync(home, { recursive: true, force: true });
+    await catalogue.close();
     rmSync(storage, { recursive: true, force: true });
   }
 }

@@ -11,15 +11,11 @@
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { createDataSource, runMigrations, startEmbeddedPostgres } from '@tarn/catalogue';
+import { startBenchCatalogue } from './bench-catalogue.js';
 import type { Issuer } from '@tarn/core/auth/issuer.js';
 import { RulesModule } from '@tarn/core/rules/rules.module.js';
 import { RuleService } from '@tarn/core/rules/rule.service.js';
@@ -36,17 +32,6 @@ const GOALS = { ruleSeconds: 2, ruleVsCopy: 3, registerPerSecond: 10_000 };
 
 const USER: Issuer = { account: 'bench', admin: false };
 const SCOPE = 'user.bench';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A COPY ... FROM STDIN for pg's Client without pg-copy-streams: sends the whole text as CopyData. */
 class CopyFrom {
@@ -215,21 +200,14 @@ async function measureRegistration(ds: DataSource, replicas: ReplicaService): Pr
 }
 
 async function main(): Promise<void> {
-  const home = mkdtempSync(join(tmpdir(), 'tarn-bench-rules-'));
-  const server = await startEmbeddedPostgres(home, await freePort());
-  const dataSource = createDataSource({ url: server.url, applicationName: 'tarn-bench' });
+  const catalogue = await startBenchCatalogue('rules');
+  const { dataSource, version } = catalogue;
   let app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>> | undefined;
   try {
-    await dataSource.initialize();
-    await runMigrations(dataSource);
-    const [{ version }] = await dataSource.query(`SELECT current_setting('server_version') AS version`);
     const [{ fsync }] = await dataSource.query(`SELECT current_setting('fsync') AS fsync`);
     const rseIds = await setUp(dataSource);
 
-    @Global()
-    @Module({ providers: [{ provide: DataSource, useValue: dataSource }], exports: [DataSource] })
-    class BenchDatabaseModule {}
-    @Module({ imports: [BenchDatabaseModule, RulesModule, ReplicasModule] })
+    @Module({ imports: [catalogue.module, RulesModule, ReplicasModule] })
     class BenchModule {}
     app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
     const rules = app.get(RuleService);
@@ -241,14 +219,14 @@ async function main(): Promise<void> {
     let copyBest = Infinity;
     for (let round = 1; round <= ROUNDS; round++) {
       ruleBest = Math.min(ruleBest, await measureRule(dataSource, rules, round));
-      copyBest = Math.min(copyBest, await measureCopy(server.url, rseIds, round));
+      copyBest = Math.min(copyBest, await measureCopy(catalogue.url, rseIds, round));
     }
     const rate = await measureRegistration(dataSource, replicas);
 
     const ratio = ruleBest / copyBest;
     const rows = FILES * COPIES;
     console.log(
-      `rules bench: embedded PostgreSQL ${version} (fsync=${fsync}, default settings, fresh in ${home}), Node ${process.version}, best of ${ROUNDS} rounds`,
+      `rules bench: embedded PostgreSQL ${version} (fsync=${fsync}, default settings, fresh), Node ${process.version}, best of ${ROUNDS} rounds`,
     );
     console.log(`(a) add rule: ${COPIES} copies over ${RSES} RSEs on a ${FILES.toLocaleString('en')}-file dataset ` +
       `(${rows} locks + ${rows} replicas + ${rows} requests): ${ruleBest.toFixed(3)} s   goal <= ${GOALS.ruleSeconds} s ${ruleBest <= GOALS.ruleSeconds ? 'ok' : 'MISSED'}`);
@@ -266,9 +244,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await app?.close();
-    if (dataSource.isInitialized) await dataSource.destroy();
-    await server.stop();
-    rmSync(home, { recursive: true, force: true });
+    await catalogue.close();
   }
 }
 

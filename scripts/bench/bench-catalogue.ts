@@ -1,0 +1,58 @@
+/** A fresh catalogue for a bench: an embedded PostgreSQL (fsync on, default settings) migrated to head. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { loadConfig, TARN_CONFIG } from '@tarn/config';
+import { createDataSource, runMigrations, startEmbeddedPostgres } from '@tarn/catalogue';
+
+export interface BenchCatalogue {
+  url: string;
+  dataSource: DataSource;
+  /** PostgreSQL's server_version. */
+  version: string;
+  /** A global module handing the bench's services this DataSource and a TarnConfig over it (as CatalogueModule does). */
+  module: DynamicModule;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+@Global()
+@Module({})
+class BenchCatalogueModule {}
+
+export async function startBenchCatalogue(name: string): Promise<BenchCatalogue> {
+  const home = mkdtempSync(join(tmpdir(), `tarn-bench-${name}-`));
+  const server = await startEmbeddedPostgres(home, await freePort());
+  const dataSource = createDataSource({ url: server.url, applicationName: `tarn-bench-${name}` });
+  const close = async (): Promise<void> => {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await server.stop();
+    rmSync(home, { recursive: true, force: true });
+  };
+  try {
+    await dataSource.initialize();
+    await runMigrations(dataSource);
+    const [{ version }] = await dataSource.query(`SELECT current_setting('server_version') AS version`);
+    const providers = [
+      { provide: DataSource, useValue: dataSource },
+      { provide: TARN_CONFIG, useValue: loadConfig({ DATABASE_URL: server.url }) },
+    ];
+    return { url: server.url, dataSource, version, module: { module: BenchCatalogueModule, providers, exports: [DataSource, TARN_CONFIG] }, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
