@@ -71,8 +71,10 @@ describe('registrar statements without statistics', () => {
     await db?.drop();
   });
 
+  // Each writer first locks its rows (lockReplicaRows, by primary-key probes), then writes them by tuple id.
   it('setAvailable probes the primary key per key and updates by tuple id', async () => {
-    const [plan] = await plansOf((m) => replicaRepository.setAvailable(m, keys));
+    const [lock, plan] = await plansOf((m) => replicaRepository.setAvailable(m, keys));
+    expectKeyedPlan(lock);
     expectKeyedPlan(plan);
     expect(plan).toContain('Tid Scan on replicas');
   });
@@ -86,13 +88,14 @@ describe('registrar statements without statistics', () => {
         { topic: 'replica', eventType: 'replica.bad', version: 1 },
       );
     });
-    expect(plans).toHaveLength(2);
+    expect(plans).toHaveLength(3); // lease; record's row locks; record
     for (const plan of plans) expectKeyedPlan(plan);
-    expect(plans[1]).toContain('Tid Scan on replicas');
+    expect(plans[2]).toContain('Tid Scan on replicas');
   });
 
   it('announce updates by tuple id', async () => {
-    const [plan] = await plansOf((m) => replicaVerificationRepository.announce(m, keys, 'jdoe', { topic: 'replica', eventType: 'replica.announced', version: 1 }));
+    const [lock, plan] = await plansOf((m) => replicaVerificationRepository.announce(m, keys, 'jdoe', { topic: 'replica', eventType: 'replica.announced', version: 1 }));
+    expectKeyedPlan(lock);
     expectKeyedPlan(plan);
     expect(plan).toContain('Tid Scan on replicas');
   });

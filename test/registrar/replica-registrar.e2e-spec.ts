@@ -6,7 +6,7 @@ import { RulesModule } from '@tarn/core/rules/rules.module.js';
 import { RuleService } from '@tarn/core/rules/rule.service.js';
 import { ReplicasModule } from '@tarn/core/replicas/replicas.module.js';
 import { ReplicaService } from '@tarn/core/replicas/replica.service.js';
-import { ReplicaRegistrarService } from '@tarn/core/replicas/replica-registrar.service.js';
+import { recordVerifications, ReplicaRegistrarService } from '@tarn/core/replicas/replica-registrar.service.js';
 import { createTestDatabase, TestDatabase } from '@tarn/testing/database.js';
 import { createTestingModule } from '@tarn/testing/nest.js';
 import { createTestDirectory } from '@tarn/testing/storage.js';
@@ -61,6 +61,29 @@ describe('replica-registrar', () => {
     await db?.drop();
     await dirA?.drop();
     await dirB?.drop();
+  });
+
+  it('records a verdict on a replica that another transaction changed while the registrar waited for its row', async () => {
+    const fs = await createStoredFiles(db.dataSource, { scope, account: jdoe.account, root: dirA.root, count: 2, bytes: 512, prefix: 'raced' });
+    await replicas.addReplicas(jdoe.issuer, 'SITE_A', fs.map((f) => ({ scope, name: f.name, bytes: f.bytes, adler32: f.adler32 })));
+    // A rule's transaction holds the first replica's row and changes it (its lock count) ...
+    const rule = db.dataSource.createQueryRunner();
+    await rule.connect();
+    await rule.startTransaction();
+    try {
+      await rule.query(`UPDATE replicas SET lock_cnt = lock_cnt + 1 WHERE scope = $1 AND name = $2 AND rse_id = $3`, [scope, fs[0].name, siteA.id]);
+      // ... while the registrar records both verdicts: it waits for that row, then must write its new version.
+      const recording = db.dataSource.transaction((manager) =>
+        recordVerifications(manager, fs.map((f) => ({ scope, name: f.name, rseId: siteA.id, verdict: 'ok' as const }))),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await rule.commitTransaction();
+      expect((await recording).map((r) => r.name).sort()).toEqual(fs.map((f) => f.name).sort());
+    } finally {
+      await rule.release();
+    }
+    for (const f of fs) expect(await stateOf(f.name, siteA.id)).toBe(ReplicaState.AVAILABLE);
+    expect((await readReplicas(db.dataSource, scope, fs[0].name)).find((r) => r.rseId === siteA.id)?.lockCnt).toBe(1);
   });
 
   it('keeps announced replicas COPYING until verified on storage, then makes them AVAILABLE (replica.available)', async () => {

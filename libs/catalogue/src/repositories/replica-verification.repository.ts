@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import type { ReplicaState } from '@tarn/domain';
-import { OutboxColumns, plainArray, PROBE_RSE, ReplicaKey, textArray } from './replica.repository.js';
+import { lockReplicaRows, OutboxColumns, plainArray, PROBE_RSE, ReplicaKey, textArray } from './replica.repository.js';
 
 /** A replica whose check the registrar took (leased): what the catalogue says about it. */
 export interface PendingVerification extends ReplicaKey {
@@ -56,6 +56,7 @@ export const replicaVerificationRepository = {
    */
   async announce(manager: EntityManager, keys: readonly ReplicaKey[], account: string, announced: OutboxColumns): Promise<number> {
     if (keys.length === 0) return 0;
+    await lockReplicaRows(manager, keys);
     const [{ n }] = await manager.query(
       // Primary-key probes from the keys and an update by tuple id: no join planned from (missing) statistics.
       `WITH t AS (
@@ -133,6 +134,7 @@ export const replicaVerificationRepository = {
    */
   async record(manager: EntityManager, outcomes: readonly VerificationOutcome[], badEvent: OutboxColumns): Promise<Array<ReplicaKey & { bytes: number; rse: string }>> {
     if (outcomes.length === 0) return [];
+    await lockReplicaRows(manager, outcomes);
     // Every row is reached from the batch's keys by a primary-key probe (LATERAL ... LIMIT 1, PROBE_RSE) and written by tuple
     // id: no join whose plan depends on statistics (a never-analysed replicas table once made the planner filter a
     // whole RSE's replicas per key). The replicas are locked FOR UPDATE in the batch's order.

@@ -131,6 +131,24 @@ const keyArrays = (rows: readonly ReplicaKey[]) => [
  */
 export const PROBE_RSE = (replica: string, key: string): string => `${replica}.rse_id::text = ${key}.rse_id::text`;
 
+/**
+ * Locks these replicas' rows (those that exist), in key order, in a statement of its own. Call it first in the
+ * transaction of a statement that finds rows by a locking probe and then writes them by tuple id: that statement's
+ * snapshot then already shows the latest version of every row. Otherwise a row another transaction changed meanwhile
+ * (a rule adding its lock) is locked at its new version, which the statement's older snapshot cannot see, and the
+ * write by tuple id silently misses it.
+ */
+export async function lockReplicaRows(manager: EntityManager, keys: readonly ReplicaKey[]): Promise<void> {
+  if (keys.length === 0) return;
+  await manager.query(
+    `SELECT 1
+       FROM (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id) ORDER BY 1, 2, 3) u
+       CROSS JOIN LATERAL (SELECT 1 FROM replicas r WHERE r.scope = u.scope AND r.name = u.name AND ${PROBE_RSE('r', 'u')}
+                            LIMIT 1 FOR UPDATE) r`,
+    keyArrays(keys),
+  );
+}
+
 /** Sorts by (scope, name, rse_id): writers touching the same replicas take their row locks in the same order. */
 export function sortReplicaKeys<T extends ReplicaKey>(rows: T[]): T[] {
   return rows.sort((a, b) =>
@@ -403,6 +421,7 @@ export const replicaRepository = {
    */
   async setAvailable(manager: EntityManager, replicas: readonly ReplicaKey[]): Promise<Array<ReplicaKey & { bytes: number; rse: string }>> {
     if (replicas.length === 0) return [];
+    await lockReplicaRows(manager, replicas);
     // Driven from the keys, with a primary-key probe per key (LATERAL ... LIMIT 1, see PROBE_RSE) that locks the
     // row, then updated by tuple id (a TID scan): no join for the planner to order. Planned from statistics, a
     // never-analysed replicas table made it probe replicas_rse_tombstone_idx and filter every replica of the RSE per key.
