@@ -36,6 +36,8 @@ BROKER="127.0.0.1:$PORT"
 
 log() { echo "kafka.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # ---------------------------------------------------------------------------------------------- jars
 fetch_jars() {
@@ -145,17 +147,7 @@ format_storage() {
 
 # ---------------------------------------------------------------------------------------------- checks
 # The pid from the pid file, if that process is alive and is our broker.
-running_pid() {
-  [[ -f "$PID_FILE" ]] || return 1
-  local pid
-  pid="$(cat "$PID_FILE" 2>/dev/null)" || return 1
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka' || return 1
-  echo "$pid"
-}
-
-port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null; }
+running_pid() { running_pid_matching 'kafka\.Kafka'; }
 
 # A real Kafka request (metadata + list topics) against the broker, not just an open port.
 kafka_answers() {
@@ -206,20 +198,7 @@ log_tail() {
 }
 
 # ---------------------------------------------------------------------------------------------- commands
-wait_until_ready() {
-  local pid="$1" deadline=$((SECONDS + START_TIMEOUT))
-  while ((SECONDS < deadline)); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      log_tail
-      rm -f "$PID_FILE"
-      die "the Kafka broker exited during start-up (see $LOG_FILE)"
-    fi
-    kafka_answers && return 0
-    sleep 1
-  done
-  log_tail
-  die "the Kafka broker (pid $pid) did not answer at $BROKER within ${START_TIMEOUT}s; stop it with: $0 stop"
-}
+wait_until_ready() { wait_for_server "$1" kafka_answers "the Kafka broker" "$BROKER" 1; }
 
 cmd_start() {
   mkdir -p "$DATA"
@@ -260,17 +239,7 @@ cmd_stop() {
     log "not running"
     return 0
   fi
-  log "stopping (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$((SECONDS + ${KAFKA_STOP_TIMEOUT:-30}))
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.5; done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "still running after SIGTERM; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
-  fi
-  rm -f "$PID_FILE"
-  log "stopped"
+  stop_server "$pid" ${KAFKA_STOP_TIMEOUT:-30} 0.5
 }
 
 cmd_status() {

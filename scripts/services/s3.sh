@@ -34,6 +34,8 @@ EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 
 log() { echo "s3.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # ---------------------------------------------------------------------------------------------- jars
 fetch_jars() {
@@ -98,17 +100,7 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------- checks
-running_pid() {
-  [[ -f "$PID_FILE" ]] || return 1
-  local pid
-  pid="$(cat "$PID_FILE" 2>/dev/null)" || return 1
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'org\.gaul\.s3proxy\.Main' || return 1
-  echo "$pid"
-}
-
-port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null; }
+running_pid() { running_pid_matching 'org\.gaul\.s3proxy\.Main'; }
 
 # A signed S3 request (ListBuckets, AWS Signature V4 by curl) with the test credentials, not just an open port.
 s3_answers() {
@@ -125,20 +117,7 @@ log_tail() {
 }
 
 # ---------------------------------------------------------------------------------------------- commands
-wait_until_ready() {
-  local pid="$1" deadline=$((SECONDS + START_TIMEOUT))
-  while ((SECONDS < deadline)); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      log_tail
-      rm -f "$PID_FILE"
-      die "the S3 server exited during start-up (see $LOG_FILE)"
-    fi
-    s3_answers && return 0
-    sleep 0.3
-  done
-  log_tail
-  die "the S3 server (pid $pid) did not answer at $ENDPOINT within ${START_TIMEOUT}s; stop it with: $0 stop"
-}
+wait_until_ready() { wait_for_server "$1" s3_answers "the S3 server" "$ENDPOINT" 0.3; }
 
 cmd_start() {
   mkdir -p "$DATA"
@@ -177,17 +156,7 @@ cmd_stop() {
     log "not running"
     return 0
   fi
-  log "stopping (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$((SECONDS + 20))
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.3; done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "still running after SIGTERM; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
-  fi
-  rm -f "$PID_FILE"
-  log "stopped"
+  stop_server "$pid" 20 0.3
 }
 
 cmd_status() {

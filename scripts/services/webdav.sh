@@ -27,6 +27,8 @@ URL="http://127.0.0.1:$PORT"
 
 log() { echo "webdav.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 install_rclone() {
   command -v "$RCLONE" >/dev/null && return 0
@@ -43,17 +45,7 @@ install_rclone() {
   fi
 }
 
-running_pid() {
-  [[ -f "$PID_FILE" ]] || return 1
-  local pid
-  pid="$(cat "$PID_FILE" 2>/dev/null)" || return 1
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'serve webdav' || return 1
-  echo "$pid"
-}
-
-port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null; }
+running_pid() { running_pid_matching 'serve webdav'; }
 
 # A real WebDAV request (PROPFIND of the root, authenticated), not just an open port.
 webdav_answers() {
@@ -65,20 +57,9 @@ webdav_answers() {
   [[ "$code" == 207 ]]
 }
 
-wait_until_ready() {
-  local pid="$1" deadline=$((SECONDS + START_TIMEOUT))
-  while ((SECONDS < deadline)); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      tail -n 30 "$LOG_FILE" >&2 2>/dev/null || true
-      rm -f "$PID_FILE"
-      die "the WebDAV server exited during start-up (see $LOG_FILE)"
-    fi
-    webdav_answers && return 0
-    sleep 0.2
-  done
-  tail -n 30 "$LOG_FILE" >&2 2>/dev/null || true
-  die "the WebDAV server (pid $pid) did not answer at $URL within ${START_TIMEOUT}s; stop it with: $0 stop"
-}
+log_tail() { tail -n 30 "$LOG_FILE" >&2 2>/dev/null || true; }
+
+wait_until_ready() { wait_for_server "$1" webdav_answers "the WebDAV server" "$URL" 0.2; }
 
 cmd_start() {
   mkdir -p "$ROOT"
@@ -115,16 +96,7 @@ cmd_stop() {
     log "not running"
     return 0
   fi
-  log "stopping (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$((SECONDS + 10))
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
-  fi
-  rm -f "$PID_FILE"
-  log "stopped"
+  stop_server "$pid" 10 0.2
 }
 
 cmd_status() {
