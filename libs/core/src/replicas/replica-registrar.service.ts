@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { formatDid } from '@tarn/domain';
-import { appendEvents, EVENT_TOPICS, EVENT_VERSIONS, type EventType, OUTBOX_CHANNEL } from '@tarn/events';
+import { appendEvents, beginOutboxWrites, outboxColumns } from '@tarn/events';
 import type { EntityManager } from 'typeorm';
 import { unitOfWork } from '@tarn/catalogue';
 import { badReplicaRecoveryRepository, type LockStateChange } from '@tarn/catalogue/repositories/bad-replica.repository.js';
@@ -11,20 +11,10 @@ import {
   type RseStorageProtocol,
   type VerificationOutcome,
 } from '@tarn/catalogue/repositories/replica-verification.repository.js';
-import { type OutboxColumns, sortReplicaKeys } from '@tarn/catalogue/repositories/replica.repository.js';
+import { sortReplicaKeys } from '@tarn/catalogue/repositories/replica.repository.js';
 import { applyLockProgress, type LockCounterDelta } from '../rules/rule-progress.js';
 import { type AvailableReplica, replicasBecameAvailable } from './mark-replicas-available.js';
 import { checkReplicaOnStorage, mapConcurrent, StoragePool } from './replica-storage-check.js';
-
-export const outboxColumns = (type: EventType): OutboxColumns => ({ topic: EVENT_TOPICS[type], eventType: type, version: EVENT_VERSIONS[type] });
-
-/**
- * Before a statement writes outbox rows itself: the transaction takes its id before the rows draw theirs (the
- * PostgreSQL bus relies on it, see appendEvents) and wakes the event bus at commit.
- */
-export async function beginOutboxWrites(manager: EntityManager): Promise<void> {
-  await manager.query(`SELECT pg_current_xact_id(), pg_notify('${OUTBOX_CHANNEL}', '')`);
-}
 
 export interface VerifySettings {
   /** Checks taken per batch (default 1,000). */

@@ -10,7 +10,7 @@ import {
   NotFound,
   ReplicaState,
 } from '@tarn/domain';
-import { appendEvents, tarnEvent } from '@tarn/events';
+import { appendEvents, beginOutboxWrites, outboxColumns, tarnEvent } from '@tarn/events';
 import { unitOfWork } from '@tarn/catalogue';
 import { findDids, openCursor } from '@tarn/catalogue/repositories/did.repository.js';
 import { mergeDidMeta } from '@tarn/catalogue/repositories/did-meta.repository.js';
@@ -29,7 +29,6 @@ import type { Issuer } from '../auth/issuer.js';
 import { Permissions } from '../auth/permissions.js';
 import { openRowStream, RowStream } from '../dids/row-stream.js';
 import { RseExpressionService } from '../rses/rse-expression.service.js';
-import { beginOutboxWrites, outboxColumns } from './replica-registrar.service.js';
 import { replicaVerificationRepository } from '@tarn/catalogue/repositories/replica-verification.repository.js';
 import { parseReplicaState, validReplicaFiles } from './replica-input.js';
 import { pathFromPfn, replicaPath, replicaPfns } from './replica-paths.js';

@@ -17,7 +17,7 @@ import {
   ruleLockPlan,
   RuleState,
 } from '@tarn/domain';
-import { EVENT_TOPICS, EVENT_VERSIONS } from '@tarn/events';
+import { outboxColumns } from '@tarn/events';
 import { listFilesRecursive, RecursiveFileRow } from '@tarn/catalogue/repositories/did.repository.js';
 import { ruleRepository, RuleRecord } from '@tarn/catalogue/repositories/rule.repository.js';
 import { lockRepository, UsageDelta } from '@tarn/catalogue/repositories/lock.repository.js';
@@ -231,7 +231,7 @@ export class RuleEvaluator {
         priority: rule.priority,
         attributes: rule.sourceReplicaExpression ? { source_replica_expression: rule.sourceReplicaExpression } : null,
       },
-      { topic: EVENT_TOPICS['transfer.queued'], eventType: 'transfer.queued', version: EVENT_VERSIONS['transfer.queued'] },
+      outboxColumns('transfer.queued'),
     );
     if (rule.grouping !== RuleGrouping.NONE) {
       const locks = datasetLocks(entries, groups);

@@ -8,7 +8,7 @@ import { type ReplicaKey, sortReplicaKeys } from '@tarn/catalogue/repositories/r
 import { requestRepository } from '@tarn/catalogue/repositories/request.repository.js';
 import { ruleRepository, type RuleRecord } from '@tarn/catalogue/repositories/rule.repository.js';
 import { type RepairBackoff, ruleRepairRepository, type StuckLock } from '@tarn/catalogue/repositories/rule-repair.repository.js';
-import { appendEvents, EVENT_TOPICS, EVENT_VERSIONS, tarnEvent, type TarnEvent } from '@tarn/events';
+import { appendEvents, outboxColumns, tarnEvent, type TarnEvent } from '@tarn/events';
 import { applyLockProgress } from './rule-progress.js';
 import { isPlacementFailure, type MovedLock, RuleReevaluator } from './rule-reevaluation.js';
 
@@ -186,7 +186,7 @@ export class RuleRepairService {
       rule.id,
       states.map((s) => ({ scope: s.lock.scope, name: s.lock.name, rseId: s.lock.rseId, state: s.state })),
     );
-    const outbox = { topic: EVENT_TOPICS['transfer.queued'], eventType: 'transfer.queued', version: EVENT_VERSIONS['transfer.queued'] };
+    const outbox = outboxColumns('transfer.queued');
     const copyKeys: ReplicaKey[] = copying.map((l) => ({ scope: l.scope, name: l.name, rseId: l.rseId }));
     await ruleRepairRepository.requeueFailed(manager, copyKeys, rule.id, outbox);
     await requestRepository.insertQueued(
