@@ -13,7 +13,7 @@ import { DataSource } from 'typeorm';
 import { createDataSource, runMigrations } from '@tarn/catalogue';
 import { deterministicPath } from '@tarn/domain';
 import { ReaperService, type ReaperSettings } from '@tarn/core/reaper/reaper.service.js';
-import { settleBounded } from '@tarn/core/reaper/bounded.js';
+import { settleBounded } from '@tarn/core/bounded.js';
 import { adminQuery, benchServerUrl } from './bench-postgres.js';
 
 const FILES = Number(process.env.TARN_BENCH_REAPER_FILES || 20_000);

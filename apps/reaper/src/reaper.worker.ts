@@ -3,7 +3,7 @@ import { EventWake } from '@tarn/daemon';
 import { type EventBus, type Logger, silentLogger, TOPICS } from '@tarn/events';
 import type { ReaperService } from '@tarn/core/reaper/reaper.service.js';
 import type { ReaperMetrics } from '@tarn/core/reaper/reaper.metrics.js';
-import { settleBounded } from '@tarn/core/reaper/bounded.js';
+import { settleBounded } from '@tarn/core/bounded.js';
 import type { ReaperWorkerSettings } from './reaper.config.js';
 
 export const REAPER = 'reaper';

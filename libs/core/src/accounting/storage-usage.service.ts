@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { unitOfWork } from '@tarn/catalogue';
 import { type MeasurableRse, type MeasuredUsage, storageUsageRepository } from '@tarn/catalogue/repositories/storage-usage.repository.js';
 import { createStorage, type SpaceUsage, type StorageProtocol } from '@tarn/storage';
-import { settleBounded } from '../reaper/bounded.js';
+import { settleBounded } from '../bounded.js';
 import type { StorageUsageMetrics } from './storage-usage.metrics.js';
 
 export interface StorageUsageSettings {

@@ -6,7 +6,7 @@ import { type AuditableRse, consistencyRepository, type ListedFile, type Missing
 import { createStorage, type StorageProtocol } from '@tarn/storage';
 import { ROOT_ISSUER, type Issuer } from '../auth/issuer.js';
 import { Permissions } from '../auth/permissions.js';
-import { settleBounded } from '../reaper/bounded.js';
+import { settleBounded } from '../bounded.js';
 import { ReplicaService } from '../replicas/replica.service.js';
 import type { ConsistencyMetrics } from './consistency.metrics.js';
 import { didsAtPath, reversibleAlgorithm } from './path-dids.js';

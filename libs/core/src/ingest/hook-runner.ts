@@ -26,7 +26,8 @@ import type { RseInfo } from '../rses/rse-info.js';
 import { RseService } from '../rses/rse.service.js';
 import { RuleService } from '../rules/rule.service.js';
 import { ruleSpecs } from '../subscriptions/rule-template.js';
-import { localStorage, mapLimit, rseStorage } from './ingest-storage.js';
+import { mapBounded } from '../bounded.js';
+import { localStorage, rseStorage } from './ingest-storage.js';
 import { nextTick } from './hook-schedule.js';
 import { compilePattern } from './hook-spec.js';
 import { builtinFields, extractFields, metaValue, renderTemplate } from './hook-template.js';
@@ -420,7 +421,7 @@ export class HookRunner {
   private async upload(ctx: BatchContext, files: RunFile[]): Promise<RunFile[]> {
     const { spec, target, log } = ctx;
     const directory = spec.source.kind === 'dropbox' ? spec.source.directory : '';
-    const done = await mapLimit(files, ctx.concurrency, async (file) => {
+    const done = await mapBounded(files, ctx.concurrency, async (file) => {
       try {
         const local = ctx.source;
         const stream = await local.read(file.path);
@@ -438,7 +439,7 @@ export class HookRunner {
   /** Zero-copy with checksum policy compute (read the file) or storage (what the storage reports). */
   private async checksums(ctx: BatchContext, files: RunFile[]): Promise<RunFile[]> {
     const { spec, source, log } = ctx;
-    const done = await mapLimit(files, ctx.concurrency, async (file) => {
+    const done = await mapBounded(files, ctx.concurrency, async (file) => {
       try {
         if (spec.checksum === 'compute') {
           const result = await checksumStream(await source.read(file.replicaPath), ['adler32']);

@@ -27,17 +27,3 @@ export function rseStorage(info: RseInfo, operation: 'read' | 'write', hook: str
 export function localStorage(directory: string): StorageProtocol {
   return createStorage({ scheme: 'file', hostname: '', prefix: directory });
 }
-
-/** Runs `work` over items with at most `limit` at once, results in order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
-}

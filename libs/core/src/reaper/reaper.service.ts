@@ -5,7 +5,7 @@ import { unitOfWork } from '@tarn/catalogue';
 import { reaperRepository, type ReapableRse, type ReapedReplica } from '@tarn/catalogue/repositories/reaper.repository.js';
 import { appendEvents, tarnEvent } from '@tarn/events';
 import { createStorage, type StorageProtocol } from '@tarn/storage';
-import { settleBounded } from './bounded.js';
+import { settleBounded } from '../bounded.js';
 import type { ReaperMetrics } from './reaper.metrics.js';
 
 export interface ReaperSettings {

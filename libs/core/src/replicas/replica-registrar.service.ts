@@ -14,7 +14,8 @@ import {
 import { sortReplicaKeys } from '@tarn/catalogue/repositories/replica.repository.js';
 import { applyLockProgress, type LockCounterDelta } from '../rules/rule-progress.js';
 import { type AvailableReplica, replicasBecameAvailable } from './mark-replicas-available.js';
-import { checkReplicaOnStorage, mapConcurrent, StoragePool } from './replica-storage-check.js';
+import { mapBounded } from '../bounded.js';
+import { checkReplicaOnStorage, StoragePool } from './replica-storage-check.js';
 
 export interface VerifySettings {
   /** Checks taken per batch (default 1,000). */
@@ -113,7 +114,7 @@ export class ReplicaRegistrarService {
         next = result.more && batches < maxBatches && !settings.signal?.aborted ? handled(lease()) : null;
         if (leased.length === 0) break;
         await this.loadProtocols(protocols, leased);
-        const outcomes = await mapConcurrent(leased, concurrency, (pending) => checkReplicaOnStorage(pending, protocols.get(pending.rseId) ?? [], pool));
+        const outcomes = await mapBounded(leased, concurrency, (pending) => checkReplicaOnStorage(pending, protocols.get(pending.rseId) ?? [], pool));
         await recording;
         recording = handled(this.record(outcomes, result));
       }

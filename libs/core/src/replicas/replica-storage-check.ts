@@ -120,17 +120,3 @@ async function checkOn(
 function mismatch(key: Pick<VerificationOutcome, 'scope' | 'name' | 'rseId'>, alg: string, storage: string, catalogue: string): VerificationOutcome {
   return { ...key, verdict: 'bad', reason: `${alg} mismatch: the storage has ${storage}, the catalogue ${catalogue}` };
 }
-
-/** Runs `work` over `items` with at most `limit` at a time; results in input order. */
-export async function mapConcurrent<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
-}
