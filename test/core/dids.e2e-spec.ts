@@ -79,7 +79,13 @@ describe('DidService', () => {
       expect(await dids.get(alice, s, 'reg.cnt')).toMatchObject({ type: DidType.CONTAINER, open: true, monotonic: true, bytes: null, length: null });
       expect(await dids.status(alice, s, 'reg.ds')).toEqual({ scope: s, name: 'reg.ds', type: DidType.DATASET, open: true, closedAt: null });
 
-      expect(await events('did.created', `${s}:reg.f1`)).toEqual([{ scope: s, name: 'reg.f1', didType: 'F', account: 'alice', bytes: 10 }]);
+      // Collections get a did.created each; files are announced together, in files.created events of their scope.
+      expect(await events('did.created', `${s}:reg.ds`)).toEqual([expect.objectContaining({ scope: s, name: 'reg.ds', didType: 'D', account: 'alice' })]);
+      expect(await events('did.created', `${s}:reg.cnt`)).toEqual([expect.objectContaining({ scope: s, name: 'reg.cnt', didType: 'C', account: 'alice' })]);
+      expect(await events('did.created', `${s}:reg.f1`)).toEqual([]);
+      expect((await events('files.created', s)).filter((e: { names: string[] }) => e.names.includes('reg.f1'))).toEqual([
+        { scope: s, account: 'alice', count: 1, names: ['reg.f1'] },
+      ]);
       expect(await events('did.attached', `${s}:reg.ds`)).toEqual([{ scope: s, name: 'reg.ds', children: [{ scope: s, name: 'reg.f1' }] }]);
       expect(await updated(s, 'reg.ds')).toEqual(['A']);
       const [meta] = await query(`SELECT meta FROM did_meta WHERE scope = $1 AND name = 'reg.f1'`, [s]);

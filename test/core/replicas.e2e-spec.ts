@@ -1,6 +1,7 @@
 import { TestingModule } from '@nestjs/testing';
 import { EPOCH_TOMBSTONE, Forbidden, hashPath, LockState, ReplicaState, RuleState, TarnError } from '@tarn/domain';
 import { unitOfWork } from '@tarn/catalogue';
+import { FILES_PER_EVENT } from '@tarn/events';
 import { RulesModule } from '@tarn/core/rules/rules.module.js';
 import { RuleService } from '@tarn/core/rules/rule.service.js';
 import { ReplicasModule } from '@tarn/core/replicas/replicas.module.js';
@@ -103,14 +104,28 @@ describe('ReplicaService', () => {
       expect(await readReplicas(db.dataSource, scope, f.name)).toEqual([]);
     });
 
-    it('requires the files to exist unless createMissingFiles, which registers them (did.created)', async () => {
+    it('requires the files to exist unless createMissingFiles, which registers them (files.created)', async () => {
       const missing = { scope, name: 'new.file.1', bytes: 5, adler32: '0000000a' };
       expect((await rejection(replicas.addReplicas(jdoe.issuer, 'D_1', [missing]))).rucioClass).toBe('DataIdentifierNotFound');
       const result = await replicas.addReplicas(jdoe.issuer, 'D_1', [missing], { createMissingFiles: true });
       expect(result).toMatchObject({ registered: 1, filesCreated: 1 });
       const [did] = await db.dataSource.query(`SELECT did_type, bytes::int, adler32, account FROM dids WHERE scope = $1 AND name = 'new.file.1'`, [scope]);
       expect(did).toEqual({ did_type: 'F', bytes: 5, adler32: '0000000a', account: 'jdoe' });
-      expect((await readEvents(db.dataSource, 'did.created')).some((e) => e.name === 'new.file.1')).toBe(true);
+      expect((await readEvents(db.dataSource, 'files.created')).filter((e) => (e.names as string[]).includes('new.file.1'))).toEqual([
+        { scope, account: 'jdoe', count: 1, names: ['new.file.1'] },
+      ]);
+    });
+
+    it('announces the files it creates in files.created events of at most FILES_PER_EVENT names each', async () => {
+      const files = Array.from({ length: FILES_PER_EVENT + 1 }, (_, i) => ({ scope, name: `bulk.new.${String(i).padStart(5, '0')}`, bytes: 1 }));
+      expect(await replicas.addReplicas(jdoe.issuer, 'D_1', files, { createMissingFiles: true })).toMatchObject({ filesCreated: files.length });
+      const events = (await readEvents(db.dataSource, 'files.created')).filter((e) => (e.names as string[]).some((n) => n.startsWith('bulk.new.')));
+      expect(events.map((e) => [e.count, (e.names as string[]).length])).toEqual([
+        [FILES_PER_EVENT, FILES_PER_EVENT],
+        [1, 1],
+      ]);
+      expect(events.flatMap((e) => e.names as string[]).sort()).toEqual(files.map((f) => f.name));
+      expect(events.every((e) => e.scope === scope && e.account === 'jdoe')).toBe(true);
     });
 
     it('never creates a file under a name reserved by a deleted DID, and says which name', async () => {

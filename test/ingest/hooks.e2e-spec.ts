@@ -16,8 +16,10 @@ describe('ingestion hooks', () => {
     await t?.close();
   });
 
-  const didCreatedEvents = async (name: string) =>
-    Number((await t.db.dataSource.query(`SELECT count(*) AS n FROM outbox_messages WHERE event_type = 'did.created' AND payload->>'name' = $1`, [name]))[0].n);
+  const filesCreatedMentions = async (name: string) =>
+    Number(
+      (await t.db.dataSource.query(`SELECT count(*) AS n FROM outbox_messages WHERE event_type = 'files.created' AND payload->'names' ? $1`, [name]))[0].n,
+    );
 
   describe('validation', () => {
     it('refuses an invalid cron expression with a message naming the field', async () => {
@@ -104,7 +106,7 @@ describe('ingestion hooks', () => {
       const again = await t.runner.run(hook.id, { force: true });
       expect(again).toMatchObject({ state: 'DONE', filesListed: 4, filesRegistered: 1, filesSkipped: 3, datasetsCreated: 0, rulesCreated: 0 });
       expect(await verifyAll(t.registrar)).toBe(1);
-      for (const p of paths) expect(await didCreatedEvents(`tel.run${p.includes('4711') ? 4711 : 4712}.${p.split('/').at(-1)}`)).toBe(1);
+      for (const p of paths) expect(await filesCreatedMentions(`tel.run${p.includes('4711') ? 4711 : 4712}.${p.split('/').at(-1)}`)).toBe(1);
 
       const runs = await t.hooks.listRuns(t.user.issuer, 'telescope');
       expect(runs.map((r) => r.filesRegistered)).toEqual([1, 3]);

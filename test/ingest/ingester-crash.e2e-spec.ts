@@ -1,7 +1,7 @@
 /**
  * The ingester process (apps/ingester/src/main.ts, run from source in a child process) is killed with SIGKILL in the
  * middle of a zero-copy run, while files it claimed are being registered. A restarted ingester finishes the run, and
- * every file is registered exactly once: one DID, one replica, one attachment and one did.created event each.
+ * every file is registered exactly once: one DID, one replica, one attachment and one mention in a files.created event each.
  */
 import { jest } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
@@ -90,13 +90,13 @@ describe('ingester killed mid-run', () => {
     expect(runs[1].files_failed).toBe(0);
     expect(await fileStates()).toEqual({ pending: 0, done: FILES, all: FILES });
 
-    // Exactly once: one DID, one replica, one attachment, one did.created event per file.
+    // Exactly once: one DID, one replica, one attachment, one mention in a files.created event per file.
     expect(await count(`SELECT count(*) AS n FROM dids WHERE scope = $1 AND did_type = 'F'`, [t.scope])).toBe(FILES);
     expect(await count(`SELECT count(*) AS n FROM replicas WHERE scope = $1 AND rse_id = $2`, [t.scope, t.disk.id])).toBe(FILES);
     expect(await count(`SELECT count(*) AS n FROM contents WHERE scope = $1`, [t.scope])).toBe(FILES);
     const events = await t.db.dataSource.query(
-      `SELECT payload->>'name' AS name, count(*)::int AS n FROM outbox_messages
-        WHERE event_type = 'did.created' AND payload->>'didType' = 'F' GROUP BY 1`,
+      `SELECT n.name, count(*)::int AS n FROM outbox_messages o, jsonb_array_elements_text(o.payload->'names') AS n(name)
+        WHERE o.event_type = 'files.created' GROUP BY 1`,
     );
     expect(events).toHaveLength(FILES);
     expect(events.filter((e: { n: number }) => e.n !== 1)).toEqual([]);

@@ -6,7 +6,7 @@ import type { SubscriptionProcessor } from '@tarn/core/subscriptions/subscriptio
 export const TRANSMOGRIFIER = 'transmogrifier';
 
 /**
- * Gives new DIDs the rules of the subscriptions they match (Rucio's transmogrifier). did.created events wake it; it
+ * Gives new DIDs the rules of the subscriptions they match (Rucio's transmogrifier). did.created and files.created events wake it; it
  * also sweeps every `intervalMs` (TARN_TRANSMOGRIFIER_INTERVAL_SECONDS, default 60), so a lost event only delays.
  */
 export class TransmogrifierWorker implements DaemonDefinition {
@@ -21,7 +21,7 @@ export class TransmogrifierWorker implements DaemonDefinition {
     logger: Logger = silentLogger,
   ) {
     this.intervalMs = settings.intervalMs;
-    this.eventWake = new EventWake(bus, { group: TRANSMOGRIFIER, topics: [TOPICS.did], types: ['did.created'] }, logger);
+    this.eventWake = new EventWake(bus, { group: TRANSMOGRIFIER, topics: [TOPICS.did], types: ['did.created', 'files.created'] }, logger);
   }
 
   attach(control: DaemonControl): void {

@@ -10,7 +10,8 @@ export type FieldKind =
   | 'string|null'
   | 'number|null'
   | 'number|null|undefined'
-  | 'did[]';
+  | 'did[]'
+  | 'string[]';
 
 export type PayloadSchema = Readonly<Record<string, FieldKind>>;
 
@@ -19,6 +20,7 @@ const ruleRef = { ruleId: 'string', scope: 'string', name: 'string' } as const;
 
 export const EVENT_SCHEMAS: { readonly [T in EventType]: Readonly<Record<number, PayloadSchema>> } = {
   'did.created': { 1: { ...did, didType: 'string', account: 'string', bytes: 'number|null|undefined' } },
+  'files.created': { 1: { scope: 'string', account: 'string', count: 'number', names: 'string[]' } },
   'did.attached': { 1: { ...did, children: 'did[]' } },
   'did.detached': { 1: { ...did, children: 'did[]' } },
   'did.closed': { 1: did },
@@ -57,6 +59,8 @@ function fits(kind: FieldKind, value: unknown): boolean {
       return value === null || (typeof value === 'number' && Number.isFinite(value));
     case 'number|null|undefined':
       return value === undefined || value === null || (typeof value === 'number' && Number.isFinite(value));
+    case 'string[]':
+      return Array.isArray(value) && value.every((s) => typeof s === 'string');
     case 'did[]':
       return (
         Array.isArray(value) &&

@@ -10,7 +10,10 @@ interface DidRef {
  * optional fields within a version; anything else is a new version, so old consumers keep working.
  */
 export interface EventPayloads {
+  /** A dataset or container created (files are announced in batches by files.created). */
   'did.created': DidRef & { didType: string; account: string; bytes?: number | null };
+  /** Files created in one unit of work (registration, upload, ingestion): one event per scope, account and up to FILES_PER_EVENT names. */
+  'files.created': { scope: string; account: string; count: number; names: string[] };
   'did.attached': DidRef & { children: DidRef[] };
   'did.detached': DidRef & { children: DidRef[] };
   'did.closed': DidRef;
@@ -41,6 +44,7 @@ export type EventType = keyof EventPayloads;
 
 export const EVENT_TOPICS: { [T in EventType]: Topic } = {
   'did.created': TOPICS.did,
+  'files.created': TOPICS.did,
   'did.attached': TOPICS.did,
   'did.detached': TOPICS.did,
   'did.closed': TOPICS.did,
@@ -71,6 +75,9 @@ export const EVENT_VERSIONS: { [T in EventType]: number } = Object.fromEntries(
   Object.keys(EVENT_TOPICS).map((type) => [type, NEWER_VERSIONS[type as EventType] ?? 1]),
 ) as { [T in EventType]: number };
 
+/** The most names one files.created event lists: a batch of new files becomes ceil(n / FILES_PER_EVENT) events per scope. */
+export const FILES_PER_EVENT = 1000;
+
 /** An event about to be written to the outbox. */
 export interface TarnEvent<T extends EventType = EventType> {
   type: T;
@@ -93,4 +100,23 @@ export function tarnEvent<T extends EventType>(type: T, payload: EventPayloads[T
     (typeof p.scope === 'string' && typeof p.name === 'string' ? didKey(p.scope, p.name) : undefined);
   if (!derived) throw new Error(`event ${type} needs a key`);
   return { type, key: derived, payload };
+}
+
+/** The files.created events of new files, keyed by their scope: per scope and account, FILES_PER_EVENT names each. */
+export function filesCreatedEvents(files: ReadonlyArray<{ scope: string; name: string; account: string }>): Array<TarnEvent<'files.created'>> {
+  const groups = new Map<string, { scope: string; account: string; names: string[] }>();
+  for (const f of files) {
+    const group = `${f.scope}\u0000${f.account}`;
+    let names = groups.get(group);
+    if (!names) groups.set(group, (names = { scope: f.scope, account: f.account, names: [] }));
+    names.names.push(f.name);
+  }
+  const events: Array<TarnEvent<'files.created'>> = [];
+  for (const { scope, account, names } of groups.values()) {
+    for (let at = 0; at < names.length; at += FILES_PER_EVENT) {
+      const chunk = names.slice(at, at + FILES_PER_EVENT);
+      events.push(tarnEvent('files.created', { scope, account, count: chunk.length, names: chunk }, scope));
+    }
+  }
+  return events;
 }

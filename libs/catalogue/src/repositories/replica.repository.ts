@@ -296,7 +296,8 @@ export const replicaRepository = {
   /**
    * Registers replicas on one RSE in ONE statement: checks each row against its file DID (probed by primary key,
    * LATERAL ... LIMIT 1, so that the planner never hashes the whole dids table), creates the missing files (with
-   * `createMissingFiles`; never under a name reserved by a deleted DID) and their did.created outbox rows, and
+   * `createMissingFiles`; never under a name reserved by a deleted DID) and their files.created outbox rows (per
+   * scope, `filesPerEvent` names each), and
    * only when every row fits, inserts new replicas and updates existing COPYING, UNAVAILABLE, BAD or
    * TEMPORARY_UNAVAILABLE ones (AVAILABLE and BEING_DELETED ones are left alone and not counted). A replica
    * announced AVAILABLE is written COPYING and queued in replica_verifications: the replica-registrar makes it
@@ -308,7 +309,14 @@ export const replicaRepository = {
     manager: EntityManager,
     rse: { id: string; rse: string },
     rows: readonly RegisteredReplica[],
-    options: { account: string; createMissingFiles: boolean; tombstone: Date | null; didCreated: OutboxColumns; announced: OutboxColumns },
+    options: {
+      account: string;
+      createMissingFiles: boolean;
+      tombstone: Date | null;
+      filesCreated: OutboxColumns;
+      filesPerEvent: number;
+      announced: OutboxColumns;
+    },
   ): Promise<RegistrationResult> {
     if (rows.length === 0) return { registered: 0, inserted: 0, filesCreated: 0, announced: 0, misfit: null };
     const [result]: Array<Record<string, unknown>> = await manager.query(
@@ -355,9 +363,10 @@ export const replicaRepository = {
          ON CONFLICT (rse_id, source) DO UPDATE SET used = s.used + EXCLUDED.used, files = s.files + EXCLUDED.files, updated_at = now()
        ), file_events AS (
          INSERT INTO outbox_messages (topic, key, event_type, version, payload)
-         SELECT $13, c.scope || ':' || c.name, $14, $15,
-                jsonb_build_object('scope', c.scope, 'name', c.name, 'didType', 'F', 'account', $11::text, 'bytes', c.bytes)
-           FROM created c
+         SELECT $13, c.scope, $14, $15,
+                jsonb_build_object('scope', c.scope, 'account', $11::text, 'count', count(*), 'names', jsonb_agg(c.name ORDER BY c.name))
+           FROM (SELECT scope, name, (row_number() OVER (PARTITION BY scope ORDER BY name) - 1) / $20 AS chunk FROM created) c
+          GROUP BY c.scope, c.chunk
        ), announce AS (
          INSERT INTO outbox_messages (topic, key, event_type, version, payload)
          SELECT $16, $1::text, $17, $18, jsonb_build_object('rse', $19::text, 'rseId', $1::uuid, 'count', count(*))
@@ -380,13 +389,14 @@ export const replicaRepository = {
         options.tombstone,
         options.account,
         options.createMissingFiles,
-        options.didCreated.topic,
-        options.didCreated.eventType,
-        options.didCreated.version,
+        options.filesCreated.topic,
+        options.filesCreated.eventType,
+        options.filesCreated.version,
         options.announced.topic,
         options.announced.eventType,
         options.announced.version,
         rse.rse,
+        options.filesPerEvent,
       ],
     );
     if (result.scope !== null) {

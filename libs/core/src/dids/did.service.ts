@@ -17,7 +17,7 @@ import {
   resolveDidTotals,
 } from '@tarn/catalogue/repositories/did.repository.js';
 import { mergeDidMeta } from '@tarn/catalogue/repositories/did-meta.repository.js';
-import { appendEvents, tarnEvent } from '@tarn/events';
+import { appendEvents, filesCreatedEvents, tarnEvent } from '@tarn/events';
 import type { Issuer } from '../auth/issuer.js';
 import { Permissions } from '../auth/permissions.js';
 import { attachInTransaction, detachInTransaction } from './did-attachment.js';
@@ -87,10 +87,12 @@ export class DidService {
       await this.assertNamesFree(manager, rows);
       if ((await this.insertNewDids(manager, rows)) < rows.length) await this.assertNamesFree(manager, rows);
       await mergeDidMeta(manager, metas);
-      await appendEvents(
-        manager,
-        rows.map((r) => tarnEvent('did.created', { scope: r.scope, name: r.name, didType: r.didType, account: r.account, bytes: r.bytes })),
-      );
+      await appendEvents(manager, [
+        ...rows
+          .filter((r) => r.didType !== DidType.FILE)
+          .map((r) => tarnEvent('did.created', { scope: r.scope, name: r.name, didType: r.didType, account: r.account, bytes: r.bytes })),
+        ...filesCreatedEvents(rows.filter((r) => r.didType === DidType.FILE)),
+      ]);
       const attachments: Attachment[] = dids
         .filter((d) => Array.isArray(d.children) && d.children.length > 0)
         .map((d) => ({ scope: d.scope, name: d.name, dids: d.children! }));

@@ -10,7 +10,7 @@ import {
   NotFound,
   ReplicaState,
 } from '@tarn/domain';
-import { appendEvents, beginOutboxWrites, outboxColumns, tarnEvent } from '@tarn/events';
+import { appendEvents, beginOutboxWrites, FILES_PER_EVENT, outboxColumns, tarnEvent } from '@tarn/events';
 import { unitOfWork } from '@tarn/catalogue';
 import { findDids, openCursor } from '@tarn/catalogue/repositories/did.repository.js';
 import { mergeDidMeta } from '@tarn/catalogue/repositories/did-meta.repository.js';
@@ -162,7 +162,8 @@ export class ReplicaService {
         account: issuer.account,
         createMissingFiles: Boolean(options.createMissingFiles),
         tombstone: options.tombstone ?? null,
-        didCreated: outboxColumns('did.created'),
+        filesCreated: outboxColumns('files.created'),
+        filesPerEvent: FILES_PER_EVENT,
         announced: outboxColumns('replica.announced'),
       });
       if (result.misfit) {
