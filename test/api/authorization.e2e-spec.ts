@@ -110,6 +110,26 @@ describe('authorization through the API', () => {
       expectAccessDenied(await call(bob, 'get', `/dids/${scope}/${dataset}`));
       expectAccessDenied(await call(bob, 'put', `/scopes/${scope}/restricted`, { restricted: false }));
     });
+
+    it('hides its files from listings of open datasets they are attached to (replicas, files, content)', async () => {
+      const embargoed = (await createScope(db.dataSource, { account: alice.account })).scope;
+      const dataset = uniqueDidName('ds');
+      const open = { scope: aliceScope, name: uniqueDidName('open'), bytes: 10, adler32: '0000000a' };
+      const hidden = { scope: embargoed, name: uniqueDidName('hidden'), bytes: 10, adler32: '0000000a' };
+      expect((await call(alice, 'post', `/dids/${aliceScope}/${dataset}`, { type: 'DATASET' })).status).toBe(201);
+      expect((await call(alice, 'post', `/dids/${aliceScope}/${dataset}/dids`, { rse: rse.rse, dids: [open, hidden] })).status).toBe(201);
+      expect((await call(alice, 'put', `/scopes/${embargoed}/restricted`, { restricted: true })).status).toBe(200);
+
+      const names = (response: request.Response) =>
+        response.text.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { name: string }).name).sort();
+      const listReplicas = (user: CreatedAccount) => call(user, 'post', '/replicas/list', { dids: [{ scope: aliceScope, name: dataset }], all_states: true });
+      expect(names(await listReplicas(bob))).toEqual([open.name]);
+      expect(names(await listReplicas(alice))).toEqual([open.name, hidden.name].sort());
+      expect(names(await listReplicas(root))).toEqual([open.name, hidden.name].sort());
+      expect(names(await call(bob, 'get', `/dids/${aliceScope}/${dataset}/files`))).toEqual([open.name]);
+      expect(names(await call(bob, 'get', `/dids/${aliceScope}/${dataset}/dids`))).toEqual([open.name]);
+      expectAccessDenied(await call(bob, 'post', '/replicas/list', { dids: [{ scope: embargoed, name: hidden.name }], all_states: true }));
+    });
   });
 
   describe('rules of another account', () => {

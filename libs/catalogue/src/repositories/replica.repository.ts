@@ -542,9 +542,15 @@ export const replicaRepository = {
     return count;
   },
 
-  /** SQL and parameters listing the replicas of the files at or below these DIDs, ordered by file. */
-  listQuery(dids: ReadonlyArray<{ scope: string; name: string }>, options: { states?: readonly ReplicaState[] | null; rseIds?: readonly string[] | null }): { sql: string; params: unknown[] } {
-    const params: unknown[] = [dids.map((d) => d.scope), dids.map((d) => d.name)];
+  /**
+   * SQL and parameters listing the replicas of the files at or below these DIDs, ordered by file. Collections and
+   * files in `excludeScopes` (restricted scopes the reader may not read) are skipped below the given DIDs.
+   */
+  listQuery(
+    dids: ReadonlyArray<{ scope: string; name: string }>,
+    options: { states?: readonly ReplicaState[] | null; rseIds?: readonly string[] | null; excludeScopes?: readonly string[] },
+  ): { sql: string; params: unknown[] } {
+    const params: unknown[] = [dids.map((d) => d.scope), dids.map((d) => d.name), options.excludeScopes ?? []];
     let replicaFilter = '';
     if (options.states) {
       params.push(options.states);
@@ -560,7 +566,8 @@ export const replicaRepository = {
                 FROM unnest($1::varchar[], $2::varchar[]) AS i(scope, name) JOIN dids d ON d.scope = i.scope AND d.name = i.name
               UNION
               SELECT c.child_scope, c.child_name, c.child_type::text
-                FROM tree t JOIN contents c ON c.scope = t.scope AND c.name = t.name WHERE t.did_type <> 'F'
+                FROM tree t JOIN contents c ON c.scope = t.scope AND c.name = t.name
+               WHERE t.did_type <> 'F' AND c.child_scope <> ALL($3::varchar[])
             ), files AS (SELECT DISTINCT scope, name FROM tree WHERE did_type = 'F')
             SELECT f.scope, f.name, d.bytes, d.adler32, d.md5, d.xxh64, r.rse_id, r.state, r.path, r.lock_cnt, r.tombstone,
                    r.accessed_at

@@ -196,6 +196,7 @@ export class ReplicaService {
   /**
    * The replicas of files, datasets and containers (resolved to their files), file by file, read through a
    * cursor: per RSE the state, path and a PFN per read protocol. Only AVAILABLE replicas unless allStates.
+   * Files of restricted scopes the issuer may not read are left out, as in the DID listings.
    */
   async listReplicas(issuer: Issuer, dids: Array<{ scope: string; name: string }>, options: ListReplicasOptions = {}): Promise<RowStream<FileReplicas>> {
     if (!Array.isArray(dids) || dids.length === 0) throw new InvalidInput('Give at least one DID to list replicas of.', { rucioClass: 'InputValidationError' });
@@ -206,7 +207,8 @@ export class ReplicaService {
       if (missing) throw NotFound.did(missing.scope, missing.name);
       const rses = new Map((await replicaRepository.rseInfo(manager, null)).map((r) => [r.id, r]));
       const rseIds = options.rseExpression ? (await this.expressions.resolve(manager, options.rseExpression)).map((r) => r.id) : null;
-      const { sql, params } = replicaRepository.listQuery(dids, { states: options.allStates ? null : [ReplicaState.AVAILABLE], rseIds });
+      const excludeScopes = await this.permissions.unreadableScopes(manager, issuer);
+      const { sql, params } = replicaRepository.listQuery(dids, { states: options.allStates ? null : [ReplicaState.AVAILABLE], rseIds, excludeScopes });
       const rows = await openCursor(manager, sql, params, { map: (row) => replicaRepository.toListRow(row as never) });
       const files = groupByFile(rows, (row, file) => {
         const rse = row.rseId ? rses.get(row.rseId) : undefined;
@@ -224,7 +226,7 @@ export class ReplicaService {
         });
       });
       if (!options.resolveParents) return files;
-      return withParents(manager, files, await this.permissions.unreadableScopes(manager, issuer));
+      return withParents(manager, files, excludeScopes);
     });
   }
 
