@@ -2,7 +2,8 @@
  * The consistency checker against real PostgreSQL, posix RSEs in temporary directories and the S3 server:
  * dark files are quarantined, then deleted once the quarantine period has passed; a replica whose file is gone
  * is declared bad and the registrar's recovery queues its re-copy; writes in flight (young files, COPYING and
- * BEING_DELETED replicas, transfers, ingestion hooks' prefixes) are left alone; a storage that lists almost
+ * BEING_DELETED replicas, transfers, ingestion hooks' prefixes) are left alone, temporary files a killed write left
+ * behind are deleted once stale; a storage that lists almost
  * nothing does not turn into bad declarations; the schedule, on-demand audits and one auditor per RSE.
  */
 import { jest } from '@jest/globals';
@@ -154,6 +155,26 @@ describe('auditor (consistency checker)', () => {
       { state: 'done', listed: 8, dark: 2, quarantined: 0, deleted: 0 },
       { state: 'done', listed: 8, dark: 2, quarantined: 0, deleted: 2 },
     ]);
+  });
+
+  it('deletes the temporary files killed writes left behind once untouched for the grace period, never counting them dark', async () => {
+    const rse = await posixRse();
+    const stale = ['ab/cd/.tarn-part.00000000deadbeef', 'ef/.tarn-part.0000000012345678'];
+    for (const path of stale) await put(rse, path);
+    await put(rse, 'ab/cd/.tarn-part.00000000cafebabe', 60_000); // a write in progress
+    await put(rse, 'gh/.tarn-part.0000000000000001'); // stale, but left alone while deleting is switched off
+
+    expect(await audit(rse, { ...SETTINGS, deleteDark: false })).toMatchObject({ listed: 0, dark: 0, quarantined: 0, temporariesDeleted: 0, error: null });
+    expect((await filesOnDisk(rse)).size).toBe(4);
+
+    await rm(join(rse.dir, 'gh'), { recursive: true });
+    const registry = new Registry();
+    expect(await audit(rse, SETTINGS, new ConsistencyMetrics(registry))).toMatchObject({
+      listed: 0, dark: 0, quarantined: 0, temporariesDeleted: 2, deleteFailures: 0, error: null,
+    });
+    expect([...(await filesOnDisk(rse))]).toEqual(['ab/cd/.tarn-part.00000000cafebabe']);
+    expect(await quarantined(rse.id)).toEqual([]);
+    expect((await registry.getSingleMetric('tarn_auditor_temporaries_deleted_total')!.get()).values).toEqual([{ labels: { rse: rse.rse }, value: 2 }]);
   });
 
   it('releases a quarantined file once the catalogue knows it, and never deletes it', async () => {

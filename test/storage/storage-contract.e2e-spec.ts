@@ -4,10 +4,11 @@
  * A server that does not answer fails these tests (test/services/storage.cjs starts them); nothing is skipped.
  */
 import { jest } from '@jest/globals';
-import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import axios from 'axios';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { createServer } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { ChecksumSet } from '@tarn/checksums';
@@ -210,6 +211,20 @@ describe.each(KINDS)('%s storage contract', (kind) => {
     await expectNoTemporaryFiles(kind, area, 'interrupted');
   });
 
+  test('a temporary file a killed writer left behind is listed only when asked, flagged, and can be deleted', async () => {
+    await storage.write('leftover/done.txt', source(Buffer.from('done')));
+    const temporary = 'leftover/.tarn-part.00000000deadbeef';
+    await putRaw(kind, area, temporary, Buffer.from('partial'));
+    expect((await collect(storage.list('leftover'))).map((e) => e.path)).toEqual(['leftover/done.txt']);
+    const all = await collect(storage.list('leftover', { temporary: true }));
+    expect(all.map((e) => [e.path, e.temporary ?? false, e.bytes]).sort()).toEqual([
+      ['leftover/.tarn-part.00000000deadbeef', true, 7],
+      ['leftover/done.txt', false, 4],
+    ]);
+    expect(await storage.delete(temporary)).toEqual({ existed: true });
+    expect((await collect(storage.list('leftover', { temporary: true }))).map((e) => e.path)).toEqual(['leftover/done.txt']);
+  });
+
   test('a write whose bytes do not match the expected size or checksum is not committed', async () => {
     const data = randomBytes(100_000);
     const wrongAdler = await storage.write('verify/bad.bin', source(data), { checksums: { adler32: '00000001' } }).catch((e: unknown) => e);
@@ -303,6 +318,25 @@ describe.each(KINDS)('%s storage contract', (kind) => {
     }
   });
 });
+
+/** Puts a file on the storage behind Tarn's back (as a writer killed before its rename would have left it). */
+async function putRaw(kind: Kind, area: TestStorageArea, path: string, data: Buffer): Promise<void> {
+  if (kind === 'posix') {
+    const file = `${(area as unknown as { root: string }).root}/${path}`;
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, data);
+  } else if (kind === 'webdav') {
+    const server = testWebDavServer();
+    const response = await axios.put(`${(area as unknown as { url: string }).url}${path}`, data, {
+      auth: { username: server.username, password: server.password },
+      validateStatus: () => true,
+    });
+    expect(response.status).toBeLessThan(300);
+  } else {
+    const { client, bucket } = area as unknown as { client: S3Client; bucket: string };
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: `data/${path}`, Body: data }));
+  }
+}
 
 async function expectNoTemporaryFiles(kind: Kind, area: TestStorageArea, directory: string): Promise<void> {
   if (kind === 'posix') {

@@ -73,7 +73,8 @@ export class AuditorWorker implements DaemonDefinition {
   private report(ctx: DaemonContext, r: AuditResult): void {
     const line =
       `${r.rse}: ${r.listed} file(s) listed; ${r.dark} dark (${r.quarantined} newly quarantined, ${r.released} released, ${r.deleted} deleted` +
-      `${r.deleteFailures ? `, ${r.deleteFailures} deletion(s) failed` : ''}); ${r.missing} of ${r.eligible} replica(s) missing, ${r.declaredBad} declared bad`;
+      `${r.deleteFailures ? `, ${r.deleteFailures} deletion(s) failed` : ''}); ${r.missing} of ${r.eligible} replica(s) missing, ${r.declaredBad} declared bad` +
+      `${r.temporariesDeleted ? `; ${r.temporariesDeleted} temporary file(s) of killed writes deleted` : ''}`;
     if (r.error) ctx.logger.error(`${line}; the audit failed: ${r.error}`);
     else ctx.logger.log(line);
   }

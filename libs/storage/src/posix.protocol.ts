@@ -21,6 +21,7 @@ import type {
   DeleteResult,
   ReadOptions,
   SpaceUsage,
+  ListOptions,
   StorageEntry,
   StorageProtocol,
   StorageStat,
@@ -146,7 +147,7 @@ export class PosixStorage extends StorageBase implements StorageProtocol {
     }
   }
 
-  async *list(prefix: string): AsyncIterable<StorageEntry> {
+  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<StorageEntry> {
     const segments = this.directorySegments(prefix);
     let start: string;
     try {
@@ -155,7 +156,7 @@ export class PosixStorage extends StorageBase implements StorageProtocol {
       if (error instanceof NotFoundOnStorage) return;
       throw error;
     }
-    yield* this.walk(start, segments.join('/'));
+    yield* this.walk(start, segments.join('/'), Boolean(options.temporary));
   }
 
   async space(): Promise<SpaceUsage> {
@@ -169,7 +170,7 @@ export class PosixStorage extends StorageBase implements StorageProtocol {
 
   async close(): Promise<void> {}
 
-  private async *walk(directory: string, relative: string): AsyncGenerator<StorageEntry> {
+  private async *walk(directory: string, relative: string, withTemporary: boolean): AsyncGenerator<StorageEntry> {
     const root = await this.resolvedRoot();
     let entries;
     try {
@@ -182,10 +183,11 @@ export class PosixStorage extends StorageBase implements StorageProtocol {
       const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
       const full = join(directory, entry.name);
       if (entry.isDirectory()) {
-        yield* this.walk(full, path);
+        yield* this.walk(full, path, withTemporary);
         continue;
       }
-      if (isTemporaryName(entry.name)) continue;
+      const temporary = isTemporaryName(entry.name);
+      if (temporary && !withTemporary) continue;
       let info: Stats;
       try {
         if (entry.isSymbolicLink()) {
@@ -199,7 +201,7 @@ export class PosixStorage extends StorageBase implements StorageProtocol {
         if (codeOf(error) === 'ENOENT') continue;
         throw this.mapError(error, 'list', path);
       }
-      if (info.isFile()) yield { path, bytes: info.size, mtime: new Date(info.mtimeMs) };
+      if (info.isFile()) yield { path, bytes: info.size, mtime: new Date(info.mtimeMs), ...(temporary ? { temporary } : {}) };
     }
   }
 

@@ -31,6 +31,7 @@ import type {
   DeleteResult,
   PresignMethod,
   ReadOptions,
+  ListOptions,
   StorageEntry,
   StorageProtocol,
   StorageStat,
@@ -255,7 +256,7 @@ export class S3Storage extends StorageBase implements StorageProtocol {
     }
   }
 
-  async *list(prefix: string): AsyncIterable<StorageEntry> {
+  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<StorageEntry> {
     const segments = this.directorySegments(prefix);
     const Prefix = this.keyPrefix + (segments.length > 0 ? `${segments.join('/')}/` : '');
     let ContinuationToken: string | undefined;
@@ -269,8 +270,10 @@ export class S3Storage extends StorageBase implements StorageProtocol {
       for (const object of page.Contents ?? []) {
         const path = (object.Key ?? '').slice(this.keyPrefix.length);
         // Directory markers ("a/b/") and keys no path can name ("a//b", "../x") are not files of this protocol.
-        if (storagePathProblem(path, 'file') || path.endsWith('/') || isTemporaryName(path)) continue;
-        yield { path, bytes: object.Size ?? 0, mtime: object.LastModified ?? new Date(0) };
+        if (storagePathProblem(path, 'file') || path.endsWith('/')) continue;
+        const temporary = isTemporaryName(path);
+        if (temporary && !options.temporary) continue;
+        yield { path, bytes: object.Size ?? 0, mtime: object.LastModified ?? new Date(0), ...(temporary ? { temporary } : {}) };
       }
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);

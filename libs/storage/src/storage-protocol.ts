@@ -26,6 +26,13 @@ export interface StorageEntry {
   path: string;
   bytes: number;
   mtime: Date;
+  /** A temporary file of a write (in progress, or left behind by a writer that was killed); only listed when asked. */
+  temporary?: true;
+}
+
+export interface ListOptions {
+  /** List the temporary files of writes too, flagged `temporary` (the auditor removes those a killed writer left). */
+  temporary?: boolean;
 }
 
 export interface ReadOptions {
@@ -87,9 +94,9 @@ export interface StorageProtocol {
 
   /**
    * Files (recursively, never directories, `.` or `..`) under `prefix`, a directory path relative to the
-   * protocol prefix ('' for everything). Temporary files of writes in progress are left out.
+   * protocol prefix ('' for everything). Temporary files of writes are left out unless `options.temporary`.
    */
-  list(prefix: string): AsyncIterable<StorageEntry>;
+  list(prefix: string, options?: ListOptions): AsyncIterable<StorageEntry>;
 
   /** A URL any HTTP client can GET or PUT without credentials, until it expires. Only where supported (s3). */
   presign?(path: string, method: PresignMethod, expiresSeconds: number): Promise<string>;

@@ -19,6 +19,7 @@ import type {
   DeleteResult,
   ReadOptions,
   SpaceUsage,
+  ListOptions,
   StorageEntry,
   StorageProtocol,
   StorageStat,
@@ -212,7 +213,7 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
     return { existed: true };
   }
 
-  async *list(prefix: string): AsyncIterable<StorageEntry> {
+  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<StorageEntry> {
     const start = this.directorySegments(prefix);
     // Breadth-first, a few PROPFIND Depth: 1 in flight; Depth: infinity is often refused by servers.
     type Listed = { id: number; entries: StorageEntry[]; collections: string[][] } | { id: number; error: unknown };
@@ -224,7 +225,7 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
         const id = nextId++;
         const segments = pending.shift() as string[];
         // Settled, never rejected: a failure is rethrown below, after the others can no longer go unhandled.
-        inFlight.set(id, this.listCollection(segments, prefix).then((r) => ({ id, ...r }), (error: unknown) => ({ id, error })));
+        inFlight.set(id, this.listCollection(segments, prefix, Boolean(options.temporary)).then((r) => ({ id, ...r }), (error: unknown) => ({ id, error })));
       }
       const listed = await Promise.race(inFlight.values());
       inFlight.delete(listed.id);
@@ -254,6 +255,7 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
   private async listCollection(
     segments: string[],
     prefix: string,
+    withTemporary: boolean,
   ): Promise<{ entries: StorageEntry[]; collections: string[][] }> {
     const url = this.urlOf(segments, true);
     const found = await this.propfind(url, '1', PROPFIND_FILE, 'list', segments.join('/') || prefix);
@@ -266,7 +268,10 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
       const path = childSegments.join('/');
       if (storagePathProblem(path, 'file')) continue;
       if (resource.collection) collections.push(childSegments);
-      else if (!isTemporaryName(path)) entries.push({ path, bytes: resource.bytes ?? 0, mtime: resource.mtime ?? new Date(0) });
+      else {
+        const temporary = isTemporaryName(path);
+        if (!temporary || withTemporary) entries.push({ path, bytes: resource.bytes ?? 0, mtime: resource.mtime ?? new Date(0), ...(temporary ? { temporary } : {}) });
+      }
     }
     return { entries, collections };
   }

@@ -6,6 +6,7 @@ export class ConsistencyMetrics {
   readonly dark: Counter<'rse'>;
   readonly quarantined: Counter<'rse'>;
   readonly darkDeleted: Counter<'rse'>;
+  readonly temporariesDeleted: Counter<'rse'>;
   readonly missing: Counter<'rse'>;
   readonly lastRun: Gauge<'rse'>;
   readonly lastDark: Gauge<'rse'>;
@@ -20,6 +21,7 @@ export class ConsistencyMetrics {
     this.dark = counter('tarn_auditor_dark_files_total', 'Dark files (on storage, unknown to the catalogue) found, per RSE and run', ['rse']);
     this.quarantined = counter('tarn_auditor_quarantined_total', 'Dark files newly quarantined, per RSE', ['rse']);
     this.darkDeleted = counter('tarn_auditor_dark_deleted_total', 'Quarantined dark files deleted from storage, per RSE', ['rse']);
+    this.temporariesDeleted = counter('tarn_auditor_temporaries_deleted_total', 'Temporary files left by killed writes deleted from storage, per RSE', ['rse']);
     this.missing = counter('tarn_auditor_missing_replicas_total', 'AVAILABLE replicas missing on storage, declared bad, per RSE', ['rse']);
     this.lastRun = gauge('tarn_auditor_last_run_timestamp_seconds', 'When the last audit of the RSE finished (Unix time)');
     this.lastDark = gauge('tarn_auditor_last_dark_files', 'Dark files found by the last audit of the RSE');

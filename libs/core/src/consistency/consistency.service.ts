@@ -64,6 +64,8 @@ export interface AuditResult {
   /** Quarantined dark files deleted from storage, and deletions that failed (retried next run). */
   deleted: number;
   deleteFailures: number;
+  /** Temporary files of writes killed part-way (untouched for the grace period) deleted from storage. */
+  temporariesDeleted: number;
   /** AVAILABLE replicas old enough to be checked. */
   eligible: number;
   /** Replicas whose file is missing on storage (confirmed file by file), and those declared bad. */
@@ -82,6 +84,8 @@ export interface AuditOptions {
 
 /** Declarations of bad replicas per call of ReplicaService.declareBadReplicas; also the page size of the work lists. */
 const PAGE = 500;
+/** Leftover temporary files deleted per run at most (the rest at the next). */
+const MAX_STALE_TEMPORARIES = 10_000;
 
 /**
  * The consistency checker (Rucio's auditor): one RSE's storage listing, streamed into temporary tables of the
@@ -90,6 +94,8 @@ const PAGE = 500;
  *   once it has stayed dark for `quarantineSeconds`.
  * - Missing replicas (AVAILABLE, file not on storage, confirmed by a check of each file) are declared bad through
  *   ReplicaService.declareBadReplicas; the replica-registrar's recovery re-copies them from another replica.
+ * - Temporary files of writes whose writer was killed (a transfer worker, an upload), untouched for `graceSeconds`,
+ *   are deleted along with the dark data (same switch and RSE deletability); they never become dark data.
  * Writes in flight are neither: files modified and replicas created within `graceSeconds` before the listing,
  * replicas in any state but AVAILABLE (COPYING, BEING_DELETED...) or changed since the listing began, files a
  * live transfer to the RSE is writing, files under an enabled ingestion hook's prefix on the RSE.
@@ -160,7 +166,8 @@ export class ConsistencyService {
   private async runAudit(manager: EntityManager, rse: AuditableRse, settings: AuditSettings, options: AuditOptions): Promise<AuditResult> {
     const run = await consistencyRepository.startRun(manager, rse.id);
     const result: AuditResult = {
-      rse: rse.rse, runId: run.id, listed: 0, dark: 0, quarantined: 0, released: 0, deleted: 0, deleteFailures: 0, eligible: 0, missing: 0, declaredBad: 0, error: null,
+      rse: rse.rse, runId: run.id, listed: 0, dark: 0, quarantined: 0, released: 0, deleted: 0, deleteFailures: 0, temporariesDeleted: 0,
+      eligible: 0, missing: 0, declaredBad: 0, error: null,
     };
     const algorithm = rse.lfn2pfnAlgorithm ?? 'hash';
     let storage: StorageProtocol | null = null;
@@ -172,8 +179,9 @@ export class ConsistencyService {
       if (!rse.protocol) throw new InvalidInput(`RSE '${rse.rse}' has no protocol to list its storage with; add one.`);
       storage = options.openStorage ? options.openStorage(rse) : createStorage(rse.protocol, { rse: rse.rse });
       await consistencyRepository.createListing(manager);
-      result.listed = await this.loadListing(manager, storage, rse, algorithm, settings, options.signal);
       const cutoff = new Date(run.startedAt.getTime() - settings.graceSeconds * 1000);
+      const listing = await this.loadListing(manager, storage, rse, algorithm, cutoff, settings, options.signal);
+      result.listed = listing.listed;
       result.dark = await consistencyRepository.findDark(manager, rse, cutoff);
       const found = await consistencyRepository.findMissing(manager, rse, cutoff, run.startedAt);
       result.eligible = found.eligible;
@@ -190,6 +198,9 @@ export class ConsistencyService {
       if (settings.deleteDark && rse.deletable) {
         const expiredBefore = new Date(run.startedAt.getTime() - settings.quarantineSeconds * 1000);
         Object.assign(result, await this.deleteExpired(manager, storage, rse, expiredBefore, settings, options.signal));
+        const outcomes = await settleBounded(listing.staleTemporaries, settings.concurrency, (path) => storage!.delete(path));
+        result.temporariesDeleted = outcomes.filter((o) => o.status === 'fulfilled').length;
+        result.deleteFailures += outcomes.length - result.temporariesDeleted;
       }
       Object.assign(result, await this.declareMissing(manager, storage, rse, algorithm, run.startedAt, settings, options.signal));
     } catch (error) {
@@ -203,12 +214,29 @@ export class ConsistencyService {
     return result;
   }
 
-  /** Streams the storage listing into the run's tables, `listBatch` entries per statement. */
-  private async loadListing(manager: EntityManager, storage: StorageProtocol, rse: AuditableRse, algorithm: string, settings: AuditSettings, signal?: AbortSignal): Promise<number> {
+  /**
+   * Streams the storage listing into the run's tables, `listBatch` entries per statement. Temporary files of writes
+   * are no dark data: those untouched since `cutoff` (their writer was killed) are returned for deletion, up to
+   * MAX_STALE_TEMPORARIES a run.
+   */
+  private async loadListing(
+    manager: EntityManager,
+    storage: StorageProtocol,
+    rse: AuditableRse,
+    algorithm: string,
+    cutoff: Date,
+    settings: AuditSettings,
+    signal?: AbortSignal,
+  ): Promise<{ listed: number; staleTemporaries: string[] }> {
     let listed = 0;
     let batch: ListedFile[] = [];
-    for await (const entry of storage.list('')) {
+    const staleTemporaries: string[] = [];
+    for await (const entry of storage.list('', { temporary: true })) {
       if (signal?.aborted) throw new Error(`the audit of RSE '${rse.rse}' stopped during its listing (the daemon is stopping); it runs again later`);
+      if (entry.temporary) {
+        if (entry.mtime < cutoff && staleTemporaries.length < MAX_STALE_TEMPORARIES) staleTemporaries.push(entry.path);
+        continue;
+      }
       batch.push({ path: entry.path, bytes: entry.bytes, mtime: entry.mtime, dids: rse.deterministic ? didsAtPath(entry.path, algorithm) : [] });
       if (batch.length >= settings.listBatch) {
         await consistencyRepository.addListing(manager, batch);
@@ -219,7 +247,7 @@ export class ConsistencyService {
     await consistencyRepository.addListing(manager, batch);
     listed += batch.length;
     await consistencyRepository.indexListing(manager);
-    return listed;
+    return { listed, staleTemporaries };
   }
 
   /** Deletes dark files quarantined before `expiredBefore`, each checked again against the catalogue first. */
@@ -302,6 +330,7 @@ export class ConsistencyService {
     metrics.dark.inc(rse, result.dark);
     metrics.quarantined.inc(rse, result.quarantined);
     metrics.darkDeleted.inc(rse, result.deleted);
+    metrics.temporariesDeleted.inc(rse, result.temporariesDeleted);
     metrics.missing.inc(rse, result.declaredBad);
     metrics.lastRun.set(rse, Date.now() / 1000);
     metrics.lastDark.set(rse, result.dark);
