@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import axios from 'axios';
 import request from 'supertest';
 import { hashPath, lfn2pfn } from '@tarn/domain';
@@ -147,14 +145,8 @@ describe('GET /credentials/signurl', () => {
     const url = pfn('user.jdoe', 'via.client');
     expect((await plain((await sign('jdoe', { rse: 'S3_DISK', svc: 's3', op: 'write', url }).expect(200)).text, 'PUT', content)).status).toBe(200);
     const client = await rucioClient(api.url, 'jdoe', PASSWORD);
-    const venv = process.env.TARN_RUCIO_VENV ?? path.join(process.env.TARN_CACHE ?? path.join(os.homedir(), '.cache/tarn'), 'rucio-clients-41.5.1');
     const script = "import sys\nfrom rucio.client import Client\nprint(Client().get_signed_url(sys.argv[1], 's3', 'read', sys.argv[2], 120))";
-    const env = { ...process.env, RUCIO_CONFIG: client.configPath, HOME: path.dirname(client.configPath), RUCIO_HOME: path.dirname(client.configPath) };
-    const signed = await new Promise<string>((resolve, reject) =>
-      execFile(path.join(venv, 'bin/python'), ['-c', script, 'S3_DISK', url], { env }, (error, stdout, stderr) =>
-        error ? reject(new Error(`${stdout}\n${stderr}`)) : resolve(stdout.trim()),
-      ),
-    );
+    const signed = (await client.python(script, ['S3_DISK', url])).trim();
     const fetched = await plain(signed, 'GET');
     expect(fetched.status).toBe(200);
     expect(Buffer.from(fetched.data).equals(content)).toBe(true);

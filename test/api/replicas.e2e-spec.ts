@@ -13,6 +13,8 @@ import { createRse } from '@tarn/testing/factories/rse.factory.js';
 import { readReplicas } from '@tarn/testing/factories/replica.factory.js';
 import { passQueuedVerifications } from '@tarn/testing/factories/verification.factory.js';
 import { ReplicaRegistrarService } from '@tarn/core/replicas/replica-registrar.service.js';
+import { declareCorruptReplicas } from '@tarn/core/replicas/corrupt-replicas.js';
+import { unitOfWork } from '@tarn/catalogue';
 
 const PASSWORD = 'secret-replica-tests';
 const SCOPE = 'user.jdoe';
@@ -187,6 +189,32 @@ describe('replica routes', () => {
     const byDids = await call(root, 'post', '/replicas/bad/dids', { rse: 'SITE_B', dids: [{ scope: SCOPE, name: 'r.1' }, { scope: SCOPE, name: 'r.2' }], reason: 'lost' }).expect(201);
     expect(byDids.body).toEqual([`${SCOPE}:r.2 Unknown replica`]);
   });
+
+  it('lists replicas declared suspicious (GET /replicas/suspicious), also to the stock client', async () => {
+    await call(user, 'post', '/replicas', { rse: 'SITE_A', files: [file('susp.1')] }).expect(201);
+    expect(await passQueuedVerifications(db.dataSource)).toBe(1);
+    // Twice a transfer read bytes of the only copy that do not match the catalogue.
+    for (const attempt of [1, 2]) {
+      const declared = await unitOfWork(db.dataSource, { what: 'test' }, (manager) =>
+        declareCorruptReplicas(manager, [{ scope: SCOPE, name: 'susp.1', rseId: siteA.id, reason: `attempt ${attempt}: adler32 expected deadbeef, read 00000001` }]),
+      );
+      expect(declared.map((d) => d.state)).toEqual(['S']);
+    }
+    const suspicious = async (query: Record<string, string>, expected = 200) =>
+      (await call(user, 'get', `/replicas/suspicious?${new URLSearchParams(query)}`).expect(expected)).body;
+    const entry = { scope: SCOPE, name: 'susp.1', rse: 'SITE_A', rse_id: siteA.id, cnt: 2, created_at: expect.stringMatching(/ UTC$/) };
+    expect(await suspicious({})).toEqual([entry]);
+    expect(await suspicious({ rse_expression: 'SITE_A', nattempts: '1' })).toEqual([entry]);
+    expect(await suspicious({ nattempts: '2' })).toEqual([]);
+    expect(await suspicious({ rse_expression: 'SITE_B' })).toEqual([]);
+    expect(await suspicious({ younger_than: new Date(Date.now() + 3600_000).toISOString() })).toEqual([]);
+    expect((await suspicious({ younger_than: 'yesterday' }, 400)).ExceptionClass).toBe('InputValidationError');
+
+    const client = await rucioClient(api.url, 'jdoe', PASSWORD);
+    const script = 'import json\nfrom rucio.client import Client\nprint(json.dumps(next(iter(Client().list_suspicious_replicas(rse_expression="SITE_A"))), default=str))';
+    // One JSON list, as Rucio answers (application/json); the client turns created_at into a datetime.
+    expect(JSON.parse(await client.python(script))).toEqual([{ ...entry, created_at: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/) }]);
+  }, 120_000);
 
   it('refuses to delete replica rows, pointing to tombstones', async () => {
     const response = await call(root, 'delete', '/replicas', { rse: 'SITE_A', files: [{ scope: SCOPE, name: 'r.1' }] }).expect(501);

@@ -1,6 +1,3 @@
-import { execFile } from 'node:child_process';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { rucioClient, startTestApi, type RucioClient, type TestApi } from '@tarn/testing/api.js';
 import { createTestDatabase, type TestDatabase } from '@tarn/testing/database.js';
@@ -15,23 +12,6 @@ import { passQueuedVerifications } from '@tarn/testing/factories/verification.fa
  */
 
 const STEP_TIMEOUT = 180_000;
-
-/** The venv scripts/rucio-client.sh installs (made on the first rucioClient call). */
-function rucioPython(): string {
-  const cache = process.env.TARN_CACHE ?? path.join(os.homedir(), '.cache/tarn');
-  const venv = process.env.TARN_RUCIO_VENV ?? path.join(cache, `rucio-clients-${process.env.TARN_RUCIO_CLIENT_VERSION ?? '41.5.1'}`);
-  return path.join(venv, 'bin/python');
-}
-
-/** Runs Python with the stock client library (`from rucio.client import Client`) as the CLI's user. */
-function rucioLibrary(client: RucioClient, script: string, args: string[]): Promise<string> {
-  const env = { ...process.env, RUCIO_CONFIG: client.configPath, HOME: path.dirname(client.configPath), RUCIO_HOME: path.dirname(client.configPath) };
-  return new Promise((resolve, reject) =>
-    execFile(rucioPython(), ['-c', script, ...args], { env, timeout: 120_000 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`python exited ${error.code}:\n${stdout}\n${stderr}`)) : resolve(stdout),
-    ),
-  );
-}
 
 const ADD_REPLICAS = `
 import json, sys
@@ -161,7 +141,7 @@ describe('the stock Rucio client against Tarn', () => {
     }, STEP_TIMEOUT);
 
     it('registers files with replicas through the client library (add_replicas)', async () => {
-      expect(await rucioLibrary(jdoe, ADD_REPLICAS, [siteA, JSON.stringify(files)])).toContain('ok');
+      expect(await jdoe.python(ADD_REPLICAS, [siteA, JSON.stringify(files)])).toContain('ok');
       // The replica-registrar's verdict once it has checked them on the storage (this RSE's host is not reachable here).
       expect(await passQueuedVerifications(db.dataSource)).toBe(2);
     }, STEP_TIMEOUT);

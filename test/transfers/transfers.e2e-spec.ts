@@ -51,6 +51,15 @@ describe('transfer engine', () => {
 
   const tag = () => (t as unknown as { tag: string }).tag;
 
+  /** The bad and suspicious declarations of a file, with the state of the replica declared. */
+  const badDeclarations = (name: string) =>
+    t.db.dataSource.query(
+      `SELECT b.rse_id, b.state, b.account, b.reason, r.state AS replica_state FROM bad_replicas b
+         JOIN replicas r ON r.scope = b.scope AND r.name = b.name AND r.rse_id = b.rse_id
+        WHERE b.scope = $1 AND b.name = $2 ORDER BY b.created_at`,
+      [t.scope, name],
+    );
+
   it('copies a 100-file dataset from posix to S3 and WebDAV for a 2-copy rule, byte-identical and verified, and the rule is OK', async () => {
     const sizes = Array.from({ length: 100 }, (_, i) => (i === 0 ? 0 : i === 1 ? 6 * 1024 * 1024 : 1 + ((i * 7919) % 65_536)));
     const files = await makeContents(t.scope, 'ds100', sizes);
@@ -106,6 +115,19 @@ describe('transfer engine', () => {
     expect(failed.state).toBe('F');
     expect(failed.err_msg).toMatch(new RegExp(`the source replica of ${t.scope}:${files[0].name} from ${posix.rse.rse} .* does not match the catalogue \\(adler32 expected ${files[0].adler32}`));
     expect(await dav.storage.exists(deterministicPath(t.scope, files[0].name))).toBe(false);
+    // Another copy exists: the corrupt one is declared BAD (the recovery re-copies it from posix2).
+    expect(await badDeclarations(files[0].name)).toEqual([
+      {
+        rse_id: posix.rse.id,
+        state: 'B',
+        account: 'root',
+        reason: expect.stringMatching(new RegExp(`^transfer [0-9a-f-]{36} read bytes that do not match the catalogue: adler32 expected ${files[0].adler32}, read [0-9a-f]{8}; md5 expected ${files[0].md5}, read [0-9a-f]{32}$`)),
+        replica_state: ReplicaState.BAD,
+      },
+    ]);
+    expect((await readEvents(t.db.dataSource, 'replica.bad')).filter((e) => e.name === files[0].name)).toEqual([
+      expect.objectContaining({ rse: posix.rse.rse, rseId: posix.rse.id, reason: expect.stringMatching(/read bytes that do not match the catalogue/) }),
+    ]);
 
     await t.finisher.runOnce(); // the failed attempt is queued again (backoff 0 here)
     await t.submitter.runOnce();
@@ -124,6 +146,22 @@ describe('transfer engine', () => {
     expect((await readEvents(t.db.dataSource, 'transfer.failed')).filter((e) => e.name === files[0].name)).toEqual([
       expect.objectContaining({ attempt: 1, destRseId: dav.rse.id, error: expect.stringMatching(/may be corrupted/) }),
     ]);
+  });
+
+  it('declares the only copy of a file SUSPICIOUS, not BAD, when a transfer finds it corrupt', async () => {
+    const files = await makeContents(t.scope, 'only', [3000]);
+    const ds = await seedDataset(t, 'only', files, [posix]);
+    const bad = Buffer.from(files[0].content);
+    bad[7] ^= 0x01;
+    await posix.storage.write(deterministicPath(t.scope, files[0].name), Readable.from([bad]));
+    const [ruleId] = await t.rules.addRules(t.user.issuer, ruleSpec(ds, dav.rse.rse));
+    await t.submitter.runOnce();
+    await t.worker.runOnce();
+    expect((await t.db.dataSource.query(`SELECT state FROM requests WHERE rule_id = $1`, [ruleId]))).toEqual([{ state: 'F' }]);
+    expect(await badDeclarations(files[0].name)).toEqual([
+      { rse_id: posix.rse.id, state: 'S', account: 'root', reason: expect.stringMatching(/read bytes that do not match the catalogue: adler32 expected/), replica_state: ReplicaState.AVAILABLE },
+    ]);
+    expect((await readEvents(t.db.dataSource, 'replica.bad')).filter((e) => e.name === files[0].name)).toEqual([]);
   });
 
   it('retries a destination that is down, then marks the lock STUCK with the reason; the repairer copies it once the destination is back', async () => {

@@ -33,6 +33,8 @@ export interface RucioClient {
   run(command: 'rucio' | 'rucio-admin', args: string[]): Promise<{ stdout: string; stderr: string }>;
   /** Same, but resolves with the exit code instead of rejecting. */
   attempt(command: 'rucio' | 'rucio-admin', args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Runs a Python script with the stock client library (`from rucio.client import Client`) as this user; resolves with stdout. */
+  python(script: string, args?: string[]): Promise<string>;
   configPath: string;
 }
 
@@ -59,9 +61,16 @@ export async function rucioClient(url: string, account: string, password: string
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
       ),
     );
+  const python = (script: string, args: string[] = []) =>
+    new Promise<string>((resolve, reject) =>
+      execFile(path.join(binDir, 'python'), ['-c', script, ...args], { env, cwd: dir, timeout: 120_000 }, (error, stdout, stderr) =>
+        error ? reject(new Error(`python exited ${error.code}:\n${stdout}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
   return {
     configPath,
     attempt,
+    python,
     run: async (command, args) => {
       const result = await attempt(command, args);
       if (result.code !== 0) {

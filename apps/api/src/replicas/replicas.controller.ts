@@ -138,6 +138,27 @@ export class ReplicasController {
     sendJson(res, 201, notDeclared);
   }
 
+  @Get('suspicious')
+  @ApiOperation({ summary: 'Replicas declared suspicious (Rucio list_suspicious_replicas): rse_expression, younger_than, nattempts' })
+  async suspicious(
+    @CurrentIssuer() issuer: Issuer,
+    @Query('rse_expression') rseExpression: string | undefined,
+    @Query('younger_than') youngerThan: string | undefined,
+    @Query('nattempts') nattempts: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    const found = await this.replicas.listSuspicious(issuer, {
+      rseExpression: rseExpression || undefined,
+      youngerThan: youngerThan ? dateParameter('younger_than', youngerThan) : undefined,
+      nattempts: nattempts ? wholeNumberParameter('nattempts', nattempts) : undefined,
+    });
+    sendJson(
+      res,
+      200,
+      found.map((r) => ({ scope: r.scope, name: r.name, rse: r.rse, rse_id: r.rseId, cnt: r.count, created_at: rfc1123(r.lastDeclaredAt) })),
+    );
+  }
+
   @Get(':scope/:name')
   @ApiOperation({ summary: 'The replicas of one DID (NDJSON, or Metalink 4 with Accept: application/metalink4+xml)' })
   @ApiProduces('application/x-json-stream', METALINK_TYPE)
@@ -245,4 +266,21 @@ export class ReplicasController {
       }
     }
   }
+}
+
+/** A date in a query parameter: ISO 8601, or Python's str(datetime) ('2026-11-12 10:00:00'), UTC unless it says. */
+function dateParameter(parameter: string, value: string): Date {
+  const iso = value.trim().replace(' ', 'T');
+  const date = new Date(/(?:[zZ]|[+-]\d\d:?\d\d)$/.test(iso) ? iso : `${iso}Z`);
+  if (Number.isNaN(date.getTime())) {
+    throw new BadRequestException({ exceptionClass: 'InputValidationError', message: `${parameter} '${value}' is not a date: use ISO 8601, e.g. 2026-11-12T10:00:00.` });
+  }
+  return date;
+}
+
+function wholeNumberParameter(parameter: string, value: string): number {
+  if (!/^\d+$/.test(value.trim())) {
+    throw new BadRequestException({ exceptionClass: 'InputValidationError', message: `${parameter} '${value}' is not a whole number.` });
+  }
+  return Number(value);
 }

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { BadReplicaState } from '@tarn/domain';
-import { OutboxColumns, plainArray, textArray } from './replica.repository.js';
+import { OutboxColumns, plainArray, PROBE_RSE, textArray } from './replica.repository.js';
 import { queuedEvents } from './request.repository.js';
 
 export interface NewBadReplica {
@@ -17,7 +17,104 @@ export interface BadReplicaRecord extends NewBadReplica {
   createdAt: Date;
 }
 
+/** A replica whose bytes a reader found not to match the catalogue, and what was found. */
+export interface CorruptReplica {
+  scope: string;
+  name: string;
+  rseId: string;
+  reason: string;
+}
+
+/** A corrupt replica as declared: BAD (another AVAILABLE copy exists) or SUSPICIOUS (the only copy). */
+export interface DeclaredCorrupt {
+  scope: string;
+  name: string;
+  rseId: string;
+  rse: string;
+  state: BadReplicaState.BAD | BadReplicaState.SUSPICIOUS;
+  reason: string;
+}
+
+/** A replica declared SUSPICIOUS, with how many times and when last (Rucio's list_suspicious_replicas). */
+export interface SuspiciousReplica {
+  scope: string;
+  name: string;
+  rseId: string;
+  rse: string;
+  count: number;
+  lastDeclaredAt: Date;
+}
+
 export const badReplicaRepository = {
+  /**
+   * AVAILABLE replicas declared SUSPICIOUS more than `minCount` times since `since` and not declared BAD since, on
+   * `rseIds` (all RSEs when null), outside `excludeScopes`; most often declared first.
+   */
+  async suspicious(
+    manager: EntityManager,
+    filter: { since: Date; minCount: number; rseIds: readonly string[] | null; excludeScopes: readonly string[] },
+  ): Promise<SuspiciousReplica[]> {
+    const rows = await manager.query(
+      `SELECT b.scope, b.name, b.rse_id, s.rse, count(*)::int AS cnt, max(b.created_at) AS last_declared_at
+         FROM bad_replicas b
+         JOIN rses s ON s.id = b.rse_id
+         JOIN replicas r ON r.scope = b.scope AND r.name = b.name AND ${PROBE_RSE('r', 'b')} AND r.state = 'A'
+        WHERE b.state = 'S' AND b.created_at >= $1 AND ($2::uuid[] IS NULL OR b.rse_id = ANY($2::uuid[])) AND b.scope <> ALL($4::varchar[])
+          AND NOT EXISTS (SELECT 1 FROM bad_replicas x WHERE x.scope = b.scope AND x.name = b.name AND x.rse_id = b.rse_id
+                             AND x.state = 'B' AND x.created_at >= $1)
+        GROUP BY b.scope, b.name, b.rse_id, s.rse
+       HAVING count(*) > $3
+        ORDER BY cnt DESC, b.scope, b.name, s.rse`,
+      [filter.since.toISOString(), filter.rseIds === null ? null : plainArray(filter.rseIds), filter.minCount, textArray(filter.excludeScopes)],
+    );
+    return rows.map((r: { scope: string; name: string; rse_id: string; rse: string; cnt: number; last_declared_at: Date }) => ({
+      scope: r.scope,
+      name: r.name,
+      rseId: r.rse_id,
+      rse: r.rse,
+      count: r.cnt,
+      lastDeclaredAt: r.last_declared_at,
+    }));
+  },
+
+  /**
+   * Declares AVAILABLE replicas found corrupt, in one statement (lock their rows first, lockReplicaRows): BAD, and
+   * the replica state BAD, where another AVAILABLE replica of the file exists to recover it from; SUSPICIOUS, the
+   * replica left AVAILABLE, where it is the only copy (one failed read is no proof to give up the last copy).
+   * Replicas no longer AVAILABLE are left alone. Returns the declarations made.
+   */
+  async declareCorrupt(manager: EntityManager, rows: readonly CorruptReplica[], account: string): Promise<DeclaredCorrupt[]> {
+    if (rows.length === 0) return [];
+    const declared = await manager.query(
+      `WITH u AS (
+         SELECT DISTINCT ON (scope, name, rse_id) * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::varchar[]) AS u(scope, name, rse_id, reason)
+       ), c AS (
+         SELECT u.scope, u.name, u.rse_id, left(u.reason, 255) AS reason, r.bytes, s.rse,
+                EXISTS (SELECT 1 FROM replicas o WHERE o.scope = u.scope AND o.name = u.name AND o.rse_id <> u.rse_id AND o.state = 'A') AS other_copy
+           FROM u JOIN replicas r ON r.scope = u.scope AND r.name = u.name AND ${PROBE_RSE('r', 'u')} AND r.state = 'A'
+           JOIN rses s ON s.id = u.rse_id
+       ), declared AS (
+         INSERT INTO bad_replicas (scope, name, rse_id, state, reason, account, bytes)
+         SELECT scope, name, rse_id, CASE WHEN other_copy THEN 'B' ELSE 'S' END::bad_replicas_state_enum, reason, $5, bytes FROM c
+         ON CONFLICT DO NOTHING
+       ), marked AS (
+         UPDATE replicas r SET state = 'D', error = c.reason, updated_at = now()
+           FROM c WHERE c.other_copy AND r.scope = c.scope AND r.name = c.name AND ${PROBE_RSE('r', 'c')}
+       )
+       SELECT scope, name, rse_id, rse, reason, other_copy FROM c ORDER BY scope, name, rse_id`,
+      [textArray(rows.map((r) => r.scope)), textArray(rows.map((r) => r.name)), plainArray(rows.map((r) => r.rseId)), textArray(rows.map((r) => r.reason)), account],
+    );
+    return declared.map((d: { scope: string; name: string; rse_id: string; rse: string; reason: string; other_copy: boolean }) => ({
+      scope: d.scope,
+      name: d.name,
+      rseId: d.rse_id,
+      rse: d.rse,
+      reason: d.reason,
+      state: d.other_copy ? BadReplicaState.BAD : BadReplicaState.SUSPICIOUS,
+    }));
+  },
+
+
   /** One declaration row per replica, all in `state` (BAD by default), in one statement. */
   async insert(
     manager: EntityManager,

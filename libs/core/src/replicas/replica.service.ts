@@ -15,7 +15,7 @@ import { unitOfWork } from '@tarn/catalogue';
 import { findDids, openCursor } from '@tarn/catalogue/repositories/did.repository.js';
 import { mergeDidMeta } from '@tarn/catalogue/repositories/did-meta.repository.js';
 import { listAncestors } from '@tarn/catalogue/repositories/did-ancestors.repository.js';
-import { badReplicaRepository } from '@tarn/catalogue/repositories/bad-replica.repository.js';
+import { badReplicaRepository, type SuspiciousReplica } from '@tarn/catalogue/repositories/bad-replica.repository.js';
 import {
   RegisteredReplica,
   RegistrationMisfit,
@@ -42,6 +42,9 @@ import type {
   ReplicaStateChange,
   TouchedReplica,
 } from './replica.types.js';
+
+/** How far back suspicious declarations count by default (Rucio: 10 days). */
+const SUSPICIOUS_WINDOW_MS = 10 * 24 * 3600 * 1000;
 
 /** Why a replica does not fit its file DID, as an error naming the file and what differs. */
 function misfitError(misfit: RegistrationMisfit, rse: string, createMissingFiles: boolean): Error {
@@ -259,6 +262,26 @@ export class ReplicaService {
         await replicaVerificationRepository.announce(manager, available, issuer.account, outboxColumns('replica.announced'));
       }
       return rows.length;
+    });
+  }
+
+  /**
+   * Replicas declared SUSPICIOUS (a transfer read bytes that do not match the catalogue from a file's only copy)
+   * more than `nattempts` (0) times since `youngerThan` (10 days ago), not declared BAD since, on the RSEs of
+   * `rseExpression` (all when absent); files of restricted scopes the issuer may not read are left out.
+   */
+  async listSuspicious(issuer: Issuer, options: { rseExpression?: string; youngerThan?: Date; nattempts?: number } = {}): Promise<SuspiciousReplica[]> {
+    const nattempts = options.nattempts ?? 0;
+    if (!Number.isInteger(nattempts) || nattempts < 0) {
+      throw new InvalidInput(`nattempts must be a whole number of declarations (0 or more), not ${String(options.nattempts)}.`, { rucioClass: 'InputValidationError' });
+    }
+    const manager = this.dataSource.manager;
+    const rseIds = options.rseExpression ? (await this.expressions.resolve(manager, options.rseExpression)).map((r) => r.id) : null;
+    return badReplicaRepository.suspicious(manager, {
+      since: options.youngerThan ?? new Date(Date.now() - SUSPICIOUS_WINDOW_MS),
+      minCount: nattempts,
+      rseIds,
+      excludeScopes: await this.permissions.unreadableScopes(manager, issuer),
     });
   }
 

@@ -35,6 +35,17 @@ export class CopyFailed extends Error {
   }
 }
 
+/** The bytes read from the source do not match the catalogue: its replica is corrupt (or was truncated). */
+export class CorruptSource extends CopyFailed {
+  constructor(
+    message: string,
+    /** What differs, e.g. `adler32 expected 0a0b0c0d, read 01020304`. */
+    readonly finding: string,
+  ) {
+    super(message, 'source');
+  }
+}
+
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -81,7 +92,7 @@ export async function copyVerified(job: CopyJob): Promise<CopyResult> {
       return { bytes: sums.bytes, adler32: sums.adler32 ?? null, md5: sums.md5 ?? null, serverSide: false };
     } catch (error) {
       if (error instanceof LocalCopyMismatch) {
-        throw new CopyFailed(`the source replica of ${route} does not match the catalogue (${error.message}): it may be corrupted; nothing was written`, 'source');
+        throw new CorruptSource(`the source replica of ${route} does not match the catalogue (${error.message}): it may be corrupted; nothing was written`, error.message);
       }
       const code = (error as { code?: string }).code;
       const sourceSide = code === 'ENOENT' && (error as { path?: string }).path?.startsWith(source.localRoot);
@@ -104,7 +115,7 @@ export async function copyVerified(job: CopyJob): Promise<CopyResult> {
     stream.destroy();
     if (error instanceof ChecksumMismatch) {
       const what = error.mismatched.map((m) => `${m.what} expected ${m.expected}, read ${m.actual}`).join('; ');
-      throw new CopyFailed(`the source replica of ${route} does not match the catalogue (${what}): it may be corrupted; nothing was written`, 'source');
+      throw new CorruptSource(`the source replica of ${route} does not match the catalogue (${what}): it may be corrupted; nothing was written`, what);
     }
     const sourceSide = (error as { storage?: { endpoint?: string } }).storage?.endpoint === source.storage.endpoint;
     throw new CopyFailed(`copy of ${route} failed: ${messageOf(error)}`, sourceSide ? 'source' : 'destination');
@@ -128,9 +139,10 @@ async function verifyAtDestination(
   readBack: boolean,
 ): Promise<StorageChecksums> {
   const { destination } = job;
-  const fail = async (why: string, blame: 'source' | 'destination'): Promise<never> => {
+  const fail = async (why: string, blame: 'corrupt source' | 'destination'): Promise<never> => {
     await destination.storage.delete(destination.path).catch(() => undefined);
-    throw new CopyFailed(`verification of ${route} at the destination failed: ${why}; the copy was removed`, blame);
+    const message = `verification of ${route} at the destination failed: ${why}; the copy was removed`;
+    throw blame === 'destination' ? new CopyFailed(message, blame) : new CorruptSource(message, `copied server-side: ${why}`);
   };
   let stat;
   try {
@@ -144,7 +156,7 @@ async function verifyAtDestination(
   for (const algorithm of ['adler32', 'md5'] as const) {
     if (expected[algorithm] && reported[algorithm]) {
       compared = true;
-      if (expected[algorithm] !== reported[algorithm]) await fail(`${algorithm} ${reported[algorithm]}, expected ${expected[algorithm]}`, 'source');
+      if (expected[algorithm] !== reported[algorithm]) await fail(`${algorithm} ${reported[algorithm]}, expected ${expected[algorithm]}`, 'corrupt source');
     }
   }
   if (!readBack || compared) return {};
@@ -158,7 +170,7 @@ async function verifyAtDestination(
   const actual = set.result();
   for (const algorithm of ['adler32', 'md5'] as const) {
     if (expected[algorithm] && actual[algorithm] !== expected[algorithm]) {
-      await fail(`${algorithm} ${actual[algorithm]}, expected ${expected[algorithm]}`, 'source');
+      await fail(`${algorithm} ${actual[algorithm]}, expected ${expected[algorithm]}`, 'corrupt source');
     }
   }
   return { adler32: actual.adler32, md5: actual.md5 };

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { unitOfWork } from '@tarn/catalogue';
+import { BadReplicaState } from '@tarn/domain';
 import {
   transferRequestRepository,
   type LeasedTransfer,
@@ -11,7 +12,8 @@ import {
 } from '@tarn/catalogue/repositories/transfer-request.repository.js';
 import { appendEvents, tarnEvent, type Logger, silentLogger, type TarnEvent } from '@tarn/events';
 import { BuiltinTransferTool } from './builtin-transfer-tool.js';
-import { copyVerified } from './transfer-copier.js';
+import { declareCorruptReplicas } from '../replicas/corrupt-replicas.js';
+import { copyVerified, CorruptSource } from './transfer-copier.js';
 import { transferPath, TransferStorages } from './transfer-endpoints.js';
 import { readTransferSettings } from './transfer-settings.js';
 import { BUILTIN_TRANSFER_TOOL } from './transfer-tool.js';
@@ -101,6 +103,21 @@ export class TransferWorkerService implements OnModuleDestroy {
           );
         }
         await appendEvents(manager, events);
+        const corrupt = batch.filter((b) => b.corruptSource && ids.has(b.report.id));
+        const declared = await declareCorruptReplicas(
+          manager,
+          corrupt.map(({ transfer, report, corruptSource }) => ({
+            scope: transfer.scope,
+            name: transfer.name,
+            rseId: transfer.sourceRseId,
+            reason: `transfer ${report.id} read bytes that do not match the catalogue: ${corruptSource}`,
+          })),
+        );
+        for (const d of declared) {
+          logger.warn(
+            `${d.scope}:${d.name} on ${d.rse} does not match the catalogue: declared ${d.state === BadReplicaState.BAD ? 'BAD (it is re-copied from another replica)' : 'SUSPICIOUS (the only copy; check it)'}`,
+          );
+        }
         return ids;
       });
       const lost = batch.filter((b) => !recorded.has(b.report.id));
@@ -147,7 +164,7 @@ export class TransferWorkerService implements OnModuleDestroy {
         const controller = new AbortController();
         inFlight.set(transfer.token, controller);
         try {
-          reporter.add({ transfer, report: await this.copy(transfer, rses, controller.signal) });
+          reporter.add({ transfer, ...(await this.copy(transfer, rses, controller.signal)) });
         } finally {
           inFlight.delete(transfer.token);
         }
@@ -163,8 +180,11 @@ export class TransferWorkerService implements OnModuleDestroy {
     return outcome;
   }
 
-  private async copy(transfer: LeasedTransfer, rses: Map<string, TransferRse>, signal: AbortSignal): Promise<TransferReport> {
-    const failed = (error: string): TransferReport => ({ id: transfer.id, token: transfer.token, ok: false, error, adler32: null, md5: null, destUrl: null });
+  private async copy(transfer: LeasedTransfer, rses: Map<string, TransferRse>, signal: AbortSignal): Promise<Omit<PendingReport, 'transfer'>> {
+    const failed = (error: string, corruptSource: string | null = null) => ({
+      report: { id: transfer.id, token: transfer.token, ok: false, error, adler32: null, md5: null, destUrl: null },
+      corruptSource,
+    });
     const source = rses.get(transfer.sourceRseId);
     const destination = rses.get(transfer.destRseId);
     if (!source) return failed(`the source RSE ${transfer.sourceRseId} was deleted`);
@@ -190,9 +210,12 @@ export class TransferWorkerService implements OnModuleDestroy {
         destination: { rse: destination.rse, storage: writer, path: destinationPath, localRoot: this.storages.localRoot(writer) },
         signal,
       });
-      return { id: transfer.id, token: transfer.token, ok: true, error: null, adler32: result.adler32, md5: result.md5, destUrl: destinationPath };
+      return {
+        report: { id: transfer.id, token: transfer.token, ok: true, error: null, adler32: result.adler32, md5: result.md5, destUrl: destinationPath },
+        corruptSource: null,
+      };
     } catch (error) {
-      return failed(messageOf(error));
+      return failed(messageOf(error), error instanceof CorruptSource ? error.finding : null);
     }
   }
 
@@ -204,6 +227,8 @@ export class TransferWorkerService implements OnModuleDestroy {
 interface PendingReport {
   transfer: LeasedTransfer;
   report: TransferReport;
+  /** The copy failed because the source's bytes do not match the catalogue: what differs. */
+  corruptSource: string | null;
 }
 
 /** Collects reports while copies go on and writes them in batches, one write at a time. */
