@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { InvalidInput } from './errors.js';
 
 /**
@@ -9,17 +9,26 @@ export type Lfn2PfnAlgorithm = 'hash' | 'identity';
 
 export const LFN2PFN_ALGORITHMS: readonly Lfn2PfnAlgorithm[] = ['hash', 'identity'];
 
+/** Scope paths already computed: a listing asks for the same few scopes once per file. */
+const scopePaths = new Map<string, string>();
+
 /**
  * Rucio turns dots into directories only for scopes *starting with* "user" or "group" (no dot required:
  * "users.x" and "groupie" qualify too); every other scope stays one directory, dots included.
  */
 export function scopePath(scope: string): string {
-  return scope.startsWith('user') || scope.startsWith('group') ? scope.split('.').join('/') : scope;
+  let path = scopePaths.get(scope);
+  if (path === undefined) {
+    path = scope.startsWith('user') || scope.startsWith('group') ? scope.split('.').join('/') : scope;
+    if (scopePaths.size >= 10_000) scopePaths.clear();
+    scopePaths.set(scope, path);
+  }
+  return path;
 }
 
-/** "hash": `<scope path>/<md5[0:2]>/<md5[2:4]>/<name>`, md5 of "scope:name" in UTF-8. */
+/** "hash": `<scope path>/<md5[0:2]>/<md5[2:4]>/<name>`, md5 of "scope:name" in UTF-8 (one-shot: listings hash every file). */
 export function hashPath(scope: string, name: string): string {
-  const md5 = createHash('md5').update(`${scope}:${name}`, 'utf8').digest('hex');
+  const md5 = hash('md5', `${scope}:${name}`, 'hex');
   return `${scopePath(scope)}/${md5.slice(0, 2)}/${md5.slice(2, 4)}/${name}`;
 }
 
