@@ -210,10 +210,19 @@ describe('replica routes', () => {
     expect(await suspicious({ younger_than: new Date(Date.now() + 3600_000).toISOString() })).toEqual([]);
     expect((await suspicious({ younger_than: 'yesterday' }, 400)).ExceptionClass).toBe('InputValidationError');
 
+    // A job that could not read it declares it suspicious by PFN, through the stock client; an unknown PFN is answered back.
     const client = await rucioClient(api.url, 'jdoe', PASSWORD);
-    const script = 'import json\nfrom rucio.client import Client\nprint(json.dumps(next(iter(Client().list_suspicious_replicas(rse_expression="SITE_A"))), default=str))';
+    const pfn = `https://web.a.org:443/data/${hashPath(SCOPE, 'susp.1')}`;
+    const declare = 'import json, sys\nfrom rucio.client import Client\nprint(json.dumps(Client().declare_suspicious_file_replicas(json.loads(sys.argv[1]), "read failed")))';
+    expect(JSON.parse(await client.python(declare, [JSON.stringify([pfn, 'https://nowhere.org/x/y'])]))).toEqual({
+      unknown: [expect.stringContaining('https://nowhere.org/x/y Unknown replica')],
+    });
+    const list = 'import json\nfrom rucio.client import Client\nprint(json.dumps(next(iter(Client().list_suspicious_replicas(rse_expression="SITE_A"))), default=str))';
     // One JSON list, as Rucio answers (application/json); the client turns created_at into a datetime.
-    expect(JSON.parse(await client.python(script))).toEqual([{ ...entry, created_at: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/) }]);
+    expect(JSON.parse(await client.python(list))).toEqual([{ ...entry, cnt: 3, created_at: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/) }]);
+    const [declared] = await db.dataSource.query(`SELECT account, reason FROM bad_replicas WHERE name = 'susp.1' AND account = 'jdoe'`);
+    expect(declared).toEqual({ account: 'jdoe', reason: 'read failed' });
+    expect(await readReplicas(db.dataSource, SCOPE, 'susp.1')).toEqual([expect.objectContaining({ state: 'A' })]);
   }, 120_000);
 
   it('refuses to delete replica rows, pointing to tombstones', async () => {

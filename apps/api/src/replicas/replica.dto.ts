@@ -68,6 +68,11 @@ export class DeclareBadDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() force?: boolean;
 }
 
+export class DeclareSuspiciousDto {
+  @ApiProperty({ description: 'PFNs of the replicas a job could not read', type: [String] }) @IsArray() @IsString({ each: true }) pfns: string[];
+  @ApiPropertyOptional() @IsOptional() @IsString() reason?: string | null;
+}
+
 export class DeclareBadDidsDto {
   @ApiProperty() @IsString() rse: string;
   @ApiProperty({ type: [DidRefDto] }) @IsArray() @ValidateNested({ each: true }) @Type(() => DidRefDto) dids: DidRefDto[];

@@ -11,7 +11,7 @@ import { unsupported } from '../dids/did-input.js';
 import { mapRows } from '../dids/did.wire.js';
 import { parseAddReplicas } from './add-replicas.input.js';
 import { resolvePfn } from './pfn-resolution.js';
-import { AddReplicasDto, DeclareBadDidsDto, DeclareBadDto, DeleteReplicasDto, ListReplicasDto, UpdateReplicasDto } from './replica.dto.js';
+import { AddReplicasDto, DeclareBadDidsDto, DeclareBadDto, DeclareSuspiciousDto, DeleteReplicasDto, ListReplicasDto, UpdateReplicasDto } from './replica.dto.js';
 import { METALINK_HEAD, METALINK_TAIL, METALINK_TYPE, metalinkFile, replicaJsonRenderer, replicaWire, type RseWireInfo } from './replica.wire.js';
 import { streamRendered } from '../http/stream-rendered.js';
 
@@ -103,29 +103,16 @@ export class ReplicasController {
   @ApiOperation({ summary: 'Declares replicas bad, by PFN or {scope, name, rse}; answers the ones not declared, by RSE' })
   async declareBad(@CurrentIssuer() issuer: Issuer, @Body() body: DeclareBadDto, @Res() res: Response): Promise<void> {
     const items = body.replicas && body.replicas.length > 0 ? body.replicas : (body.pfns ?? []);
-    const notDeclared: Record<string, string[]> = {};
-    const note = (rse: string, text: string) => (notDeclared[rse] ??= []).push(text);
-    const summaries = await this.rses.listRses(issuer);
-    const nameById = new Map(summaries.map((r) => [r.id, r.rse]));
-    let details: RseDetails[] | null = null;
-    const refs: ReplicaRef[] = [];
-    for (const [index, item] of items.entries()) {
-      if (typeof item === 'string') {
-        details ??= await Promise.all(summaries.map((r) => this.rses.getRse(issuer, r.rse)));
-        const resolved = resolvePfn(item, details);
-        if (resolved) refs.push({ scope: resolved.scope, name: resolved.name, rse: resolved.rse });
-        else note('unknown', `${item} Unknown replica: no RSE protocol and DID path match this PFN`);
-        continue;
-      }
-      const ref = item as { scope?: unknown; name?: unknown; rse?: unknown; rse_id?: unknown } | null;
-      if (!ref || typeof ref !== 'object' || typeof ref.scope !== 'string' || typeof ref.name !== 'string') {
-        throw unsupported(`replicas[${index}] must be a PFN or an object {scope, name, rse} (or rse_id).`);
-      }
-      const rse = typeof ref.rse === 'string' ? ref.rse : typeof ref.rse_id === 'string' ? nameById.get(ref.rse_id) : undefined;
-      if (!rse) note(String(ref.rse ?? ref.rse_id ?? 'unknown'), `${ref.scope}:${ref.name} Unknown RSE`);
-      else refs.push({ scope: ref.scope, name: ref.name, rse });
-    }
-    await this.declareWhatExists(issuer, refs, body.reason ?? null, note);
+    const { refs, notDeclared, note } = await this.replicaRefs(issuer, items);
+    await this.declareWhatExists((remaining) => this.replicas.declareBadReplicas(issuer, remaining, body.reason ?? null), refs, note);
+    sendJson(res, 201, notDeclared);
+  }
+
+  @Post('suspicious')
+  @ApiOperation({ summary: 'Declares replicas suspicious by PFN (Rucio declare_suspicious_file_replicas); answers the ones not declared, by RSE' })
+  async declareSuspicious(@CurrentIssuer() issuer: Issuer, @Body() body: DeclareSuspiciousDto, @Res() res: Response): Promise<void> {
+    const { refs, notDeclared, note } = await this.replicaRefs(issuer, body.pfns);
+    await this.declareWhatExists((remaining) => this.replicas.declareSuspiciousReplicas(issuer, remaining, body.reason ?? null), refs, note);
     sendJson(res, 201, notDeclared);
   }
 
@@ -134,7 +121,7 @@ export class ReplicasController {
   async declareBadDids(@CurrentIssuer() issuer: Issuer, @Body() body: DeclareBadDidsDto, @Res() res: Response): Promise<void> {
     const notDeclared: string[] = [];
     const refs = body.dids.map((d) => ({ scope: d.scope, name: d.name, rse: body.rse }));
-    await this.declareWhatExists(issuer, refs, body.reason ?? null, (_rse, text) => notDeclared.push(text));
+    await this.declareWhatExists((remaining) => this.replicas.declareBadReplicas(issuer, remaining, body.reason ?? null), refs, (_rse, text) => notDeclared.push(text));
     sendJson(res, 201, notDeclared);
   }
 
@@ -245,11 +232,42 @@ export class ReplicasController {
   }
 
   /** Declares the replicas that exist; the others (unknown RSE or replica) are noted, as Rucio answers them. */
-  private async declareWhatExists(issuer: Issuer, refs: ReplicaRef[], reason: string | null, note: (rse: string, text: string) => void): Promise<void> {
+  /**
+   * The replicas that PFNs (resolved against the RSEs' protocols) or {scope, name, rse | rse_id} stand for, and a
+   * note of the ones that name no replica, by RSE (Rucio's answer to declarations).
+   */
+  private async replicaRefs(issuer: Issuer, items: readonly unknown[]) {
+    const notDeclared: Record<string, string[]> = {};
+    const note = (rse: string, text: string) => (notDeclared[rse] ??= []).push(text);
+    const summaries = await this.rses.listRses(issuer);
+    const nameById = new Map(summaries.map((r) => [r.id, r.rse]));
+    let details: RseDetails[] | null = null;
+    const refs: ReplicaRef[] = [];
+    for (const [index, item] of items.entries()) {
+      if (typeof item === 'string') {
+        details ??= await Promise.all(summaries.map((r) => this.rses.getRse(issuer, r.rse)));
+        const resolved = resolvePfn(item, details);
+        if (resolved) refs.push({ scope: resolved.scope, name: resolved.name, rse: resolved.rse });
+        else note('unknown', `${item} Unknown replica: no RSE protocol and DID path match this PFN`);
+        continue;
+      }
+      const ref = item as { scope?: unknown; name?: unknown; rse?: unknown; rse_id?: unknown } | null;
+      if (!ref || typeof ref !== 'object' || typeof ref.scope !== 'string' || typeof ref.name !== 'string') {
+        throw unsupported(`replicas[${index}] must be a PFN or an object {scope, name, rse} (or rse_id).`);
+      }
+      const rse = typeof ref.rse === 'string' ? ref.rse : typeof ref.rse_id === 'string' ? nameById.get(ref.rse_id) : undefined;
+      if (!rse) note(String(ref.rse ?? ref.rse_id ?? 'unknown'), `${ref.scope}:${ref.name} Unknown RSE`);
+      else refs.push({ scope: ref.scope, name: ref.name, rse });
+    }
+    return { refs, notDeclared, note };
+  }
+
+  /** Declares what exists of `refs`, noting (not failing on) replicas and RSEs that do not. */
+  private async declareWhatExists(declare: (refs: ReplicaRef[]) => Promise<number>, refs: ReplicaRef[], note: (rse: string, text: string) => void): Promise<void> {
     let remaining = refs;
     for (let round = 0; remaining.length > 0 && round <= refs.length; round++) {
       try {
-        await this.replicas.declareBadReplicas(issuer, remaining, reason);
+        await declare(remaining);
         return;
       } catch (error) {
         if (!isTarnError(error)) throw error;

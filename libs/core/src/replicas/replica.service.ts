@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import {
+  BadReplicaState,
   DidType,
   Duplicate,
   EPOCH_TOMBSTONE,
@@ -45,6 +46,12 @@ import type {
 
 /** How far back suspicious declarations count by default (Rucio: 10 days). */
 const SUSPICIOUS_WINDOW_MS = 10 * 24 * 3600 * 1000;
+
+function assertDeclarationReason(reason: unknown, what: 'bad' | 'suspicious'): void {
+  if (reason !== null && reason !== undefined && (typeof reason !== 'string' || reason.length > 255)) {
+    throw new InvalidInput(`The reason for declaring replicas ${what} is a text of at most 255 characters.`, { rucioClass: 'InputValidationError' });
+  }
+}
 
 /** Why a replica does not fit its file DID, as an error naming the file and what differs. */
 function misfitError(misfit: RegistrationMisfit, rse: string, createMissingFiles: boolean): Error {
@@ -285,12 +292,29 @@ export class ReplicaService {
     });
   }
 
+  /**
+   * Declares replicas suspicious (Rucio declare_suspicious_file_replicas: a job that could not read them), by any
+   * account that may read their scopes: a SUSPICIOUS row each in bad_replicas; the replicas stay AVAILABLE.
+   */
+  async declareSuspiciousReplicas(issuer: Issuer, replicas: ReplicaRef[], reason: string | null): Promise<number> {
+    assertDeclarationReason(reason, 'suspicious');
+    return unitOfWork(this.dataSource, { what: 'suspicious replica declaration' }, async (manager) => {
+      const keys = sortReplicaKeys(await this.keysOf(manager, replicas, 'declare suspicious'));
+      await this.permissions.assertCanReadScopes(manager, issuer, keys.map((k) => k.scope));
+      const found = await this.requireReplicas(manager, keys);
+      await badReplicaRepository.insert(manager, found.map((r) => ({ scope: r.scope, name: r.name, rseId: r.rseId, bytes: r.bytes })), {
+        account: issuer.account,
+        reason: reason ?? null,
+        state: BadReplicaState.SUSPICIOUS,
+      });
+      return found.length;
+    });
+  }
+
   /** Declares replicas bad (administrators): a bad_replicas row each, state BAD, replica.bad events. */
   async declareBadReplicas(issuer: Issuer, replicas: ReplicaRef[], reason: string | null): Promise<number> {
     this.permissions.assertAdmin(issuer, 'declare replicas bad');
-    if (reason !== null && reason !== undefined && (typeof reason !== 'string' || reason.length > 255)) {
-      throw new InvalidInput('The reason for declaring replicas bad is a text of at most 255 characters.', { rucioClass: 'InputValidationError' });
-    }
+    assertDeclarationReason(reason, 'bad');
     return unitOfWork(this.dataSource, { what: 'bad replica declaration' }, async (manager) => {
       const keys = sortReplicaKeys(await this.keysOf(manager, replicas, 'declare bad'));
       const found = await this.requireReplicas(manager, keys);
