@@ -227,6 +227,34 @@ describe('replica-registrar', () => {
       expect((await readEvents(db.dataSource, 'rule.stuck')).filter((e) => e.ruleId === ruleId)).toHaveLength(1);
     });
 
+    it('declares a replica with another copy BAD once declared suspicious replicas/suspicious_threshold times, and recovers it; never the only copy', async () => {
+      await db.dataSource.query(`INSERT INTO configs (section, opt, value) VALUES ('replicas', 'suspicious_threshold', '2')`);
+      const [f, only] = await createStoredFiles(db.dataSource, { scope, account: jdoe.account, root: dirA.root, count: 2 });
+      await createReplicas(db.dataSource, { rseId: siteA.id, files: [f, only] });
+      await createReplicas(db.dataSource, { rseId: siteB.id, files: [f] });
+      const suspect = (name: string) => replicas.declareSuspiciousReplicas(jdoe.issuer, [{ scope, name, rse: 'SITE_A' }], 'a job could not read it');
+      await suspect(f.name);
+      await registrar.runOnce();
+      expect(await stateOf(f.name, siteA.id)).toBe(ReplicaState.AVAILABLE); // once is not enough
+
+      // Declarations in one transaction share their time: the second comes from another one.
+      await suspect(f.name);
+      for (let i = 0; i < 3; i++) await suspect(only.name);
+      await registrar.runOnce();
+      const states = async (name: string) =>
+        (await db.dataSource.query(`SELECT state, account, reason FROM bad_replicas WHERE scope = $1 AND name = $2 ORDER BY created_at`, [scope, name]));
+      expect(await states(f.name)).toEqual([
+        { state: 'S', account: 'jdoe', reason: 'a job could not read it' },
+        { state: 'S', account: 'jdoe', reason: 'a job could not read it' },
+        { state: 'R', account: 'root', reason: expect.stringMatching(/^declared suspicious 2 times since \d{4}-\d\d-\d\d$/) },
+      ]);
+      expect(await stateOf(f.name, siteA.id)).toBe(ReplicaState.COPYING); // re-copied from SITE_B
+      expect((await readRequests(db.dataSource, scope)).filter((r) => r.name === f.name)).toEqual([expect.objectContaining({ state: 'Q', destRseId: siteA.id })]);
+      expect((await states(only.name)).map((d: { state: string }) => d.state)).toEqual(['S', 'S', 'S']);
+      expect(await stateOf(only.name, siteA.id)).toBe(ReplicaState.AVAILABLE);
+      await db.dataSource.query(`DELETE FROM configs WHERE section = 'replicas'`);
+    });
+
     it('recovers a replica found BAD by verification the same way', async () => {
       const [f] = await createStoredFiles(db.dataSource, { scope, account: jdoe.account, root: dirB.root, count: 1 });
       await createReplicas(db.dataSource, { rseId: siteB.id, files: [f] });

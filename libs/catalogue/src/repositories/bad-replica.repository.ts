@@ -52,8 +52,19 @@ export const badReplicaRepository = {
    */
   async suspicious(
     manager: EntityManager,
-    filter: { since: Date; minCount: number; rseIds: readonly string[] | null; excludeScopes: readonly string[] },
+    filter: {
+      since: Date;
+      minCount: number;
+      rseIds: readonly string[] | null;
+      excludeScopes: readonly string[];
+      /** Only those with another AVAILABLE replica of the file (which a BAD declaration could be recovered from). */
+      recoverableOnly?: boolean;
+      limit?: number;
+    },
   ): Promise<SuspiciousReplica[]> {
+    const recoverable = filter.recoverableOnly
+      ? `AND EXISTS (SELECT 1 FROM replicas o WHERE o.scope = b.scope AND o.name = b.name AND o.rse_id <> b.rse_id AND o.state = 'A')`
+      : '';
     const rows = await manager.query(
       `SELECT b.scope, b.name, b.rse_id, s.rse, count(*)::int AS cnt, max(b.created_at) AS last_declared_at
          FROM bad_replicas b
@@ -62,10 +73,12 @@ export const badReplicaRepository = {
         WHERE b.state = 'S' AND b.created_at >= $1 AND ($2::uuid[] IS NULL OR b.rse_id = ANY($2::uuid[])) AND b.scope <> ALL($4::varchar[])
           AND NOT EXISTS (SELECT 1 FROM bad_replicas x WHERE x.scope = b.scope AND x.name = b.name AND x.rse_id = b.rse_id
                              AND x.state = 'B' AND x.created_at >= $1)
+          ${recoverable}
         GROUP BY b.scope, b.name, b.rse_id, s.rse
        HAVING count(*) > $3
-        ORDER BY cnt DESC, b.scope, b.name, s.rse`,
-      [filter.since.toISOString(), filter.rseIds === null ? null : plainArray(filter.rseIds), filter.minCount, textArray(filter.excludeScopes)],
+        ORDER BY cnt DESC, b.scope, b.name, s.rse
+        LIMIT $5`,
+      [filter.since.toISOString(), filter.rseIds === null ? null : plainArray(filter.rseIds), filter.minCount, textArray(filter.excludeScopes), filter.limit ?? null],
     );
     return rows.map((r: { scope: string; name: string; rse_id: string; rse: string; cnt: number; last_declared_at: Date }) => ({
       scope: r.scope,

@@ -16,6 +16,7 @@ import { applyLockProgress, type LockCounterDelta } from '../rules/rule-progress
 import { type AvailableReplica, replicasBecameAvailable } from './mark-replicas-available.js';
 import { mapBounded } from '../bounded.js';
 import { checkReplicaOnStorage, StoragePool } from './replica-storage-check.js';
+import { declareOftenSuspiciousBad } from './corrupt-replicas.js';
 
 export interface VerifySettings {
   /** Checks taken per batch (default 1,000). */
@@ -142,11 +143,12 @@ export class ReplicaRegistrarService {
 
   /**
    * One batch of bad replicas: those with an AVAILABLE copy elsewhere are queued for a re-copy (their locks
-   * REPLICATING again); those without lose their locks to STUCK ("lost: no other replica of <did>"). One
-   * transaction, set-based.
+   * REPLICATING again); those without lose their locks to STUCK ("lost: no other replica of <did>"). Replicas
+   * declared suspicious often enough (declareOftenSuspiciousBad) are declared BAD first. One transaction, set-based.
    */
   async recoverBad(batchSize = 200): Promise<RecoverResult> {
     return unitOfWork(this.dataSource, { what: 'bad replica recovery' }, async (manager) => {
+      await declareOftenSuspiciousBad(manager, batchSize);
       const bad = await badReplicaRecoveryRepository.claim(manager, batchSize);
       if (bad.length === 0) return { requeued: 0, lost: 0 };
       await beginOutboxWrites(manager);

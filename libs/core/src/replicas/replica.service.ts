@@ -32,6 +32,7 @@ import { openRowStream, RowStream } from '../dids/row-stream.js';
 import { RseExpressionService } from '../rses/rse-expression.service.js';
 import { replicaVerificationRepository } from '@tarn/catalogue/repositories/replica-verification.repository.js';
 import { parseReplicaState, validReplicaFiles } from './replica-input.js';
+import { SUSPICIOUS_WINDOW_MS } from './corrupt-replicas.js';
 import { pathFromPfn, replicaPath, replicaPfns } from './replica-paths.js';
 import type {
   AddReplicasOptions,
@@ -43,9 +44,6 @@ import type {
   ReplicaStateChange,
   TouchedReplica,
 } from './replica.types.js';
-
-/** How far back suspicious declarations count by default (Rucio: 10 days). */
-const SUSPICIOUS_WINDOW_MS = 10 * 24 * 3600 * 1000;
 
 function assertDeclarationReason(reason: unknown, what: 'bad' | 'suspicious'): void {
   if (reason !== null && reason !== undefined && (typeof reason !== 'string' || reason.length > 255)) {
