@@ -154,10 +154,12 @@ describe('transfer engine', () => {
     const bad = Buffer.from(files[0].content);
     bad[7] ^= 0x01;
     await posix.storage.write(deterministicPath(t.scope, files[0].name), Readable.from([bad]));
-    const [ruleId] = await t.rules.addRules(t.user.issuer, ruleSpec(ds, dav.rse.rse));
+    const [ruleId] = await t.rules.addRules(t.user.issuer, ruleSpec(ds, posix2.rse.rse));
     await t.submitter.runOnce();
     await t.worker.runOnce();
-    expect((await t.db.dataSource.query(`SELECT state FROM requests WHERE rule_id = $1`, [ruleId]))).toEqual([{ state: 'F' }]);
+    expect(await t.db.dataSource.query(`SELECT state, err_msg FROM requests WHERE rule_id = $1`, [ruleId])).toEqual([
+      { state: 'F', err_msg: expect.stringMatching(/does not match the catalogue/) },
+    ]);
     expect(await badDeclarations(files[0].name)).toEqual([
       { rse_id: posix.rse.id, state: 'S', account: 'root', reason: expect.stringMatching(/read bytes that do not match the catalogue: adler32 expected/), replica_state: ReplicaState.AVAILABLE },
     ]);
