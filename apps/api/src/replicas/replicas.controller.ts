@@ -231,7 +231,6 @@ export class ReplicasController {
     });
   }
 
-  /** Declares the replicas that exist; the others (unknown RSE or replica) are noted, as Rucio answers them. */
   /**
    * The replicas that PFNs (resolved against the RSEs' protocols) or {scope, name, rse | rse_id} stand for, and a
    * note of the ones that name no replica, by RSE (Rucio's answer to declarations).
@@ -262,7 +261,7 @@ export class ReplicasController {
     return { refs, notDeclared, note };
   }
 
-  /** Declares what exists of `refs`, noting (not failing on) replicas and RSEs that do not. */
+  /** Declares the replicas that exist; the others (unknown RSE or replica) are noted, as Rucio answers them. */
   private async declareWhatExists(declare: (refs: ReplicaRef[]) => Promise<number>, refs: ReplicaRef[], note: (rse: string, text: string) => void): Promise<void> {
     let remaining = refs;
     for (let round = 0; remaining.length > 0 && round <= refs.length; round++) {

@@ -7,7 +7,8 @@ import { formatBytes } from '../table.js';
 const rulePath = (id: string) => `/rules/${encodeURIComponent(id)}`;
 type Row = Record<string, any>;
 
-const ruleColumns = [
+/** The columns of a rule listing; subscriptions show their own rules with them (less ACCOUNT, always theirs). */
+export const ruleColumns = [
   { header: 'ID', value: (r: Row) => r.id },
   { header: 'ACCOUNT', value: (r: Row) => r.account },
   { header: 'DID', value: (r: Row) => `${r.scope}:${r.name}` },

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { act, collect, type CommandContext, parseDuration, scalar } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { formatBytes } from '../table.js';
 import { formatRuleTemplate, parseJsonObject, parseRuleTemplateArg } from './hook.command.js';
+import { ruleColumns } from './rule.command.js';
 
 type Row = Record<string, any>;
 const subPath = (account: string, name: string) => `/subscriptions/${encodeURIComponent(account)}/${encodeURIComponent(name)}`;
@@ -37,15 +37,7 @@ const columns = [
   { header: 'EXPIRES', value: (s: Row) => s.expired_at },
 ];
 
-const ruleColumns = [
-  { header: 'ID', value: (r: Row) => r.id },
-  { header: 'DID', value: (r: Row) => `${r.scope}:${r.name}` },
-  { header: 'STATE', value: (r: Row) => `${r.state}[${r.locks_ok_cnt}/${r.locks_replicating_cnt}/${r.locks_stuck_cnt}]` },
-  { header: 'RSE EXPRESSION', value: (r: Row) => r.rse_expression },
-  { header: 'COPIES', value: (r: Row) => r.copies, align: 'right' as const },
-  { header: 'SIZE', value: (r: Row) => formatBytes(r.bytes), align: 'right' as const },
-  { header: 'EXPIRES', value: (r: Row) => r.expires_at },
-];
+const subscriptionRuleColumns = ruleColumns.filter((c) => c.header !== 'ACCOUNT');
 
 function subscriptionOptions(command: Command): Command {
   return command
@@ -145,7 +137,7 @@ export function registerSubscriptionCommands(program: Command, io: CliIo): void 
             '',
           ].join('\n'),
         );
-        ctx.printList(rules, ruleColumns);
+        ctx.printList(rules, subscriptionRuleColumns);
       }),
     );
 
@@ -182,7 +174,7 @@ export function registerSubscriptionCommands(program: Command, io: CliIo): void 
       act(io, async (ctx: CommandContext, name: string, opts: { owner?: string }) => {
         const owner = opts.owner ?? ctx.client.account;
         const rules = await ctx.client.list<Row>('GET', `${subPath(owner, name)}/rules`, { what: `Listing the rules of subscription '${name}' of '${owner}'` });
-        ctx.printList(rules, ruleColumns);
+        ctx.printList(rules, subscriptionRuleColumns);
       }),
     );
 }

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { BadReplicaState } from '@tarn/domain';
-import { OutboxColumns, plainArray, PROBE_RSE, textArray } from './replica.repository.js';
+import { keyArrays, OutboxColumns, plainArray, PROBE_RSE, textArray } from './replica.repository.js';
 import { queuedEvents } from './request.repository.js';
 
 export interface NewBadReplica {
@@ -115,7 +115,7 @@ export const badReplicaRepository = {
            FROM c WHERE c.other_copy AND r.scope = c.scope AND r.name = c.name AND ${PROBE_RSE('r', 'c')}
        )
        SELECT scope, name, rse_id, rse, reason, other_copy FROM c ORDER BY scope, name, rse_id`,
-      [textArray(rows.map((r) => r.scope)), textArray(rows.map((r) => r.name)), plainArray(rows.map((r) => r.rseId)), textArray(rows.map((r) => r.reason)), account],
+      [...keyArrays(rows), textArray(rows.map((r) => r.reason)), account],
     );
     return declared.map((d: { scope: string; name: string; rse_id: string; rse: string; reason: string; other_copy: boolean }) => ({
       scope: d.scope,
@@ -126,7 +126,6 @@ export const badReplicaRepository = {
       state: d.other_copy ? BadReplicaState.BAD : BadReplicaState.SUSPICIOUS,
     }));
   },
-
 
   /** One declaration row per replica, all in `state` (BAD by default), in one statement. */
   async insert(
@@ -195,11 +194,6 @@ export interface LockStateChange {
   fromStuck: number;
 }
 
-const keyArrays = (rows: ReadonlyArray<{ scope: string; name: string; rseId: string }>) => [
-  textArray(rows.map((r) => r.scope)),
-  textArray(rows.map((r) => r.name)),
-  plainArray(rows.map((r) => r.rseId)),
-];
 
 const toChanges = (rows: Array<{ rule_id: string; from_ok: string; from_replicating: string; from_stuck: string }>): LockStateChange[] =>
   rows.map((r) => ({ ruleId: r.rule_id, fromOk: Number(r.from_ok), fromReplicating: Number(r.from_replicating), fromStuck: Number(r.from_stuck) }));

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import type { ReplicaState } from '@tarn/domain';
-import { lockReplicaRows, OutboxColumns, plainArray, PROBE_RSE, ReplicaKey, textArray } from './replica.repository.js';
+import { type ChangedReplica, keyArrays, lockReplicaRows, OutboxColumns, plainArray, PROBE_RSE, ReplicaKey, textArray, toChangedReplica } from './replica.repository.js';
 
 /** A replica whose check the registrar took (leased): what the catalogue says about it. */
 export interface PendingVerification extends ReplicaKey {
@@ -42,11 +42,6 @@ export interface RseStorageProtocol {
   readLan: number;
 }
 
-const keyArrays = (rows: readonly ReplicaKey[]) => [
-  textArray(rows.map((r) => r.scope)),
-  textArray(rows.map((r) => r.name)),
-  plainArray(rows.map((r) => r.rseId)),
-];
 
 export const replicaVerificationRepository = {
   /**
@@ -132,7 +127,7 @@ export const replicaVerificationRepository = {
    * row; undecided ones wait `retryAfterSeconds`. Returns the replicas made AVAILABLE (with size and RSE name): the
    * caller settles what waits for them (replicasBecameAvailable). Pass outcomes sorted by (scope, name, rse_id).
    */
-  async record(manager: EntityManager, outcomes: readonly VerificationOutcome[], badEvent: OutboxColumns): Promise<Array<ReplicaKey & { bytes: number; rse: string }>> {
+  async record(manager: EntityManager, outcomes: readonly VerificationOutcome[], badEvent: OutboxColumns): Promise<ChangedReplica[]> {
     if (outcomes.length === 0) return [];
     await lockReplicaRows(manager, outcomes);
     // Every row is reached from the batch's keys by a primary-key probe (LATERAL ... LIMIT 1, PROBE_RSE) and written by tuple
@@ -207,13 +202,7 @@ export const replicaVerificationRepository = {
         badEvent.version,
       ],
     );
-    return rows.map((r: { scope: string; name: string; rse_id: string; bytes: string; rse: string }) => ({
-      scope: r.scope,
-      name: r.name,
-      rseId: r.rse_id,
-      bytes: Number(r.bytes),
-      rse: r.rse,
-    }));
+    return rows.map(toChangedReplica);
   },
 
   /** The storage protocols of these RSEs (live ones), best read priority first. */

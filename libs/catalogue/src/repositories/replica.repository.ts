@@ -117,7 +117,8 @@ export function plainArray(values: ReadonlyArray<string | number | boolean | nul
   return `{${parts.join(',')}}`;
 }
 
-const keyArrays = (rows: readonly ReplicaKey[]) => [
+/** The scope, name and rse_id arrays of replica keys, as $n::varchar[], $n::varchar[], $n::uuid[] parameters. */
+export const keyArrays = (rows: readonly ReplicaKey[]) => [
   textArray(rows.map((r) => r.scope)),
   textArray(rows.map((r) => r.name)),
   plainArray(rows.map((r) => r.rseId)),
@@ -147,6 +148,14 @@ export async function lockReplicaRows(manager: EntityManager, keys: readonly Rep
                             LIMIT 1 FOR UPDATE) r`,
     keyArrays(keys),
   );
+}
+
+/** A replica a statement changed, with its size and RSE name (what its event says). */
+export type ChangedReplica = ReplicaKey & { bytes: number; rse: string };
+
+/** A row `scope, name, rse_id, bytes, rse` of a statement that changed replicas. */
+export function toChangedReplica(row: { scope: string; name: string; rse_id: string; bytes: string; rse: string }): ChangedReplica {
+  return { scope: row.scope, name: row.name, rseId: row.rse_id, bytes: Number(row.bytes), rse: row.rse };
 }
 
 /** Sorts by (scope, name, rse_id): writers touching the same replicas take their row locks in the same order. */
@@ -429,7 +438,7 @@ export const replicaRepository = {
    * Sets these replicas AVAILABLE; returns those that were not yet, with their size and RSE name. Pass keys sorted
    * with sortReplicaKeys (rows are locked in that order).
    */
-  async setAvailable(manager: EntityManager, replicas: readonly ReplicaKey[]): Promise<Array<ReplicaKey & { bytes: number; rse: string }>> {
+  async setAvailable(manager: EntityManager, replicas: readonly ReplicaKey[]): Promise<ChangedReplica[]> {
     if (replicas.length === 0) return [];
     await lockReplicaRows(manager, replicas);
     // Driven from the keys, with a primary-key probe per key (LATERAL ... LIMIT 1, see PROBE_RSE) that locks the
@@ -450,13 +459,7 @@ export const replicaRepository = {
        SELECT c.scope, c.name, c.rse_id, c.bytes, s.rse FROM changed c JOIN rses s ON s.id = c.rse_id`,
       keyArrays(replicas),
     );
-    return rows.map((r: { scope: string; name: string; rse_id: string; bytes: string; rse: string }) => ({
-      scope: r.scope,
-      name: r.name,
-      rseId: r.rse_id,
-      bytes: Number(r.bytes),
-      rse: r.rse,
-    }));
+    return rows.map(toChangedReplica);
   },
 
   /** Sets each replica's state; returns the keys of those that exist with their previous state. */

@@ -3,7 +3,7 @@ import { EPOCH_TOMBSTONE, LockState } from '@tarn/domain';
 import { UpdatedDidAction } from '../entities/did.entity.js';
 import type { NewDatasetLock } from './dataset-lock.repository.js';
 import type { DidKey, RecursiveFileRow } from './did.repository.js';
-import { plainArray, type ReplicaKey, textArray } from './replica.repository.js';
+import { keyArrays, type ReplicaKey, textArray } from './replica.repository.js';
 
 /** The queue rows of one DID, claimed together (locked until the caller's transaction ends). */
 export interface ClaimedUpdatedDid extends DidKey {
@@ -29,11 +29,6 @@ const TREE = `tree(scope, name) AS (
     SELECT c.child_scope, c.child_name FROM contents c JOIN tree t ON c.scope = t.scope AND c.name = t.name WHERE c.child_type <> 'F'
   )`;
 
-const keyArrays = (rows: readonly ReplicaKey[]) => [
-  textArray(rows.map((r) => r.scope)),
-  textArray(rows.map((r) => r.name)),
-  plainArray(rows.map((r) => r.rseId)),
-];
 
 /** SQL of the rule evaluator (attach/detach re-evaluation), the injector's chunks and lock moves. */
 export const ruleReevaluationRepository = {

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { LockState, ReplicaState } from '@tarn/domain';
-import { OutboxColumns, plainArray, type ReplicaKey, textArray } from './replica.repository.js';
+import { keyArrays, OutboxColumns, plainArray, type ReplicaKey } from './replica.repository.js';
 import { queuedEvents } from './request.repository.js';
 
 /** A STUCK lock of a rule, with its failures so far and last error. */
@@ -19,11 +19,6 @@ export interface RepairBackoff {
   maxSeconds: number;
 }
 
-const keyArrays = (rows: readonly ReplicaKey[]) => [
-  textArray(rows.map((r) => r.scope)),
-  textArray(rows.map((r) => r.name)),
-  plainArray(rows.map((r) => r.rseId)),
-];
 
 /** SQL of the rule repairer and of the injector's and cleaner's listings. */
 export const ruleRepairRepository = {

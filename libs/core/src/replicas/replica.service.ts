@@ -271,8 +271,8 @@ export class ReplicaService {
   }
 
   /**
-   * Replicas declared SUSPICIOUS (a transfer read bytes that do not match the catalogue from a file's only copy)
-   * more than `nattempts` (0) times since `youngerThan` (10 days ago), not declared BAD since, on the RSEs of
+   * Replicas declared SUSPICIOUS (by a job that could not read them, or by a transfer that read bytes not matching
+   * the catalogue from a file's only copy) more than `nattempts` (0) times since `youngerThan` (10 days ago), not declared BAD since, on the RSEs of
    * `rseExpression` (all when absent); files of restricted scopes the issuer may not read are left out.
    */
   async listSuspicious(issuer: Issuer, options: { rseExpression?: string; youngerThan?: Date; nattempts?: number } = {}): Promise<SuspiciousReplica[]> {
