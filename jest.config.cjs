@@ -16,5 +16,7 @@ module.exports = {
   },
   globalSetup: '<rootDir>/test/global-setup.cjs',
   testTimeout: 60000,
+  // Tests print nothing on success; `npm test -- --silent=false` shows the logs of the code under test.
+  silent: true,
   maxWorkers: 2,
 };
