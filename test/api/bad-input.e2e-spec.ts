@@ -13,6 +13,7 @@ describe('bad input on the DID and replica routes never yields a 500', () => {
   let db: TestDatabase;
   let api: TestApi;
   let token: string;
+  let adminToken: string;
 
   const raw = (method: 'get' | 'post' | 'put' | 'delete', path: string, body?: string) => {
     const r = request(api.url)[method](path).set('X-Rucio-Auth-Token', token);
@@ -38,6 +39,8 @@ describe('bad input on the DID and replica routes never yields a 500', () => {
     await createScope(db.dataSource, { scope: SCOPE, account: 'jdoe' });
     await createRse(db.dataSource, { rse: 'BAD_INPUT_RSE' });
     token = (await api.app.get(AuthenticationService).authenticateUserpass('jdoe', 'jdoe', PASSWORD)).token;
+    await createAccount(db.dataSource, { account: 'root', admin: true, password: PASSWORD });
+    adminToken = (await api.app.get(AuthenticationService).authenticateUserpass('root', 'root', PASSWORD)).token;
     await call('post', `/dids/${SCOPE}/ds.exists`, { type: 'DATASET' }).expect(201);
   });
 
@@ -98,7 +101,9 @@ describe('bad input on the DID and replica routes never yields a 500', () => {
     await refused(call('post', `/dids/${SCOPE}/ds.exists/dids`, { dids: { scope: SCOPE, name: 'x' } }), 400, 'InvalidObject', /dids/);
     await refused(call('post', '/dids/attachments', { attachments: [{ scope: SCOPE, name: 'ds.exists' }] }), 400, 'InvalidObject', /attachments\[0\]|attachments\.0\.dids/);
     await refused(call('post', `/dids/${SCOPE}/ds.exists/meta`, { meta: 'run=5' }), 400, 'InvalidObject', /meta/);
-    await refused(call('post', '/replicas/bad', { replicas: [42] }), 400, /.+/, /replicas\[0\]/);
+    // Declaring replicas bad is for administrators: an ordinary account is refused before its body is read.
+    const declareBad = request(api.url).post('/replicas/bad').set('X-Rucio-Auth-Token', adminToken).send(JSON.stringify({ replicas: [42] }));
+    await refused(declareBad, 400, /.+/, /replicas\[0\]/);
   });
 
   it('refuses a body that is not JSON with 400', async () => {

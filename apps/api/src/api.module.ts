@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { AccountsModule } from '@tarn/core';
 import { AccountsApiModule } from './accounts/accounts-api.module.js';
 import { TokenAuthGuard } from './auth/token-auth.guard.js';
@@ -16,7 +16,7 @@ import { TracesApiModule } from './traces/traces-api.module.js';
  * (ApiAppModule) or from a test, so this module runs the same over both.
  */
 @Module({
-  imports: [AccountsModule, StorageApiModule, AccountsApiModule, NamespaceApiModule, HooksApiModule, SubscriptionsApiModule, CredentialsApiModule, TracesApiModule],
+  imports: [DiscoveryModule, AccountsModule, StorageApiModule, AccountsApiModule, NamespaceApiModule, HooksApiModule, SubscriptionsApiModule, CredentialsApiModule, TracesApiModule],
   controllers: [HealthController],
   providers: [{ provide: APP_GUARD, useClass: TokenAuthGuard }],
 })

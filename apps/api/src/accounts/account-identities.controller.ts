@@ -6,6 +6,7 @@ import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { NDJSON_TYPE, streamNdjson } from '../http/rucio-wire.js';
 import { fromArray, identityEntry } from './account-wire.js';
 import { IdentityRefBody, NewIdentityBody } from './accounts.dto.js';
+import { Access } from '../auth/access.decorator.js';
 
 @ApiTags('accounts')
 @ApiSecurity('rucio-token')
@@ -13,6 +14,7 @@ import { IdentityRefBody, NewIdentityBody } from './accounts.dto.js';
 export class AccountIdentitiesController {
   constructor(@Inject(AccountService) private readonly accounts: AccountService) {}
 
+  @Access.owner('account')
   @Get()
   @ApiOperation({ summary: 'The identities mapped to the account (NDJSON of {type, identity, email}); the account itself or administrators.' })
   @ApiProduces(NDJSON_TYPE)
@@ -21,6 +23,7 @@ export class AccountIdentitiesController {
     await streamNdjson(res, fromArray(identities.map(identityEntry)));
   }
 
+  @Access.admin()
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Map an identity to the account, creating it if new (a new USERPASS identity needs a password). Administrators.' })
@@ -37,6 +40,7 @@ export class AccountIdentitiesController {
     return 'Created';
   }
 
+  @Access.admin()
   @Delete()
   @ApiOperation({ summary: 'Remove an identity from the account (the identity stays for its other accounts). Administrators.' })
   async remove(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Body() body: IdentityRefBody): Promise<void> {

@@ -6,6 +6,7 @@ import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { NDJSON_TYPE } from '../http/rucio-wire.js';
 import { sendRucioJson, sendRucioNdjson } from './account-wire.js';
 import { AccountLimitBody } from './accounts.dto.js';
+import { Access } from '../auth/access.decorator.js';
 
 const UNLIMITED_NOTE = 'An unlimited quota is written `Infinity`, as Rucio (Python json) writes it.';
 
@@ -19,12 +20,14 @@ const UNLIMITED_NOTE = 'An unlimited quota is written `Infinity`, as Rucio (Pyth
 export class AccountLimitsController {
   constructor(@Inject(AccountLimitService) private readonly limits: AccountLimitService) {}
 
+  @Access.account()
   @Get(['limits', 'limits/local'])
   @ApiOperation({ summary: 'Per-RSE limits: {RSE: bytes}.', description: UNLIMITED_NOTE })
   async localLimits(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Res() res: Response): Promise<void> {
     sendRucioJson(res, 200, await this.limits.getRseLimits(issuer, account));
   }
 
+  @Access.account()
   @Get('limits/global')
   @ApiOperation({ summary: 'Per-expression limits: {expression: {limit, resolved_rses, resolved_rse_ids}}.', description: UNLIMITED_NOTE })
   async globalLimits(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Res() res: Response): Promise<void> {
@@ -35,6 +38,7 @@ export class AccountLimitsController {
     sendRucioJson(res, 200, body);
   }
 
+  @Access.account()
   @Get('limits/global/:expression')
   @ApiOperation({ summary: 'The limit on one RSE expression: {expression: bytes or null}.', description: UNLIMITED_NOTE })
   async globalLimit(
@@ -47,6 +51,7 @@ export class AccountLimitsController {
     sendRucioJson(res, 200, { [expression]: limits[expression]?.limit ?? null });
   }
 
+  @Access.account()
   @Get(['limits/local/:rse', 'limits/:rse'])
   @ApiOperation({ summary: 'The limit on one RSE: {RSE: bytes or null}.', description: UNLIMITED_NOTE })
   async localLimit(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('rse') rse: string, @Res() res: Response): Promise<void> {
@@ -54,6 +59,7 @@ export class AccountLimitsController {
     sendRucioJson(res, 200, { [rse]: limits[rse] ?? null });
   }
 
+  @Access.admin()
   @Post('limits/local/:rse')
   @HttpCode(201)
   @ApiOperation({ summary: 'Set the account’s limit on an RSE (administrators).' })
@@ -68,12 +74,14 @@ export class AccountLimitsController {
     return 'Created';
   }
 
+  @Access.admin()
   @Delete('limits/local/:rse')
   @ApiOperation({ summary: 'Remove the account’s limit on an RSE (administrators).' })
   async deleteLocalLimit(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('rse') rse: string): Promise<void> {
     await this.limits.deleteRseLimit(issuer, account, rse);
   }
 
+  @Access.admin()
   @Post('limits/global/:expression')
   @HttpCode(201)
   @ApiOperation({ summary: 'Set the account’s limit on all RSEs of an expression together (administrators).' })
@@ -88,12 +96,14 @@ export class AccountLimitsController {
     return 'Created';
   }
 
+  @Access.admin()
   @Delete('limits/global/:expression')
   @ApiOperation({ summary: 'Remove the account’s limit on an RSE expression (administrators).' })
   async deleteGlobalLimit(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('expression') expression: string): Promise<void> {
     await this.limits.deleteExpressionLimit(issuer, account, expression);
   }
 
+  @Access.account()
   @Get(['usage', 'usage/local'])
   @ApiOperation({ summary: 'Usage and limit per RSE (NDJSON of {rse_id, rse, files, bytes, bytes_limit, bytes_remaining}).', description: UNLIMITED_NOTE })
   @ApiProduces(NDJSON_TYPE)
@@ -101,6 +111,7 @@ export class AccountLimitsController {
     await this.sendLocalUsage(issuer, account, undefined, res);
   }
 
+  @Access.account()
   @Get('usage/global')
   @ApiOperation({ summary: 'Usage per expression limit (NDJSON of {rse_expression, files, bytes, bytes_limit, bytes_remaining}).', description: UNLIMITED_NOTE })
   @ApiProduces(NDJSON_TYPE)
@@ -108,6 +119,7 @@ export class AccountLimitsController {
     await this.sendGlobalUsage(issuer, account, undefined, res);
   }
 
+  @Access.account()
   @Get('usage/global/:expression')
   @ApiOperation({ summary: 'Usage under one expression limit (NDJSON).', description: UNLIMITED_NOTE })
   @ApiProduces(NDJSON_TYPE)
@@ -120,6 +132,7 @@ export class AccountLimitsController {
     await this.sendGlobalUsage(issuer, account, expression, res);
   }
 
+  @Access.account()
   @Get(['usage/local/:rse', 'usage/:rse'])
   @ApiOperation({ summary: 'Usage and limit on one RSE (NDJSON).', description: UNLIMITED_NOTE })
   @ApiProduces(NDJSON_TYPE)
@@ -151,6 +164,7 @@ export class AccountLimitsController {
 export class AccountLimitsAdminController {
   constructor(@Inject(AccountLimitService) private readonly limits: AccountLimitService) {}
 
+  @Access.admin()
   @Post(['local/:account/:rse', ':account/:rse'])
   @HttpCode(201)
   @ApiOperation({ summary: 'Set the account’s limit on an RSE (administrators).' })
@@ -160,12 +174,14 @@ export class AccountLimitsAdminController {
     return 'Created';
   }
 
+  @Access.admin()
   @Delete(['local/:account/:rse', ':account/:rse'])
   @ApiOperation({ summary: 'Remove the account’s limit on an RSE (administrators).' })
   async deleteLocal(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('rse') rse: string): Promise<void> {
     await this.limits.deleteRseLimit(issuer, account, rse);
   }
 
+  @Access.admin()
   @Post('global/:account/:expression')
   @HttpCode(201)
   @ApiOperation({ summary: 'Set the account’s limit on an RSE expression (administrators).' })
@@ -180,6 +196,7 @@ export class AccountLimitsAdminController {
     return 'Created';
   }
 
+  @Access.admin()
   @Delete('global/:account/:expression')
   @ApiOperation({ summary: 'Remove the account’s limit on an RSE expression (administrators).' })
   async deleteGlobal(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('expression') expression: string): Promise<void> {

@@ -7,6 +7,7 @@ import { RuleService, type RuleListFilter } from '@tarn/core';
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { NDJSON_TYPE, streamNdjson } from '../http/rucio-wire.js';
 import { ruleToWire } from '../rules/rule.wire.js';
+import { Access } from '../auth/access.decorator.js';
 
 const FILTERS: Record<string, keyof RuleListFilter> = { scope: 'scope', name: 'name', state: 'state', rse_expression: 'rseExpression', activity: 'activity' };
 
@@ -21,6 +22,7 @@ export class AccountRulesController {
   constructor(@Inject(RuleService) private readonly rules: RuleService) {}
 
   /** Rucio's list_account_rules (`rucio rule list --account`): the account's rules, streamed. */
+  @Access.account()
   @Get()
   @ApiOperation({ summary: 'The account’s rules (NDJSON), optionally filtered by scope, name, state, rse_expression, activity.' })
   @ApiProduces(NDJSON_TYPE)

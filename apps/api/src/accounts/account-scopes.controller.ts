@@ -5,6 +5,7 @@ import { type Issuer, ScopeService } from '@tarn/core';
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { sendJson } from '../http/rucio-wire.js';
 import { scopeNamesOf } from '../scopes/scope-names.js';
+import { Access } from '../auth/access.decorator.js';
 
 @ApiTags('accounts')
 @ApiSecurity('rucio-token')
@@ -12,12 +13,14 @@ import { scopeNamesOf } from '../scopes/scope-names.js';
 export class AccountScopesController {
   constructor(@Inject(ScopeService) private readonly scopes: ScopeService) {}
 
+  @Access.account()
   @Get()
   @ApiOperation({ summary: 'The account’s scope names (JSON array); 404 ScopeNotFound when it has none.' })
   async list(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Res() res: Response): Promise<void> {
     sendJson(res, 200, await scopeNamesOf(this.scopes, issuer, account));
   }
 
+  @Access.owner('account')
   @Post(':scope')
   @HttpCode(201)
   @ApiOperation({ summary: 'Add a scope owned by the account (administrators, or the account for itself).' })

@@ -8,6 +8,7 @@ import { NDJSON_TYPE, sendJson, streamNdjson } from '../http/rucio-wire.js';
 import { listAccountsFiltered } from './account-list.js';
 import { accountInfo, accountListEntry, fromArray } from './account-wire.js';
 import { AccountAttributeBody, AccountChangesBody, NewAccountBody } from './accounts.dto.js';
+import { Access } from '../auth/access.decorator.js';
 
 const CHANGEABLE = ['status', 'email'];
 
@@ -17,6 +18,7 @@ const CHANGEABLE = ['status', 'email'];
 export class AccountsController {
   constructor(@Inject(AccountService) private readonly accounts: AccountService) {}
 
+  @Access.account()
   @Get()
   @ApiOperation({ summary: 'List accounts (NDJSON). Filters: account_type, status, account (with *), identity, or attribute=value.' })
   @ApiProduces(NDJSON_TYPE)
@@ -26,6 +28,7 @@ export class AccountsController {
   }
 
   /** `whoami` answers 303 to the caller's own account, as Rucio (the client follows the redirect). */
+  @Access.account()
   @Get(':account')
   @ApiOperation({ summary: 'Show an account; /accounts/whoami redirects (303) to the caller’s account.' })
   @ApiResponse({ status: 303, description: 'For whoami: Location /accounts/<account>.' })
@@ -37,6 +40,7 @@ export class AccountsController {
     sendJson(res, 200, accountInfo(await this.accounts.getAccount(issuer, account)));
   }
 
+  @Access.admin()
   @Post(':account')
   @HttpCode(201)
   @ApiOperation({ summary: 'Add an account (administrators).' })
@@ -46,6 +50,7 @@ export class AccountsController {
     return 'Created';
   }
 
+  @Access.admin()
   @Put(':account')
   @ApiOperation({ summary: 'Change an account’s status and/or email (administrators).' })
   async update(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Body() body: AccountChangesBody): Promise<void> {
@@ -61,18 +66,21 @@ export class AccountsController {
     await this.accounts.updateAccount(issuer, account, body);
   }
 
+  @Access.admin()
   @Delete(':account')
   @ApiOperation({ summary: 'Delete an account (status DELETED; its name is never reused).' })
   async remove(@CurrentIssuer() issuer: Issuer, @Param('account') account: string): Promise<void> {
     await this.accounts.deleteAccount(issuer, account);
   }
 
+  @Access.account()
   @Get(':account/attr')
   @ApiOperation({ summary: 'List the attributes of an account, as a JSON array of {key, value}.' })
   async attributes(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Res() res: Response): Promise<void> {
     sendJson(res, 200, await this.accounts.listAttributes(issuer, account));
   }
 
+  @Access.admin()
   @Post(':account/attr/:key')
   @HttpCode(201)
   @ApiOperation({ summary: 'Set an account attribute (administrators); an existing value is replaced.' })
@@ -87,6 +95,7 @@ export class AccountsController {
     return 'Created';
   }
 
+  @Access.admin()
   @Delete(':account/attr/:key')
   @ApiOperation({ summary: 'Delete an account attribute (administrators).' })
   async deleteAttribute(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('key') key: string): Promise<void> {

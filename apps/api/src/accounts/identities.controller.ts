@@ -5,6 +5,7 @@ import { InvalidInput } from '@tarn/domain';
 import { AccountService, type Issuer } from '@tarn/core';
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { sendJson } from '../http/rucio-wire.js';
+import { Access } from '../auth/access.decorator.js';
 
 @ApiTags('identities')
 @ApiSecurity('rucio-token')
@@ -13,6 +14,7 @@ export class IdentitiesController {
   constructor(@Inject(AccountService) private readonly accounts: AccountService) {}
 
   /** Rucio's PUT /identities/<account>/userpass (credentials in headers); POST is accepted too. Administrators. */
+  @Access.admin()
   @Put(':account/userpass')
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a username/password identity and map it to the account (administrators).' })
@@ -34,6 +36,7 @@ export class IdentitiesController {
     return 'Created';
   }
 
+  @Access.admin()
   @Post(':account/userpass')
   @HttpCode(201)
   @ApiOperation({ summary: 'Same as PUT /identities/<account>/userpass.' })
@@ -51,6 +54,7 @@ export class IdentitiesController {
     return this.addUserpass(issuer, account, username, password, email);
   }
 
+  @Access.admin()
   @Get(':identity/:type/accounts')
   @ApiOperation({ summary: 'The accounts an identity may act as (JSON array of names; administrators).' })
   async accountsOf(

@@ -1,8 +1,9 @@
 import { BadRequestException, CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { Forbidden } from '@tarn/domain';
 import { AccountService } from '@tarn/core';
+import { ACCESS_POLICY, type AccessPolicy } from './access.decorator.js';
 import type { AuthenticatedRequest } from './current-issuer.decorator.js';
-import { IS_PUBLIC } from './public.decorator.js';
 
 function tokenOf(request: AuthenticatedRequest): string | undefined {
   const header = request.headers['x-rucio-auth-token'];
@@ -13,8 +14,10 @@ function tokenOf(request: AuthenticatedRequest): string | undefined {
 }
 
 /**
- * Every route needs a token (X-Rucio-Auth-Token, or Authorization: Bearer) unless marked @Public().
+ * Every route needs a token (X-Rucio-Auth-Token, or Authorization: Bearer) unless it declares @Access.public().
  * Missing: 400, as Rucio answers; unknown or expired: 401 CannotAuthenticate (from the account service).
+ * Administrator-only routes are refused here already; the finer policies (owner, reader) are the services' to apply.
+ * A route without a declaration is refused (the API also refuses to start with one, see route-table.ts).
  */
 @Injectable()
 export class TokenAuthGuard implements CanActivate {
@@ -24,8 +27,9 @@ export class TokenAuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const policy = this.reflector.getAllAndOverride<AccessPolicy | undefined>(ACCESS_POLICY, [context.getHandler(), context.getClass()]);
+    if (policy?.kind === 'public') return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest & { method: string; path: string }>();
     const token = tokenOf(request);
     if (!token) {
       throw new BadRequestException({
@@ -35,6 +39,10 @@ export class TokenAuthGuard implements CanActivate {
       });
     }
     request.issuer = await this.accounts.validateToken(token);
+    if (!policy) throw new Forbidden(`${request.method} ${request.path} declares no access policy, so nobody may call it.`);
+    if (policy.kind === 'admin' && !request.issuer.admin) {
+      throw new Forbidden(`Account '${request.issuer.account}' may not ${request.method} ${request.path}: only administrators may.`);
+    }
     return true;
   }
 }

@@ -3,10 +3,10 @@ import { ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiSecurity, ApiTa
 import type { Response } from 'express';
 import { Forbidden } from '@tarn/domain';
 import { AccountService } from '@tarn/core';
-import { Public } from '../auth/public.decorator.js';
 import { rfc1123, sendJson } from '../http/rucio-wire.js';
 import { TokenValidation } from './auth.dto.js';
 import { TokenInfoService } from './token-info.service.js';
+import { Access } from '../auth/access.decorator.js';
 
 function header(value: string | string[] | undefined): string | undefined {
   const text = Array.isArray(value) ? value[0] : value;
@@ -30,7 +30,7 @@ export class AuthController {
    * Rucio's userpass login: the credentials travel in headers, the token comes back in headers with an empty body.
    * Every failure is 401 CannotAuthenticate, without saying which of account, username or password was wrong.
    */
-  @Public()
+  @Access.public()
   @Get('userpass')
   @ApiOperation({ summary: 'Log in with a username and password; the token is in the X-Rucio-Auth-Token header.' })
   @ApiHeader({ name: 'X-Rucio-Account', required: true, description: 'The account to act as.' })
@@ -69,6 +69,7 @@ export class AuthController {
   }
 
   /** The account behind the token in X-Rucio-Auth-Token (or Authorization: Bearer) and when the token expires. */
+  @Access.account()
   @Get('validate')
   @ApiSecurity('rucio-token')
   @ApiOperation({ summary: 'Validate the request token and show what it stands for.' })

@@ -5,6 +5,7 @@ import { InvalidInput } from '@tarn/domain';
 import type { Issuer } from '@tarn/core';
 import { SignedUrlService } from '@tarn/core/credentials/signed-url.service.js';
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
+import { Access } from '../auth/access.decorator.js';
 
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
@@ -14,6 +15,7 @@ const text = (value: unknown) => (typeof value === 'string' ? value : undefined)
 export class CredentialsController {
   constructor(@Inject(SignedUrlService) private readonly signedUrls: SignedUrlService) {}
 
+  @Access.reader()
   @Get('signurl')
   @ApiOperation({
     summary:

@@ -10,6 +10,7 @@ import { AttachmentsDto, BulkDidDto, BulkFilesDto, BulkMetaDto, DidsMetaBulkDto 
 import { newDidOf, replicaFilesOf, ruleSpecOf, unsupported } from './did-input.js';
 import { created, metadataOf } from './did-answers.js';
 import { validateBody, validateList } from './validate-body.js';
+import { Access } from '../auth/access.decorator.js';
 
 /** Routes on many DIDs at once: /dids (bulk add), /dids/attachments, /dids/bulkdidsmeta, /dids/bulkmeta, /dids/bulkfiles. */
 @ApiTags('dids')
@@ -22,6 +23,7 @@ export class DidBulkController {
     @Inject(ReplicaService) private readonly replicas: ReplicaService,
   ) {}
 
+  @Access.owner('scope')
   @Post()
   @ApiOperation({ summary: 'Registers many DIDs in one unit of work (Rucio add_dids)' })
   @ApiBody({ type: [BulkDidDto] })
@@ -36,6 +38,7 @@ export class DidBulkController {
     created(res);
   }
 
+  @Access.owner('scope')
   @Post('attachments')
   @ApiOperation({ summary: 'Attaches DIDs to many collections at once (Rucio attach_dids_to_dids)' })
   @ApiBody({ type: AttachmentsDto })
@@ -54,6 +57,7 @@ export class DidBulkController {
     created(res);
   }
 
+  @Access.owner('scope')
   @Post('bulkdidsmeta')
   @ApiOperation({ summary: 'Sets metadata of many DIDs in one statement' })
   async setDidsMetadata(@CurrentIssuer() issuer: Issuer, @Body() body: DidsMetaBulkDto, @Res() res: Response): Promise<void> {
@@ -62,6 +66,7 @@ export class DidBulkController {
     created(res);
   }
 
+  @Access.reader()
   @Post('bulkmeta')
   @ApiOperation({ summary: 'The metadata of many DIDs (NDJSON, one object per DID, with scope and name)' })
   async getMetadataBulk(@CurrentIssuer() issuer: Issuer, @Body() body: BulkMetaDto, @Res() res: Response): Promise<void> {
@@ -80,6 +85,7 @@ export class DidBulkController {
     );
   }
 
+  @Access.reader()
   @Post('bulkfiles')
   @ApiOperation({ summary: 'The files below many DIDs (NDJSON, with parent_scope and parent_name)' })
   async bulkFiles(@CurrentIssuer() issuer: Issuer, @Body() body: BulkFilesDto, @Res() res: Response): Promise<void> {

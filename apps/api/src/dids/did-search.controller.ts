@@ -7,6 +7,7 @@ import { streamNdjson } from '../http/rucio-wire.js';
 import { unsupported } from './did-input.js';
 import { didTypeWire, mapRows } from './did.wire.js';
 import { parsePythonLiteral } from './python-literal.js';
+import { Access } from '../auth/access.decorator.js';
 
 const SEARCH_PARAMS = new Set(['type', 'limit', 'long', 'recursive', 'filters']);
 const DID_TYPE_SELECTORS = ['all', 'collection', 'container', 'dataset', 'file'];
@@ -18,6 +19,7 @@ const isTrue = (value: unknown) => typeof value === 'string' && ['true', '1'].in
 export class DidSearchController {
   constructor(@Inject(DidMetadataService) private readonly metadata: DidMetadataService) {}
 
+  @Access.reader()
   @Get(':scope/dids/search')
   @ApiOperation({ summary: 'DIDs of a scope matching metadata filters (Rucio list_dids; NDJSON of names, or dicts with long=True)' })
   @ApiQuery({ name: 'filters', required: false, description: "A list of dicts as Python or JSON literal, e.g. [{'run_number.gte': 5}]" })
@@ -53,6 +55,7 @@ export class DidSearchController {
     );
   }
 
+  @Access.reader()
   @Get(':scope')
   @ApiOperation({ summary: 'The DIDs of a scope, optionally those matching a name pattern (Rucio scope_list; NDJSON)' })
   async scopeList(

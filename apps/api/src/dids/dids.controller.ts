@@ -12,6 +12,7 @@ import { newDidOf, replicaFilesOf, ruleSpecOf, unsupported } from './did-input.j
 import { ruleToWire } from '../rules/rule.wire.js';
 import { didTypeWire, didWire, mapRows } from './did.wire.js';
 import { created, metadataOf } from './did-answers.js';
+import { Access } from '../auth/access.decorator.js';
 
 /** Routes on one DID: /dids/{scope}/{name}[/...] (names with '/' arrive folded into one segment, see did-path). */
 @ApiTags('dids')
@@ -24,6 +25,7 @@ export class DidsController {
     @Inject(ReplicaService) private readonly replicas: ReplicaService,
   ) {}
 
+  @Access.reader()
   @Get(':scope/:name')
   @ApiOperation({ summary: "A DID's properties (Rucio get_did); dynamic_depth=FILE|DATASET computes a collection's totals" })
   async get(
@@ -38,12 +40,14 @@ export class DidsController {
     sendJson(res, 200, didWire(await this.dids.get(issuer, scope, name, { dynamicDepth: depth })));
   }
 
+  @Access.reader()
   @Get(':scope/:name/status')
   @ApiOperation({ summary: 'Same as GET /dids/{scope}/{name}' })
   async getStatus(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
     sendJson(res, 200, didWire(await this.dids.get(issuer, scope, name)));
   }
 
+  @Access.owner('scope')
   @Post(':scope/:name')
   @ApiOperation({ summary: 'Registers a dataset or container (Rucio add_did), optionally with content, replicas on rse, and rules' })
   async add(
@@ -59,6 +63,7 @@ export class DidsController {
     created(res);
   }
 
+  @Access.owner('scope')
   @Put(':scope/:name/status')
   @ApiOperation({ summary: 'Closes ({"open": false}) or reopens (administrators) a dataset or container' })
   async setStatus(
@@ -72,6 +77,7 @@ export class DidsController {
     res.status(200).end();
   }
 
+  @Access.reader()
   @Get(':scope/:name/dids')
   @ApiOperation({ summary: 'The direct content of a collection (NDJSON)' })
   async content(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
@@ -82,6 +88,7 @@ export class DidsController {
     );
   }
 
+  @Access.owner('scope')
   @Post(':scope/:name/dids')
   @ApiOperation({ summary: 'Attaches DIDs to a collection; with rse, registers the files and their replicas there first' })
   async attach(
@@ -96,6 +103,7 @@ export class DidsController {
     created(res);
   }
 
+  @Access.owner('scope')
   @Delete(':scope/:name/dids')
   @ApiOperation({ summary: 'Detaches DIDs from a collection' })
   async detach(
@@ -109,6 +117,7 @@ export class DidsController {
     res.status(200).end();
   }
 
+  @Access.reader()
   @Get(':scope/:name/files')
   @ApiOperation({ summary: 'Every file below a DID (NDJSON)' })
   async files(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
@@ -119,6 +128,7 @@ export class DidsController {
     );
   }
 
+  @Access.reader()
   @Get(':scope/:name/parents')
   @ApiOperation({ summary: 'The collections a DID is attached to (NDJSON)' })
   async parents(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
@@ -126,6 +136,7 @@ export class DidsController {
     await streamNdjson(res, mapRows(rows, (p) => ({ scope: p.scope, name: p.name, type: didTypeWire(p.didType) })));
   }
 
+  @Access.reader()
   @Get(':scope/:name/meta')
   @ApiOperation({ summary: "A DID's metadata: plugin DID_COLUMN (default, the DID's columns), JSON (free metadata) or ALL" })
   async getMeta(
@@ -138,6 +149,7 @@ export class DidsController {
     sendJson(res, 200, await metadataOf(this.dids, this.metadata, issuer, { scope, name }, plugin));
   }
 
+  @Access.owner('scope')
   @Post(':scope/:name/meta')
   @ApiOperation({ summary: 'Sets several metadata keys ({"meta": {...}}); the key lifetime sets the expiry' })
   async setMetaBulk(
@@ -152,6 +164,7 @@ export class DidsController {
     created(res);
   }
 
+  @Access.owner('scope')
   @Delete(':scope/:name/meta')
   @ApiOperation({ summary: 'Deletes the metadata key given as ?key=' })
   async deleteMeta(
@@ -168,6 +181,7 @@ export class DidsController {
     res.status(200).end();
   }
 
+  @Access.owner('scope')
   @Post(':scope/:name/meta/:key')
   @ApiOperation({ summary: 'Sets one metadata key ({"value": ...}); the key lifetime sets the expiry' })
   async setMeta(
@@ -184,6 +198,7 @@ export class DidsController {
     created(res);
   }
 
+  @Access.reader()
   @Get(':scope/:name/rules')
   @ApiOperation({ summary: 'The replication rules on a DID (NDJSON)' })
   async didRules(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
@@ -191,6 +206,7 @@ export class DidsController {
     await streamNdjson(res, mapRows(rules, ruleToWire));
   }
 
+  @Access.reader()
   @Get(':scope/:name/associated_rules')
   @ApiOperation({ summary: 'The rules protecting a DID: on it and on every collection above it (NDJSON)' })
   async associatedRules(

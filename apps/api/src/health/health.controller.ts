@@ -1,13 +1,13 @@
 import { Controller, Get, HttpCode, HttpStatus, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Public } from '../auth/public.decorator.js';
+import { Access } from '../auth/access.decorator.js';
 
-@Public()
 @Controller('health')
 export class HealthController {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
   /** 200 when the catalogue answers; 503 otherwise, so that a load balancer or an operator's probe can tell. */
+  @Access.public()
   @Get()
   @HttpCode(HttpStatus.OK)
   async health(): Promise<{ status: 'ok'; database: 'ok' }> {

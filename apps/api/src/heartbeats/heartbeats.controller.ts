@@ -2,6 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { HeartbeatService, LIVENESS_WINDOW_SECONDS } from '@tarn/daemon/heartbeat.service.js';
 import { rfc1123 } from '../http/rucio-wire.js';
+import { Access } from '../auth/access.decorator.js';
 
 /** Rucio's GET /heartbeats: every daemon instance with a heartbeat, and whether it is alive. */
 @ApiTags('heartbeats')
@@ -11,6 +12,7 @@ import { rfc1123 } from '../http/rucio-wire.js';
 export class HeartbeatsController {
   constructor(@Inject(HeartbeatService) private readonly heartbeats: HeartbeatService) {}
 
+  @Access.account()
   @Get()
   @ApiOperation({ summary: `Daemon instances (a JSON list); alive: a heartbeat within the last ${LIVENESS_WINDOW_SECONDS} s.` })
   async list(): Promise<unknown> {

@@ -4,6 +4,7 @@ import type { Issuer } from '@tarn/core';
 import { HookService } from '@tarn/core/ingest/hook.service.js';
 import type { HookInput, HookRunView, HookView } from '@tarn/core/ingest/hook.types.js';
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
+import { Access } from '../auth/access.decorator.js';
 
 const body = (input: unknown): HookInput => (input && typeof input === 'object' && !Array.isArray(input) ? (input as HookInput) : {});
 
@@ -18,12 +19,14 @@ const body = (input: unknown): HookInput => (input && typeof input === 'object' 
 export class HooksController {
   constructor(@Inject(HookService) private readonly hooks: HookService) {}
 
+  @Access.account()
   @Get()
   @ApiOperation({ summary: "Hooks of the caller's account (administrators: every account, or ?account=)." })
   async list(@CurrentIssuer() issuer: Issuer, @Query('account') account?: string): Promise<HookView[]> {
     return this.hooks.listHooks(issuer, account);
   }
 
+  @Access.owner('scope')
   @Post()
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Create a hook: {name, schedule, source, target, checksum?, rules?, after?, account?, timezone?, enabled?, comment?}.' })
@@ -31,6 +34,7 @@ export class HooksController {
     return this.hooks.createHook(issuer, body(input));
   }
 
+  @Access.owner('hook')
   @Get(':name')
   @ApiOperation({ summary: 'A hook, with its next tick and last runs, and the count of files it took in by state.' })
   async show(@CurrentIssuer() issuer: Issuer, @Param('name') name: string): Promise<HookView & { files: Record<string, number> }> {
@@ -38,12 +42,14 @@ export class HooksController {
     return { ...hook, files: await this.hooks.fileCounts(issuer, name) };
   }
 
+  @Access.owner('hook')
   @Put(':name')
   @ApiOperation({ summary: 'Change a hook: the fields given replace the stored ones.' })
   async update(@CurrentIssuer() issuer: Issuer, @Param('name') name: string, @Body() input: unknown): Promise<HookView> {
     return this.hooks.updateHook(issuer, name, body(input));
   }
 
+  @Access.owner('hook')
   @Delete(':name')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Delete a hook (the DIDs it registered stay).' })
@@ -51,6 +57,7 @@ export class HooksController {
     await this.hooks.deleteHook(issuer, name);
   }
 
+  @Access.owner('hook')
   @Post(':name/run')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ summary: 'Run the hook now: the ingester picks it up within its interval; follow GET /hooks/{name}/runs.' })
@@ -58,12 +65,14 @@ export class HooksController {
     return this.hooks.requestRun(issuer, name);
   }
 
+  @Access.owner('hook')
   @Get(':name/runs')
   @ApiOperation({ summary: 'The latest runs, newest first (?limit=, default 20): counts and errors.' })
   async runs(@CurrentIssuer() issuer: Issuer, @Param('name') name: string, @Query('limit') limit?: string): Promise<HookRunView[]> {
     return this.hooks.listRuns(issuer, name, limit === undefined ? 20 : Number(limit));
   }
 
+  @Access.owner('hook')
   @Get(':name/runs/:runId')
   @ApiOperation({ summary: 'One run.' })
   async runOf(@CurrentIssuer() issuer: Issuer, @Param('name') name: string, @Param('runId') runId: string): Promise<HookRunView> {

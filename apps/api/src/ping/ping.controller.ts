@@ -1,8 +1,8 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Public } from '../auth/public.decorator.js';
 import { sendJson } from '../http/rucio-wire.js';
+import { Access } from '../auth/access.decorator.js';
 
 /**
  * The Rucio release whose REST dialect Tarn speaks (the stock client of that release is tested against Tarn).
@@ -16,10 +16,10 @@ export class PingAnswer {
 }
 
 @ApiTags('ping')
-@Public()
 @Controller('ping')
 export class PingController {
   /** Rucio's GET /ping: no token needed; tells a client the server is alive and which API it speaks. */
+  @Access.public()
   @Get()
   @ApiOkResponse({ type: PingAnswer })
   ping(@Res() res: Response): void {

@@ -14,6 +14,7 @@ import { resolvePfn } from './pfn-resolution.js';
 import { AddReplicasDto, DeclareBadDidsDto, DeclareBadDto, DeclareSuspiciousDto, DeleteReplicasDto, ListReplicasDto, UpdateReplicasDto } from './replica.dto.js';
 import { METALINK_HEAD, METALINK_TAIL, METALINK_TYPE, metalinkFile, replicaJsonRenderer, replicaWire, type RseWireInfo } from './replica.wire.js';
 import { streamRendered } from '../http/stream-rendered.js';
+import { Access } from '../auth/access.decorator.js';
 
 function schemesOf(schemes: string[] | string | null | undefined): string[] | undefined {
   if (schemes === null || schemes === undefined) return undefined;
@@ -44,6 +45,7 @@ export class ReplicasController {
     @Inject(DidService) private readonly dids: DidService,
   ) {}
 
+  @Access.owner('scope')
   @Post()
   @ApiOperation({ summary: 'Registers file replicas on an RSE (Rucio add_replicas); files not yet registered are created' })
   @ApiBody({ type: AddReplicasDto })
@@ -53,6 +55,7 @@ export class ReplicasController {
     created(res);
   }
 
+  @Access.owner('scope')
   @Put()
   @ApiOperation({ summary: 'Sets replica states (Rucio update_replicas_states)' })
   async updateStates(@CurrentIssuer() issuer: Issuer, @Body() body: UpdateReplicasDto, @Res() res: Response): Promise<void> {
@@ -60,6 +63,7 @@ export class ReplicasController {
     res.status(200).end();
   }
 
+  @Access.admin()
   @Delete()
   @ApiOperation({ summary: 'Deletes replicas from the catalogue (Rucio delete_replicas): not available yet' })
   deleteReplicas(@Body() body: DeleteReplicasDto): never {
@@ -74,6 +78,7 @@ export class ReplicasController {
     );
   }
 
+  @Access.reader()
   @Post('list')
   @ApiOperation({ summary: 'The replicas of files, datasets and containers (Rucio list_replicas): NDJSON, or Metalink 4 with Accept: application/metalink4+xml' })
   @ApiProduces('application/x-json-stream', METALINK_TYPE)
@@ -99,6 +104,7 @@ export class ReplicasController {
     await this.answerList(issuer, request, accept, res);
   }
 
+  @Access.admin()
   @Post('bad')
   @ApiOperation({ summary: 'Declares replicas bad, by PFN or {scope, name, rse}; answers the ones not declared, by RSE' })
   async declareBad(@CurrentIssuer() issuer: Issuer, @Body() body: DeclareBadDto, @Res() res: Response): Promise<void> {
@@ -108,6 +114,7 @@ export class ReplicasController {
     sendJson(res, 201, notDeclared);
   }
 
+  @Access.reader()
   @Post('suspicious')
   @ApiOperation({ summary: 'Declares replicas suspicious by PFN (Rucio declare_suspicious_file_replicas); answers the ones not declared, by RSE' })
   async declareSuspicious(@CurrentIssuer() issuer: Issuer, @Body() body: DeclareSuspiciousDto, @Res() res: Response): Promise<void> {
@@ -116,6 +123,7 @@ export class ReplicasController {
     sendJson(res, 201, notDeclared);
   }
 
+  @Access.admin()
   @Post('bad/dids')
   @ApiOperation({ summary: 'Declares the replicas of files on one RSE bad; answers the ones not declared' })
   async declareBadDids(@CurrentIssuer() issuer: Issuer, @Body() body: DeclareBadDidsDto, @Res() res: Response): Promise<void> {
@@ -125,6 +133,7 @@ export class ReplicasController {
     sendJson(res, 201, notDeclared);
   }
 
+  @Access.account()
   @Get('suspicious')
   @ApiOperation({ summary: 'Replicas declared suspicious (Rucio list_suspicious_replicas): rse_expression, younger_than, nattempts' })
   async suspicious(
@@ -146,6 +155,7 @@ export class ReplicasController {
     );
   }
 
+  @Access.reader()
   @Get(':scope/:name')
   @ApiOperation({ summary: 'The replicas of one DID (NDJSON, or Metalink 4 with Accept: application/metalink4+xml)' })
   @ApiProduces('application/x-json-stream', METALINK_TYPE)
@@ -167,6 +177,7 @@ export class ReplicasController {
     await this.answerList(issuer, request, accept, res);
   }
 
+  @Access.reader()
   @Get(':scope/:name/datasets')
   @ApiOperation({ summary: "A collection's replicas per RSE: how many of its files each RSE holds (Rucio list_dataset_replicas; NDJSON)" })
   async datasetReplicas(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {

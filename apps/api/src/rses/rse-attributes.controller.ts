@@ -6,6 +6,7 @@ import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { bodyObject } from './request-body.js';
 import { RseAttributeDto } from './rse.dto.js';
 import { attributeValue } from './rse.wire.js';
+import { Access } from '../auth/access.decorator.js';
 
 /** Free-form RSE attributes (key -> text, number or boolean), which RSE expressions select on. */
 @ApiTags('rses')
@@ -15,12 +16,14 @@ import { attributeValue } from './rse.wire.js';
 export class RseAttributesController {
   constructor(@Inject(RseService) private readonly rses: RseService) {}
 
+  @Access.account()
   @Get()
   @ApiOperation({ summary: "The RSE's attributes as one JSON object." })
   async list(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string): Promise<unknown> {
     return this.rses.getAttributes(issuer, rse);
   }
 
+  @Access.admin()
   @Post(':key')
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Add or replace an attribute (administrators).' })
@@ -30,6 +33,7 @@ export class RseAttributesController {
     return 'Created';
   }
 
+  @Access.admin()
   @Delete(':key')
   @ApiOperation({ summary: 'Delete an attribute (administrators).' })
   async remove(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string, @Param('key') key: string): Promise<void> {

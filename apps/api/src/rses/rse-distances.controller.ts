@@ -7,6 +7,7 @@ import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { badRequest, bodyObject } from './request-body.js';
 import { RseDistanceDto } from './rse-space.dto.js';
 import { distanceToWire } from './rse.wire.js';
+import { Access } from '../auth/access.decorator.js';
 
 function distanceOf(body: Partial<RseDistanceDto>, source: string, destination: string): number {
   const distance = body.distance ?? body.ranking;
@@ -24,12 +25,14 @@ function distanceOf(body: Partial<RseDistanceDto>, source: string, destination: 
 export class RseDistancesController {
   constructor(@Inject(DistanceService) private readonly distances: DistanceService) {}
 
+  @Access.account()
   @Get()
   @ApiOperation({ summary: 'The distance from source to destination: a JSON list, empty when none is set.' })
   async get(@CurrentIssuer() issuer: Issuer, @Param('source') source: string, @Param('destination') destination: string): Promise<unknown> {
     return (await this.distances.getDistances(issuer, { src: source, dest: destination })).map(distanceToWire);
   }
 
+  @Access.admin()
   @Post()
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Add a distance (administrators); 409 Duplicate when it is set already.' })
@@ -53,6 +56,7 @@ export class RseDistancesController {
     return 'Created';
   }
 
+  @Access.admin()
   @Put()
   @ApiOperation({ summary: 'Set a distance (administrators).' })
   async update(
@@ -67,6 +71,7 @@ export class RseDistancesController {
     if (fields.bidirectional) await this.distances.setDistance(issuer, destination, source, distance);
   }
 
+  @Access.admin()
   @Delete()
   @ApiOperation({ summary: 'Delete a distance (administrators); deleting one that is not set is no error.' })
   @ApiQuery({ name: 'bidirectional', required: false, description: 'Also the distance from destination to source.' })

@@ -7,6 +7,7 @@ import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { assertKnownKeys, badRequest, bodyObject } from './request-body.js';
 import { PROTOCOL_KEYS, RseProtocolDto } from './rse-protocol.dto.js';
 import { protocolInput, protocolToWire } from './rse.wire.js';
+import { Access } from '../auth/access.decorator.js';
 
 const BY_HOST = ':rse/protocols/:scheme/:hostname';
 const BY_PORT = ':rse/protocols/:scheme/:hostname/:port';
@@ -45,6 +46,7 @@ export class RseProtocolsController {
     @Inject(Permissions) private readonly permissions: Permissions,
   ) {}
 
+  @Access.account()
   @Get(':rse/protocols')
   @ApiOperation({ summary: "The RSE's protocols (404 RSEProtocolNotSupported when none matches)." })
   @ApiQuery({ name: 'operation', required: false, enum: PROTOCOL_OPERATIONS })
@@ -72,12 +74,14 @@ export class RseProtocolsController {
     return protocols.map(protocolToWire);
   }
 
+  @Access.account()
   @Get(':rse/protocols/:scheme')
   @ApiOperation({ summary: "The RSE's settings with all its protocols (as GET /rses/<rse>)." })
   async info(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string): Promise<unknown> {
     return this.rses.getRseInfo(issuer, rse);
   }
 
+  @Access.admin()
   @Post(':rse/protocols/:scheme')
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Add a protocol (administrators).' })
@@ -93,6 +97,7 @@ export class RseProtocolsController {
     return 'Created';
   }
 
+  @Access.admin()
   @Put([':rse/protocols/:scheme', BY_HOST, BY_PORT])
   @ApiOperation({ summary: 'Change the protocols of that scheme (narrowed to a hostname and port when given; administrators).' })
   async update(
@@ -120,6 +125,7 @@ export class RseProtocolsController {
     }
   }
 
+  @Access.admin()
   @Delete([':rse/protocols/:scheme', BY_HOST, BY_PORT])
   @ApiOperation({ summary: 'Delete the protocols of that scheme (narrowed to a hostname and port when given; administrators).' })
   async remove(

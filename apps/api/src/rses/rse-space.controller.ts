@@ -8,6 +8,7 @@ import { streamNdjson } from '../http/rucio-wire.js';
 import { badRequest, bodyObject, rowsOf } from './request-body.js';
 import { DeleteRseLimitDto, RseLimitDto, RseUsageDto } from './rse-space.dto.js';
 import { usageToWire } from './rse.wire.js';
+import { Access } from '../auth/access.decorator.js';
 
 /** Space of an RSE: named limits (MinFreeSpace, MaxBytes, ...) and usage per source. */
 @ApiTags('rses')
@@ -17,12 +18,14 @@ import { usageToWire } from './rse.wire.js';
 export class RseSpaceController {
   constructor(@Inject(RseSpaceService) private readonly space: RseSpaceService) {}
 
+  @Access.account()
   @Get('limits')
   @ApiOperation({ summary: 'The limits as one JSON object {name: bytes}.' })
   async limits(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string): Promise<unknown> {
     return this.space.getLimits(issuer, rse);
   }
 
+  @Access.admin()
   @Put('limits')
   @ApiOperation({ summary: 'Set a limit (administrators).' })
   async setLimit(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string, @Body() body: RseLimitDto): Promise<void> {
@@ -30,6 +33,7 @@ export class RseSpaceController {
     await this.space.setLimit(issuer, rse, name as string, value as number);
   }
 
+  @Access.admin()
   @Delete('limits')
   @ApiOperation({ summary: 'Delete a limit (administrators); deleting a limit that is not set is no error.' })
   async deleteLimit(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string, @Body() body: DeleteRseLimitDto): Promise<void> {
@@ -38,6 +42,7 @@ export class RseSpaceController {
     await this.space.deleteLimit(issuer, rse, name);
   }
 
+  @Access.account()
   @Get('usage')
   @ApiOperation({ summary: 'Usage per source (NDJSON).' })
   @ApiQuery({ name: 'source', required: false })
@@ -47,6 +52,7 @@ export class RseSpaceController {
     await streamNdjson(res, rowsOf(usage.map(usageToWire)));
   }
 
+  @Access.admin()
   @Put('usage')
   @ApiOperation({ summary: 'Set the usage one source reports (administrators).' })
   async setUsage(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string, @Body() body: RseUsageDto): Promise<void> {

@@ -8,6 +8,7 @@ import { streamNdjson } from '../http/rucio-wire.js';
 import { assertKnownKeys, badRequest, bodyObject, rowsOf } from './request-body.js';
 import { AddRseDto, RSE_PROPERTY_KEYS, UpdateRseDto } from './rse.dto.js';
 import { addRseInput, rseToWire, updateRseInput } from './rse.wire.js';
+import { Access } from '../auth/access.decorator.js';
 
 /** Rucio's /rses routes for the RSEs themselves: list (by expression), add, show, update, delete. */
 @ApiTags('rses')
@@ -17,6 +18,7 @@ import { addRseInput, rseToWire, updateRseInput } from './rse.wire.js';
 export class RsesController {
   constructor(@Inject(RseService) private readonly rses: RseService) {}
 
+  @Access.account()
   @Get()
   @ApiOperation({ summary: 'List RSEs (NDJSON), all or those an RSE expression selects.' })
   @ApiQuery({ name: 'expression', required: false, description: 'e.g. "QOS=SAFE&tier=1", "SITE_A|SITE_B", "*".' })
@@ -28,6 +30,7 @@ export class RsesController {
     await streamNdjson(res, rowsOf(rses.map(rseToWire)));
   }
 
+  @Access.admin()
   @Post(':rse')
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Add an RSE (administrators).' })
@@ -38,12 +41,14 @@ export class RsesController {
     return 'Created';
   }
 
+  @Access.account()
   @Get(':rse')
   @ApiOperation({ summary: "The RSE's settings with its protocols (Rucio's get_rse_protocols), as the client uploads and downloads with them." })
   async show(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string): Promise<unknown> {
     return this.rses.getRseInfo(issuer, rse);
   }
 
+  @Access.admin()
   @Put(':rse')
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Change properties of an RSE (administrators); `name` renames it.' })
@@ -54,6 +59,7 @@ export class RsesController {
     return 'Created';
   }
 
+  @Access.admin()
   @Delete(':rse')
   @ApiOperation({ summary: 'Delete an empty RSE (administrators).' })
   async remove(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string): Promise<void> {

@@ -11,6 +11,7 @@ import { assertKnownKeys, badRequest, bodyObject, given, mapRows } from '../rses
 import { AddRulesDto, DeleteRuleDto, MoveRuleDto, UpdateRuleDto } from './rule.dto.js';
 import { examineRule } from './rule-analysis.js';
 import { lockToWire, moveOverrides, ruleOptions, ruleSpec, ruleToWire } from './rule.wire.js';
+import { Access } from '../auth/access.decorator.js';
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
@@ -42,6 +43,7 @@ function ruleFilter(query: Record<string, unknown>): RuleListFilter {
 export class RulesController {
   constructor(@Inject(RuleService) private readonly rules: RuleService) {}
 
+  @Access.account()
   @Get()
   @ApiOperation({ summary: 'Rules (NDJSON), filtered by account, scope, name, state, rse_expression, activity.' })
   async list(@CurrentIssuer() issuer: Issuer, @Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
@@ -49,6 +51,7 @@ export class RulesController {
     await streamNdjson(res, mapRows(rows, ruleToWire));
   }
 
+  @Access.reader()
   @Post()
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Add replication rules, one per DID; answers their ids.' })
@@ -56,12 +59,14 @@ export class RulesController {
     return this.rules.addRules(issuer, ruleSpec(bodyObject<AddRulesDto>(body, 'a new replication rule')));
   }
 
+  @Access.reader()
   @Get(':ruleId')
   @ApiOperation({ summary: 'A rule with its state and lock counters.' })
   async show(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string): Promise<unknown> {
     return ruleToWire(await this.rules.getRule(issuer, ruleId(id)));
   }
 
+  @Access.owner('rule')
   @Put(':ruleId')
   @ApiOperation({ summary: 'Change a rule ({options: {...}}); options.approve approves (true) or denies (false) it.' })
   async update(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string, @Body() body: UpdateRuleDto): Promise<void> {
@@ -75,6 +80,7 @@ export class RulesController {
     else await this.rules.updateRule(issuer, ruleId(id), request.update);
   }
 
+  @Access.owner('rule')
   @Delete(':ruleId')
   @ApiOperation({ summary: 'Delete a rule (its owner or an administrator); a locked rule must be unlocked first.' })
   async remove(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string, @Body() body: DeleteRuleDto): Promise<void> {
@@ -82,6 +88,7 @@ export class RulesController {
     await this.rules.deleteRule(issuer, ruleId(id), purgeReplicas === undefined || purgeReplicas === null ? {} : { purgeReplicas });
   }
 
+  @Access.reader()
   @Get(':ruleId/locks')
   @ApiOperation({ summary: "The rule's file locks (NDJSON): file, RSE, state." })
   async locks(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string, @Res() res: Response): Promise<void> {
@@ -89,6 +96,7 @@ export class RulesController {
     await streamNdjson(res, mapRows(rows, lockToWire));
   }
 
+  @Access.owner('rule')
   @Post(':ruleId/move')
   @ApiOperation({ summary: 'Move a rule: a child rule on the new RSEs; the parent goes once the child is OK. Answers the child id.' })
   async move(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string, @Body() body: MoveRuleDto, @Res() res: Response): Promise<void> {
@@ -106,6 +114,7 @@ export class RulesController {
     sendJson(res, HttpStatus.CREATED, childId);
   }
 
+  @Access.reader()
   @Get(':ruleId/analysis')
   @ApiOperation({ summary: 'Why a rule is stuck: its error and its stuck locks.' })
   async analysis(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string): Promise<unknown> {

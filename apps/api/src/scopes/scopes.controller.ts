@@ -7,6 +7,7 @@ import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { sendJson } from '../http/rucio-wire.js';
 import { scopeNamesOf } from './scope-names.js';
 import { ScopeAnswer, ScopeRestrictionBody } from './scopes.dto.js';
+import { Access } from '../auth/access.decorator.js';
 
 const scopeAnswer = (view: ScopeView): ScopeAnswer => ({
   scope: view.scope,
@@ -23,18 +24,21 @@ const scopeAnswer = (view: ScopeView): ScopeAnswer => ({
 export class ScopesController {
   constructor(@Inject(ScopeService) private readonly scopes: ScopeService) {}
 
+  @Access.account()
   @Get()
   @ApiOperation({ summary: 'All scope names (JSON array).' })
   async list(@CurrentIssuer() issuer: Issuer, @Res() res: Response): Promise<void> {
     sendJson(res, 200, (await this.scopes.listScopes(issuer)).map((s) => s.scope));
   }
 
+  @Access.account()
   @Get('owner')
   @ApiOperation({ summary: 'All scopes with their owners (JSON array of {scope, account}).' })
   async owners(@CurrentIssuer() issuer: Issuer, @Res() res: Response): Promise<void> {
     sendJson(res, 200, (await this.scopes.listScopes(issuer)).map((s) => ({ scope: s.scope, account: s.account })));
   }
 
+  @Access.owner('account')
   @Post(':account/:scope')
   @HttpCode(201)
   @ApiOperation({ summary: 'Add a scope owned by the account (administrators, or the account for itself).' })
@@ -44,6 +48,7 @@ export class ScopesController {
     return 'Created';
   }
 
+  @Access.account()
   @Get(':account/scopes')
   @ApiOperation({ summary: 'The account’s scope names (JSON array); 404 ScopeNotFound when it has none.' })
   async ofAccount(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Res() res: Response): Promise<void> {
@@ -52,6 +57,7 @@ export class ScopesController {
 
   // Tarn's own routes (not in Rucio): embargoed scopes and the accounts granted access to a scope.
 
+  @Access.owner('scope-owner')
   @Put(':scope/restricted')
   @ApiOperation({
     summary: 'Restrict (embargo) or open a scope. Tarn only.',
@@ -67,12 +73,14 @@ export class ScopesController {
     sendJson(res, 200, scopeAnswer(await this.scopes.setRestricted(issuer, scope, body.restricted)));
   }
 
+  @Access.owner('scope-owner')
   @Get(':scope/grants')
   @ApiOperation({ summary: 'The accounts granted access to a scope (JSON array). Tarn only; owner or administrators.' })
   async grants(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Res() res: Response): Promise<void> {
     sendJson(res, 200, await this.scopes.listGrants(issuer, scope));
   }
 
+  @Access.owner('scope-owner')
   @Post(':scope/grants/:account')
   @HttpCode(201)
   @ApiOperation({
@@ -84,6 +92,7 @@ export class ScopesController {
     return 'Created';
   }
 
+  @Access.owner('scope-owner')
   @Delete(':scope/grants/:account')
   @ApiOperation({ summary: 'Withdraw an account’s access to a scope (idempotent). Tarn only; owner or administrators.' })
   async revoke(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('account') account: string): Promise<void> {

@@ -10,6 +10,7 @@ import type { SubscriptionOptions, SubscriptionView } from '@tarn/core/subscript
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { rfc1123, streamNdjson } from '../http/rucio-wire.js';
 import { ruleToWire } from '../rules/rule.wire.js';
+import { Access } from '../auth/access.decorator.js';
 
 const STATE_NAMES: Record<string, string> = Object.fromEntries(Object.entries(SubscriptionState).map(([name, code]) => [code, name]));
 
@@ -51,24 +52,28 @@ export class SubscriptionsController {
     @Inject(RuleService) private readonly rules: RuleService,
   ) {}
 
+  @Access.account()
   @Get()
   @ApiOperation({ summary: 'Every subscription (NDJSON).' })
   async all(@CurrentIssuer() issuer: Issuer, @Res() res: Response): Promise<void> {
     await this.send(res, await this.subscriptions.listSubscriptions(issuer, {}));
   }
 
+  @Access.account()
   @Get('name/:name')
   @ApiOperation({ summary: 'Subscriptions of any account with this name (NDJSON).' })
   async byName(@CurrentIssuer() issuer: Issuer, @Param('name') name: string, @Res() res: Response): Promise<void> {
     await this.send(res, await this.subscriptions.listSubscriptions(issuer, { name }));
   }
 
+  @Access.account()
   @Get(':account')
   @ApiOperation({ summary: "An account's subscriptions (NDJSON)." })
   async ofAccount(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Res() res: Response): Promise<void> {
     await this.send(res, await this.subscriptions.listSubscriptions(issuer, { account }));
   }
 
+  @Access.account()
   @Get(':account/:name/rules')
   @ApiOperation({ summary: 'The rules a subscription made (NDJSON rule dicts).' })
   async rulesOf(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
@@ -82,12 +87,14 @@ export class SubscriptionsController {
     );
   }
 
+  @Access.account()
   @Get(':account/:name')
   @ApiOperation({ summary: 'One subscription (NDJSON, one line).' })
   async one(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
     await this.send(res, await this.subscriptions.listSubscriptions(issuer, { account, name }));
   }
 
+  @Access.owner('account')
   @Post(':account/:name')
   @ApiOperation({ summary: 'Add a subscription: {"options": {filter, replication_rules, comments, lifetime, retroactive}}; answers its id.' })
   async add(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('name') name: string, @Body() body: unknown, @Res() res: Response): Promise<void> {
@@ -95,6 +102,7 @@ export class SubscriptionsController {
     res.status(HttpStatus.CREATED).type('text/plain').end(id);
   }
 
+  @Access.owner('subscription')
   @Put(':account/:name')
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Change a subscription (options as for add, plus state ACTIVE/INACTIVE).' })
@@ -103,6 +111,7 @@ export class SubscriptionsController {
     res.status(HttpStatus.CREATED).type('text/plain').end('Created');
   }
 
+  @Access.owner('subscription')
   @Delete(':account/:name')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Delete a subscription (Tarn; its rules stay).' })

@@ -1,18 +1,18 @@
 import { Body, Controller, Logger, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Public } from '../auth/public.decorator.js';
+import { Access } from '../auth/access.decorator.js';
 
 /**
  * Rucio's POST /traces/: the stock upload and download clients report each file they moved (no token, fire and
  * forget). Tarn keeps no trace store; it accepts them, so that clients are not answered 404, and logs them at debug.
  */
 @ApiTags('traces')
-@Public()
 @Controller('traces')
 export class TracesController {
   private readonly logger = new Logger('traces');
 
+  @Access.public()
   @Post()
   @ApiOperation({ summary: 'Accepts a client trace (Rucio traces; logged at debug, not stored)' })
   trace(@Body() body: unknown, @Res() res: Response): void {
