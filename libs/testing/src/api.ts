@@ -35,7 +35,49 @@ export interface RucioClient {
   attempt(command: 'rucio' | 'rucio-admin', args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Runs a Python script with the stock client library (`from rucio.client import Client`) as this user; resolves with stdout. */
   python(script: string, args?: string[]): Promise<string>;
+  /** A call to run later in a batch (runRucioBatch): a command line, or a Python script using `rucio.client.Client`. */
+  step(kind: 'rucio' | 'rucio-admin', args: string[], options?: { cwd?: string }): RucioStep;
+  pythonStep(code: string, args?: string[], options?: { cwd?: string }): RucioStep;
   configPath: string;
+  binDir: string;
+}
+
+export interface RucioStep {
+  config: string;
+  bin: string;
+  kind: 'rucio' | 'rucio-admin' | 'python';
+  args: string[];
+  code?: string;
+  cwd?: string;
+}
+
+export interface RucioStepResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs many stock-client calls in one Python process (libs/testing/src/rucio-batch.py): the client is imported
+ * once and each call runs in a forked child, in order. Resolves with each call's exit code and output.
+ */
+export function runRucioBatch(steps: readonly RucioStep[]): Promise<RucioStepResult[]> {
+  if (steps.length === 0) return Promise.resolve([]);
+  const bin = steps[0].bin;
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      path.join(bin, 'python'),
+      [path.join(ROOT, 'libs/testing/src/rucio-batch.py')],
+      { timeout: 600_000, maxBuffer: 256 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const results = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as RucioStepResult);
+        if (error || results.length !== steps.length) {
+          reject(new Error(`rucio-batch.py failed after ${results.length} of ${steps.length} calls: ${error?.message ?? ''}\n${stderr}`));
+        } else resolve(results);
+      },
+    );
+    child.stdin?.end(JSON.stringify({ bin, steps: steps.map(({ bin: _bin, ...step }) => step) }));
+  });
 }
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -54,6 +96,8 @@ export async function rucioClient(url: string, account: string, password: string
   );
   const binDir = /PATH=([^:\s]+):/.exec(exportLine)?.[1];
   if (!binDir) throw new Error(`unexpected output of rucio-client.sh: ${exportLine}`);
+  // Each client keeps its token beside its config, so clients of the same account on other test servers never share one.
+  fs.appendFileSync(configPath, `auth_token_file_path = ${path.join(dir, 'auth_token')}\n`);
   const env = { ...process.env, RUCIO_CONFIG: configPath, HOME: dir, RUCIO_HOME: dir };
   const attempt = (command: 'rucio' | 'rucio-admin', args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
@@ -69,6 +113,9 @@ export async function rucioClient(url: string, account: string, password: string
     );
   return {
     configPath,
+    binDir,
+    step: (kind, args, options = {}) => ({ config: configPath, bin: binDir, kind, args, ...options }),
+    pythonStep: (code, args = [], options = {}) => ({ config: configPath, bin: binDir, kind: 'python', args, code, ...options }),
     attempt,
     python,
     run: async (command, args) => {
