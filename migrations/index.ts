@@ -5,5 +5,7 @@ import { EventConsumers1795321153535 } from './1795321153535-EventConsumers.js';
 import { ReplicaVerifications1795327441403 } from './1795327441403-ReplicaVerifications.js';
 import { IngestHooks1795327506391 } from './1795327506391-IngestHooks.js';
 import { ConsistencyRuns1795328159495 } from './1795328159495-ConsistencyRuns.js';
+import { RucioCompatibility1796430316138 } from './1796430316138-RucioCompatibility.js';
+import { RuleAndContentHistoryTriggers1796430316139 } from './1796430316139-RuleAndContentHistoryTriggers.js';
 
-export const MIGRATIONS: Function[] = [Catalogue1795318698080, DidMetaGinIndex1795318698081, EventConsumers1795321153535, ReplicaVerifications1795327441403, IngestHooks1795327506391, ConsistencyRuns1795328159495];
+export const MIGRATIONS: Function[] = [Catalogue1795318698080, DidMetaGinIndex1795318698081, EventConsumers1795321153535, ReplicaVerifications1795327441403, IngestHooks1795327506391, ConsistencyRuns1795328159495, RucioCompatibility1796430316138, RuleAndContentHistoryTriggers1796430316139];

@@ -57,3 +57,5 @@ export enum BadReplicaState {
 
 export enum SubscriptionState { ACTIVE = 'A', INACTIVE = 'I', NEW = 'N', UPDATED = 'U', BROKEN = 'B' }
 export enum OutboxState { PENDING = 'P', SENT = 'S' }
+/** A request to keep DIDs past their lifetime: Waiting for an administrator, Approved, Rejected. */
+export enum LifetimeExceptionState { WAITING = 'W', APPROVED = 'A', REJECTED = 'R' }

@@ -5,6 +5,7 @@ import { bigintNumber, bytesColumn, timestamp } from './columns.js';
 @Entity('dids')
 @Index('dids_expired_at_idx', ['expiredAt'], { where: 'expired_at IS NOT NULL' })
 @Index('dids_account_idx', ['account'])
+@Index('dids_guid_idx', ['guid'], { where: 'guid IS NOT NULL' })
 export class Did {
   @PrimaryColumn({ type: 'varchar', length: 25 })
   scope: string;
@@ -108,22 +109,8 @@ export class DeletedDid {
   deletedAt: Date;
 }
 
-/** Parent/child edges of the namespace: dataset -> file, container -> dataset or container. */
-@Entity('contents')
-@Index('contents_child_idx', ['childScope', 'childName'])
-export class Content {
-  @PrimaryColumn({ type: 'varchar', length: 25 })
-  scope: string;
-
-  @PrimaryColumn({ type: 'varchar', length: 250 })
-  name: string;
-
-  @PrimaryColumn({ type: 'varchar', length: 25 })
-  childScope: string;
-
-  @PrimaryColumn({ type: 'varchar', length: 250 })
-  childName: string;
-
+/** What an edge of the namespace says about its ends, shared by contents and contents_history. */
+export abstract class ContentFacts {
   @Column({ type: 'enum', enum: DidType })
   didType: DidType;
 
@@ -138,6 +125,23 @@ export class Content {
 
   @Column({ type: 'varchar', length: 32, nullable: true })
   md5: string | null;
+}
+
+/** Parent/child edges of the namespace: dataset -> file, container -> dataset or container. */
+@Entity('contents')
+@Index('contents_child_idx', ['childScope', 'childName'])
+export class Content extends ContentFacts {
+  @PrimaryColumn({ type: 'varchar', length: 25 })
+  scope: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 250 })
+  name: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 25 })
+  childScope: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 250 })
+  childName: string;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

@@ -120,3 +120,43 @@ export class ProcessedEvent {
   @Column(timestamp({ default: () => 'now()' }))
   processedAt: Date;
 }
+
+/**
+ * Client traces waiting to be applied (POST /traces): the access daemon (kronos) takes them in batches and records
+ * the reads on replicas, DIDs and dataset locks, so that the reaper deletes the least recently used first.
+ */
+@Entity('traces')
+export class Trace {
+  @PrimaryColumn({ type: 'bigint', generated: 'increment', transformer: bigintNumber })
+  id: number;
+
+  @Column({ type: 'varchar', length: 25 })
+  scope: string;
+
+  @Column({ type: 'varchar', length: 250 })
+  name: string;
+
+  /** The RSE read from, by name as the client reports it; null when the client did not say. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  rse: string | null;
+
+  /** The dataset the file was read as part of, when the client says. */
+  @Column({ type: 'varchar', length: 25, nullable: true })
+  datasetScope: string | null;
+
+  @Column({ type: 'varchar', length: 250, nullable: true })
+  datasetName: string | null;
+
+  @Column({ type: 'varchar', length: 64 })
+  eventType: string;
+
+  @Column({ type: 'varchar', length: 25, nullable: true })
+  account: string | null;
+
+  /** When the client read it (its traceTimeentry), not when the trace arrived. */
+  @Column(timestamp())
+  accessedAt: Date;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+}

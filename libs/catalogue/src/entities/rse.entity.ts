@@ -198,3 +198,16 @@ export class Distance {
   @UpdateDateColumn({ type: 'timestamptz' })
   updatedAt: Date;
 }
+
+/** The QoS policies an RSE offers (Rucio's rse_qos_map), e.g. SAFE, FAST; `qos_policy=SAFE` in RSE expressions. */
+@Entity('rse_qos_policies')
+export class RseQosPolicy {
+  @PrimaryColumn({ type: 'uuid' })
+  rseId: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  qosPolicy: string;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+}

@@ -2,16 +2,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGenerate
 import { DidType, LockState, RuleGrouping, RuleNotification, RuleState } from '@tarn/domain';
 import { bigintNumber, bytesColumn, timestamp } from './columns.js';
 
-@Entity('rules')
-@Index('rules_did_account_expression_copies_uq', ['scope', 'name', 'account', 'rseExpression', 'copies'], { unique: true })
-@Index('rules_state_idx', ['state'])
-@Index('rules_expires_at_idx', ['expiresAt'], { where: 'expires_at IS NOT NULL' })
-@Index('rules_account_idx', ['account'])
-@Index('rules_child_rule_idx', ['childRuleId'], { where: 'child_rule_id IS NOT NULL' })
-export class Rule {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
+/** The columns of a rule, shared by the rules table and its history tables. */
+export abstract class RuleColumns {
   @Column({ type: 'uuid', nullable: true })
   subscriptionId: string | null;
 
@@ -102,6 +94,17 @@ export class Rule {
   /** Repair attempts so far; the repairer backs off exponentially on it and suspends past the limit. */
   @Column({ type: 'int', default: 0 })
   repairCnt: number;
+}
+
+@Entity('rules')
+@Index('rules_did_account_expression_copies_uq', ['scope', 'name', 'account', 'rseExpression', 'copies'], { unique: true })
+@Index('rules_state_idx', ['state'])
+@Index('rules_expires_at_idx', ['expiresAt'], { where: 'expires_at IS NOT NULL' })
+@Index('rules_account_idx', ['account'])
+@Index('rules_child_rule_idx', ['childRuleId'], { where: 'child_rule_id IS NOT NULL' })
+export class Rule extends RuleColumns {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

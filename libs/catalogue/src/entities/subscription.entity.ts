@@ -31,6 +31,10 @@ export class Subscription {
   @Column({ type: 'varchar', length: 255, nullable: true })
   comments: string | null;
 
+  /** Priority of the rules the subscription creates (Rucio's policyid), 1 (lowest) to 5; default 3. */
+  @Column({ type: 'smallint', default: 3 })
+  priority: number;
+
   @Column(timestamp({ nullable: true }))
   lastProcessed: Date | null;
 
