@@ -180,6 +180,11 @@ export const SAMPLES: Record<string, SampleFn> = {
   'DELETE /rules/{ruleId}': async (fx) => ({ params: { ruleId: await fx.newRule() } }),
   'POST /rules/{ruleId}/move': async (fx) => ({ params: { ruleId: await fx.newRule() }, body: { rse_expression: fx.rse2 }, status: 201 }),
 
+  // dataset locks
+  'GET /locks/{rse}': () => ({ query: { did_type: 'dataset' } }),
+  'GET /locks/{scope}/{name}': () => ({ query: { did_type: 'dataset' } }),
+  'POST /locks/bulk_locks_for_dids': (fx) => ({ body: { dids: [{ scope: fx.scope, name: fx.dataset }] } }),
+
   // scopes
   'POST /scopes/{account}/{scope}': (fx) => ({ params: { scope: `user.${fx.unique('s').replace(/-/g, '')}` }, status: 201 }),
   'PUT /scopes/{scope}/restricted': () => ({ body: { restricted: true } }),

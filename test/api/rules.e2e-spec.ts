@@ -156,7 +156,7 @@ describe('rule routes', () => {
       expect(unknown.body.ExceptionClass).toBe('DataIdentifierNotFound');
     });
 
-    it('refuses bodies of wrong types, unknown keys and rules for other accounts, naming what is wrong', async () => {
+    it('refuses bodies of wrong types and rules for other accounts, naming what is wrong; ignores keys it does not know, as Rucio does', async () => {
       const ds = await dataset(1);
       const did = [{ scope, name: ds.name }];
       expect((await as('jdoe').post('/rules/', clientRuleBody(did, 'R_A', { copies: 'two' })).expect(400)).body.ExceptionMessage).toContain('copies');
@@ -164,10 +164,12 @@ describe('rule routes', () => {
       expect((await as('jdoe').post('/rules/', { ...clientRuleBody([], 'R_A'), dids: 'ds' }).expect(400)).body.ExceptionMessage).toContain('dids');
       expect((await as('jdoe').post('/rules/', clientRuleBody([{ scope }], 'R_A')).expect(400)).body.ExceptionMessage).toContain('name');
       expect((await as('jdoe').post('/rules/', clientRuleBody(did, 'R_A', { grouping: 'SOME' })).expect(400)).body.ExceptionMessage).toContain('grouping');
-      expect((await as('jdoe').post('/rules/', clientRuleBody(did, 'R_A', { colour: 'red' })).expect(400)).body.ExceptionMessage).toContain("'colour'");
       expect((await as('jdoe').post('/rules/', clientRuleBody(did, 'R_A', { meta: '{not json' })).expect(400)).body.ExceptionMessage).toContain('meta');
       expect((await as('jdoe').post('/rules/', clientRuleBody(did, 'R_A', { account: 'alice' })).expect(401)).body.ExceptionClass).toBe('AccessDenied');
       expect(ndjson((await as('root').get(`/rules/?scope=${scope}&name=${ds.name}`).expect(200)).text)).toEqual([]);
+      const [ruleId] = (await as('jdoe').post('/rules/', clientRuleBody(did, 'R_A', { colour: 'red', comments: 'from the web UI' })).expect(201)).body;
+      expect((await as('jdoe').get(`/rules/${ruleId}`).expect(200)).body).toMatchObject({ comments: 'from the web UI' });
+      expect((await as('jdoe').get(`/rules/?scope=${scope}&colour=red`).expect(400)).body.ExceptionMessage).toContain("'colour'");
     });
 
     it('answers 404 RuleNotFound for unknown and malformed rule ids', async () => {
@@ -234,7 +236,9 @@ describe('rule routes', () => {
       expect((await as('jdoe').get(`/rules/${id}`).expect(200)).body.state).toBe('REPLICATING');
       expect((await as('jdoe').put(`/rules/${id}`, { options: { colour: 'red' } }).expect(400)).body.ExceptionMessage).toContain("'colour'");
       expect((await as('jdoe').put(`/rules/${id}`, { options: { locked: 'yes' } }).expect(400)).body.ExceptionMessage).toContain('locked');
-      expect((await as('jdoe').put(`/rules/${id}`, { options: { state: 'STUCK' } }).expect(400)).body.ExceptionClass).toBe('UnsupportedStatus');
+      expect((await as('jdoe').put(`/rules/${id}`, { options: { state: 'INJECT' } }).expect(400)).body.ExceptionClass).toBe('UnsupportedStatus');
+      expect((await as('jdoe').put(`/rules/${id}`, { options: { cancel_requests: true } }).expect(400)).body.ExceptionMessage).toContain('cancel_requests');
+      expect((await as('jdoe').put(`/rules/${id}`, { options: { child_rule_id: id } }).expect(400)).body.ExceptionMessage).toContain('same DID');
       expect((await as('jdoe').put(`/rules/${id}`, { lifetime: 10 }).expect(400)).body.ExceptionMessage).toContain('options');
       expect((await as('jdoe').put(`/rules/${id}`, { options: { account: 'alice' } }).expect(401)).body.ExceptionClass).toBe('AccessDenied');
     });

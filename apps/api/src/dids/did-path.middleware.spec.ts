@@ -9,11 +9,17 @@ describe('foldDidPath', () => {
     expect(foldDidPath('/dids/s/a/b/')).toBe('/dids/s/a%2Fb');
     expect(foldDidPath('/replicas/s/a/b/datasets')).toBe('/replicas/s/a%2Fb/datasets');
     expect(foldDidPath('/replicas/s/a%2Fb/c')).toBe('/replicas/s/a%2Fb%2Fc');
+    expect(foldDidPath('/rules/s/a/b/history')).toBe('/rules/s/a%2Fb/history');
+    expect(foldDidPath('/locks/s/a/b?did_type=dataset')).toBe('/locks/s/a%2Fb?did_type=dataset');
+    expect(foldDidPath('/requests/s/a/b/SITE_A')).toBe('/requests/s/a%2Fb/SITE_A');
+    expect(foldDidPath('/requests/history/s/a/b/SITE_A')).toBe('/requests/history/s/a%2Fb/SITE_A');
   });
 
   it('leaves single-segment names and fixed routes alone', () => {
     for (const url of ['/dids/s/a', '/dids/s/a%2Fb/files', '/dids/s/', '/dids/s/dids/search?type=all', '/dids/attachments', '/replicas/list',
-      '/replicas/bad/states', '/replicas/rse/SITE_A', '/dids/s/a/files', '/health', '/dids/s/a%zz/b']) {
+      '/replicas/bad/states', '/replicas/rse/SITE_A', '/dids/s/a/files', '/health', '/dids/s/a%zz/b', '/rules/0a1b/history', '/rules/s/a/history',
+      '/locks/SITE_A?did_type=dataset', '/locks/s/a', '/locks/bulk_locks_for_dids', '/requests/s/a/SITE_A', '/requests/list?src_rse=A',
+      '/requests/history/s/a/SITE_A', '/requests/transfer_limits']) {
       expect(foldDidPath(url)).toBe(url);
     }
   });

@@ -6,7 +6,7 @@ import { DidMetadataService, DidService, type Issuer } from '@tarn/core';
 import { ReplicaService } from '@tarn/core';
 import { RuleService } from '@tarn/core';
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
-import { sendJson, streamNdjson } from '../http/rucio-wire.js';
+import { rfc1123, sendJson, streamNdjson } from '../http/rucio-wire.js';
 import { AddDidDto, AttachDto, DetachDto, DidStatusDto, SetMetaBulkDto, SetMetaDto } from './did.dto.js';
 import { newDidOf, replicaFilesOf, ruleSpecOf, unsupported } from './did-input.js';
 import { ruleToWire } from '../rules/rule.wire.js';
@@ -85,6 +85,27 @@ export class DidsController {
     await streamNdjson(
       res,
       mapRows(rows, (r) => ({ scope: r.scope, name: r.name, type: didTypeWire(r.didType), bytes: r.bytes, adler32: r.adler32, md5: r.md5 })),
+    );
+  }
+
+  @Access.reader()
+  @Get(':scope/:name/dids/history')
+  @ApiOperation({ summary: 'What was detached from a collection, or went with it (NDJSON, oldest first; Rucio list_content_history)' })
+  async contentHistory(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
+    const rows = await this.dids.listContentHistory(issuer, scope, name);
+    await streamNdjson(
+      res,
+      mapRows(rows, (r) => ({
+        scope: r.scope,
+        name: r.name,
+        type: didTypeWire(r.didType),
+        bytes: r.bytes,
+        adler32: r.adler32,
+        md5: r.md5,
+        created_at: rfc1123(r.createdAt),
+        updated_at: rfc1123(r.deletedAt),
+        deleted_at: rfc1123(r.deletedAt),
+      })),
     );
   }
 

@@ -15,6 +15,7 @@ import { AddReplicasDto, DeclareBadDidsDto, DeclareBadDto, DeclareSuspiciousDto,
 import { METALINK_HEAD, METALINK_TAIL, METALINK_TYPE, metalinkFile, replicaJsonRenderer, replicaWire, type RseWireInfo } from './replica.wire.js';
 import { streamRendered } from '../http/stream-rendered.js';
 import { Access } from '../auth/access.decorator.js';
+import { dateParameter, wholeNumberParameter } from '../http/query-parameters.js';
 
 function schemesOf(schemes: string[] | string | null | undefined): string[] | undefined {
   if (schemes === null || schemes === undefined) return undefined;
@@ -294,21 +295,4 @@ export class ReplicasController {
       }
     }
   }
-}
-
-/** A date in a query parameter: ISO 8601, or Python's str(datetime) ('2026-11-12 10:00:00'), UTC unless it says. */
-function dateParameter(parameter: string, value: string): Date {
-  const iso = value.trim().replace(' ', 'T');
-  const date = new Date(/(?:[zZ]|[+-]\d\d:?\d\d)$/.test(iso) ? iso : `${iso}Z`);
-  if (Number.isNaN(date.getTime())) {
-    throw new BadRequestException({ exceptionClass: 'InputValidationError', message: `${parameter} '${value}' is not a date: use ISO 8601, e.g. 2026-11-12T10:00:00.` });
-  }
-  return date;
-}
-
-function wholeNumberParameter(parameter: string, value: string): number {
-  if (!/^\d+$/.test(value.trim())) {
-    throw new BadRequestException({ exceptionClass: 'InputValidationError', message: `${parameter} '${value}' is not a whole number.` });
-  }
-  return Number(value);
 }

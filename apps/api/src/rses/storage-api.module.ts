@@ -1,9 +1,11 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { didPathMiddleware } from '../dids/did-path.middleware.js';
 import { AuthModule, RsesModule } from '@tarn/core';
 import { RulesModule } from '@tarn/core';
 import { HeartbeatService } from '@tarn/daemon/heartbeat.service.js';
 import { HeartbeatsController } from '../heartbeats/heartbeats.controller.js';
 import { RulesController } from '../rules/rules.controller.js';
+import { LocksController } from '../rules/locks.controller.js';
 import { RseAttributesController } from './rse-attributes.controller.js';
 import { RseDistancesController } from './rse-distances.controller.js';
 import { RseProtocolsController } from './rse-protocols.controller.js';
@@ -20,8 +22,15 @@ import { RsesController } from './rses.controller.js';
     RseSpaceController,
     RseDistancesController,
     RulesController,
+    LocksController,
     HeartbeatsController,
   ],
   providers: [HeartbeatService],
 })
-export class StorageApiModule {}
+export class StorageApiModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(didPathMiddleware)
+      .forRoutes({ path: 'rules/*path', method: RequestMethod.ALL }, { path: 'locks/*path', method: RequestMethod.ALL });
+  }
+}

@@ -70,6 +70,10 @@ export class AddRulesDto {
   @ApiPropertyOptional({ type: Boolean }) @IsOptional() @IsBoolean() ignore_availability?: boolean | null;
   @ApiPropertyOptional({ type: Boolean, description: 'Administrators only.' }) @IsOptional() @IsBoolean() ignore_account_limit?: boolean | null;
   @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() comment?: string | null;
+  @ApiPropertyOptional({ type: String, description: "Taken as the comment when `comment` is not given (Rucio's web UI sends it)." })
+  @IsOptional()
+  @IsString()
+  comments?: string | null;
   @ApiPropertyOptional({ type: Boolean }) @IsOptional() @IsBoolean() ask_approval?: boolean | null;
   @ApiPropertyOptional({ type: Boolean }) @IsOptional() @IsBoolean() asynchronous?: boolean | null;
 
@@ -95,19 +99,16 @@ export class AddRulesDto {
   @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() subscription_id?: string | null;
 }
 
-export const ADD_RULE_KEYS = [
-  'dids', 'copies', 'rse_expression', 'weight', 'lifetime', 'grouping', 'account', 'locked', 'source_replica_expression',
-  'activity', 'notify', 'purge_replicas', 'ignore_availability', 'ignore_account_limit', 'comment', 'ask_approval',
-  'asynchronous', 'delay_injection', 'priority', 'split_container', 'meta', 'subscription_id',
-] as const;
-
 /** PUT /rules/<id>: {options: {...}}, Rucio's update_replication_rule (and approve/deny with options.approve). */
 export class UpdateRuleDto {
   @ApiProperty({
     type: Object,
     description:
       'Any of lifetime (seconds, null: never expires), locked, comment, activity, priority, account (administrators), ' +
-      'state (SUSPENDED, or REPLICATING/OK to resume), source_replica_expression, purge_replicas, meta; ' +
+      'state (STUCK: its replicating locks become stuck for the repairer, with cancel_requests its queued transfers go; ' +
+      'SUSPENDED; REPLICATING/OK resume a suspended rule), source_replica_expression, purge_replicas, meta, ' +
+      'child_rule_id (link or, with null, unlink the rule it was moved to), boost_rule (administrators: the repairer and ' +
+      'the transfers of the rule go now, without waiting for their back-off); ' +
       'approve: true approves, false denies (with comment as the reason).',
   })
   @IsObject()
@@ -116,7 +117,7 @@ export class UpdateRuleDto {
 
 export const RULE_OPTION_KEYS = [
   'lifetime', 'locked', 'comment', 'activity', 'priority', 'account', 'state', 'source_replica_expression', 'purge_replicas',
-  'meta', 'approve', 'cancel_requests', 'boost_rule',
+  'meta', 'approve', 'cancel_requests', 'boost_rule', 'child_rule_id',
 ] as const;
 
 /** DELETE /rules/<id>. */
@@ -160,3 +161,12 @@ export class MoveRuleDto {
 export const MOVE_OVERRIDE_KEYS = [
   'copies', 'grouping', 'weight', 'lifetime', 'activity', 'source_replica_expression', 'comment', 'purge_replicas', 'meta',
 ] as const;
+
+/** POST /locks/bulk_locks_for_dids. */
+export class LocksForDidsDto {
+  @ApiProperty({ type: [DidDto], description: 'At most 1,000; a container stands for the datasets below it.' })
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => DidDto)
+  dids: DidDto[];
+}

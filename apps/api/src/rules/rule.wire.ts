@@ -1,8 +1,8 @@
 import { DidType, LockState, RuleGrouping, RuleNotification, RuleState } from '@tarn/domain';
-import type { LockView, MoveOverrides, RuleSpec, RuleUpdate, RuleView } from '@tarn/core';
+import type { LockView, MoveOverrides, RuleHistoryView, RuleSpec, RuleUpdate, RuleView } from '@tarn/core';
 import { rfc1123 } from '../http/rucio-wire.js';
 import { assertKnownKeys, badRequest } from '../rses/request-body.js';
-import { ADD_RULE_KEYS, AddRulesDto, MOVE_OVERRIDE_KEYS, RULE_OPTION_KEYS } from './rule.dto.js';
+import { AddRulesDto, MOVE_OVERRIDE_KEYS, RULE_OPTION_KEYS } from './rule.dto.js';
 
 /** The name Rucio's JSON encoder writes for an enum member (its states are stored as one-letter codes). */
 function nameOf(values: Record<string, string>, code: string): string {
@@ -75,6 +75,27 @@ export function lockToWire(lock: LockView): Record<string, unknown> {
   };
 }
 
+/** A row of a rule's history as Rucio's list_replication_rule(_full)_history answers it, with a few more columns. */
+export function ruleHistoryToWire(row: RuleHistoryView): Record<string, unknown> {
+  return {
+    rule_id: row.ruleId,
+    account: row.account,
+    scope: row.scope,
+    name: row.name,
+    state: nameOf(RuleState, row.state),
+    rse_expression: row.rseExpression,
+    copies: row.copies,
+    expires_at: rfc1123(row.expiresAt),
+    locked: row.locked,
+    error: row.error,
+    locks_ok_cnt: row.locksOkCnt,
+    locks_replicating_cnt: row.locksReplicatingCnt,
+    locks_stuck_cnt: row.locksStuckCnt,
+    created_at: rfc1123(row.createdAt),
+    updated_at: rfc1123(row.updatedAt),
+  };
+}
+
 /** Rucio sends rule meta as JSON text; Tarn keeps it as an object. */
 function metaObject(meta: unknown): Record<string, unknown> | null | undefined {
   if (typeof meta !== 'string') return meta as Record<string, unknown> | null | undefined;
@@ -87,8 +108,11 @@ function metaObject(meta: unknown): Record<string, unknown> | null | undefined {
 
 const orUndefined = <T>(value: T | null | undefined): T | undefined => (value === null ? undefined : value);
 
+/**
+ * POST /rules/ as Rucio's REST layer reads it: the keys it knows, the rest ignored (clients such as Rucio's web UI
+ * send more, e.g. `comments`, taken here as the comment when `comment` is not given).
+ */
 export function ruleSpec(body: Partial<AddRulesDto>): RuleSpec {
-  assertKnownKeys(body, ADD_RULE_KEYS, 'Adding a replication rule', 'InputValidationError');
   if (body.split_container) {
     throw badRequest('UnsupportedOperation', 'Tarn does not split container rules into dataset rules (split_container). Add one rule per dataset instead.');
   }
@@ -110,7 +134,7 @@ export function ruleSpec(body: Partial<AddRulesDto>): RuleSpec {
     ignoreAccountLimit: orUndefined(body.ignore_account_limit),
     askApproval: orUndefined(body.ask_approval),
     asynchronous: Boolean(body.asynchronous) || (body.delay_injection !== undefined && body.delay_injection !== null),
-    comment: body.comment,
+    comment: body.comment ?? (typeof body.comments === 'string' ? body.comments : body.comment),
     meta: metaObject(body.meta),
     subscriptionId: body.subscription_id,
   };
@@ -124,9 +148,6 @@ export type RuleOptions =
 /** What PUT /rules/<id> asks: an update, or (options.approve) an approval or denial. */
 export function ruleOptions(ruleId: string, options: Record<string, unknown>): RuleOptions {
   assertKnownKeys(options, RULE_OPTION_KEYS, `Updating rule ${ruleId}`, 'InputValidationError');
-  if (options.boost_rule === true) {
-    throw badRequest('UnsupportedOperation', `Tarn does not boost rules: the repairer retries stuck rule ${ruleId} by itself.`);
-  }
   if ('approve' in options) {
     if (typeof options.approve !== 'boolean') throw badRequest('InputValidationError', `options.approve is true (approve) or false (deny) for rule ${ruleId}.`);
     if (options.approve) return { kind: 'approve' };
@@ -148,6 +169,14 @@ export function ruleOptions(ruleId: string, options: Record<string, unknown>): R
     if (options[wire] !== undefined) (update as Record<string, unknown>)[key] = options[wire];
   }
   if (options.meta !== undefined) update.meta = metaObject(options.meta);
+  if (options.boost_rule !== undefined && options.boost_rule !== null && options.boost_rule !== false) update.boost = true;
+  if (options.cancel_requests === true) update.cancelRequests = true;
+  if (options.child_rule_id !== undefined) {
+    if (options.child_rule_id !== null && typeof options.child_rule_id !== 'string') {
+      throw badRequest('InputValidationError', `options.child_rule_id is a rule id, or null to unlink, for rule ${ruleId}.`);
+    }
+    update.childRuleId = options.child_rule_id;
+  }
   return { kind: 'update', update };
 }
 

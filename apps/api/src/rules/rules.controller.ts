@@ -1,16 +1,16 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { NotFound } from '@tarn/domain';
 import { RuleService } from '@tarn/core';
 import type { Issuer } from '@tarn/core';
-import type { RuleListFilter } from '@tarn/core';
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
-import { sendJson, streamNdjson } from '../http/rucio-wire.js';
-import { assertKnownKeys, badRequest, bodyObject, given, mapRows } from '../rses/request-body.js';
+import { NDJSON_TYPE, sendJson, streamNdjson } from '../http/rucio-wire.js';
+import { badRequest, bodyObject, given, mapRows } from '../rses/request-body.js';
+import { ruleFilter } from './rule-filter.js';
 import { AddRulesDto, DeleteRuleDto, MoveRuleDto, UpdateRuleDto } from './rule.dto.js';
 import { examineRule } from './rule-analysis.js';
-import { lockToWire, moveOverrides, ruleOptions, ruleSpec, ruleToWire } from './rule.wire.js';
+import { lockToWire, moveOverrides, ruleHistoryToWire, ruleOptions, ruleSpec, ruleToWire } from './rule.wire.js';
 import { Access } from '../auth/access.decorator.js';
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
@@ -19,20 +19,6 @@ const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$
 function ruleId(id: string): string {
   if (!UUID.test(id)) throw NotFound.rule(id);
   return id;
-}
-
-const FILTERS = { account: 'account', scope: 'scope', name: 'name', state: 'state', rse_expression: 'rseExpression', activity: 'activity' } as const;
-
-function ruleFilter(query: Record<string, unknown>): RuleListFilter {
-  assertKnownKeys(query, Object.keys(FILTERS), 'Listing rules', 'InputValidationError');
-  const filter: RuleListFilter = {};
-  for (const [wire, key] of Object.entries(FILTERS) as [keyof typeof FILTERS, keyof RuleListFilter][]) {
-    const value = query[wire];
-    if (value === undefined) continue;
-    if (typeof value !== 'string') throw badRequest('InputValidationError', `Give the rule filter ${wire} once.`);
-    filter[key] = value;
-  }
-  return filter;
 }
 
 /** Rucio's /rules routes: add, list, show, update (and approve/deny), delete, locks, move, analysis. */
@@ -45,7 +31,11 @@ export class RulesController {
 
   @Access.account()
   @Get()
-  @ApiOperation({ summary: 'Rules (NDJSON), filtered by account, scope, name, state, rse_expression, activity.' })
+  @ApiOperation({
+    summary:
+      'Rules (NDJSON), filtered by account, scope, name (`*` is a wildcard), id, state, did_type, grouping, rse_expression, activity, ' +
+      'subscription_id, locked, created_before/after, updated_before/after.',
+  })
   async list(@CurrentIssuer() issuer: Issuer, @Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const rows = await this.rules.listRules(issuer, ruleFilter(query ?? {}));
     await streamNdjson(res, mapRows(rows, ruleToWire));
@@ -115,6 +105,21 @@ export class RulesController {
   }
 
   @Access.reader()
+  @Get(':ruleId/history')
+  @ApiOperation({ summary: 'Every state and setting a rule went through (NDJSON, oldest first); kept after the rule is gone.' })
+  @ApiProduces(NDJSON_TYPE)
+  async history(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string, @Res() res: Response): Promise<void> {
+    await streamNdjson(res, mapRows(await this.rules.listRuleHistory(issuer, ruleId(id)), ruleHistoryToWire));
+  }
+
+  @Access.reader()
+  @Get(':scope/:name/history')
+  @ApiOperation({ summary: "The rules a DID had (NDJSON): a row when each was created and one when it was deleted (Rucio's full rule history)." })
+  @ApiProduces(NDJSON_TYPE)
+  async didHistory(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
+    await streamNdjson(res, mapRows(await this.rules.listDidRuleHistory(issuer, { scope, name }), ruleHistoryToWire));
+  }
+
   @Get(':ruleId/analysis')
   @ApiOperation({ summary: 'Why a rule is stuck: its error and its stuck locks.' })
   async analysis(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string): Promise<unknown> {

@@ -17,6 +17,13 @@ export interface ContentRow extends DidKey {
   md5: string | null;
 }
 
+/** A child that was detached (or went with its parent), from contents_history. */
+export interface ContentHistoryRow extends ContentRow {
+  /** When it was attached. */
+  createdAt: Date;
+  deletedAt: Date;
+}
+
 export interface ParentRow extends DidKey {
   didType: DidType;
 }
@@ -158,6 +165,31 @@ export function openContentCursor(
       ORDER BY c.child_scope, c.child_name`,
     [scope, name, options.excludeScopes ?? []],
     { batchSize: options.batchSize, map: (r) => ({ ...(r as unknown as ContentRow), bytes: num(r.bytes) }) },
+  );
+}
+
+/** Whether anything was ever detached from the DID. */
+export async function hasContentHistory(manager: EntityManager, scope: string, name: string): Promise<boolean> {
+  const rows = await manager.query(`SELECT 1 FROM contents_history WHERE scope = $1 AND name = $2 LIMIT 1`, [scope, name]);
+  return rows.length > 0;
+}
+
+/** Cursor over what was detached from a DID (contents_history), oldest first, skipping `excludeScopes`. */
+export function openContentHistoryCursor(
+  manager: EntityManager,
+  scope: string,
+  name: string,
+  options: { excludeScopes?: string[]; batchSize?: number } = {},
+): Promise<AsyncGenerator<ContentHistoryRow[]>> {
+  return openCursor<ContentHistoryRow>(
+    manager,
+    `SELECT h.child_scope AS scope, h.child_name AS name, h.child_type::text AS "didType", h.bytes, h.adler32, h.md5,
+            h.created_at AS "createdAt", h.deleted_at AS "deletedAt"
+       FROM contents_history h
+      WHERE h.scope = $1 AND h.name = $2 AND NOT (h.child_scope = ANY($3::varchar[]))
+      ORDER BY h.deleted_at, h.history_id`,
+    [scope, name, options.excludeScopes ?? []],
+    { batchSize: options.batchSize, map: (r) => ({ ...(r as unknown as ContentHistoryRow), bytes: num(r.bytes) }) },
   );
 }
 

@@ -97,6 +97,15 @@ export const lockRepository = {
     return count;
   },
 
+  /** The rule's REPLICATING locks become STUCK with `error`; returns how many. */
+  async markReplicatingStuck(manager: EntityManager, ruleId: string, error: string): Promise<number> {
+    const [, count] = await manager.query(
+      `UPDATE locks SET state = 'S', error = $2, updated_at = now() WHERE rule_id = $1 AND state = 'R'`,
+      [ruleId, error.slice(0, 4000)],
+    );
+    return count;
+  },
+
   async countByState(manager: EntityManager, ruleId: string): Promise<{ ok: number; replicating: number; stuck: number }> {
     const rows = await manager.query(
       `SELECT count(*) FILTER (WHERE state = 'O') AS ok, count(*) FILTER (WHERE state = 'R') AS replicating,

@@ -135,6 +135,40 @@ export const requestRepository = {
     return rows.length;
   },
 
+  /**
+   * Cancels the not yet submitted transfers of a rule's STUCK locks that no REPLICATING lock of another rule waits
+   * for: they move to requests_history as FAILED with `reason`. Returns how many.
+   */
+  async cancelForStuckLocksOfRule(manager: EntityManager, ruleId: string, reason: string): Promise<number> {
+    const rows = await manager.query(
+      `WITH doomed AS (
+         SELECT q.id
+           FROM locks l
+           JOIN LATERAL (SELECT q.id FROM requests q
+                          WHERE q.scope = l.scope AND q.name = l.name AND q.dest_rse_id = l.rse_id AND q.request_type = 'T'
+                            AND q.state = ANY($2::requests_state_enum[]) LIMIT 1 FOR UPDATE) q ON true
+          WHERE l.rule_id = $1 AND l.state = 'S'
+            AND NOT EXISTS (SELECT 1 FROM locks o WHERE o.scope = l.scope AND o.name = l.name AND o.rse_id = l.rse_id
+                                                    AND o.rule_id <> l.rule_id AND o.state = 'R')
+       ), moved AS (
+         DELETE FROM requests q WHERE q.id = ANY(ARRAY(SELECT id FROM doomed))
+          RETURNING q.*
+       )${archive('moved', RequestState.FAILED, '$3')}
+       RETURNING id`,
+      [ruleId, UNSUBMITTED_STATES, reason],
+    );
+    return rows.length;
+  },
+
+  /** The rule's transfers waiting out a retry back-off may go now. Returns how many. */
+  async retryNowForRule(manager: EntityManager, ruleId: string): Promise<number> {
+    const [, count] = await manager.query(
+      `UPDATE requests SET retry_after = NULL, updated_at = now() WHERE rule_id = $1 AND retry_after > now()`,
+      [ruleId],
+    );
+    return count;
+  },
+
   /** Transfers to these replicas that are not yet submitted are no longer needed: archived as DONE. */
   async finishForReplicas(manager: EntityManager, replicas: ReadonlyArray<{ scope: string; name: string; rseId: string }>, reason: string): Promise<number> {
     if (replicas.length === 0) return 0;

@@ -41,12 +41,22 @@ export interface RuleCounters {
 }
 
 export interface RuleFilter {
+  /** account, scope and name take `*` as a wildcard (any run of characters), as in Rucio. */
   account?: string;
   scope?: string;
   name?: string;
+  id?: string;
   state?: RuleState;
+  didType?: DidType;
+  grouping?: RuleGrouping;
   rseExpression?: string;
   activity?: string;
+  subscriptionId?: string;
+  locked?: boolean;
+  createdBefore?: Date;
+  createdAfter?: Date;
+  updatedBefore?: Date;
+  updatedAfter?: Date;
   /** Rules on these scopes are left out (restricted scopes the reader may not see). */
   excludeScopes?: string[];
 }
@@ -126,18 +136,37 @@ export function toRuleRecord(row: any): RuleRecord {
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
+/** A `*` wildcard as a LIKE pattern: `*` any run of characters, LIKE's own `%`, `_` and `\\` taken literally. */
+export function wildcardPattern(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%');
+}
+
 function filterSql(filter: RuleFilter, params: unknown[]): string[] {
   const where: string[] = [];
   const add = (sql: string, value: unknown) => {
     params.push(value);
     where.push(sql.replace('?', `$${params.length}`));
   };
-  if (filter.account !== undefined) add('account = ?', filter.account);
-  if (filter.scope !== undefined) add('scope = ?', filter.scope);
-  if (filter.name !== undefined) add('name = ?', filter.name);
+  const match = (column: string, value: string | undefined) => {
+    if (value === undefined) return;
+    if (!value.includes('*')) add(`${column} = ?`, value);
+    else if (value.replace(/\*/g, '') !== '') add(`${column} LIKE ?`, wildcardPattern(value));
+  };
+  match('account', filter.account);
+  match('scope', filter.scope);
+  match('name', filter.name);
+  if (filter.id !== undefined) add('id = ?::uuid', filter.id);
   if (filter.state !== undefined) add('state = ?', filter.state);
+  if (filter.didType !== undefined) add('did_type = ?', filter.didType);
+  if (filter.grouping !== undefined) add('grouping = ?', filter.grouping);
   if (filter.rseExpression !== undefined) add('rse_expression = ?', filter.rseExpression);
   if (filter.activity !== undefined) add('activity = ?', filter.activity);
+  if (filter.subscriptionId !== undefined) add('subscription_id = ?::uuid', filter.subscriptionId);
+  if (filter.locked !== undefined) add('locked = ?', filter.locked);
+  if (filter.createdBefore !== undefined) add('created_at <= ?', filter.createdBefore);
+  if (filter.createdAfter !== undefined) add('created_at >= ?', filter.createdAfter);
+  if (filter.updatedBefore !== undefined) add('updated_at <= ?', filter.updatedBefore);
+  if (filter.updatedAfter !== undefined) add('updated_at >= ?', filter.updatedAfter);
   if (filter.excludeScopes && filter.excludeScopes.length > 0) add('scope <> ALL(?::varchar[])', filter.excludeScopes);
   return where;
 }

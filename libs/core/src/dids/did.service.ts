@@ -3,7 +3,15 @@ import { DataSource, EntityManager } from 'typeorm';
 import { DidType, Duplicate, Forbidden, InvalidInput, NotFound, validateDid } from '@tarn/domain';
 import { sqlState, unitOfWork } from '@tarn/catalogue';
 import { findAccount } from '@tarn/catalogue/repositories/account.repository.js';
-import { type ContentRow, type ParentRow, openContentCursor, openParentCursor } from '@tarn/catalogue/repositories/content.repository.js';
+import {
+  type ContentHistoryRow,
+  type ContentRow,
+  type ParentRow,
+  hasContentHistory,
+  openContentCursor,
+  openContentHistoryCursor,
+  openParentCursor,
+} from '@tarn/catalogue/repositories/content.repository.js';
 import {
   closeDid,
   type DidRow,
@@ -206,6 +214,21 @@ export class DidService {
       await this.readableDid(manager, issuer, scope, name);
       const excludeScopes = await this.permissions.unreadableScopes(manager, issuer);
       return openContentCursor(manager, scope, name, { excludeScopes, batchSize: options.batchSize });
+    });
+  }
+
+  /**
+   * What was detached from a collection, or went with it (Rucio's list_content_history), oldest first. The
+   * collection may be gone: its history stays.
+   */
+  async listContentHistory(issuer: Issuer, scope: string, name: string, options: ListOptions = {}): Promise<RowStream<ContentHistoryRow>> {
+    validateDid({ scope, name });
+    return openRowStream(this.dataSource, `content history of ${keyOf(scope, name)}`, async (manager) => {
+      await this.permissions.assertCanReadScopes(manager, issuer, [scope]);
+      const known = (await findDid(manager, scope, name)) !== null || (await hasContentHistory(manager, scope, name));
+      if (!known) throw NotFound.did(scope, name);
+      const excludeScopes = await this.permissions.unreadableScopes(manager, issuer);
+      return openContentHistoryCursor(manager, scope, name, { excludeScopes, batchSize: options.batchSize });
     });
   }
 

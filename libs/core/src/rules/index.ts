@@ -6,3 +6,4 @@ export * from './rule-progress.js';
 export * from './rule-release.js';
 export * from './rule.service.js';
 export * from './rules.module.js';
+export * from './dataset-lock.service.js';

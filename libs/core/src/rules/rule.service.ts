@@ -16,17 +16,20 @@ import { appendEvents, tarnEvent, TarnEvent } from '@tarn/events';
 import { unitOfWork } from '@tarn/catalogue';
 import { findAccount, isAdminAccount } from '@tarn/catalogue/repositories/account.repository.js';
 import { findDid, openCursor } from '@tarn/catalogue/repositories/did.repository.js';
-import { ruleRepository, RuleRecord, RuleUpdateColumns, toRuleRecord } from '@tarn/catalogue/repositories/rule.repository.js';
+import { ruleRepository, type RuleRecord, type RuleUpdateColumns, toRuleRecord } from '@tarn/catalogue/repositories/rule.repository.js';
 import { lockRepository, toLockRecord } from '@tarn/catalogue/repositories/lock.repository.js';
 import { datasetLockRepository } from '@tarn/catalogue/repositories/dataset-lock.repository.js';
 import { requestRepository } from '@tarn/catalogue/repositories/request.repository.js';
+import { ruleHistoryRepository, type RuleHistoryRecord, toRuleHistoryRecord } from '@tarn/catalogue/repositories/rule-history.repository.js';
 import type { Issuer } from '../auth/issuer.js';
 import { Permissions } from '../auth/permissions.js';
 import { openRowStream, RowStream } from '../dids/row-stream.js';
 import { RseExpressionService } from '../rses/rse-expression.service.js';
 import { RuleCreator } from './rule-creator.js';
+import { parseDidType } from '../dids/did-validation.js';
 import {
   normalizeRuleSpec,
+  parseGrouping,
   parseRuleState,
   ruleStateName,
   validActivity,
@@ -48,6 +51,8 @@ import type {
   RuleView,
 } from './rule.types.js';
 
+
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 const describeDids = (dids: readonly DidRef[]): string =>
   dids.length === 1 ? formatDid(dids[0]) : `${formatDid(dids[0])} and ${dids.length - 1} more DID(s)`;
@@ -162,9 +167,15 @@ export class RuleService {
   /** Rules matching the filter, in creation order, read through a cursor (rules on unreadable scopes left out). */
   async listRules(issuer: Issuer, filter: RuleListFilter = {}): Promise<RowStream<RuleView>> {
     const state = filter.state === undefined ? undefined : parseRuleState(filter.state);
+    const didType = filter.didType === undefined ? undefined : parseDidType(filter.didType);
+    const grouping = filter.grouping === undefined ? undefined : parseGrouping(filter.grouping);
+    if (filter.id !== undefined && !UUID.test(filter.id)) throw NotFound.rule(filter.id);
+    if (filter.subscriptionId !== undefined && !UUID.test(filter.subscriptionId)) {
+      throw new InvalidInput(`subscription_id '${filter.subscriptionId}' is not a subscription id (a UUID).`, { rucioClass: 'InvalidObject' });
+    }
     return openRowStream(this.dataSource, 'listing of rules', async (manager) => {
       const excludeScopes = await this.permissions.unreadableScopes(manager, issuer);
-      const { sql, params } = ruleRepository.listQuery({ ...filter, state, excludeScopes });
+      const { sql, params } = ruleRepository.listQuery({ ...filter, state, didType, grouping, excludeScopes });
       return openCursor(manager, sql, params, { map: toRuleRecord });
     });
   }
@@ -176,6 +187,30 @@ export class RuleService {
       await this.permissions.assertCanReadScopes(manager, issuer, [rule.scope]);
       const { sql, params } = lockRepository.listQuery(ruleId);
       return openCursor(manager, sql, params, { map: toLockRecord });
+    });
+  }
+
+  /**
+   * Every state and setting a rule went through (Rucio's list_replication_rule_history), oldest first; it stays
+   * listable after the rule is gone.
+   */
+  async listRuleHistory(issuer: Issuer, ruleId: string): Promise<RowStream<RuleHistoryRecord>> {
+    return openRowStream(this.dataSource, `history of rule ${ruleId}`, async (manager) => {
+      const rule = await ruleRepository.findById(manager, ruleId);
+      const scope = rule?.scope ?? (await ruleHistoryRepository.scopeOfRule(manager, ruleId));
+      if (scope === null) throw NotFound.rule(ruleId);
+      await this.permissions.assertCanReadScopes(manager, issuer, [scope]);
+      const { sql, params } = ruleHistoryRepository.ofRuleQuery(ruleId);
+      return openCursor(manager, sql, params, { map: toRuleHistoryRecord });
+    });
+  }
+
+  /** The rules a DID had: one row when each was created, one when it was deleted (list_replication_rule_full_history). */
+  async listDidRuleHistory(issuer: Issuer, did: DidRef): Promise<RowStream<RuleHistoryRecord>> {
+    return openRowStream(this.dataSource, `rule history of ${formatDid(did)}`, async (manager) => {
+      await this.permissions.assertCanReadScopes(manager, issuer, [did.scope]);
+      const { sql, params } = ruleHistoryRepository.ofDidQuery(did.scope, did.name);
+      return openCursor(manager, sql, params, { map: toRuleHistoryRecord });
     });
   }
 
@@ -224,11 +259,17 @@ export class RuleService {
         update.sourceReplicaExpression === null ? null : validRseExpression(update.sourceReplicaExpression, 'source replica expression');
     }
     const targetState = update.state === undefined ? undefined : parseRuleState(update.state);
-    if (targetState !== undefined && ![RuleState.SUSPENDED, RuleState.REPLICATING, RuleState.OK].includes(targetState)) {
-      throw new InvalidInput(`A rule's state can be set to SUSPENDED, or back to REPLICATING/OK to resume it; not ${ruleStateName(targetState)}.`, {
-        rucioClass: 'UnsupportedStatus',
-      });
+    if (targetState !== undefined && ![RuleState.SUSPENDED, RuleState.STUCK, RuleState.REPLICATING, RuleState.OK].includes(targetState)) {
+      throw new InvalidInput(
+        `A rule's state can be set to SUSPENDED or STUCK, or back to REPLICATING/OK to resume a suspended rule; not ${ruleStateName(targetState)}.`,
+        { rucioClass: 'UnsupportedStatus' },
+      );
     }
+    if (update.cancelRequests && targetState !== RuleState.STUCK && targetState !== RuleState.SUSPENDED) {
+      throw new InvalidInput(`cancel_requests goes with state STUCK or SUSPENDED (rule ${ruleId}).`, { rucioClass: 'InputValidationError' });
+    }
+    if (update.boost) this.permissions.assertAdmin(issuer, `boost rule ${ruleId}`);
+    if (update.childRuleId !== undefined && update.childRuleId !== null && !UUID.test(update.childRuleId)) throw NotFound.rule(update.childRuleId);
 
     await unitOfWork(this.dataSource, { what: `update of rule ${ruleId}` }, async (manager) => {
       const rule = await this.requireRule(manager, ruleId, 'update');
@@ -236,10 +277,23 @@ export class RuleService {
       const events: TarnEvent[] = [];
       if (columns.sourceReplicaExpression) await this.expressions.resolve(manager, columns.sourceReplicaExpression);
       if (targetState === RuleState.SUSPENDED) columns.state = RuleState.SUSPENDED;
+      else if (targetState === RuleState.STUCK) await this.markStuck(manager, rule, issuer, columns, update.cancelRequests === true, events);
       else if (targetState !== undefined && rule.state === RuleState.SUSPENDED) {
         const resumed = rule.locksStuckCnt > 0 ? RuleState.STUCK : rule.locksReplicatingCnt > 0 ? RuleState.REPLICATING : RuleState.OK;
         columns.state = resumed;
         if (resumed === RuleState.OK) events.push(tarnEvent('rule.ok', { ruleId: rule.id, scope: rule.scope, name: rule.name }));
+      }
+      if (targetState === RuleState.SUSPENDED && update.cancelRequests) {
+        await lockRepository.markReplicatingStuck(manager, rule.id, `suspended by ${issuer.account}`);
+        await requestRepository.cancelForStuckLocksOfRule(manager, rule.id, `cancelled: rule ${rule.id} was suspended by ${issuer.account}`);
+        const counted = await lockRepository.countByState(manager, rule.id);
+        Object.assign(columns, { locksOkCnt: counted.ok, locksReplicatingCnt: counted.replicating, locksStuckCnt: counted.stuck });
+      }
+      if (update.childRuleId !== undefined) columns.childRuleId = await this.validChild(manager, rule, update.childRuleId);
+      if (update.boost) {
+        // The repairer takes a stuck rule whose back-off is over; a boosted rule's is over now.
+        if ((columns.state ?? rule.state) === RuleState.STUCK) columns.stuckAt = new Date(0);
+        await requestRepository.retryNowForRule(manager, rule.id);
       }
       if (update.account !== undefined && update.account !== rule.account) await this.changeAccount(manager, rule, update.account);
       await ruleRepository.update(manager, rule.id, columns);
@@ -247,6 +301,47 @@ export class RuleService {
       await appendEvents(manager, events);
     });
     return this.getRule(issuer, ruleId);
+  }
+
+  /**
+   * STUCK by hand (Rucio's `rule update --stuck`): the rule's replicating locks become stuck, so that the repairer
+   * retries them (elsewhere if they keep failing); with cancelRequests their queued transfers go first.
+   */
+  private async markStuck(
+    manager: EntityManager,
+    rule: RuleRecord,
+    issuer: Issuer,
+    columns: RuleUpdateColumns,
+    cancelRequests: boolean,
+    events: TarnEvent[],
+  ): Promise<void> {
+    const reason = `marked stuck by ${issuer.account}`;
+    await lockRepository.markReplicatingStuck(manager, rule.id, reason);
+    if (cancelRequests) await requestRepository.cancelForStuckLocksOfRule(manager, rule.id, `cancelled: rule ${rule.id} was ${reason}`);
+    const counted = await lockRepository.countByState(manager, rule.id);
+    Object.assign(columns, {
+      state: RuleState.STUCK,
+      stuckAt: new Date(),
+      error: rule.error ?? `Rule ${reason}.`,
+      locksOkCnt: counted.ok,
+      locksReplicatingCnt: counted.replicating,
+      locksStuckCnt: counted.stuck,
+    });
+    events.push(tarnEvent('rule.stuck', { ruleId: rule.id, scope: rule.scope, name: rule.name, error: `Rule ${reason}.` }));
+  }
+
+  /** A child rule (as a move makes) must be another rule on the same DID; null unlinks. */
+  private async validChild(manager: EntityManager, rule: RuleRecord, childRuleId: string | null): Promise<string | null> {
+    if (childRuleId === null) return null;
+    const child = await ruleRepository.findById(manager, childRuleId);
+    if (!child) throw NotFound.rule(childRuleId);
+    if (child.id === rule.id || child.scope !== rule.scope || child.name !== rule.name) {
+      throw new InvalidInput(`Rule ${childRuleId} cannot be the child of rule ${rule.id}: a child is another rule on the same DID (${formatDid(rule)}).`, {
+        rucioClass: 'InputValidationError',
+        details: { ruleId: rule.id, childRuleId },
+      });
+    }
+    return child.id;
   }
 
   /** The locks, dataset locks and account usage move with the rule to the new account. */

@@ -1,5 +1,6 @@
 import type { RuleRecord } from '@tarn/catalogue/repositories/rule.repository.js';
 import type { LockRecord } from '@tarn/catalogue/repositories/lock.repository.js';
+import type { RuleHistoryRecord } from '@tarn/catalogue/repositories/rule-history.repository.js';
 import { RuleGrouping, RuleNotification, RuleState } from '@tarn/domain';
 import type { DidRef } from '../dids/did.types.js';
 
@@ -50,11 +51,20 @@ export interface RuleUpdate {
   priority?: number;
   /** New owner (administrators only): the locks and the account usage move with the rule. */
   account?: string;
-  /** SUSPENDED suspends the rule; REPLICATING or OK resumes a suspended rule (its state then follows its locks). */
-  state?: RuleState | 'SUSPENDED' | 'REPLICATING' | 'OK' | string;
+  /**
+   * SUSPENDED suspends the rule; STUCK marks it and its replicating locks stuck, for the repairer to retry them
+   * (elsewhere if need be); REPLICATING or OK resumes a suspended rule (its state then follows its locks).
+   */
+  state?: RuleState | 'SUSPENDED' | 'STUCK' | 'REPLICATING' | 'OK' | string;
   sourceReplicaExpression?: string | null;
   purgeReplicas?: boolean;
   meta?: Record<string, unknown> | null;
+  /** With state STUCK: the rule's queued transfers that no other rule needs are cancelled too. */
+  cancelRequests?: boolean;
+  /** The rule this one was moved to (same DID), or null to unlink it. */
+  childRuleId?: string | null;
+  /** Administrators: the repairer takes the rule at its next pass and its waiting transfers go now, back-off or not. */
+  boost?: boolean;
 }
 
 /** What a moved rule's child may take differently from its parent. */
@@ -72,16 +82,32 @@ export interface MoveOverrides {
 }
 
 export interface RuleListFilter {
+  /** account, scope and name take `*` as a wildcard, as in Rucio (`account=*` lists every account's rules). */
   account?: string;
   scope?: string;
   name?: string;
+  id?: string;
   state?: RuleState | string;
+  didType?: string;
+  grouping?: string;
   rseExpression?: string;
   activity?: string;
+  subscriptionId?: string;
+  locked?: boolean;
+  createdBefore?: Date;
+  createdAfter?: Date;
+  updatedBefore?: Date;
+  updatedAfter?: Date;
 }
 
 /** A rule with its lock counters, state, error and expiry (every column of the rules table). */
 export type RuleView = RuleRecord;
+
+/** A dataset lock with its RSE's name and last access. */
+export type { DatasetLockView } from '@tarn/catalogue/repositories/dataset-lock.repository.js';
+
+/** A rule as it was at one point of its history. */
+export type RuleHistoryView = RuleHistoryRecord;
 
 /** One file lock of a rule: state, RSE and last error. */
 export type LockView = LockRecord;

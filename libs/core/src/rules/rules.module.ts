@@ -4,7 +4,12 @@ import { RsesModule } from '../rses/rses.module.js';
 import { RuleCreator } from './rule-creator.js';
 import { RuleEvaluator } from './rule-evaluator.js';
 import { RuleService } from './rule.service.js';
+import { DatasetLockService } from './dataset-lock.service.js';
 
 /** Replication rules: creation and placement, reads, updates, deletion, expiry, moves. */
-@Module({ imports: [AuthModule, RsesModule], providers: [RuleEvaluator, RuleCreator, RuleService], exports: [RuleEvaluator, RuleCreator, RuleService] })
+@Module({
+  imports: [AuthModule, RsesModule],
+  providers: [RuleEvaluator, RuleCreator, RuleService, DatasetLockService],
+  exports: [RuleEvaluator, RuleCreator, RuleService, DatasetLockService],
+})
 export class RulesModule {}
