@@ -120,6 +120,7 @@ export class RulesController {
     await streamNdjson(res, mapRows(await this.rules.listDidRuleHistory(issuer, { scope, name }), ruleHistoryToWire));
   }
 
+  @Access.reader()
   @Get(':ruleId/analysis')
   @ApiOperation({ summary: 'Why a rule is stuck: its error and its stuck locks.' })
   async analysis(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string): Promise<unknown> {
