@@ -180,7 +180,7 @@ describe('the authorization matrix of every route', () => {
             : want === 'no-token'
               ? response.status === 400 && exceptionClass === 'CannotAuthenticate'
               : response.status === 401 && exceptionClass === 'AccessDenied';
-        if (!ok) mismatches.push(`${key} as ${caller}: expected ${want}, got ${response.status} ${exceptionClass ?? ''} ${response.text.slice(0, 200)}`);
+        if (!ok) mismatches.push(`${key} as ${caller}: expected ${want}, got ${response.status} ${exceptionClass ?? ''} ${(response.text ?? '').slice(0, 200)}`);
       }
     }
     expect(mismatches).toEqual([]);

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AccountLimitService, type Issuer } from '@tarn/core';
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
@@ -7,6 +7,8 @@ import { NDJSON_TYPE } from '../http/rucio-wire.js';
 import { sendRucioJson, sendRucioNdjson } from './account-wire.js';
 import { AccountLimitBody } from './accounts.dto.js';
 import { Access } from '../auth/access.decorator.js';
+import { Answers } from '../http/answers.js';
+import { GLOBAL_LIMITS_ANSWER, GLOBAL_USAGE_LINE, LIMITS_ANSWER, LOCAL_USAGE_LINE } from './account-wire.js';
 
 const UNLIMITED_NOTE = 'An unlimited quota is written `Infinity`, as Rucio (Python json) writes it.';
 
@@ -23,6 +25,7 @@ export class AccountLimitsController {
   @Access.account()
   @Get(['limits', 'limits/local'])
   @ApiOperation({ summary: 'Per-RSE limits: {RSE: bytes}.', description: UNLIMITED_NOTE })
+  @Answers.json(LIMITS_ANSWER, 'The limits by RSE.')
   async localLimits(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Res() res: Response): Promise<void> {
     sendRucioJson(res, 200, await this.limits.getRseLimits(issuer, account));
   }
@@ -30,6 +33,7 @@ export class AccountLimitsController {
   @Access.account()
   @Get('limits/global')
   @ApiOperation({ summary: 'Per-expression limits: {expression: {limit, resolved_rses, resolved_rse_ids}}.', description: UNLIMITED_NOTE })
+  @Answers.json(GLOBAL_LIMITS_ANSWER, 'The limits by RSE expression.')
   async globalLimits(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Res() res: Response): Promise<void> {
     const limits = await this.limits.getExpressionLimits(issuer, account);
     const body = Object.fromEntries(
@@ -41,6 +45,7 @@ export class AccountLimitsController {
   @Access.account()
   @Get('limits/global/:expression')
   @ApiOperation({ summary: 'The limit on one RSE expression: {expression: bytes or null}.', description: UNLIMITED_NOTE })
+  @Answers.json(LIMITS_ANSWER, 'The limit on the expression (null: none).')
   async globalLimit(
     @CurrentIssuer() issuer: Issuer,
     @Param('account') account: string,
@@ -54,6 +59,7 @@ export class AccountLimitsController {
   @Access.account()
   @Get(['limits/local/:rse', 'limits/:rse'])
   @ApiOperation({ summary: 'The limit on one RSE: {RSE: bytes or null}.', description: UNLIMITED_NOTE })
+  @Answers.json(LIMITS_ANSWER, 'The limit on the RSE (null: none).')
   async localLimit(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('rse') rse: string, @Res() res: Response): Promise<void> {
     const limits = await this.limits.getRseLimits(issuer, account, rse);
     sendRucioJson(res, 200, { [rse]: limits[rse] ?? null });
@@ -63,7 +69,7 @@ export class AccountLimitsController {
   @Post('limits/local/:rse')
   @HttpCode(201)
   @ApiOperation({ summary: 'Set the account’s limit on an RSE (administrators).' })
-  @ApiResponse({ status: 201, description: 'Created' })
+  @Answers.created()
   async setLocalLimit(
     @CurrentIssuer() issuer: Issuer,
     @Param('account') account: string,
@@ -77,6 +83,7 @@ export class AccountLimitsController {
   @Access.admin()
   @Delete('limits/local/:rse')
   @ApiOperation({ summary: 'Remove the account’s limit on an RSE (administrators).' })
+  @Answers.empty()
   async deleteLocalLimit(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('rse') rse: string): Promise<void> {
     await this.limits.deleteRseLimit(issuer, account, rse);
   }
@@ -85,7 +92,7 @@ export class AccountLimitsController {
   @Post('limits/global/:expression')
   @HttpCode(201)
   @ApiOperation({ summary: 'Set the account’s limit on all RSEs of an expression together (administrators).' })
-  @ApiResponse({ status: 201, description: 'Created' })
+  @Answers.created()
   async setGlobalLimit(
     @CurrentIssuer() issuer: Issuer,
     @Param('account') account: string,
@@ -99,6 +106,7 @@ export class AccountLimitsController {
   @Access.admin()
   @Delete('limits/global/:expression')
   @ApiOperation({ summary: 'Remove the account’s limit on an RSE expression (administrators).' })
+  @Answers.empty()
   async deleteGlobalLimit(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('expression') expression: string): Promise<void> {
     await this.limits.deleteExpressionLimit(issuer, account, expression);
   }
@@ -107,6 +115,7 @@ export class AccountLimitsController {
   @Get(['usage', 'usage/local'])
   @ApiOperation({ summary: 'Usage and limit per RSE (NDJSON of {rse_id, rse, files, bytes, bytes_limit, bytes_remaining}).', description: UNLIMITED_NOTE })
   @ApiProduces(NDJSON_TYPE)
+  @Answers.ndjson(LOCAL_USAGE_LINE, 'Usage and limit per RSE.')
   async localUsage(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Res() res: Response): Promise<void> {
     await this.sendLocalUsage(issuer, account, undefined, res);
   }
@@ -115,6 +124,7 @@ export class AccountLimitsController {
   @Get('usage/global')
   @ApiOperation({ summary: 'Usage per expression limit (NDJSON of {rse_expression, files, bytes, bytes_limit, bytes_remaining}).', description: UNLIMITED_NOTE })
   @ApiProduces(NDJSON_TYPE)
+  @Answers.ndjson(GLOBAL_USAGE_LINE, 'Usage per expression limit.')
   async globalUsage(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Res() res: Response): Promise<void> {
     await this.sendGlobalUsage(issuer, account, undefined, res);
   }
@@ -123,6 +133,7 @@ export class AccountLimitsController {
   @Get('usage/global/:expression')
   @ApiOperation({ summary: 'Usage under one expression limit (NDJSON).', description: UNLIMITED_NOTE })
   @ApiProduces(NDJSON_TYPE)
+  @Answers.ndjson(GLOBAL_USAGE_LINE, 'Usage under the expression limit.')
   async globalUsageOf(
     @CurrentIssuer() issuer: Issuer,
     @Param('account') account: string,
@@ -136,6 +147,7 @@ export class AccountLimitsController {
   @Get(['usage/local/:rse', 'usage/:rse'])
   @ApiOperation({ summary: 'Usage and limit on one RSE (NDJSON).', description: UNLIMITED_NOTE })
   @ApiProduces(NDJSON_TYPE)
+  @Answers.ndjson(LOCAL_USAGE_LINE, 'Usage and limit on the RSE.')
   async localUsageOf(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('rse') rse: string, @Res() res: Response): Promise<void> {
     await this.sendLocalUsage(issuer, account, rse, res);
   }
@@ -168,7 +180,7 @@ export class AccountLimitsAdminController {
   @Post(['local/:account/:rse', ':account/:rse'])
   @HttpCode(201)
   @ApiOperation({ summary: 'Set the account’s limit on an RSE (administrators).' })
-  @ApiResponse({ status: 201, description: 'Created' })
+  @Answers.created()
   async setLocal(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('rse') rse: string, @Body() body: AccountLimitBody): Promise<string> {
     await this.limits.setRseLimit(issuer, account, rse, body.bytes);
     return 'Created';
@@ -177,6 +189,7 @@ export class AccountLimitsAdminController {
   @Access.admin()
   @Delete(['local/:account/:rse', ':account/:rse'])
   @ApiOperation({ summary: 'Remove the account’s limit on an RSE (administrators).' })
+  @Answers.empty()
   async deleteLocal(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('rse') rse: string): Promise<void> {
     await this.limits.deleteRseLimit(issuer, account, rse);
   }
@@ -185,7 +198,7 @@ export class AccountLimitsAdminController {
   @Post('global/:account/:expression')
   @HttpCode(201)
   @ApiOperation({ summary: 'Set the account’s limit on an RSE expression (administrators).' })
-  @ApiResponse({ status: 201, description: 'Created' })
+  @Answers.created()
   async setGlobal(
     @CurrentIssuer() issuer: Issuer,
     @Param('account') account: string,
@@ -199,6 +212,7 @@ export class AccountLimitsAdminController {
   @Access.admin()
   @Delete('global/:account/:expression')
   @ApiOperation({ summary: 'Remove the account’s limit on an RSE expression (administrators).' })
+  @Answers.empty()
   async deleteGlobal(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('expression') expression: string): Promise<void> {
     await this.limits.deleteExpressionLimit(issuer, account, expression);
   }

@@ -6,11 +6,11 @@ import type { Issuer } from '@tarn/core';
 import { RuleService } from '@tarn/core';
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { NDJSON_TYPE, streamNdjson } from '../http/rucio-wire.js';
-import { ruleToWire } from '../rules/rule.wire.js';
+import { RULE_ANSWER, ruleToWire } from '../rules/rule.wire.js';
 import { Access } from '../auth/access.decorator.js';
-import { ruleFilter } from '../rules/rule-filter.js';
+import { ApiRuleFilters, ruleFilter } from '../rules/rule-filter.js';
 import { mapRows } from '../rses/request-body.js';
-
+import { Answers } from '../http/answers.js';
 
 @ApiTags('accounts')
 @ApiSecurity('rucio-token')
@@ -23,6 +23,8 @@ export class AccountRulesController {
   @Get()
   @ApiOperation({ summary: 'The account’s rules (NDJSON), filtered as GET /rules/ filters them.' })
   @ApiProduces(NDJSON_TYPE)
+  @ApiRuleFilters()
+  @Answers.ndjson(RULE_ANSWER, "The account's rules.")
   async list(
     @CurrentIssuer() issuer: Issuer,
     @Param('account') account: string,

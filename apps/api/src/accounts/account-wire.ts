@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import type { AccountView, IdentityView } from '@tarn/core';
+import { listOf, mapOf, named, shape } from '../http/answers.js';
 import { JSON_TYPE, NDJSON_TYPE } from '../http/rucio-wire.js';
 
 /** Rucio's account dates: `%Y-%m-%dT%H:%M:%S` in UTC, no fraction, no zone. */
@@ -59,3 +60,26 @@ export function sendRucioNdjson(res: Response, rows: readonly unknown[]): void {
 export async function* fromArray<T>(rows: readonly T[]): AsyncIterable<T> {
   yield* rows;
 }
+
+const INFINITY_NOTE = 'An unlimited quota is written as the bare JSON token Infinity, as Rucio (Python json) writes it.';
+
+export const ACCOUNT_LINE = named('AccountEntry', shape({ account: 'string', type: 'string', email: 'string?' }));
+export const ACCOUNT_ANSWER = named(
+  'Account',
+  shape({ account: 'string', account_type: 'string', status: 'string', email: 'string?', suspended_at: 'string?', deleted_at: 'string?', created_at: 'string', updated_at: 'string' }),
+);
+export const ACCOUNT_ATTRIBUTES_ANSWER = named('AccountAttributes', listOf(shape({ key: 'string', value: 'any' })));
+export const IDENTITY_LINE = named('IdentityEntry', shape({ type: 'string', identity: 'string', email: 'string?' }));
+export const LIMITS_ANSWER = named('AccountLimits', mapOf('number?', `Bytes by RSE or RSE expression. ${INFINITY_NOTE}`));
+export const GLOBAL_LIMITS_ANSWER = named(
+  'AccountExpressionLimits',
+  mapOf(shape({ resolved_rses: 'string[]', resolved_rse_ids: 'string[]', limit: 'number?' }), `By RSE expression. ${INFINITY_NOTE}`),
+);
+export const LOCAL_USAGE_LINE = named(
+  'AccountRseUsage',
+  shape({ rse_id: 'string', rse: 'string', files: 'integer', bytes: 'integer', bytes_limit: 'number', bytes_remaining: 'number' }, INFINITY_NOTE),
+);
+export const GLOBAL_USAGE_LINE = named(
+  'AccountExpressionUsage',
+  shape({ rse_expression: 'string', files: 'integer', bytes: 'integer', bytes_limit: 'number', bytes_remaining: 'number' }, INFINITY_NOTE),
+);

@@ -1,11 +1,12 @@
 import { Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { InvalidInput } from '@tarn/domain';
 import { AccountService, type Issuer } from '@tarn/core';
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { sendJson } from '../http/rucio-wire.js';
 import { Access } from '../auth/access.decorator.js';
+import { Answers, listOf } from '../http/answers.js';
 
 @ApiTags('identities')
 @ApiSecurity('rucio-token')
@@ -21,7 +22,7 @@ export class IdentitiesController {
   @ApiHeader({ name: 'X-Rucio-Username', required: true })
   @ApiHeader({ name: 'X-Rucio-Password', required: true })
   @ApiHeader({ name: 'X-Rucio-Email', required: false })
-  @ApiResponse({ status: 201, description: 'Created' })
+  @Answers.created()
   async addUserpass(
     @CurrentIssuer() issuer: Issuer,
     @Param('account') account: string,
@@ -43,7 +44,7 @@ export class IdentitiesController {
   @ApiHeader({ name: 'X-Rucio-Username', required: true })
   @ApiHeader({ name: 'X-Rucio-Password', required: true })
   @ApiHeader({ name: 'X-Rucio-Email', required: false })
-  @ApiResponse({ status: 201, description: 'Created' })
+  @Answers.created()
   addUserpassByPost(
     @CurrentIssuer() issuer: Issuer,
     @Param('account') account: string,
@@ -57,6 +58,7 @@ export class IdentitiesController {
   @Access.admin()
   @Get(':identity/:type/accounts')
   @ApiOperation({ summary: 'The accounts an identity may act as (JSON array of names; administrators).' })
+  @Answers.json(listOf('string'), 'The account names.')
   async accountsOf(
     @CurrentIssuer() issuer: Issuer,
     @Param('identity') identity: string,

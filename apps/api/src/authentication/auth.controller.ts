@@ -38,8 +38,15 @@ export class AuthController {
   @ApiHeader({ name: 'X-Rucio-Password', required: true })
   @ApiHeader({ name: 'X-Rucio-AppID', required: false, description: 'Accepted and ignored.' })
   @ApiHeader({ name: 'X-Rucio-VO', required: false, description: 'Accepted and ignored (Tarn has one VO).' })
-  @ApiResponse({ status: 200, description: 'Headers X-Rucio-Auth-Token, X-Rucio-Auth-Token-Expires (RFC 1123), X-Rucio-Auth-Account.' })
-  @ApiResponse({ status: 401, description: 'CannotAuthenticate.' })
+  @ApiResponse({
+    status: 200,
+    description: 'Logged in; the body is empty, the token is in the headers.',
+    headers: {
+      'X-Rucio-Auth-Token': { description: 'The token: send it as X-Rucio-Auth-Token (or Authorization: Bearer).', schema: { type: 'string' } },
+      'X-Rucio-Auth-Token-Expires': { description: 'When it expires (RFC 1123).', schema: { type: 'string' } },
+      'X-Rucio-Auth-Account': { description: 'The account it acts as.', schema: { type: 'string' } },
+    },
+  })
   async userpass(
     @Headers('x-rucio-account') accountHeader: string | undefined,
     @Headers('x-rucio-username') usernameHeader: string | undefined,
@@ -73,7 +80,7 @@ export class AuthController {
   @Get('validate')
   @ApiSecurity('rucio-token')
   @ApiOperation({ summary: 'Validate the request token and show what it stands for.' })
-  @ApiOkResponse({ type: TokenValidation })
+  @ApiOkResponse({ type: TokenValidation, description: 'The account behind the token and when the token expires.' })
   async validate(
     @Headers('x-rucio-auth-token') tokenHeader: string | undefined,
     @Headers('authorization') authorization: string | undefined,

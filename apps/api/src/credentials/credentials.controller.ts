@@ -6,6 +6,7 @@ import type { Issuer } from '@tarn/core';
 import { SignedUrlService } from '@tarn/core/credentials/signed-url.service.js';
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { Access } from '../auth/access.decorator.js';
+import { Answers } from '../http/answers.js';
 
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
@@ -28,6 +29,7 @@ export class CredentialsController {
   @ApiQuery({ name: 'svc', required: false, enum: ['s3', 'gcs', 'swift'], description: 'Only s3 is signed; default gcs, as in Rucio' })
   @ApiQuery({ name: 'op', required: false, enum: ['read', 'write'] })
   @ApiQuery({ name: 'lifetime', required: false, description: 'Seconds (default 600, at most 604800)' })
+  @Answers.text('The presigned URL.')
   async signUrl(@CurrentIssuer() issuer: Issuer, @Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
     for (const parameter of ['rse', 'url']) {
       if (!text(query[parameter])) {

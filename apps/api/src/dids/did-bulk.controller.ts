@@ -11,6 +11,8 @@ import { newDidOf, replicaFilesOf, ruleSpecOf, unsupported } from './did-input.j
 import { created, metadataOf } from './did-answers.js';
 import { validateBody, validateList } from './validate-body.js';
 import { Access } from '../auth/access.decorator.js';
+import { Answers } from '../http/answers.js';
+import { BULK_FILE_LINE, DID_METADATA_ANSWER } from './did.wire.js';
 
 /** Routes on many DIDs at once: /dids (bulk add), /dids/attachments, /dids/bulkdidsmeta, /dids/bulkmeta, /dids/bulkfiles. */
 @ApiTags('dids')
@@ -27,6 +29,7 @@ export class DidBulkController {
   @Post()
   @ApiOperation({ summary: 'Registers many DIDs in one unit of work (Rucio add_dids)' })
   @ApiBody({ type: [BulkDidDto] })
+  @Answers.created('application/json')
   async addDids(@CurrentIssuer() issuer: Issuer, @Body() body: unknown, @Res() res: Response): Promise<void> {
     const entries = validateList(BulkDidDto, body, 'dids');
     for (const entry of entries) {
@@ -42,6 +45,7 @@ export class DidBulkController {
   @Post('attachments')
   @ApiOperation({ summary: 'Attaches DIDs to many collections at once (Rucio attach_dids_to_dids)' })
   @ApiBody({ type: AttachmentsDto })
+  @Answers.created('application/json')
   async attachments(@CurrentIssuer() issuer: Issuer, @Body() body: unknown, @Res() res: Response): Promise<void> {
     const request = validateBody(AttachmentsDto, Array.isArray(body) ? { attachments: body } : body);
     for (const attachment of request.attachments) {
@@ -60,6 +64,7 @@ export class DidBulkController {
   @Access.owner('scope')
   @Post('bulkdidsmeta')
   @ApiOperation({ summary: 'Sets metadata of many DIDs in one statement' })
+  @Answers.created('application/json')
   async setDidsMetadata(@CurrentIssuer() issuer: Issuer, @Body() body: DidsMetaBulkDto, @Res() res: Response): Promise<void> {
     if (body.recursive) throw unsupported('Setting metadata recursively is not supported: list each DID with its metadata.');
     await this.metadata.setDidsMetadata(issuer, body.dids.map((d) => ({ scope: d.scope, name: d.name, meta: d.meta })));
@@ -69,6 +74,7 @@ export class DidBulkController {
   @Access.reader()
   @Post('bulkmeta')
   @ApiOperation({ summary: 'The metadata of many DIDs (NDJSON, one object per DID, with scope and name)' })
+  @Answers.ndjson(DID_METADATA_ANSWER, 'The metadata of each DID, with its scope and name.')
   async getMetadataBulk(@CurrentIssuer() issuer: Issuer, @Body() body: BulkMetaDto, @Res() res: Response): Promise<void> {
     if (body.inherit) throw unsupported('Inherited metadata (inherit=true) is not supported: ask for each DID and its parents.');
     const { dids, metadata } = this;
@@ -88,6 +94,7 @@ export class DidBulkController {
   @Access.reader()
   @Post('bulkfiles')
   @ApiOperation({ summary: 'The files below many DIDs (NDJSON, with parent_scope and parent_name)' })
+  @Answers.ndjson(BULK_FILE_LINE, 'The files below each DID, with the parent they were found under.')
   async bulkFiles(@CurrentIssuer() issuer: Issuer, @Body() body: BulkFilesDto, @Res() res: Response): Promise<void> {
     const { dids } = this;
     const first = body.dids[0] ? await dids.listFiles(issuer, body.dids[0].scope, body.dids[0].name) : null;

@@ -5,9 +5,10 @@ import { DidMetadataService, type DidFilterInput, type Issuer } from '@tarn/core
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { streamNdjson } from '../http/rucio-wire.js';
 import { unsupported } from './did-input.js';
-import { didTypeWire, mapRows } from './did.wire.js';
+import { didTypeWire, mapRows, SCOPE_LIST_LINE, SEARCH_LINE } from './did.wire.js';
 import { parsePythonLiteral } from './python-literal.js';
 import { Access } from '../auth/access.decorator.js';
+import { Answers } from '../http/answers.js';
 
 const SEARCH_PARAMS = new Set(['type', 'limit', 'long', 'recursive', 'filters']);
 const DID_TYPE_SELECTORS = ['all', 'collection', 'container', 'dataset', 'file'];
@@ -27,6 +28,7 @@ export class DidSearchController {
   @ApiQuery({ name: 'long', required: false })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'recursive', required: false, description: 'Also the matching DIDs inside the collections found, at any depth' })
+  @Answers.ndjson(SEARCH_LINE, 'The matching DIDs.')
   async search(
     @CurrentIssuer() issuer: Issuer,
     @Param('scope') scope: string,
@@ -58,6 +60,8 @@ export class DidSearchController {
   @Access.reader()
   @Get(':scope')
   @ApiOperation({ summary: 'The DIDs of a scope, optionally those matching a name pattern (Rucio scope_list; NDJSON)' })
+  @ApiQuery({ name: 'name', required: false, description: 'A name pattern with * wildcards.' })
+  @Answers.ndjson(SCOPE_LIST_LINE, 'The DIDs of the scope.')
   async scopeList(
     @CurrentIssuer() issuer: Issuer,
     @Param('scope') scope: string,

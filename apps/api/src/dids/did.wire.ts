@@ -1,5 +1,6 @@
 import { DidAvailability, DidType } from '@tarn/domain';
 import type { DidView } from '@tarn/core';
+import { mapOf, named, shape } from '../http/answers.js';
 import { rfc1123 } from '../http/rucio-wire.js';
 
 /** The enum member name of a one-letter code (Rucio puts names on the wire: 'DATASET', 'OK', ...). */
@@ -77,3 +78,42 @@ export function didColumnsWire(did: DidView): Record<string, unknown> {
 export async function* mapRows<T, U>(rows: AsyncIterable<T> | Iterable<T>, map: (row: T) => U): AsyncGenerator<U> {
   for await (const row of rows) yield map(row);
 }
+
+const DATES = { expired_at: 'date?', created_at: 'date', updated_at: 'date', accessed_at: 'date?' } as const;
+
+export const DID_ANSWER = named('Did', {
+  description: "A DID's properties (Rucio get_did): a file or a collection.",
+  oneOf: [
+    named(
+      'DidFile',
+      shape({
+        scope: 'string', name: 'string', type: { type: 'string', enum: ['FILE'] }, account: 'string', bytes: 'integer?', length: 'integer',
+        md5: 'string?', adler32: 'string?', xxh64: 'string?', guid: 'string?', events: 'integer?', availability: 'string?', ...DATES,
+      }),
+    ),
+    named(
+      'DidCollection',
+      shape({
+        scope: 'string', name: 'string', type: { type: 'string', enum: ['DATASET', 'CONTAINER'] }, account: 'string', open: 'boolean',
+        monotonic: 'boolean', length: 'integer?', bytes: 'integer?', events: 'integer?', closed_at: 'date?', ...DATES,
+      }),
+    ),
+  ],
+});
+
+export const DID_METADATA_ANSWER = named(
+  'DidMetadata',
+  mapOf('any', "plugin DID_COLUMN: the DID's columns (scope, name, account, did_type, is_open, bytes, length, adler32, ...); JSON: the free metadata; ALL: both."),
+);
+
+export const DID_REF = named('DidRef', shape({ scope: 'string', name: 'string' }));
+export const CONTENT_LINE = named('DidContent', shape({ scope: 'string', name: 'string', type: 'string', bytes: 'integer?', adler32: 'string?', md5: 'string?' }));
+const FILE_FIELDS = { scope: 'string', name: 'string', bytes: 'integer?', adler32: 'string?', md5: 'string?', guid: 'string?', events: 'integer?' } as const;
+export const FILE_LINE = named('DidFileEntry', shape(FILE_FIELDS));
+export const BULK_FILE_LINE = named('DidFileOfParent', shape({ parent_scope: 'string', parent_name: 'string', ...FILE_FIELDS }));
+export const PARENT_LINE = named('DidParent', shape({ scope: 'string', name: 'string', type: 'string' }));
+export const SCOPE_LIST_LINE = named('ScopeListEntry', shape({ scope: 'string', name: 'string', type: 'string', parent: 'string?', level: 'integer' }));
+export const SEARCH_LINE = named('DidSearchEntry', {
+  description: 'The name, or with long=True {scope, name, did_type, bytes, length}.',
+  oneOf: [{ type: 'string' }, shape({ scope: 'string', name: 'string', did_type: 'string', bytes: 'integer?', length: 'integer?' })],
+});

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { NotFound } from '@tarn/domain';
 import { DidMetadataService, DidService, type Issuer } from '@tarn/core';
@@ -9,10 +9,11 @@ import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { rfc1123, sendJson, streamNdjson } from '../http/rucio-wire.js';
 import { AddDidDto, AttachDto, DetachDto, DidStatusDto, SetMetaBulkDto, SetMetaDto } from './did.dto.js';
 import { newDidOf, replicaFilesOf, ruleSpecOf, unsupported } from './did-input.js';
-import { ruleToWire } from '../rules/rule.wire.js';
-import { didTypeWire, didWire, mapRows } from './did.wire.js';
+import { RULE_ANSWER, ruleToWire } from '../rules/rule.wire.js';
+import { CONTENT_LINE, DID_ANSWER, DID_METADATA_ANSWER, didTypeWire, didWire, FILE_LINE, mapRows, PARENT_LINE } from './did.wire.js';
 import { created, metadataOf } from './did-answers.js';
 import { Access } from '../auth/access.decorator.js';
+import { Answers } from '../http/answers.js';
 
 /** Routes on one DID: /dids/{scope}/{name}[/...] (names with '/' arrive folded into one segment, see did-path). */
 @ApiTags('dids')
@@ -28,6 +29,7 @@ export class DidsController {
   @Access.reader()
   @Get(':scope/:name')
   @ApiOperation({ summary: "A DID's properties (Rucio get_did); dynamic_depth=FILE|DATASET computes a collection's totals" })
+  @Answers.json(DID_ANSWER, "The DID's properties.")
   async get(
     @CurrentIssuer() issuer: Issuer,
     @Param('scope') scope: string,
@@ -43,6 +45,7 @@ export class DidsController {
   @Access.reader()
   @Get(':scope/:name/status')
   @ApiOperation({ summary: 'Same as GET /dids/{scope}/{name}' })
+  @Answers.json(DID_ANSWER, "The DID's properties.")
   async getStatus(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
     sendJson(res, 200, didWire(await this.dids.get(issuer, scope, name)));
   }
@@ -50,6 +53,7 @@ export class DidsController {
   @Access.owner('scope')
   @Post(':scope/:name')
   @ApiOperation({ summary: 'Registers a dataset or container (Rucio add_did), optionally with content, replicas on rse, and rules' })
+  @Answers.created('application/json')
   async add(
     @CurrentIssuer() issuer: Issuer,
     @Param('scope') scope: string,
@@ -66,6 +70,7 @@ export class DidsController {
   @Access.owner('scope')
   @Put(':scope/:name/status')
   @ApiOperation({ summary: 'Closes ({"open": false}) or reopens (administrators) a dataset or container' })
+  @Answers.empty()
   async setStatus(
     @CurrentIssuer() issuer: Issuer,
     @Param('scope') scope: string,
@@ -80,6 +85,7 @@ export class DidsController {
   @Access.reader()
   @Get(':scope/:name/dids')
   @ApiOperation({ summary: 'The direct content of a collection (NDJSON)' })
+  @Answers.ndjson(CONTENT_LINE, 'The DIDs attached to the collection.')
   async content(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
     const rows = await this.dids.listContent(issuer, scope, name);
     await streamNdjson(
@@ -112,6 +118,7 @@ export class DidsController {
   @Access.owner('scope')
   @Post(':scope/:name/dids')
   @ApiOperation({ summary: 'Attaches DIDs to a collection; with rse, registers the files and their replicas there first' })
+  @Answers.created('application/json')
   async attach(
     @CurrentIssuer() issuer: Issuer,
     @Param('scope') scope: string,
@@ -127,6 +134,7 @@ export class DidsController {
   @Access.owner('scope')
   @Delete(':scope/:name/dids')
   @ApiOperation({ summary: 'Detaches DIDs from a collection' })
+  @Answers.empty()
   async detach(
     @CurrentIssuer() issuer: Issuer,
     @Param('scope') scope: string,
@@ -141,6 +149,7 @@ export class DidsController {
   @Access.reader()
   @Get(':scope/:name/files')
   @ApiOperation({ summary: 'Every file below a DID (NDJSON)' })
+  @Answers.ndjson(FILE_LINE, 'Every file below the DID.')
   async files(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
     const rows = await this.dids.listFiles(issuer, scope, name);
     await streamNdjson(
@@ -152,6 +161,7 @@ export class DidsController {
   @Access.reader()
   @Get(':scope/:name/parents')
   @ApiOperation({ summary: 'The collections a DID is attached to (NDJSON)' })
+  @Answers.ndjson(PARENT_LINE, 'The collections the DID is attached to.')
   async parents(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
     const rows = await this.dids.listParents(issuer, scope, name);
     await streamNdjson(res, mapRows(rows, (p) => ({ scope: p.scope, name: p.name, type: didTypeWire(p.didType) })));
@@ -160,6 +170,8 @@ export class DidsController {
   @Access.reader()
   @Get(':scope/:name/meta')
   @ApiOperation({ summary: "A DID's metadata: plugin DID_COLUMN (default, the DID's columns), JSON (free metadata) or ALL" })
+  @ApiQuery({ name: 'plugin', required: false, enum: ['DID_COLUMN', 'JSON', 'ALL'] })
+  @Answers.json(DID_METADATA_ANSWER, 'The metadata.')
   async getMeta(
     @CurrentIssuer() issuer: Issuer,
     @Param('scope') scope: string,
@@ -173,6 +185,7 @@ export class DidsController {
   @Access.owner('scope')
   @Post(':scope/:name/meta')
   @ApiOperation({ summary: 'Sets several metadata keys ({"meta": {...}}); the key lifetime sets the expiry' })
+  @Answers.created('application/json')
   async setMetaBulk(
     @CurrentIssuer() issuer: Issuer,
     @Param('scope') scope: string,
@@ -188,6 +201,8 @@ export class DidsController {
   @Access.owner('scope')
   @Delete(':scope/:name/meta')
   @ApiOperation({ summary: 'Deletes the metadata key given as ?key=' })
+  @ApiQuery({ name: 'key', required: true, description: 'The metadata key to delete.' })
+  @Answers.empty()
   async deleteMeta(
     @CurrentIssuer() issuer: Issuer,
     @Param('scope') scope: string,
@@ -205,6 +220,7 @@ export class DidsController {
   @Access.owner('scope')
   @Post(':scope/:name/meta/:key')
   @ApiOperation({ summary: 'Sets one metadata key ({"value": ...}); the key lifetime sets the expiry' })
+  @Answers.created('application/json')
   async setMeta(
     @CurrentIssuer() issuer: Issuer,
     @Param('scope') scope: string,
@@ -222,6 +238,7 @@ export class DidsController {
   @Access.reader()
   @Get(':scope/:name/rules')
   @ApiOperation({ summary: 'The replication rules on a DID (NDJSON)' })
+  @Answers.ndjson(RULE_ANSWER, 'The rules on the DID.')
   async didRules(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
     const rules = await this.rules.listRulesOfDid(issuer, { scope, name });
     await streamNdjson(res, mapRows(rules, ruleToWire));
@@ -230,6 +247,7 @@ export class DidsController {
   @Access.reader()
   @Get(':scope/:name/associated_rules')
   @ApiOperation({ summary: 'The rules protecting a DID: on it and on every collection above it (NDJSON)' })
+  @Answers.ndjson(RULE_ANSWER, 'The rules on the DID and on every collection above it.')
   async associatedRules(
     @CurrentIssuer() issuer: Issuer,
     @Param('scope') scope: string,

@@ -1,5 +1,5 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { sendJson } from '../http/rucio-wire.js';
 import { Access } from '../auth/access.decorator.js';
@@ -21,7 +21,8 @@ export class PingController {
   /** Rucio's GET /ping: no token needed; tells a client the server is alive and which API it speaks. */
   @Access.public()
   @Get()
-  @ApiOkResponse({ type: PingAnswer })
+  @ApiOperation({ summary: 'Is Tarn alive, and which Rucio REST API does it speak? No token needed.' })
+  @ApiOkResponse({ type: PingAnswer, description: 'Alive.' })
   ping(@Res() res: Response): void {
     res.setHeader('Cache-Control', 'no-cache, no-store, max-age=0, must-revalidate');
     res.setHeader('Pragma', 'no-cache');

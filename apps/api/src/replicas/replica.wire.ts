@@ -1,6 +1,9 @@
+import { ApiResponse } from '@nestjs/swagger';
 import { RseType } from '@tarn/domain';
 import type { FileReplicas } from '@tarn/core';
 import { replicaStateName } from '@tarn/core';
+import { mapOf, named, shape } from '../http/answers.js';
+import { NDJSON_TYPE } from '../http/rucio-wire.js';
 
 /** What the wire needs of an RSE beyond what a replica row carries. */
 export interface RseWireInfo {
@@ -156,3 +159,36 @@ export function metalinkFile(file: ReplicaWire): string {
   }
   return `${out} </file>\n`;
 }
+
+const REPLICA_LINE = named('FileReplicas', {
+  ...shape({
+    scope: 'string', name: 'string', bytes: 'integer?', md5: 'string?', adler32: 'string?',
+    pfns: mapOf(shape({ rse_id: 'string', rse: 'string', type: 'string', volatile: 'boolean', domain: 'string', priority: 'integer', client_extract: 'boolean' }), 'By PFN, best first.'),
+    rses: mapOf('string[]', 'The PFNs of each RSE.'),
+    states: mapOf('string', 'The replica state on each RSE.'),
+  }),
+  description: "One file of Rucio's list_replicas; with resolve_parents also its parents ('scope:name').",
+});
+
+/** The replica listings: NDJSON, or Metalink 4 when asked with Accept: application/metalink4+xml (the stock client's download). */
+export const ReplicaListAnswer = () =>
+  ApiResponse({
+    status: 200,
+    description: 'The replicas of the files, one JSON object per line; or a Metalink 4 document.',
+    content: { [NDJSON_TYPE]: { schema: REPLICA_LINE }, [METALINK_TYPE]: { schema: { type: 'string' } } },
+  });
+
+export const DATASET_REPLICA_LINE = named(
+  'DatasetReplica',
+  shape({
+    scope: 'string', name: 'string', rse: 'string', rse_id: 'string', bytes: 'integer', length: 'integer', available_bytes: 'integer',
+    available_length: 'integer', state: { type: 'string', enum: ['AVAILABLE', 'UNAVAILABLE'] }, created_at: 'date', updated_at: 'date', accessed_at: 'date?',
+  }),
+);
+
+export const NOT_DECLARED_ANSWER = named('NotDeclared', mapOf('string[]', 'The replicas that were not declared, by RSE, each with the reason.'));
+
+export const SUSPICIOUS_ANSWER = named(
+  'SuspiciousReplica',
+  shape({ scope: 'string', name: 'string', rse: 'string', rse_id: 'string', cnt: 'integer', created_at: 'date' }),
+);

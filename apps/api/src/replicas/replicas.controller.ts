@@ -1,5 +1,5 @@
 import { BadRequestException, Body, Controller, Delete, Get, Headers, HttpException, HttpStatus, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { formatDid, isTarnError, ReplicaState } from '@tarn/domain';
 import { DidService, type Issuer, RseService, type RseDetails } from '@tarn/core';
@@ -12,10 +12,23 @@ import { mapRows } from '../dids/did.wire.js';
 import { parseAddReplicas } from './add-replicas.input.js';
 import { resolvePfn } from './pfn-resolution.js';
 import { AddReplicasDto, DeclareBadDidsDto, DeclareBadDto, DeclareSuspiciousDto, DeleteReplicasDto, ListReplicasDto, UpdateReplicasDto } from './replica.dto.js';
-import { METALINK_HEAD, METALINK_TAIL, METALINK_TYPE, metalinkFile, replicaJsonRenderer, replicaWire, type RseWireInfo } from './replica.wire.js';
+import {
+  DATASET_REPLICA_LINE,
+  METALINK_HEAD,
+  METALINK_TAIL,
+  METALINK_TYPE,
+  metalinkFile,
+  NOT_DECLARED_ANSWER,
+  replicaJsonRenderer,
+  ReplicaListAnswer,
+  replicaWire,
+  type RseWireInfo,
+  SUSPICIOUS_ANSWER,
+} from './replica.wire.js';
 import { streamRendered } from '../http/stream-rendered.js';
 import { Access } from '../auth/access.decorator.js';
 import { dateParameter, wholeNumberParameter } from '../http/query-parameters.js';
+import { Answers, listOf } from '../http/answers.js';
 
 function schemesOf(schemes: string[] | string | null | undefined): string[] | undefined {
   if (schemes === null || schemes === undefined) return undefined;
@@ -50,6 +63,7 @@ export class ReplicasController {
   @Post()
   @ApiOperation({ summary: 'Registers file replicas on an RSE (Rucio add_replicas); files not yet registered are created' })
   @ApiBody({ type: AddReplicasDto })
+  @Answers.created('application/json')
   async add(@CurrentIssuer() issuer: Issuer, @Body() body: unknown, @Res() res: Response): Promise<void> {
     const { rse, files } = parseAddReplicas(body);
     await this.replicas.addReplicas(issuer, rse, files, { createMissingFiles: true });
@@ -59,6 +73,7 @@ export class ReplicasController {
   @Access.owner('scope')
   @Put()
   @ApiOperation({ summary: 'Sets replica states (Rucio update_replicas_states)' })
+  @Answers.empty()
   async updateStates(@CurrentIssuer() issuer: Issuer, @Body() body: UpdateReplicasDto, @Res() res: Response): Promise<void> {
     await this.replicas.updateReplicaStates(issuer, body.files.map((f) => ({ scope: f.scope, name: f.name, rse: body.rse, state: f.state })));
     res.status(200).end();
@@ -67,6 +82,7 @@ export class ReplicasController {
   @Access.admin()
   @Delete()
   @ApiOperation({ summary: 'Deletes replicas from the catalogue (Rucio delete_replicas): not available yet' })
+  @ApiResponse({ status: 501, description: 'NotImplemented: replica rows are not deleted yet; set a tombstone instead.' })
   deleteReplicas(@Body() body: DeleteReplicasDto): never {
     throw new HttpException(
       {
@@ -83,6 +99,8 @@ export class ReplicasController {
   @Post('list')
   @ApiOperation({ summary: 'The replicas of files, datasets and containers (Rucio list_replicas): NDJSON, or Metalink 4 with Accept: application/metalink4+xml' })
   @ApiProduces('application/x-json-stream', METALINK_TYPE)
+  @ApiQuery({ name: 'limit', required: false, description: 'At most this many PFNs per file.' })
+  @ReplicaListAnswer()
   async list(
     @CurrentIssuer() issuer: Issuer,
     @Body() body: ListReplicasDto,
@@ -108,6 +126,7 @@ export class ReplicasController {
   @Access.admin()
   @Post('bad')
   @ApiOperation({ summary: 'Declares replicas bad, by PFN or {scope, name, rse}; answers the ones not declared, by RSE' })
+  @Answers.json(NOT_DECLARED_ANSWER, 'Declared; the body lists the replicas that were not, by RSE.', 201)
   async declareBad(@CurrentIssuer() issuer: Issuer, @Body() body: DeclareBadDto, @Res() res: Response): Promise<void> {
     const items = body.replicas && body.replicas.length > 0 ? body.replicas : (body.pfns ?? []);
     const { refs, notDeclared, note } = await this.replicaRefs(issuer, items);
@@ -118,6 +137,7 @@ export class ReplicasController {
   @Access.reader()
   @Post('suspicious')
   @ApiOperation({ summary: 'Declares replicas suspicious by PFN (Rucio declare_suspicious_file_replicas); answers the ones not declared, by RSE' })
+  @Answers.json(NOT_DECLARED_ANSWER, 'Declared; the body lists the replicas that were not, by RSE.', 201)
   async declareSuspicious(@CurrentIssuer() issuer: Issuer, @Body() body: DeclareSuspiciousDto, @Res() res: Response): Promise<void> {
     const { refs, notDeclared, note } = await this.replicaRefs(issuer, body.pfns);
     await this.declareWhatExists((remaining) => this.replicas.declareSuspiciousReplicas(issuer, remaining, body.reason ?? null), refs, note);
@@ -127,6 +147,7 @@ export class ReplicasController {
   @Access.admin()
   @Post('bad/dids')
   @ApiOperation({ summary: 'Declares the replicas of files on one RSE bad; answers the ones not declared' })
+  @Answers.json(listOf('string'), 'Declared; the body lists the replicas that were not.', 201)
   async declareBadDids(@CurrentIssuer() issuer: Issuer, @Body() body: DeclareBadDidsDto, @Res() res: Response): Promise<void> {
     const notDeclared: string[] = [];
     const refs = body.dids.map((d) => ({ scope: d.scope, name: d.name, rse: body.rse }));
@@ -137,6 +158,10 @@ export class ReplicasController {
   @Access.account()
   @Get('suspicious')
   @ApiOperation({ summary: 'Replicas declared suspicious (Rucio list_suspicious_replicas): rse_expression, younger_than, nattempts' })
+  @ApiQuery({ name: 'rse_expression', required: false })
+  @ApiQuery({ name: 'younger_than', required: false, description: 'ISO 8601 date' })
+  @ApiQuery({ name: 'nattempts', required: false })
+  @Answers.json(listOf(SUSPICIOUS_ANSWER), 'The replicas declared suspicious.')
   async suspicious(
     @CurrentIssuer() issuer: Issuer,
     @Query('rse_expression') rseExpression: string | undefined,
@@ -160,6 +185,9 @@ export class ReplicasController {
   @Get(':scope/:name')
   @ApiOperation({ summary: 'The replicas of one DID (NDJSON, or Metalink 4 with Accept: application/metalink4+xml)' })
   @ApiProduces('application/x-json-stream', METALINK_TYPE)
+  @ApiQuery({ name: 'schemes', required: false, description: 'Comma-separated schemes, e.g. root,davs' })
+  @ApiQuery({ name: 'limit', required: false })
+  @ReplicaListAnswer()
   async listOne(
     @CurrentIssuer() issuer: Issuer,
     @Param('scope') scope: string,
@@ -181,6 +209,7 @@ export class ReplicasController {
   @Access.reader()
   @Get(':scope/:name/datasets')
   @ApiOperation({ summary: "A collection's replicas per RSE: how many of its files each RSE holds (Rucio list_dataset_replicas; NDJSON)" })
+  @Answers.ndjson(DATASET_REPLICA_LINE, "The collection's replicas per RSE.")
   async datasetReplicas(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
     const did = await this.dids.get(issuer, scope, name);
     // Only states and sizes are needed here: a scheme no protocol has spares building PFNs.

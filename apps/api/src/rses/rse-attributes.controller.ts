@@ -7,6 +7,7 @@ import { bodyObject } from './request-body.js';
 import { RseAttributeDto } from './rse.dto.js';
 import { attributeValue } from './rse.wire.js';
 import { Access } from '../auth/access.decorator.js';
+import { Answers, mapOf } from '../http/answers.js';
 
 /** Free-form RSE attributes (key -> text, number or boolean), which RSE expressions select on. */
 @ApiTags('rses')
@@ -19,6 +20,7 @@ export class RseAttributesController {
   @Access.account()
   @Get()
   @ApiOperation({ summary: "The RSE's attributes as one JSON object." })
+  @Answers.json(mapOf({ oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] }), 'The attributes, by key.')
   async list(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string): Promise<unknown> {
     return this.rses.getAttributes(issuer, rse);
   }
@@ -27,6 +29,7 @@ export class RseAttributesController {
   @Post(':key')
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Add or replace an attribute (administrators).' })
+  @Answers.created()
   async set(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string, @Param('key') key: string, @Body() body: RseAttributeDto): Promise<string> {
     const { value } = bodyObject<RseAttributeDto>(body, `attribute ${key} of RSE '${rse}'`);
     await this.rses.setAttribute(issuer, rse, key, attributeValue(value));
@@ -36,6 +39,7 @@ export class RseAttributesController {
   @Access.admin()
   @Delete(':key')
   @ApiOperation({ summary: 'Delete an attribute (administrators).' })
+  @Answers.empty()
   async remove(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string, @Param('key') key: string): Promise<void> {
     await this.rses.deleteAttribute(issuer, rse, key);
   }

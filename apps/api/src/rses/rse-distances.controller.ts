@@ -6,8 +6,9 @@ import type { Issuer } from '@tarn/core';
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { badRequest, bodyObject } from './request-body.js';
 import { RseDistanceDto } from './rse-space.dto.js';
-import { distanceToWire } from './rse.wire.js';
+import { DISTANCE_ANSWER, distanceToWire } from './rse.wire.js';
 import { Access } from '../auth/access.decorator.js';
+import { Answers, listOf } from '../http/answers.js';
 
 function distanceOf(body: Partial<RseDistanceDto>, source: string, destination: string): number {
   const distance = body.distance ?? body.ranking;
@@ -28,6 +29,7 @@ export class RseDistancesController {
   @Access.account()
   @Get()
   @ApiOperation({ summary: 'The distance from source to destination: a JSON list, empty when none is set.' })
+  @Answers.json(listOf(DISTANCE_ANSWER), 'The distance, or an empty list.')
   async get(@CurrentIssuer() issuer: Issuer, @Param('source') source: string, @Param('destination') destination: string): Promise<unknown> {
     return (await this.distances.getDistances(issuer, { src: source, dest: destination })).map(distanceToWire);
   }
@@ -36,6 +38,7 @@ export class RseDistancesController {
   @Post()
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Add a distance (administrators); 409 Duplicate when it is set already.' })
+  @Answers.created()
   async add(
     @CurrentIssuer() issuer: Issuer,
     @Param('source') source: string,
@@ -59,6 +62,7 @@ export class RseDistancesController {
   @Access.admin()
   @Put()
   @ApiOperation({ summary: 'Set a distance (administrators).' })
+  @Answers.empty()
   async update(
     @CurrentIssuer() issuer: Issuer,
     @Param('source') source: string,
@@ -75,6 +79,7 @@ export class RseDistancesController {
   @Delete()
   @ApiOperation({ summary: 'Delete a distance (administrators); deleting one that is not set is no error.' })
   @ApiQuery({ name: 'bidirectional', required: false, description: 'Also the distance from destination to source.' })
+  @Answers.empty()
   async remove(
     @CurrentIssuer() issuer: Issuer,
     @Param('source') source: string,

@@ -6,8 +6,9 @@ import type { Issuer, ProtocolDomain, ProtocolOperation, RseProtocolInput, RsePr
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { assertKnownKeys, badRequest, bodyObject } from './request-body.js';
 import { PROTOCOL_KEYS, RseProtocolDto } from './rse-protocol.dto.js';
-import { protocolInput, protocolToWire } from './rse.wire.js';
+import { PROTOCOL_ANSWER, protocolInput, protocolToWire, RSE_INFO_ANSWER } from './rse.wire.js';
 import { Access } from '../auth/access.decorator.js';
+import { Answers, listOf } from '../http/answers.js';
 
 const BY_HOST = ':rse/protocols/:scheme/:hostname';
 const BY_PORT = ':rse/protocols/:scheme/:hostname/:port';
@@ -52,6 +53,7 @@ export class RseProtocolsController {
   @ApiQuery({ name: 'operation', required: false, enum: PROTOCOL_OPERATIONS })
   @ApiQuery({ name: 'protocol_domain', required: false, enum: ['ALL', ...PROTOCOL_DOMAINS] })
   @ApiQuery({ name: 'default', required: false, description: 'Only the preferred protocol of the operation.' })
+  @Answers.json(listOf(PROTOCOL_ANSWER), 'The protocols, best first.')
   async list(
     @CurrentIssuer() issuer: Issuer,
     @Param('rse') rse: string,
@@ -77,6 +79,7 @@ export class RseProtocolsController {
   @Access.account()
   @Get(':rse/protocols/:scheme')
   @ApiOperation({ summary: "The RSE's settings with all its protocols (as GET /rses/<rse>)." })
+  @Answers.json(RSE_INFO_ANSWER, "The RSE's settings and protocols.")
   async info(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string): Promise<unknown> {
     return this.rses.getRseInfo(issuer, rse);
   }
@@ -85,6 +88,7 @@ export class RseProtocolsController {
   @Post(':rse/protocols/:scheme')
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Add a protocol (administrators).' })
+  @Answers.created()
   async add(
     @CurrentIssuer() issuer: Issuer,
     @Param('rse') rse: string,
@@ -100,6 +104,7 @@ export class RseProtocolsController {
   @Access.admin()
   @Put([':rse/protocols/:scheme', BY_HOST, BY_PORT])
   @ApiOperation({ summary: 'Change the protocols of that scheme (narrowed to a hostname and port when given; administrators).' })
+  @Answers.empty()
   async update(
     @CurrentIssuer() issuer: Issuer,
     @Param('rse') rse: string,
@@ -128,6 +133,7 @@ export class RseProtocolsController {
   @Access.admin()
   @Delete([':rse/protocols/:scheme', BY_HOST, BY_PORT])
   @ApiOperation({ summary: 'Delete the protocols of that scheme (narrowed to a hostname and port when given; administrators).' })
+  @Answers.empty()
   async remove(
     @CurrentIssuer() issuer: Issuer,
     @Param('rse') rse: string,

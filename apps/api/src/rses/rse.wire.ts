@@ -1,5 +1,6 @@
 import type { AddRseInput, DistanceView, RseProtocolInput, RseProtocolView, RseSummary, RseUsageView, UpdateRseInput } from '@tarn/core';
 import type { RseAttributeValue } from '@tarn/domain';
+import { listOf, mapOf, named, shape } from '../http/answers.js';
 import { rfc1123 } from '../http/rucio-wire.js';
 import type { RsePropertiesDto, UpdateRseDto } from './rse.dto.js';
 import type { RseProtocolDto } from './rse-protocol.dto.js';
@@ -135,3 +136,40 @@ export function distanceToWire(distance: DistanceView): Record<string, unknown> 
     updated_at: rfc1123(distance.updatedAt),
   };
 }
+
+export const RSE_LINE = named(
+  'Rse',
+  shape({
+    id: 'string', rse: 'string', vo: 'string', rse_type: 'string', deterministic: 'boolean', volatile: 'boolean', staging_area: 'boolean',
+    qos_class: 'string?', city: 'string?', region_code: 'string?', country_name: 'string?', continent: 'string?', time_zone: 'string?',
+    ISP: 'string?', ASN: 'string?', longitude: 'number?', latitude: 'number?', availability: 'integer', availability_read: 'boolean',
+    availability_write: 'boolean', availability_delete: 'boolean', deleted: 'boolean', deleted_at: 'date?', created_at: 'date', updated_at: 'date',
+  }),
+);
+
+export const PROTOCOL_ANSWER = named(
+  'RseProtocol',
+  shape({
+    scheme: 'string', hostname: 'string', port: 'integer', prefix: 'string?', impl: 'string',
+    domains: mapOf(mapOf('integer'), 'Priorities per domain (lan, wan) and operation (read, write, delete, third_party_copy_read, ...); 0: not offered.'),
+    extended_attributes: 'object?',
+  }),
+);
+
+export const RSE_INFO_ANSWER = named('RseInfo', {
+  type: 'object',
+  description: "Rucio's get_rse_protocols: the RSE's settings and protocols, as the stock client uploads and downloads with them.",
+  properties: { rse: { type: 'string' }, id: { type: 'string' }, deterministic: { type: 'boolean' }, lfn2pfn_algorithm: { type: 'string' }, protocols: listOf(PROTOCOL_ANSWER) },
+  required: ['rse', 'id', 'deterministic', 'protocols'],
+  additionalProperties: true,
+});
+
+export const RSE_USAGE_LINE = named(
+  'RseUsage',
+  shape({ rse_id: 'string', rse: 'string', source: 'string', used: 'integer', free: 'integer?', total: 'integer?', files: 'integer?', updated_at: 'date' }),
+);
+
+export const DISTANCE_ANSWER = named(
+  'RseDistance',
+  shape({ src_rse_id: 'string', src_rse: 'string', dest_rse_id: 'string', dest_rse: 'string', distance: 'integer', ranking: 'integer', updated_at: 'date' }),
+);

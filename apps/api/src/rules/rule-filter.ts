@@ -1,3 +1,5 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiQuery } from '@nestjs/swagger';
 import { badRequest } from '../rses/request-body.js';
 import type { RuleListFilter } from '@tarn/core';
 import { booleanParameter, dateParameter } from '../http/query-parameters.js';
@@ -38,3 +40,6 @@ export function ruleFilter(query: Record<string, unknown>, fixed: Partial<RuleLi
   }
   return { ...filter, ...fixed };
 }
+
+/** The filters in the OpenAPI document of a rule listing. */
+export const ApiRuleFilters = () => applyDecorators(...Object.keys(FILTERS).map((name) => ApiQuery({ name, required: false })));

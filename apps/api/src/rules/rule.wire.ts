@@ -1,5 +1,6 @@
 import { DidType, LockState, RuleGrouping, RuleNotification, RuleState } from '@tarn/domain';
 import type { LockView, MoveOverrides, RuleHistoryView, RuleSpec, RuleUpdate, RuleView } from '@tarn/core';
+import { named, shape } from '../http/answers.js';
 import { rfc1123 } from '../http/rucio-wire.js';
 import { assertKnownKeys, badRequest } from '../rses/request-body.js';
 import { AddRulesDto, MOVE_OVERRIDE_KEYS, RULE_OPTION_KEYS } from './rule.dto.js';
@@ -199,3 +200,30 @@ export function moveOverrides(override: Record<string, unknown>, ruleId: string)
   if (override.meta !== undefined) overrides.meta = metaObject(override.meta);
   return overrides;
 }
+
+export const RULE_ANSWER = named(
+  'Rule',
+  shape({
+    id: 'string', subscription_id: 'string?', account: 'string', scope: 'string', name: 'string', did_type: 'string',
+    state: { type: 'string', enum: ['REPLICATING', 'OK', 'STUCK', 'SUSPENDED', 'WAITING_APPROVAL', 'INJECT'] }, error: 'string?',
+    rse_expression: 'string', copies: 'integer', expires_at: 'date?', weight: 'string?', locked: 'boolean', locks_ok_cnt: 'integer',
+    locks_replicating_cnt: 'integer', locks_stuck_cnt: 'integer', source_replica_expression: 'string?', activity: 'string?',
+    grouping: 'string', notification: 'string', stuck_at: 'date?', purge_replicas: 'boolean', ignore_availability: 'boolean',
+    ignore_account_limit: 'boolean', priority: 'integer', comments: 'string?', child_rule_id: 'string?', eol_at: 'date?',
+    split_container: 'boolean', meta: { type: 'string', nullable: true, description: 'JSON text, as Rucio keeps it.' }, bytes: 'integer?',
+    created_at: 'date', updated_at: 'date',
+  }),
+);
+
+export const LOCK_ANSWER = named(
+  'Lock',
+  shape({
+    scope: 'string', name: 'string', rse_id: 'string', rse: 'string', state: 'string', rule_id: 'string', account: 'string',
+    bytes: 'integer?', error: 'string?', repair_cnt: 'integer', created_at: 'date', updated_at: 'date',
+  }),
+);
+
+export const RULE_ANALYSIS_ANSWER = named(
+  'RuleAnalysis',
+  shape({ rule_error: 'string?', transfers: { type: 'array', items: { type: 'object', additionalProperties: true }, description: 'The stuck locks and their errors.' } }),
+);

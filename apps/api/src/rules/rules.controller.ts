@@ -7,11 +7,12 @@ import type { Issuer } from '@tarn/core';
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { NDJSON_TYPE, sendJson, streamNdjson } from '../http/rucio-wire.js';
 import { badRequest, bodyObject, given, mapRows } from '../rses/request-body.js';
-import { ruleFilter } from './rule-filter.js';
+import { ApiRuleFilters, ruleFilter } from './rule-filter.js';
 import { AddRulesDto, DeleteRuleDto, MoveRuleDto, UpdateRuleDto } from './rule.dto.js';
 import { examineRule } from './rule-analysis.js';
-import { lockToWire, moveOverrides, ruleHistoryToWire, ruleOptions, ruleSpec, ruleToWire } from './rule.wire.js';
+import { LOCK_ANSWER, lockToWire, moveOverrides, RULE_ANALYSIS_ANSWER, RULE_ANSWER, ruleHistoryToWire, ruleOptions, ruleSpec, ruleToWire } from './rule.wire.js';
 import { Access } from '../auth/access.decorator.js';
+import { Answers, listOf } from '../http/answers.js';
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
@@ -36,6 +37,8 @@ export class RulesController {
       'Rules (NDJSON), filtered by account, scope, name (`*` is a wildcard), id, state, did_type, grouping, rse_expression, activity, ' +
       'subscription_id, locked, created_before/after, updated_before/after.',
   })
+  @ApiRuleFilters()
+  @Answers.ndjson(RULE_ANSWER, 'The rules.')
   async list(@CurrentIssuer() issuer: Issuer, @Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const rows = await this.rules.listRules(issuer, ruleFilter(query ?? {}));
     await streamNdjson(res, mapRows(rows, ruleToWire));
@@ -45,6 +48,7 @@ export class RulesController {
   @Post()
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Add replication rules, one per DID; answers their ids.' })
+  @Answers.json(listOf('string'), 'The ids of the new rules, one per DID.', 201)
   async add(@CurrentIssuer() issuer: Issuer, @Body() body: AddRulesDto): Promise<string[]> {
     return this.rules.addRules(issuer, ruleSpec(bodyObject<AddRulesDto>(body, 'a new replication rule')));
   }
@@ -52,6 +56,7 @@ export class RulesController {
   @Access.reader()
   @Get(':ruleId')
   @ApiOperation({ summary: 'A rule with its state and lock counters.' })
+  @Answers.json(RULE_ANSWER, 'The rule.')
   async show(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string): Promise<unknown> {
     return ruleToWire(await this.rules.getRule(issuer, ruleId(id)));
   }
@@ -59,6 +64,7 @@ export class RulesController {
   @Access.owner('rule')
   @Put(':ruleId')
   @ApiOperation({ summary: 'Change a rule ({options: {...}}); options.approve approves (true) or denies (false) it.' })
+  @Answers.empty()
   async update(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string, @Body() body: UpdateRuleDto): Promise<void> {
     const { options } = bodyObject<UpdateRuleDto>(body, `the update of rule ${id}`);
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
@@ -73,6 +79,7 @@ export class RulesController {
   @Access.owner('rule')
   @Delete(':ruleId')
   @ApiOperation({ summary: 'Delete a rule (its owner or an administrator); a locked rule must be unlocked first.' })
+  @Answers.empty()
   async remove(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string, @Body() body: DeleteRuleDto): Promise<void> {
     const { purge_replicas: purgeReplicas } = bodyObject<DeleteRuleDto>(body, `the deletion of rule ${id}`);
     await this.rules.deleteRule(issuer, ruleId(id), purgeReplicas === undefined || purgeReplicas === null ? {} : { purgeReplicas });
@@ -81,6 +88,7 @@ export class RulesController {
   @Access.reader()
   @Get(':ruleId/locks')
   @ApiOperation({ summary: "The rule's file locks (NDJSON): file, RSE, state." })
+  @Answers.ndjson(LOCK_ANSWER, "The rule's locks.")
   async locks(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string, @Res() res: Response): Promise<void> {
     const rows = await this.rules.listRuleLocks(issuer, ruleId(id));
     await streamNdjson(res, mapRows(rows, lockToWire));
@@ -89,6 +97,7 @@ export class RulesController {
   @Access.owner('rule')
   @Post(':ruleId/move')
   @ApiOperation({ summary: 'Move a rule: a child rule on the new RSEs; the parent goes once the child is OK. Answers the child id.' })
+  @Answers.json({ type: 'string', description: 'The id of the child rule.' }, 'The child rule.', 201)
   async move(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string, @Body() body: MoveRuleDto, @Res() res: Response): Promise<void> {
     const request = bodyObject<MoveRuleDto>(body, `the move of rule ${id}`);
     const target = ruleId(request.rule_id ?? id);
@@ -123,6 +132,7 @@ export class RulesController {
   @Access.reader()
   @Get(':ruleId/analysis')
   @ApiOperation({ summary: 'Why a rule is stuck: its error and its stuck locks.' })
+  @Answers.json(RULE_ANALYSIS_ANSWER, 'Why the rule is stuck.')
   async analysis(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string): Promise<unknown> {
     const rule = await this.rules.getRule(issuer, ruleId(id));
     return examineRule(rule, await this.rules.listRuleLocks(issuer, rule.id));

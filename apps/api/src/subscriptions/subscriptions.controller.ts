@@ -1,38 +1,16 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Put, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { SubscriptionState } from '@tarn/domain';
 import { RuleService } from '@tarn/core';
 import type { Issuer } from '@tarn/core';
 import { SubscriptionService } from '@tarn/core/subscriptions/subscription.service.js';
-import { ruleTemplateWire } from '@tarn/core/subscriptions/rule-template.js';
 import type { SubscriptionOptions, SubscriptionView } from '@tarn/core/subscriptions/subscription.types.js';
+import { SUBSCRIPTION_ANSWER, SUBSCRIPTION_BODY, subscriptionToWire } from './subscription.wire.js';
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
-import { rfc1123, streamNdjson } from '../http/rucio-wire.js';
-import { ruleToWire } from '../rules/rule.wire.js';
+import { streamNdjson } from '../http/rucio-wire.js';
+import { RULE_ANSWER, ruleToWire } from '../rules/rule.wire.js';
 import { Access } from '../auth/access.decorator.js';
-
-const STATE_NAMES: Record<string, string> = Object.fromEntries(Object.entries(SubscriptionState).map(([name, code]) => [code, name]));
-
-/** Rucio's subscription dict: filter and replication_rules as JSON text, as Rucio stores and sends them. */
-export function subscriptionToWire(s: SubscriptionView): Record<string, unknown> {
-  return {
-    id: s.id,
-    name: s.name,
-    account: s.account,
-    filter: JSON.stringify(s.filter),
-    replication_rules: JSON.stringify(s.replicationRules.map(ruleTemplateWire)),
-    policyid: 0,
-    state: STATE_NAMES[s.state] ?? s.state,
-    last_processed: rfc1123(s.lastProcessed),
-    lifetime: rfc1123(s.expiredAt),
-    comments: s.comments,
-    retroactive: s.retroactive,
-    expired_at: rfc1123(s.expiredAt),
-    created_at: rfc1123(s.createdAt),
-    updated_at: rfc1123(s.updatedAt),
-  };
-}
+import { Answers } from '../http/answers.js';
 
 /** `{"options": {...}}` as the stock client sends it; null values mean "not given" (the client sends every key). */
 function options(body: unknown): SubscriptionOptions {
@@ -55,6 +33,7 @@ export class SubscriptionsController {
   @Access.account()
   @Get()
   @ApiOperation({ summary: 'Every subscription (NDJSON).' })
+  @Answers.ndjson(SUBSCRIPTION_ANSWER, 'The subscriptions.')
   async all(@CurrentIssuer() issuer: Issuer, @Res() res: Response): Promise<void> {
     await this.send(res, await this.subscriptions.listSubscriptions(issuer, {}));
   }
@@ -62,6 +41,7 @@ export class SubscriptionsController {
   @Access.account()
   @Get('name/:name')
   @ApiOperation({ summary: 'Subscriptions of any account with this name (NDJSON).' })
+  @Answers.ndjson(SUBSCRIPTION_ANSWER, 'The subscriptions with that name.')
   async byName(@CurrentIssuer() issuer: Issuer, @Param('name') name: string, @Res() res: Response): Promise<void> {
     await this.send(res, await this.subscriptions.listSubscriptions(issuer, { name }));
   }
@@ -69,6 +49,7 @@ export class SubscriptionsController {
   @Access.account()
   @Get(':account')
   @ApiOperation({ summary: "An account's subscriptions (NDJSON)." })
+  @Answers.ndjson(SUBSCRIPTION_ANSWER, "The account's subscriptions.")
   async ofAccount(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Res() res: Response): Promise<void> {
     await this.send(res, await this.subscriptions.listSubscriptions(issuer, { account }));
   }
@@ -76,6 +57,7 @@ export class SubscriptionsController {
   @Access.account()
   @Get(':account/:name/rules')
   @ApiOperation({ summary: 'The rules a subscription made (NDJSON rule dicts).' })
+  @Answers.ndjson(RULE_ANSWER, 'The rules the subscription made.')
   async rulesOf(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
     const ids = await this.subscriptions.listRuleIds(issuer, account, name);
     const rules = this.rules;
@@ -90,6 +72,7 @@ export class SubscriptionsController {
   @Access.account()
   @Get(':account/:name')
   @ApiOperation({ summary: 'One subscription (NDJSON, one line).' })
+  @Answers.ndjson(SUBSCRIPTION_ANSWER, 'The subscription.')
   async one(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
     await this.send(res, await this.subscriptions.listSubscriptions(issuer, { account, name }));
   }
@@ -97,6 +80,8 @@ export class SubscriptionsController {
   @Access.owner('account')
   @Post(':account/:name')
   @ApiOperation({ summary: 'Add a subscription: {"options": {filter, replication_rules, comments, lifetime, retroactive}}; answers its id.' })
+  @ApiBody({ schema: SUBSCRIPTION_BODY })
+  @Answers.text('The id of the new subscription.', 201)
   async add(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('name') name: string, @Body() body: unknown, @Res() res: Response): Promise<void> {
     const id = await this.subscriptions.addSubscription(issuer, account, name, options(body));
     res.status(HttpStatus.CREATED).type('text/plain').end(id);
@@ -106,6 +91,8 @@ export class SubscriptionsController {
   @Put(':account/:name')
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Change a subscription (options as for add, plus state ACTIVE/INACTIVE).' })
+  @ApiBody({ schema: SUBSCRIPTION_BODY })
+  @Answers.text("The word 'Created'.", 201)
   async update(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('name') name: string, @Body() body: unknown, @Res() res: Response): Promise<void> {
     await this.subscriptions.updateSubscription(issuer, account, name, options(body));
     res.status(HttpStatus.CREATED).type('text/plain').end('Created');
@@ -115,6 +102,7 @@ export class SubscriptionsController {
   @Delete(':account/:name')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Delete a subscription (Tarn; its rules stay).' })
+  @Answers.empty()
   async remove(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('name') name: string): Promise<void> {
     await this.subscriptions.deleteSubscription(issuer, account, name);
   }

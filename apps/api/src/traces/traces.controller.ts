@@ -1,7 +1,13 @@
 import { Body, Controller, Logger, Post, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Access } from '../auth/access.decorator.js';
+import { Answers, named } from '../http/answers.js';
+
+const TRACE_BODY = named('Trace', {
+  description: 'One trace or a list of them, as the stock upload and download clients send them.',
+  oneOf: [{ type: 'object', additionalProperties: true }, { type: 'array', items: { type: 'object', additionalProperties: true } }],
+});
 
 /**
  * Rucio's POST /traces/: the stock upload and download clients report each file they moved (no token, fire and
@@ -15,6 +21,8 @@ export class TracesController {
   @Access.public()
   @Post()
   @ApiOperation({ summary: 'Accepts a client trace (Rucio traces; logged at debug, not stored)' })
+  @ApiBody({ schema: TRACE_BODY })
+  @Answers.empty('Accepted; the body is empty.', 201)
   trace(@Body() body: unknown, @Res() res: Response): void {
     const traces = Array.isArray(body) ? body : [body];
     for (const t of traces) {
