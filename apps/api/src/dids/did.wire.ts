@@ -117,3 +117,7 @@ export const SEARCH_LINE = named('DidSearchEntry', {
   description: 'The name, or with long=True {scope, name, did_type, bytes, length}.',
   oneOf: [{ type: 'string' }, shape({ scope: 'string', name: 'string', did_type: 'string', bytes: 'integer?', length: 'integer?' })],
 });
+export const CONTENT_HISTORY_LINE = named(
+  'DidContentHistory',
+  shape({ scope: 'string', name: 'string', type: 'string', bytes: 'integer?', adler32: 'string?', md5: 'string?', created_at: 'date', updated_at: 'date?', deleted_at: 'date?' }),
+);

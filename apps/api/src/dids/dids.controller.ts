@@ -10,7 +10,7 @@ import { rfc1123, sendJson, streamNdjson } from '../http/rucio-wire.js';
 import { AddDidDto, AttachDto, DetachDto, DidStatusDto, SetMetaBulkDto, SetMetaDto } from './did.dto.js';
 import { newDidOf, replicaFilesOf, ruleSpecOf, unsupported } from './did-input.js';
 import { RULE_ANSWER, ruleToWire } from '../rules/rule.wire.js';
-import { CONTENT_LINE, DID_ANSWER, DID_METADATA_ANSWER, didTypeWire, didWire, FILE_LINE, mapRows, PARENT_LINE } from './did.wire.js';
+import { CONTENT_HISTORY_LINE, CONTENT_LINE, DID_ANSWER, DID_METADATA_ANSWER, didTypeWire, didWire, FILE_LINE, mapRows, PARENT_LINE } from './did.wire.js';
 import { created, metadataOf } from './did-answers.js';
 import { Access } from '../auth/access.decorator.js';
 import { Answers } from '../http/answers.js';
@@ -97,6 +97,7 @@ export class DidsController {
   @Access.reader()
   @Get(':scope/:name/dids/history')
   @ApiOperation({ summary: 'What was detached from a collection, or went with it (NDJSON, oldest first; Rucio list_content_history)' })
+  @Answers.ndjson(CONTENT_HISTORY_LINE, 'What was detached from the collection, oldest first.')
   async contentHistory(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
     const rows = await this.dids.listContentHistory(issuer, scope, name);
     await streamNdjson(

@@ -8,6 +8,8 @@ import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { NDJSON_TYPE, rfc1123, streamNdjson } from '../http/rucio-wire.js';
 import { badRequest, bodyObject, mapRows } from '../rses/request-body.js';
 import { LocksForDidsDto } from './rule.dto.js';
+import { Answers } from '../http/answers.js';
+import { DATASET_LOCK_LINE } from './rule.wire.js';
 
 const LOCK_STATES = Object.fromEntries(Object.entries(LockState).map(([name, code]) => [code, name]));
 
@@ -48,6 +50,7 @@ export class LocksController {
   @ApiOperation({ summary: 'The dataset locks of many DIDs (NDJSON); containers stand for the datasets below them.' })
   @ApiBody({ type: LocksForDidsDto })
   @ApiProduces(NDJSON_TYPE)
+  @Answers.ndjson(DATASET_LOCK_LINE, 'The dataset locks.')
   async bulk(@CurrentIssuer() issuer: Issuer, @Body() body: unknown, @Res() res: Response): Promise<void> {
     const { dids } = bodyObject<LocksForDidsDto>(body, 'a lock query');
     if (!Array.isArray(dids)) throw badRequest('InvalidObject', 'Can not find the list of DIDs in the data. Use "dids" keyword.');
@@ -66,6 +69,7 @@ export class LocksController {
   @ApiOperation({ summary: 'Every dataset lock on an RSE (NDJSON); did_type=dataset is required.' })
   @ApiQuery({ name: 'did_type', enum: ['dataset'] })
   @ApiProduces(NDJSON_TYPE)
+  @Answers.ndjson(DATASET_LOCK_LINE, 'The dataset locks on the RSE.')
   async onRse(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string, @Query('did_type') didType: string | undefined, @Res() res: Response): Promise<void> {
     requireDatasetType(didType);
     await streamNdjson(res, mapRows(await this.locks.onRse(issuer, rse), datasetLockToWire));
@@ -76,6 +80,7 @@ export class LocksController {
   @ApiOperation({ summary: 'The dataset locks of a dataset (NDJSON): which rules hold it on which RSE; did_type=dataset is required.' })
   @ApiQuery({ name: 'did_type', enum: ['dataset'] })
   @ApiProduces(NDJSON_TYPE)
+  @Answers.ndjson(DATASET_LOCK_LINE, 'The dataset locks of the dataset.')
   async ofDid(
     @CurrentIssuer() issuer: Issuer,
     @Param('scope') scope: string,

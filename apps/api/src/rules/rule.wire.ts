@@ -227,3 +227,20 @@ export const RULE_ANALYSIS_ANSWER = named(
   'RuleAnalysis',
   shape({ rule_error: 'string?', transfers: { type: 'array', items: { type: 'object', additionalProperties: true }, description: 'The stuck locks and their errors.' } }),
 );
+
+export const RULE_HISTORY_LINE = named(
+  'RuleHistory',
+  shape({
+    rule_id: 'string', account: 'string', scope: 'string', name: 'string', state: 'string', rse_expression: 'string', copies: 'integer',
+    expires_at: 'date?', locked: 'boolean', error: 'string?', locks_ok_cnt: 'integer', locks_replicating_cnt: 'integer', locks_stuck_cnt: 'integer',
+    created_at: 'date', updated_at: 'date',
+  }),
+);
+
+export const DATASET_LOCK_LINE = named(
+  'DatasetLock',
+  shape({
+    scope: 'string', name: 'string', rule_id: 'string', rse_id: 'string', rse: 'string', account: 'string', state: 'string', length: 'integer?',
+    bytes: 'integer?', accessed_at: 'date?', created_at: 'date', updated_at: 'date',
+  }),
+);

@@ -10,7 +10,7 @@ import { badRequest, bodyObject, given, mapRows } from '../rses/request-body.js'
 import { ApiRuleFilters, ruleFilter } from './rule-filter.js';
 import { AddRulesDto, DeleteRuleDto, MoveRuleDto, UpdateRuleDto } from './rule.dto.js';
 import { examineRule } from './rule-analysis.js';
-import { LOCK_ANSWER, lockToWire, moveOverrides, RULE_ANALYSIS_ANSWER, RULE_ANSWER, ruleHistoryToWire, ruleOptions, ruleSpec, ruleToWire } from './rule.wire.js';
+import { LOCK_ANSWER, lockToWire, moveOverrides, RULE_ANALYSIS_ANSWER, RULE_ANSWER, RULE_HISTORY_LINE, ruleHistoryToWire, ruleOptions, ruleSpec, ruleToWire } from './rule.wire.js';
 import { Access } from '../auth/access.decorator.js';
 import { Answers, listOf } from '../http/answers.js';
 
@@ -117,6 +117,7 @@ export class RulesController {
   @Get(':ruleId/history')
   @ApiOperation({ summary: 'Every state and setting a rule went through (NDJSON, oldest first); kept after the rule is gone.' })
   @ApiProduces(NDJSON_TYPE)
+  @Answers.ndjson(RULE_HISTORY_LINE, "The rule's states and settings, oldest first.")
   async history(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string, @Res() res: Response): Promise<void> {
     await streamNdjson(res, mapRows(await this.rules.listRuleHistory(issuer, ruleId(id)), ruleHistoryToWire));
   }
@@ -125,6 +126,7 @@ export class RulesController {
   @Get(':scope/:name/history')
   @ApiOperation({ summary: "The rules a DID had (NDJSON): a row when each was created and one when it was deleted (Rucio's full rule history)." })
   @ApiProduces(NDJSON_TYPE)
+  @Answers.ndjson(RULE_HISTORY_LINE, 'The rules the DID had.')
   async didHistory(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
     await streamNdjson(res, mapRows(await this.rules.listDidRuleHistory(issuer, { scope, name }), ruleHistoryToWire));
   }
