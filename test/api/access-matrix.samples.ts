@@ -5,6 +5,7 @@
  * that destroys or creates something gets a fresh one each time; it is built for the owner's things (the owner's
  * restricted scope, dataset, rule...), and the matrix expects the route to refuse or allow the caller accordingly.
  */
+import { randomUUID } from 'node:crypto';
 import type request from 'supertest';
 
 export type Caller = 'none' | 'other' | 'owner' | 'admin';
@@ -116,6 +117,10 @@ export const SAMPLES: Record<string, SampleFn> = {
   'POST /dids/bulkdidsmeta': (fx) => ({ body: { dids: [{ scope: fx.scope, name: fx.dataset, meta: { run: 1 } }] }, status: 201 }),
   'POST /dids/bulkmeta': (fx) => ({ body: { dids: [{ scope: fx.scope, name: fx.dataset }] } }),
   'POST /dids/bulkfiles': (fx) => ({ body: { dids: [{ scope: fx.scope, name: fx.dataset }] } }),
+  'POST /dids/sample': (fx) => ({
+    body: { input_scope: fx.scope, input_name: fx.dataset, output_scope: fx.scope, output_name: fx.unique('sample'), nbfiles: 1 },
+    status: 201,
+  }),
   'POST /dids/{scope}/{name}': (fx) => ({ params: { name: fx.unique('ds') }, body: { type: 'DATASET' }, status: 201 }),
   'PUT /dids/{scope}/{name}/status': async (fx) => ({ params: { name: (await fx.newDataset()).dataset }, body: { open: false } }),
   'POST /dids/{scope}/{name}/dids': async (fx) => ({ params: { name: (await fx.newDataset()).dataset }, body: { rse: fx.rse, dids: [file(fx)] }, status: 201 }),
@@ -131,6 +136,11 @@ export const SAMPLES: Record<string, SampleFn> = {
   },
   'POST /dids/{scope}/{name}/meta/{key}': () => ({ params: { key: 'run' }, body: { value: 3 }, status: 201 }),
   'GET /replicas/{scope}/{name}/datasets': (fx) => ({ params: { name: fx.file } }),
+  'GET /dids/{guid}/guid': async (fx) => {
+    const guid = randomUUID();
+    await fx.as('owner', 'post', '/replicas', { rse: fx.rse, files: [{ ...file(fx), guid }] });
+    return { params: { guid } };
+  },
 
   // replicas
   'POST /replicas': (fx) => ({ body: { rse: fx.rse, files: [file(fx)] }, status: 201 }),

@@ -131,11 +131,16 @@ describe('DID routes', () => {
         { scope: 'user.jdoe', name: 'f.2', meta: { calib: 2 } },
       ],
     }).expect(201);
-    const response = await call('post', '/dids/bulkmeta', { dids: [{ scope: 'user.jdoe', name: 'f.1' }, { scope: 'user.jdoe', name: 'f.2' }] }).expect(200);
+    const dids = [{ scope: 'user.jdoe', name: 'f.1' }, { scope: 'user.jdoe', name: 'no.such.file' }, { scope: 'user.jdoe', name: 'f.2' }];
+    const response = await call('post', '/dids/bulkmeta', { dids, plugin: 'JSON' }).expect(200);
     expect(ndjson(response.text)).toEqual([
       { scope: 'user.jdoe', name: 'f.1', calib: 1 },
       { scope: 'user.jdoe', name: 'f.2', calib: 2 },
     ]);
+    // By default Rucio answers the DID columns, every one of them (eol_at too); DIDs that do not exist are left out.
+    const columns = ndjson((await call('post', '/dids/bulkmeta', { dids }).expect(200)).text) as Record<string, unknown>[];
+    expect(columns.map((c: Record<string, unknown>) => c.name)).toEqual(['f.1', 'f.2']);
+    expect(Object.keys(columns[0])).toEqual(expect.arrayContaining(['did_type', 'eol_at', 'is_archive', 'access_cnt', 'guid', 'bytes', 'adler32']));
     const files = await call('post', '/dids/bulkfiles', { dids: [{ scope: 'user.jdoe', name: 'ds.one' }] }).expect(200);
     expect(ndjson(files.text)).toEqual([expect.objectContaining({ parent_scope: 'user.jdoe', parent_name: 'ds.one', name: 'f.1', bytes: 100 })]);
   });
@@ -148,8 +153,16 @@ describe('DID routes', () => {
     const names = await lines(`/dids/user.jdoe/dids/search?type=all&filters=${encodeURIComponent("[{'name': 'f.*'}]")}&long=False`);
     expect(names).toEqual(['f.1', 'f.2', 'f.3']);
     expect(await lines('/dids/user.jdoe/dids/search?type=file&name=f.2')).toEqual(['f.2']);
+    // Rucio's scope_list: without a name, the DIDs attached to no collection; recursive, everything below them too.
     const scoped = await lines('/dids/user.jdoe/');
-    expect(scoped.map((d) => `${d.name}:${d.type}`)).toEqual(expect.arrayContaining(['cont.one:CONTAINER', 'ds.one:DATASET', 'f.1:FILE']));
+    expect(scoped.map((d) => `${d.name}:${d.type}`)).toEqual(expect.arrayContaining(['cont.one:CONTAINER']));
+    expect(scoped.map((d) => d.name)).not.toContain('ds.one');
+    const tree = await lines('/dids/user.jdoe/?name=cont.one&recursive=True');
+    expect(tree.map((d) => [d.name, d.level, (d.parent as { name: string } | null)?.name ?? null])).toEqual([
+      ['cont.one', 0, null],
+      ['ds.one', 1, 'cont.one'],
+      ['f.1', 2, 'ds.one'],
+    ]);
   });
 
   it('handles DID names with slashes, sent encoded (as the client does) or raw', async () => {

@@ -59,3 +59,9 @@ export function lastJson<T = any>(result: RucioStepResult): T { // eslint-disabl
     throw new Error(`the call printed no JSON: ${describeResult(result)}`);
   }
 }
+
+/** Throws, showing what it printed, unless every call exited 0. */
+export function expectSucceeded(results: readonly RucioStepResult[]): void {
+  const failed = results.find((r) => r.code !== 0);
+  if (failed) throw new Error(`a stock-client call failed: ${describeResult(failed)}`);
+}

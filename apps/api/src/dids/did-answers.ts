@@ -1,6 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import type { Response } from 'express';
-import type { DidMetadataService, DidService, Issuer } from '@tarn/core';
+import type { DescribedDid, DidMetadataService, DidService, Issuer } from '@tarn/core';
+import { NotFound } from '@tarn/domain';
 import { sendJson } from '../http/rucio-wire.js';
 import { didColumnsWire } from './did.wire.js';
 
@@ -17,16 +18,29 @@ export async function metadataOf(
   did: { scope: string; name: string },
   plugin = 'DID_COLUMN',
 ): Promise<Record<string, unknown>> {
-  const which = String(plugin).toUpperCase();
-  if (which === 'DID_COLUMN') return didColumnsWire(await dids.get(issuer, did.scope, did.name));
+  const which = metadataPlugin(plugin);
   if (which === 'JSON') return { ...(await metadata.getMetadata(issuer, did.scope, did.name)) };
-  if (which === 'ALL') {
-    const columns = didColumnsWire(await dids.get(issuer, did.scope, did.name));
-    return { ...(await metadata.getMetadata(issuer, did.scope, did.name)), ...columns };
-  }
+  const [described] = await metadata.describeMany(issuer, [did]);
+  if (!described) throw NotFound.did(did.scope, did.name);
+  return metadataAnswer(described, which);
+}
+
+export type MetadataPlugin = 'DID_COLUMN' | 'JSON' | 'ALL';
+
+/** Rucio's metadata plugin names; anything else is a 400 that names them. */
+export function metadataPlugin(plugin: string): MetadataPlugin {
+  const which = String(plugin).toUpperCase();
+  if (which === 'DID_COLUMN' || which === 'JSON' || which === 'ALL') return which;
   throw new BadRequestException({
     exceptionClass: 'UnsupportedMetadataPlugin',
     message: `Unknown metadata plugin '${plugin}': use DID_COLUMN, JSON or ALL.`,
   });
+}
+
+/** A DID's metadata as a plugin answers it: its columns, its free metadata, or both (columns win). */
+export function metadataAnswer({ did, meta }: DescribedDid, plugin: MetadataPlugin): Record<string, unknown> {
+  if (plugin === 'JSON') return { ...meta };
+  const columns = didColumnsWire(did, meta);
+  return plugin === 'ALL' ? { ...meta, ...columns } : columns;
 }
 

@@ -1,3 +1,4 @@
+import { guidWire } from '@tarn/domain';
 import { Body, Controller, Inject, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -6,15 +7,16 @@ import { ReplicaService } from '@tarn/core';
 import { RuleService } from '@tarn/core';
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { streamNdjson } from '../http/rucio-wire.js';
-import { AttachmentsDto, BulkDidDto, BulkFilesDto, BulkMetaDto, DidsMetaBulkDto } from './did.dto.js';
+import { AttachmentsDto, BulkDidDto, BulkFilesDto, BulkMetaDto, DidSampleDto, DidsMetaBulkDto } from './did.dto.js';
 import { newDidOf, replicaFilesOf, ruleSpecOf, unsupported } from './did-input.js';
-import { created, metadataOf } from './did-answers.js';
+import { created, metadataAnswer, metadataPlugin } from './did-answers.js';
+import { rowsOf } from '../rses/request-body.js';
 import { validateBody, validateList } from './validate-body.js';
 import { Access } from '../auth/access.decorator.js';
 import { Answers } from '../http/answers.js';
 import { BULK_FILE_LINE, DID_METADATA_ANSWER } from './did.wire.js';
 
-/** Routes on many DIDs at once: /dids (bulk add), /dids/attachments, /dids/bulkdidsmeta, /dids/bulkmeta, /dids/bulkfiles. */
+/** Routes on many DIDs at once: /dids (bulk add), /dids/attachments, /dids/bulkdidsmeta, /dids/bulkmeta, /dids/bulkfiles, /dids/sample. */
 @ApiTags('dids')
 @Controller('dids')
 export class DidBulkController {
@@ -73,22 +75,27 @@ export class DidBulkController {
 
   @Access.reader()
   @Post('bulkmeta')
-  @ApiOperation({ summary: 'The metadata of many DIDs (NDJSON, one object per DID, with scope and name)' })
-  @Answers.ndjson(DID_METADATA_ANSWER, 'The metadata of each DID, with its scope and name.')
+  @ApiOperation({ summary: 'The metadata of many DIDs (NDJSON, one object per DID that exists, with scope and name; plugin DID_COLUMN by default, JSON or ALL)' })
+  @Answers.ndjson(DID_METADATA_ANSWER, 'The metadata of each DID that exists, with its scope and name.')
   async getMetadataBulk(@CurrentIssuer() issuer: Issuer, @Body() body: BulkMetaDto, @Res() res: Response): Promise<void> {
     if (body.inherit) throw unsupported('Inherited metadata (inherit=true) is not supported: ask for each DID and its parents.');
-    const { dids, metadata } = this;
-    const plugin = body.plugin ?? 'JSON';
-    const first = body.dids[0] ? await metadataOf(dids, metadata, issuer, body.dids[0], plugin) : null;
-    await streamNdjson(
-      res,
-      (async function* rows() {
-        for (const [index, did] of body.dids.entries()) {
-          const meta = index === 0 ? first! : await metadataOf(dids, metadata, issuer, did, plugin);
-          yield { ...meta, scope: did.scope, name: did.name };
-        }
-      })(),
+    const plugin = metadataPlugin(body.plugin ?? 'DID_COLUMN');
+    const described = await this.metadata.describeMany(issuer, body.dids.map((d) => ({ scope: d.scope, name: d.name })));
+    await streamNdjson(res, rowsOf(described.map((d) => ({ ...metadataAnswer(d, plugin), scope: d.did.scope, name: d.did.name }))));
+  }
+
+  @Access.owner('scope')
+  @Post('sample')
+  @ApiOperation({ summary: 'A new dataset holding files picked at random below a collection (Rucio create_did_sample); answers Created' })
+  @Answers.created('application/json')
+  async sample(@CurrentIssuer() issuer: Issuer, @Body() body: DidSampleDto, @Res() res: Response): Promise<void> {
+    await this.dids.createSample(
+      issuer,
+      { scope: body.input_scope, name: body.input_name },
+      { scope: body.output_scope, name: body.output_name },
+      body.nbfiles,
     );
+    created(res);
   }
 
   @Access.reader()
@@ -104,7 +111,7 @@ export class DidBulkController {
         for (const [index, parent] of body.dids.entries()) {
           const files = index === 0 ? first! : await dids.listFiles(issuer, parent.scope, parent.name);
           for await (const f of files) {
-            yield { parent_scope: parent.scope, parent_name: parent.name, scope: f.scope, name: f.name, bytes: f.bytes, adler32: f.adler32, md5: f.md5, guid: f.guid, events: f.events };
+            yield { parent_scope: parent.scope, parent_name: parent.name, scope: f.scope, name: f.name, bytes: f.bytes, adler32: f.adler32, md5: f.md5, guid: guidWire(f.guid), events: f.events };
           }
         }
       })(),

@@ -1,11 +1,13 @@
 import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { DidMetadataService, type DidFilterInput, type Issuer } from '@tarn/core';
+import { DidMetadataService, DidService, type DidFilterInput, type Issuer } from '@tarn/core';
+import { normalizeGuid } from '@tarn/domain';
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
-import { streamNdjson } from '../http/rucio-wire.js';
+import { NDJSON_TYPE, sendJson, streamNdjson } from '../http/rucio-wire.js';
+import { rowsOf } from '../rses/request-body.js';
 import { unsupported } from './did-input.js';
-import { didTypeWire, mapRows, SCOPE_LIST_LINE, SEARCH_LINE } from './did.wire.js';
+import { didTypeWire, didWire, DID_ANSWER, DID_REF, mapRows, SCOPE_LIST_LINE, SEARCH_LINE } from './did.wire.js';
 import { parsePythonLiteral } from './python-literal.js';
 import { Access } from '../auth/access.decorator.js';
 import { Answers } from '../http/answers.js';
@@ -18,7 +20,30 @@ const isTrue = (value: unknown) => typeof value === 'string' && ['true', '1'].in
 @ApiTags('dids')
 @Controller('dids')
 export class DidSearchController {
-  constructor(@Inject(DidMetadataService) private readonly metadata: DidMetadataService) {}
+  constructor(
+    @Inject(DidMetadataService) private readonly metadata: DidMetadataService,
+    @Inject(DidService) private readonly dids: DidService,
+  ) {}
+
+  @Access.reader()
+  @Get(':guid/guid')
+  @ApiOperation({
+    summary:
+      'The datasets holding the file with this GUID (Rucio get_dataset_by_guid; NDJSON of {scope, name}). ' +
+      'A first segment that is no GUID names a scope: the DID called "guid" in it is answered, as GET /dids/{scope}/{name}.',
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'The datasets holding the file, one {scope, name} per line; or, for a scope, the DID called "guid" in it.',
+    content: { [NDJSON_TYPE]: { schema: DID_REF }, 'application/json': { schema: DID_ANSWER } },
+  })
+  async byGuid(@CurrentIssuer() issuer: Issuer, @Param('guid') guid: string, @Res() res: Response): Promise<void> {
+    if (!normalizeGuid(guid)) {
+      sendJson(res, 200, didWire(await this.dids.get(issuer, guid, 'guid')));
+      return;
+    }
+    await streamNdjson(res, rowsOf(await this.dids.datasetsByGuid(issuer, guid)));
+  }
 
   @Access.reader()
   @Get(':scope/dids/search')
@@ -59,9 +84,14 @@ export class DidSearchController {
 
   @Access.reader()
   @Get(':scope')
-  @ApiOperation({ summary: 'The DIDs of a scope, optionally those matching a name pattern (Rucio scope_list; NDJSON)' })
+  @ApiOperation({
+    summary:
+      "The DIDs of a scope (Rucio scope_list; NDJSON): those matching name ('*' wildcards), or with no name those attached to no " +
+      'collection; recursive=True adds everything below each, depth-first, with its parent and level.',
+  })
   @ApiQuery({ name: 'name', required: false, description: 'A name pattern with * wildcards.' })
-  @Answers.ndjson(SCOPE_LIST_LINE, 'The DIDs of the scope.')
+  @ApiQuery({ name: 'recursive', required: false, description: 'True: everything below each DID too.' })
+  @Answers.ndjson(SCOPE_LIST_LINE, 'The DIDs of the scope, each with the collection it was reached from and its depth.')
   async scopeList(
     @CurrentIssuer() issuer: Issuer,
     @Param('scope') scope: string,
@@ -69,8 +99,7 @@ export class DidSearchController {
     @Query('recursive') recursive: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
-    if (isTrue(recursive)) throw unsupported('Recursive scope listing is not supported yet: list the content of a collection with GET /dids/{scope}/{name}/dids.');
-    const rows = await this.metadata.listDids(issuer, scope, { name: typeof name === 'string' && name !== '' ? name : '*', type: 'all' });
-    await streamNdjson(res, mapRows(rows, (d) => ({ scope: d.scope, name: d.name, type: didTypeWire(d.didType), parent: null, level: 0 })));
+    const rows = await this.dids.listTree(issuer, scope, { name: typeof name === 'string' && name !== '' ? name : null, recursive: isTrue(recursive) });
+    await streamNdjson(res, mapRows(rows, (d) => ({ scope: d.scope, name: d.name, type: didTypeWire(d.didType), parent: d.parent, level: d.level })));
   }
 }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
+import { numericText } from '../rses/request-body.js';
 import { IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
 
 const DID_TYPES = ['FILE', 'DATASET', 'CONTAINER', 'F', 'D', 'C', 'file', 'dataset', 'container', 'f', 'd', 'c'];
@@ -105,6 +106,18 @@ export class BulkMetaDto {
   @ApiProperty({ type: [DidRefDto] }) @IsArray() @ValidateNested({ each: true }) @Type(() => DidRefDto) dids: DidRefDto[];
   @ApiPropertyOptional() @IsOptional() @IsBoolean() inherit?: boolean;
   @ApiPropertyOptional({ enum: ['DID_COLUMN', 'JSON', 'ALL'] }) @IsOptional() @IsString() plugin?: string;
+}
+
+/** POST /dids/sample: Rucio's create_did_sample. */
+export class DidSampleDto {
+  @ApiProperty() @IsString() input_scope: string;
+  @ApiProperty() @IsString() input_name: string;
+  @ApiProperty() @IsString() output_scope: string;
+  @ApiProperty() @IsString() output_name: string;
+  @ApiProperty({ description: 'How many files to pick at random (1 to 100,000); the stock client sends it as text.' })
+  @Transform(numericText)
+  @IsInt()
+  nbfiles: number;
 }
 
 export class BulkFilesDto {

@@ -1,4 +1,4 @@
-import { DidAvailability, DidType } from '@tarn/domain';
+import { DidAvailability, DidType, guidWire } from '@tarn/domain';
 import type { DidView } from '@tarn/core';
 import { mapOf, named, shape } from '../http/answers.js';
 import { rfc1123 } from '../http/rucio-wire.js';
@@ -28,7 +28,7 @@ export function didWire(did: DidView): Record<string, unknown> {
       md5: did.md5,
       adler32: did.adler32,
       xxh64: did.xxh64,
-      guid: did.guid,
+      guid: guidWire(did.guid),
       events: did.events,
       availability: codeName(DidAvailability, did.availability),
       ...dates,
@@ -46,8 +46,20 @@ export function didWire(did: DidView): Record<string, unknown> {
   };
 }
 
-/** Rucio's DID_COLUMN metadata plugin: every column of the DID. */
-export function didColumnsWire(did: DidView): Record<string, unknown> {
+/**
+ * Columns Rucio's dids table has for experiments' metadata (its DID_COLUMN plugin answers them); Tarn keeps them
+ * in the free metadata, so they are taken from there (null when unset).
+ */
+const RUCIO_META_COLUMNS = [
+  'project', 'datatype', 'run_number', 'stream_name', 'prod_step', 'version', 'campaign', 'task_id', 'panda_id',
+  'lumiblocknr', 'provenance', 'phys_group',
+] as const;
+
+/**
+ * Rucio's DID_COLUMN metadata plugin: every column of the DID, as its dids table has them. `eol_at` is when the
+ * catalogue lets the DID go (its lifetime); concepts Tarn does not have answer as Rucio's defaults do.
+ */
+export function didColumnsWire(did: DidView, meta: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     scope: did.scope,
     name: did.name,
@@ -57,18 +69,28 @@ export function didColumnsWire(did: DidView): Record<string, unknown> {
     monotonic: did.monotonic,
     hidden: did.hidden,
     obsolete: did.obsolete,
+    complete: did.complete,
+    is_new: null,
     availability: codeName(DidAvailability, did.availability),
+    suppressed: false,
     bytes: did.bytes,
     length: did.length,
     md5: did.md5,
     adler32: did.adler32,
     xxh64: did.xxh64,
-    guid: did.guid,
-    events: did.events,
-    purge_replicas: did.purgeReplicas,
     expired_at: rfc1123(did.expiredAt),
-    closed_at: rfc1123(did.closedAt),
+    purge_replicas: did.purgeReplicas,
+    deleted_at: null,
+    events: did.events,
+    guid: guidWire(did.guid),
+    ...Object.fromEntries(RUCIO_META_COLUMNS.map((key) => [key, meta[key] ?? null])),
+    transient: false,
     accessed_at: rfc1123(did.accessedAt),
+    closed_at: rfc1123(did.closedAt),
+    eol_at: rfc1123(did.expiredAt),
+    is_archive: false,
+    constituent: null,
+    access_cnt: did.accessCnt,
     created_at: rfc1123(did.createdAt),
     updated_at: rfc1123(did.updatedAt),
   };
@@ -112,7 +134,10 @@ const FILE_FIELDS = { scope: 'string', name: 'string', bytes: 'integer?', adler3
 export const FILE_LINE = named('DidFileEntry', shape(FILE_FIELDS));
 export const BULK_FILE_LINE = named('DidFileOfParent', shape({ parent_scope: 'string', parent_name: 'string', ...FILE_FIELDS }));
 export const PARENT_LINE = named('DidParent', shape({ scope: 'string', name: 'string', type: 'string' }));
-export const SCOPE_LIST_LINE = named('ScopeListEntry', shape({ scope: 'string', name: 'string', type: 'string', parent: 'string?', level: 'integer' }));
+export const SCOPE_LIST_LINE = named(
+  'ScopeListEntry',
+  shape({ scope: 'string', name: 'string', type: 'string', parent: { ...shape({ scope: 'string', name: 'string' }), nullable: true }, level: 'integer' }),
+);
 export const SEARCH_LINE = named('DidSearchEntry', {
   description: 'The name, or with long=True {scope, name, did_type, bytes, length}.',
   oneOf: [{ type: 'string' }, shape({ scope: 'string', name: 'string', did_type: 'string', bytes: 'integer?', length: 'integer?' })],

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { NotFound } from '@tarn/domain';
+import { NotFound, guidWire } from '@tarn/domain';
 import { DidMetadataService, DidService, type Issuer } from '@tarn/core';
 import { ReplicaService } from '@tarn/core';
 import { RuleService } from '@tarn/core';
@@ -155,7 +155,7 @@ export class DidsController {
     const rows = await this.dids.listFiles(issuer, scope, name);
     await streamNdjson(
       res,
-      mapRows(rows, (f) => ({ scope: f.scope, name: f.name, bytes: f.bytes, adler32: f.adler32, md5: f.md5, guid: f.guid, events: f.events })),
+      mapRows(rows, (f) => ({ scope: f.scope, name: f.name, bytes: f.bytes, adler32: f.adler32, md5: f.md5, guid: guidWire(f.guid), events: f.events })),
     );
   }
 

@@ -5,7 +5,7 @@ function invalid(message: string): BadRequestException {
   return new BadRequestException({ exceptionClass: 'InvalidObject', message: `Invalid request: ${message}` });
 }
 
-const OPTIONAL_TEXT = ['adler32', 'md5', 'pfn', 'path', 'state'] as const;
+const OPTIONAL_TEXT = ['adler32', 'md5', 'pfn', 'path', 'state', 'guid'] as const;
 
 /**
  * POST /replicas, checked field by field in one pass. This is the bulk registration's hot path: class-validator
@@ -47,6 +47,8 @@ export function parseAddReplicas(body: unknown): { rse: string; files: ReplicaFi
       pfn: (f.pfn as string | null | undefined) ?? null,
       path: (f.path as string | null | undefined) ?? null,
       state: (f.state as string | null | undefined) ?? null,
+      guid: (f.guid as string | null | undefined) ?? null,
+      meta: (f.meta as Record<string, unknown> | null | undefined) ?? null,
     };
   });
   if (problems.length > 0) throw invalid(problems.join('; '));

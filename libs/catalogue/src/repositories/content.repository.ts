@@ -168,6 +168,54 @@ export function openContentCursor(
   );
 }
 
+/** A DID of a scope listing with its place in the tree: the collection it was reached from and how deep. */
+export interface TreeRow extends DidKey {
+  didType: DidType;
+  parent: DidKey | null;
+  level: number;
+}
+
+/**
+ * Rucio's scope_list: the DIDs of a scope (those matching `namePattern`, a LIKE pattern; with none, those attached to
+ * no collection), each followed depth-first by everything below it when `recursive`, with the collection it was
+ * reached from and its depth. `excludeScopes` are left out below the top.
+ */
+export function openTreeCursor(
+  manager: EntityManager,
+  scope: string,
+  namePattern: string | null,
+  options: { recursive: boolean; excludeScopes?: string[]; batchSize?: number },
+): Promise<AsyncGenerator<TreeRow[]>> {
+  return openCursor<TreeRow>(
+    manager,
+    `WITH RECURSIVE tree(scope, name, did_type, parent_scope, parent_name, level, path) AS (
+       SELECT d.scope, d.name, d.did_type::text, NULL::varchar, NULL::varchar, 0, ARRAY[d.scope || ':' || d.name]
+         FROM dids d
+        WHERE d.scope = $1
+          AND CASE WHEN $2::varchar IS NULL
+                   THEN NOT EXISTS (SELECT 1 FROM contents p WHERE p.child_scope = d.scope AND p.child_name = d.name)
+                   ELSE d.name LIKE $2 END
+       UNION ALL
+       SELECT c.child_scope, c.child_name, c.child_type::text, t.scope, t.name, t.level + 1, t.path || (c.child_scope || ':' || c.child_name)
+         FROM tree t JOIN contents c ON c.scope = t.scope AND c.name = t.name
+        WHERE $3 AND t.did_type <> 'F' AND NOT (c.child_scope = ANY($4::varchar[]))
+          AND NOT (c.child_scope || ':' || c.child_name = ANY(t.path))
+     )
+     SELECT scope, name, did_type AS "didType", parent_scope, parent_name, level FROM tree ORDER BY path`,
+    [scope, namePattern, options.recursive, options.excludeScopes ?? []],
+    {
+      batchSize: options.batchSize,
+      map: (r) => ({
+        scope: r.scope as string,
+        name: r.name as string,
+        didType: r.didType as DidType,
+        parent: r.parent_scope === null ? null : { scope: r.parent_scope as string, name: r.parent_name as string },
+        level: Number(r.level),
+      }),
+    },
+  );
+}
+
 /** Whether anything was ever detached from the DID. */
 export async function hasContentHistory(manager: EntityManager, scope: string, name: string): Promise<boolean> {
   const rows = await manager.query(`SELECT 1 FROM contents_history WHERE scope = $1 AND name = $2 LIMIT 1`, [scope, name]);

@@ -133,6 +133,26 @@ export async function findDids(manager: EntityManager, keys: DidKey[], options: 
   return rows.map(toDidRow);
 }
 
+/** The files with this GUID and the datasets (or other collections) they are directly in, skipping `excludeScopes`. */
+export async function findByGuid(
+  manager: EntityManager,
+  guid: string,
+  excludeScopes: readonly string[],
+): Promise<{ files: DidKey[]; parents: DidKey[] }> {
+  const files: DidKey[] = await manager.query(
+    `SELECT scope, name FROM dids WHERE guid = $1::uuid AND did_type = 'F' AND NOT (scope = ANY($2::varchar[])) ORDER BY scope, name LIMIT 1000`,
+    [guid, excludeScopes],
+  );
+  if (files.length === 0) return { files, parents: [] };
+  const parents: DidKey[] = await manager.query(
+    `SELECT DISTINCT c.scope, c.name FROM contents c JOIN unnest($1::varchar[], $2::varchar[]) AS f(scope, name)
+        ON c.child_scope = f.scope AND c.child_name = f.name
+      WHERE NOT (c.scope = ANY($3::varchar[])) ORDER BY c.scope, c.name`,
+    [...keyArrays(files), excludeScopes],
+  );
+  return { files, parents };
+}
+
 /** What attaching needs to know of each child: type, availability, size and checksums (a light findDids). */
 export interface DidKindRow extends DidKey {
   didType: DidType;
@@ -317,6 +337,19 @@ export async function listFilesRecursive(manager: EntityManager, scope: string, 
     [scope, name, []],
   );
   return rows.map((r: RecursiveFileRow) => ({ ...r, bytes: num(r.bytes) }));
+}
+
+/** Up to `count` distinct files below a collection, picked at random, skipping `excludeScopes`. */
+export async function sampleFiles(manager: EntityManager, scope: string, name: string, count: number, excludeScopes: readonly string[]): Promise<DidKey[]> {
+  return manager.query(
+    `${TREE_BELOW}
+     SELECT scope, name FROM (
+       SELECT DISTINCT c.child_scope AS scope, c.child_name AS name
+         FROM tree t JOIN contents c ON c.scope = t.scope AND c.name = t.name AND c.child_type = 'F'
+        WHERE NOT (c.child_scope = ANY($3::varchar[]))
+     ) f ORDER BY random() LIMIT $4`,
+    [scope, name, excludeScopes, count],
+  );
 }
 
 /** Cursor over the distinct files below a collection, ordered by scope and name, skipping `excludeScopes`. */

@@ -30,6 +30,8 @@ export interface RegisteredReplica {
   xxh64: string | null;
   path: string | null;
   state: ReplicaState;
+  /** The file's GUID, given to a file the registration creates (or that has none yet). */
+  guid?: string | null;
 }
 
 /** A replica that does not fit its file DID (missing, not a file, other size or checksum), and what the DID says. */
@@ -331,14 +333,17 @@ export const replicaRepository = {
     const [result]: Array<Record<string, unknown>> = await manager.query(
       `WITH u AS (
          SELECT * FROM unnest($2::varchar[], $3::varchar[], $4::bigint[], $5::varchar[], $6::varchar[], $7::varchar[], $8::varchar[],
-                              $9::replicas_state_enum[]) WITH ORDINALITY AS u(scope, name, bytes, adler32, md5, xxh64, path, state, ord)
+                              $9::replicas_state_enum[], $21::uuid[]) WITH ORDINALITY AS u(scope, name, bytes, adler32, md5, xxh64, path, state, guid, ord)
        ), d AS (
-         SELECT u.*, f.did_type, f.bytes AS did_bytes, f.adler32 AS did_adler32, f.md5 AS did_md5, f.xxh64 AS did_xxh64
-           FROM u LEFT JOIN LATERAL (SELECT f.did_type, f.bytes, f.adler32, f.md5, f.xxh64 FROM dids f
+         SELECT u.*, f.did_type, f.bytes AS did_bytes, f.adler32 AS did_adler32, f.md5 AS did_md5, f.xxh64 AS did_xxh64, f.guid AS did_guid
+           FROM u LEFT JOIN LATERAL (SELECT f.did_type, f.bytes, f.adler32, f.md5, f.xxh64, f.guid FROM dids f
                                       WHERE f.scope = u.scope AND f.name = u.name LIMIT 1) f ON true
+       ), guided AS (
+         UPDATE dids f SET guid = d.guid, updated_at = now() FROM d
+          WHERE f.scope = d.scope AND f.name = d.name AND d.did_type = 'F' AND f.guid IS NULL AND d.guid IS NOT NULL
        ), created AS (
-         INSERT INTO dids (scope, name, account, did_type, bytes, adler32, md5, xxh64)
-         SELECT d.scope, d.name, $11, 'F', d.bytes, d.adler32, d.md5, d.xxh64
+         INSERT INTO dids (scope, name, account, did_type, bytes, adler32, md5, xxh64, guid)
+         SELECT d.scope, d.name, $11, 'F', d.bytes, d.adler32, d.md5, d.xxh64, d.guid
            FROM d
           WHERE $12 AND d.did_type IS NULL AND NOT EXISTS (SELECT 1 FROM deleted_dids x WHERE x.scope = d.scope AND x.name = d.name)
          ON CONFLICT (scope, name) DO NOTHING
@@ -406,6 +411,7 @@ export const replicaRepository = {
         options.announced.version,
         rse.rse,
         options.filesPerEvent,
+        plainArray(rows.map((r) => r.guid ?? null)),
       ],
     );
     if (result.scope !== null) {

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { DidType, RuleGrouping, RuleNotification, RuleState } from '@tarn/domain';
+import { DidType, RuleGrouping, RuleNotification, RuleState, wildcardPattern } from '@tarn/domain';
 import type { Rule } from '../entities/rule.entity.js';
 
 /** A rule row as the services see it (the entity's shape, read with plain SQL). */
@@ -135,11 +135,6 @@ export function toRuleRecord(row: any): RuleRecord {
   };
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
-
-/** A `*` wildcard as a LIKE pattern: `*` any run of characters, LIKE's own `%`, `_` and `\\` taken literally. */
-export function wildcardPattern(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%');
-}
 
 function filterSql(filter: RuleFilter, params: unknown[]): string[] {
   const where: string[] = [];

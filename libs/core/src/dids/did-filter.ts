@@ -1,4 +1,4 @@
-import { DidType, InvalidInput } from '@tarn/domain';
+import { DidType, InvalidInput, normalizeGuid } from '@tarn/domain';
 import {
   DID_FILTER_COLUMNS,
   type DidFilterColumn,
@@ -168,6 +168,11 @@ function columnValue(key: DidFilterColumn, raw: unknown, typed: DidFilterScalar)
     case 'boolean':
       if (typeof typed !== 'boolean') throw wrong('true or false is expected');
       return typed;
+    case 'guid': {
+      const guid = normalizeGuid(String(raw));
+      if (!guid) throw wrong('a GUID is 32 hexadecimal digits (dashes allowed)');
+      return guid;
+    }
     case 'didType': {
       const type = DID_TYPE_VALUES[String(raw).toUpperCase()];
       if (!type) throw wrong('a DID type is FILE, DATASET or CONTAINER');

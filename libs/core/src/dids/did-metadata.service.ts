@@ -7,17 +7,27 @@ import {
   deleteDidMetaKey,
   type DidSearchRow,
   getDidMeta,
+  getDidMetas,
   mergeDidMeta,
   openDidSearchCursor,
 } from '@tarn/catalogue/repositories/did-meta.repository.js';
 import type { Issuer } from '../auth/issuer.js';
 import { Permissions } from '../auth/permissions.js';
 import { parseDidFilters } from './did-filter.js';
-import type { DidRef, DidSearchOptions } from './did.types.js';
+import type { DidRef, DidSearchOptions, DidView } from './did.types.js';
+import { didView } from './did.views.js';
 import { validateMetaKey } from './did-validation.js';
 import { openRowStream, type RowStream } from './row-stream.js';
 
 const keyOf = (scope: string, name: string) => `${scope}:${name}`;
+
+/** At most this many DIDs per bulk read (the stock client sends 500 at a time). */
+export const MAX_BULK_DIDS = 1000;
+
+export interface DescribedDid {
+  did: DidView;
+  meta: Record<string, unknown>;
+}
 
 export interface DidMetadataEntry extends DidRef {
   meta: Record<string, unknown>;
@@ -80,6 +90,27 @@ export class DidMetadataService {
       await this.permissions.assertCanReadScopes(manager, issuer, [scope]);
       if ((await findDids(manager, [{ scope, name }])).length === 0) throw NotFound.did(scope, name);
       return getDidMeta(manager, scope, name);
+    });
+  }
+
+  /**
+   * The columns and free metadata of many DIDs, in request order, in two statements (Rucio's get_metadata_bulk):
+   * DIDs that do not exist are left out, as Rucio leaves them out.
+   */
+  async describeMany(issuer: Issuer, dids: DidRef[]): Promise<DescribedDid[]> {
+    if (dids.length > MAX_BULK_DIDS) {
+      throw new InvalidInput(`At most ${MAX_BULK_DIDS} DIDs per request; ${dids.length} were given. Send them in chunks.`, { rucioClass: 'InvalidObject' });
+    }
+    for (const did of dids) validateDid(did);
+    return unitOfWork(this.dataSource, { what: `metadata of ${dids.length} DID(s)` }, async (manager) => {
+      await this.permissions.assertCanReadScopes(manager, issuer, dids.map((d) => d.scope));
+      const rows = new Map((await findDids(manager, dids)).map((row) => [keyOf(row.scope, row.name), row]));
+      const metas = await getDidMetas(manager, [...rows.values()]);
+      return dids.flatMap((did) => {
+        const key = keyOf(did.scope, did.name);
+        const row = rows.get(key);
+        return row ? [{ did: didView(row), meta: metas.get(key) ?? {} }] : [];
+      });
     });
   }
 

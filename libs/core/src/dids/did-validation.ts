@@ -1,4 +1,4 @@
-import { DidType, InvalidInput, resolveExpiry, validateDid } from '@tarn/domain';
+import { DidType, InvalidInput, normalizeGuid, resolveExpiry, validateDid } from '@tarn/domain';
 import type { NewDidRow } from '@tarn/catalogue/repositories/did.repository.js';
 import type { AttachChild, NewDid } from './did.types.js';
 
@@ -89,13 +89,11 @@ function hex(value: unknown, did: string, field: string, digits: number): string
   return value.toLowerCase();
 }
 
-function guidOf(value: unknown, did: string): string | null {
+export function guidOf(value: unknown, did: string): string | null {
   if (value === null || value === undefined || value === '') return null;
-  const text = String(value);
-  if (!/^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/.test(text)) {
-    throw invalidValue(did, 'guid', value, 'a UUID is expected');
-  }
-  return text.replace(/-/g, '').toLowerCase().replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+  const guid = normalizeGuid(String(value));
+  if (!guid) throw invalidValue(did, 'guid', value, 'a UUID is expected');
+  return guid;
 }
 
 /** Size and checksums given with a child to attach, normalised (compared with the registered file). */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { DidType, Duplicate, Forbidden, InvalidInput, NotFound, validateDid } from '@tarn/domain';
+import { DidType, Duplicate, Forbidden, InvalidInput, normalizeGuid, NotFound, validateDid, validateScope, wildcardPattern } from '@tarn/domain';
 import { sqlState, unitOfWork } from '@tarn/catalogue';
 import { findAccount } from '@tarn/catalogue/repositories/account.repository.js';
 import {
@@ -10,13 +10,17 @@ import {
   hasContentHistory,
   openContentCursor,
   openContentHistoryCursor,
+  openTreeCursor,
+  type TreeRow,
   openParentCursor,
 } from '@tarn/catalogue/repositories/content.repository.js';
 import {
   closeDid,
   type DidRow,
   type FileRow,
+  findByGuid,
   findDid,
+  sampleFiles,
   findTakenDidNames,
   insertDids,
   type NewDidRow,
@@ -45,6 +49,9 @@ import type {
   NewDid,
 } from './did.types.js';
 import { openRowStream, type RowStream } from './row-stream.js';
+
+/** At most this many files in a sample (create_did_sample). */
+export const MAX_SAMPLE_FILES = 100_000;
 
 const keyOf = (scope: string, name: string) => `${scope}:${name}`;
 
@@ -214,6 +221,63 @@ export class DidService {
       await this.readableDid(manager, issuer, scope, name);
       const excludeScopes = await this.permissions.unreadableScopes(manager, issuer);
       return openContentCursor(manager, scope, name, { excludeScopes, batchSize: options.batchSize });
+    });
+  }
+
+  /**
+   * Rucio's create_did_sample: a new dataset `output` holding `count` files picked at random below the collection
+   * `input`, in one transaction. The issuer must be able to read `input` and to write in the output's scope.
+   */
+  async createSample(issuer: Issuer, input: DidRef, output: DidRef, count: number): Promise<number> {
+    validateDid(input);
+    validateDid(output);
+    if (!Number.isSafeInteger(count) || count < 1 || count > MAX_SAMPLE_FILES) {
+      throw new InvalidInput(`A sample holds 1 to ${MAX_SAMPLE_FILES} files, not ${JSON.stringify(count)}.`, { rucioClass: 'InputValidationError' });
+    }
+    const picked = await unitOfWork(this.dataSource, { what: `sample of ${keyOf(input.scope, input.name)}` }, async (manager) => {
+      const did = await this.readableDid(manager, issuer, input.scope, input.name);
+      if (did.didType === DidType.FILE) {
+        throw new InvalidInput(`${keyOf(input.scope, input.name)} is a file: sample a dataset or a container.`, { rucioClass: 'UnsupportedOperation' });
+      }
+      return sampleFiles(manager, input.scope, input.name, count, await this.permissions.unreadableScopes(manager, issuer));
+    });
+    await this.addDids(issuer, [{ scope: output.scope, name: output.name, type: 'DATASET', children: picked }]);
+    return picked.length;
+  }
+
+  /**
+   * Rucio's scope_list: the DIDs of a scope matching `name` ('*' wildcards; none: the DIDs attached to no collection),
+   * with `recursive` each followed by everything below it (depth-first, with the collection it was reached from and
+   * its depth), streamed from a cursor.
+   */
+  async listTree(issuer: Issuer, scope: string, options: { name?: string | null; recursive?: boolean } = {}): Promise<RowStream<TreeRow>> {
+    validateScope(scope);
+    return openRowStream(this.dataSource, `DIDs of scope ${scope}`, async (manager) => {
+      await this.permissions.assertCanReadScopes(manager, issuer, [scope]);
+      const excludeScopes = await this.permissions.unreadableScopes(manager, issuer);
+      const pattern = options.name ? wildcardPattern(options.name) : null;
+      return openTreeCursor(manager, scope, pattern, { recursive: options.recursive === true, excludeScopes });
+    });
+  }
+
+  /**
+   * The datasets holding the file with this GUID (Rucio's get_dataset_by_guid). No readable file has it:
+   * DataIdentifierNotFound.
+   */
+  async datasetsByGuid(issuer: Issuer, guid: string): Promise<DidRef[]> {
+    const normalized = normalizeGuid(guid);
+    if (!normalized) throw new InvalidInput(`'${guid}' is not a GUID: give 32 hexadecimal digits (dashes allowed).`, { rucioClass: 'InvalidObject' });
+    return unitOfWork(this.dataSource, { what: `GUID ${guid}` }, async (manager) => {
+      const { files, parents } = await findByGuid(manager, normalized, []);
+      await this.permissions.assertCanReadScopes(manager, issuer, files.map((f) => f.scope));
+      if (files.length === 0) {
+        throw new NotFound(`No file has the GUID ${guid}. Check it (rucio did show <scope>:<name> shows a file's GUID).`, {
+          rucioClass: 'DataIdentifierNotFound',
+          details: { guid },
+        });
+      }
+      const hidden = new Set(await this.permissions.unreadableScopes(manager, issuer));
+      return parents.filter((p) => !hidden.has(p.scope));
     });
   }
 

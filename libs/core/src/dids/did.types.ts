@@ -76,11 +76,14 @@ export interface DidView extends DidRef {
   monotonic: boolean;
   obsolete: boolean;
   hidden: boolean;
+  /** Whether every file of a collection has a replica (null when unknown, and for files). */
+  complete: boolean | null;
   availability: DidAvailability;
   purgeReplicas: boolean;
   expiredAt: Date | null;
   closedAt: Date | null;
   accessedAt: Date | null;
+  accessCnt: number;
   createdAt: Date;
   updatedAt: Date;
 }

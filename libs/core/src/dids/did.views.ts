@@ -20,11 +20,13 @@ export function didView(row: DidRow): DidView {
     monotonic: row.monotonic,
     obsolete: row.obsolete,
     hidden: row.hidden,
+    complete: row.complete,
     availability: row.availability,
     purgeReplicas: row.purgeReplicas,
     expiredAt: row.expiredAt,
     closedAt: row.closedAt,
     accessedAt: row.accessedAt,
+    accessCnt: row.accessCnt,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

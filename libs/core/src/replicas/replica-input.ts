@@ -1,5 +1,5 @@
 import { formatDid, InvalidInput, InvalidInputClass, ReplicaState, validateDid } from '@tarn/domain';
-import { validateMeta } from '../dids/did-validation.js';
+import { guidOf, validateMeta } from '../dids/did-validation.js';
 import type { ReplicaFileInput } from './replica.types.js';
 
 const STATE_NAMES: Record<string, ReplicaState> = Object.fromEntries(Object.entries(ReplicaState)) as Record<string, ReplicaState>;
@@ -42,6 +42,8 @@ export interface ValidReplicaFile {
   pfn: string | null;
   path: string | null;
   state: ReplicaState;
+  /** The file's GUID (a dashed UUID), or null. */
+  guid: string | null;
   /** Metadata for the file DID (validated), or null. */
   meta: Record<string, unknown> | null;
 }
@@ -72,6 +74,8 @@ export function validReplicaFiles(files: readonly ReplicaFileInput[], rse: strin
       checksums[key] = hex;
     }
     const state = file.state === undefined || file.state === null ? ReplicaState.AVAILABLE : parseReplicaState(String(file.state), did);
+    // The stock upload sends the file's GUID in its meta; it is the file's GUID, not free metadata.
+    const { guid: metaGuid, ...meta } = file.meta ?? {};
     if (!REGISTRABLE.has(state)) {
       throw invalid(
         `A replica of ${did} cannot be registered as ${replicaStateName(state)}; register it AVAILABLE, UNAVAILABLE, COPYING or TEMPORARY_UNAVAILABLE` +
@@ -90,7 +94,8 @@ export function validReplicaFiles(files: readonly ReplicaFileInput[], rse: strin
       pfn: file.pfn ?? null,
       path: file.path ?? null,
       state,
-      meta: file.meta === undefined || file.meta === null ? null : validateMeta(file.meta, did),
+      guid: guidOf(file.guid ?? metaGuid, did),
+      meta: Object.keys(meta).length === 0 ? null : validateMeta(meta, did),
     };
   });
 }

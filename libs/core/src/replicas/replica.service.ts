@@ -162,7 +162,7 @@ export class ReplicaService {
             );
           }
         }
-        return { scope: f.scope, name: f.name, bytes: f.bytes, adler32: f.adler32, md5: f.md5, xxh64: f.xxh64, path, state: f.state };
+        return { scope: f.scope, name: f.name, bytes: f.bytes, adler32: f.adler32, md5: f.md5, xxh64: f.xxh64, path, state: f.state, guid: f.guid };
       });
 
       await beginOutboxWrites(manager);

@@ -14,6 +14,8 @@ export interface ReplicaFileInput {
   path?: string | null;
   /** AVAILABLE (default: verified on the storage first), UNAVAILABLE, COPYING or TEMPORARY_UNAVAILABLE (or A, U, C, T). */
   state?: ReplicaState | string | null;
+  /** The file's GUID (32 hex digits or a dashed UUID; the stock upload sends it as meta.guid). */
+  guid?: string | null;
   /** Metadata merged into the file DID's (as Rucio's add_replicas sets it on the files it creates). */
   meta?: Record<string, unknown> | null;
 }
