@@ -156,6 +156,18 @@ export const SAMPLES: Record<string, SampleFn> = {
     return { body: { rse: fx.rse, dids: [{ scope: fx.scope, name }], reason: 'matrix' }, status: 201 };
   },
   'POST /replicas/suspicious': (fx) => ({ body: { pfns: [fx.filePfn], reason: 'matrix' }, status: 201 }),
+  'POST /replicas/datasets_bulk': (fx) => ({ body: { dids: [{ scope: fx.scope, name: fx.dataset }] } }),
+  'POST /replicas/tombstone': async (fx) => {
+    const { file: name } = await fx.newDataset(true);
+    return { body: { replicas: [{ scope: fx.scope, name, rse: fx.rse }] }, status: 201 };
+  },
+  'POST /replicas/bad/pfns': async (fx) => {
+    const { file: name } = await fx.newDataset(true);
+    const listed = await fx.as('owner', 'post', '/replicas/list', { dids: [{ scope: fx.scope, name }], all_states: true });
+    const pfn = JSON.parse(listed.text.split('\n')[0]).rses[fx.rse][0];
+    return { body: { pfns: [pfn], reason: 'matrix', state: 'TEMPORARY_UNAVAILABLE', expires_at: new Date(Date.now() + 3_600_000).toISOString() }, status: 201 };
+  },
+  'POST /replicas/dids': (fx) => ({ body: { pfns: [fx.filePfn], rse: fx.rse } }),
 
   // RSEs
   'POST /rses/{rse}': (fx) => ({ params: { rse: fx.unique('RSE').toUpperCase() }, body: {}, status: 201 }),

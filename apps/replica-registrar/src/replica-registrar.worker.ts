@@ -17,7 +17,8 @@ export interface ReplicaRegistrarSettings {
 /**
  * The replica-registrar: announced replicas (uploads, registrations, state AVAILABLE) become AVAILABLE once their
  * size and checksum are verified on the storage, or BAD with the reason; bad replicas are re-copied from another
- * replica (a queued transfer) or, with no copy left, their locks become STUCK ("lost"). Woken by replica.announced
+ * replica (a queued transfer) or, with no copy left, their locks become STUCK ("lost"); replicas declared temporarily
+ * unavailable become AVAILABLE again when their time is over. Woken by replica.announced
  * and replica.bad events, sweeping every `intervalMs`; instances share the work (SKIP LOCKED, leases). A pass goes on
  * batch after batch (pipelined) while full batches come, and the next pass follows at once while work remains.
  */
@@ -53,10 +54,12 @@ export class ReplicaRegistrarWorker implements DaemonDefinition {
     if (recovered.requeued + recovered.lost > 0) {
       ctx.logger.log(`bad replicas: ${recovered.requeued} queued for a re-copy, ${recovered.lost} lost (no other replica; their locks are STUCK)`);
     }
-    const full = verified.more || recovered.requeued + recovered.lost === this.settings.batchSize;
+    const restored = await this.service.restoreTemporarilyUnavailable(this.settings.batchSize);
+    if (restored > 0) ctx.logger.log(`${restored} replica(s) AVAILABLE again: their temporary unavailability is over`);
+    const full = verified.more || recovered.requeued + recovered.lost === this.settings.batchSize || restored === this.settings.batchSize;
     return {
       didWork: full,
-      items: verified.checked + recovered.requeued + recovered.lost,
+      items: verified.checked + recovered.requeued + recovered.lost + restored,
       failedItems: 0,
     };
   }

@@ -56,3 +56,25 @@ export const DID_CALLS = [
   'rucio list-content-history (legacy)',
   'Client.list_content_history',
 ] as const;
+
+export const REPLICA_CALLS = [
+  'rucio replica list dataset (container)',
+  'rucio list-dataset-replicas (legacy)',
+  'Client.list_dataset_replicas_bulk',
+  'rucio replica list dataset --rse',
+  'rucio list-datasets-rse (legacy)',
+  'Client.list_datasets_per_rse',
+  'Client.list_replicas([])',
+  'Client.list_replicas(nrandom=1)',
+  'Client.list_replicas(schemes=davs)',
+  'Client.get_did_from_pfns',
+  'rucio replica state update unavailable',
+  'rucio replica state update unavailable (not an administrator)',
+  'Client.list_replicas (while unavailable)',
+  'rucio-admin replicas declare-temporary-unavailable (legacy)',
+  'rucio replica remove',
+  'rucio-admin replicas set-tombstone (legacy)',
+  'Client.set_tombstone (not an administrator)',
+  'Client.add_bad_pfns(BAD)',
+  'Client.add_bad_pfns (a PFN of no replica)',
+] as const;

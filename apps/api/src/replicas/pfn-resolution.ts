@@ -21,20 +21,26 @@ export function didOfHashPath(path: string): { scope: string; name: string } | n
 }
 
 /**
- * Which replica a PFN names: the RSE whose protocol base URL starts it, and on a deterministic RSE with the
- * "hash" algorithm, the DID whose path it is. Null when the PFN cannot be resolved that way.
+ * Which replicas a PFN may name: each RSE one of whose protocol base URLs starts it (several RSEs may share a
+ * storage URL), with, on a deterministic RSE with the "hash" algorithm, the DID whose path it is.
  */
-export function resolvePfn(pfn: string, rses: readonly RseDetails[]): ResolvedPfn | null {
+export function pfnCandidates(pfn: string, rses: readonly RseDetails[]): ResolvedPfn[] {
+  const found: ResolvedPfn[] = [];
   for (const rse of rses) {
     const algorithm = String(rse.attributes.lfn2pfn_algorithm ?? 'hash');
     if (!rse.deterministic || (algorithm !== 'hash' && algorithm !== 'default')) continue;
-    for (const protocol of rse.protocols) {
-      for (const base of [protocolBase(protocol), protocolBase({ ...protocol, port: null })]) {
-        if (!pfn.startsWith(base)) continue;
-        const did = didOfHashPath(pfn.slice(base.length));
-        if (did) return { pfn, rse: rse.rse, ...did };
-      }
-    }
+    const did = rse.protocols
+      .flatMap((protocol) => [protocolBase(protocol), protocolBase({ ...protocol, port: null })])
+      .filter((base) => pfn.startsWith(base))
+      .map((base) => didOfHashPath(pfn.slice(base.length)))
+      .find((d) => d !== null);
+    if (did) found.push({ pfn, rse: rse.rse, ...did });
   }
-  return null;
+  return found;
+}
+
+/** The replica a PFN names: among the candidates, one that exists (`exists`), else the first candidate, else null. */
+export function resolvePfn(pfn: string, rses: readonly RseDetails[], exists: (candidate: ResolvedPfn) => boolean = () => true): ResolvedPfn | null {
+  const candidates = pfnCandidates(pfn, rses);
+  return candidates.find(exists) ?? candidates[0] ?? null;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
 import { DidRefDto } from '../dids/did.dto.js';
 
 export class ReplicaFileDto extends DidRefDto {
@@ -77,4 +77,35 @@ export class DeclareBadDidsDto {
   @ApiProperty() @IsString() rse: string;
   @ApiProperty({ type: [DidRefDto] }) @IsArray() @ValidateNested({ each: true }) @Type(() => DidRefDto) dids: DidRefDto[];
   @ApiPropertyOptional() @IsOptional() @IsString() reason?: string | null;
+}
+
+/** POST /replicas/datasets_bulk. */
+export class DatasetsBulkDto {
+  @ApiProperty({ type: [DidRefDto], description: 'At most 1,000 collections.' }) @IsArray() @ValidateNested({ each: true }) @Type(() => DidRefDto) dids: DidRefDto[];
+}
+
+export class ReplicaRefDto extends DidRefDto {
+  @ApiProperty() @IsString() rse: string;
+}
+
+/** POST /replicas/tombstone. */
+export class TombstoneDto {
+  @ApiProperty({ type: [ReplicaRefDto] }) @IsArray() @ValidateNested({ each: true }) @Type(() => ReplicaRefDto) replicas: ReplicaRefDto[];
+}
+
+/** POST /replicas/bad/pfns: Rucio's add_bad_pfns. */
+export class BadPfnsDto {
+  @ApiProperty({ type: [String], description: 'At most 10,000 PFNs.' }) @IsArray() @ArrayMaxSize(10_000) @IsString({ each: true }) pfns: string[];
+  @ApiPropertyOptional() @IsOptional() @IsString() reason?: string | null;
+  @ApiPropertyOptional({ enum: ['BAD', 'SUSPICIOUS', 'TEMPORARY_UNAVAILABLE'], description: 'Default BAD.' }) @IsOptional() @IsString() state?: string | null;
+  @ApiPropertyOptional({ type: String, description: 'When a TEMPORARY_UNAVAILABLE replica becomes AVAILABLE again (ISO 8601, UTC unless it says).' })
+  @IsOptional()
+  @IsString()
+  expires_at?: string | null;
+}
+
+/** POST /replicas/dids: Rucio's get_did_from_pfns. */
+export class PfnsDto {
+  @ApiProperty({ type: [String] }) @IsArray() @ArrayMaxSize(10_000) @IsString({ each: true }) pfns: string[];
+  @ApiPropertyOptional({ description: 'The RSE of the PFNs (any when absent).' }) @IsOptional() @IsString() rse?: string | null;
 }

@@ -1,9 +1,9 @@
 import { ApiResponse } from '@nestjs/swagger';
 import { RseType } from '@tarn/domain';
-import type { FileReplicas } from '@tarn/core';
+import type { DatasetReplicaView, FileReplicas } from '@tarn/core';
 import { replicaStateName } from '@tarn/core';
 import { mapOf, named, shape } from '../http/answers.js';
-import { NDJSON_TYPE } from '../http/rucio-wire.js';
+import { NDJSON_TYPE, rfc1123 } from '../http/rucio-wire.js';
 
 /** What the wire needs of an RSE beyond what a replica row carries. */
 export interface RseWireInfo {
@@ -19,6 +19,18 @@ export interface ReplicaWireOptions {
   readableOnly: boolean;
   /** Keep at most this many PFNs per file (best first). */
   limit: number | null;
+  /** Rucio's nrandom: keep the replicas of at most this many RSEs per file, picked at random. */
+  nrandom?: number | null;
+}
+
+/** `count` of the values, picked at random (all of them when there are no more). */
+function pickRandom<T>(values: readonly T[], count: number): Set<T> {
+  const pool = [...values];
+  for (let i = pool.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return new Set(pool.slice(0, count));
 }
 
 export interface PfnEntry {
@@ -53,9 +65,13 @@ const byDomainPriorityPfn = (a: PfnEntry, b: PfnEntry) =>
 export function replicaWire(file: FileReplicas, options: ReplicaWireOptions): ReplicaWire {
   const states: Array<[string, string]> = [];
   const pfns: PfnEntry[] = [];
-  for (const replica of file.replicas) {
+  const readable = options.readableOnly
+    ? file.replicas.filter((r) => options.rses.get(r.rseId)?.availabilityRead !== false)
+    : file.replicas;
+  const picked = options.nrandom && readable.length > options.nrandom ? pickRandom(readable.map((r) => r.rseId), options.nrandom) : null;
+  for (const replica of readable) {
     const rse = options.rses.get(replica.rseId);
-    if (options.readableOnly && rse && !rse.availabilityRead) continue;
+    if (picked && !picked.has(replica.rseId)) continue;
     states.push([replica.rse, replicaStateName(replica.state)]);
     for (const p of replica.pfns) {
       pfns.push({
@@ -185,6 +201,24 @@ export const DATASET_REPLICA_LINE = named(
     available_length: 'integer', state: { type: 'string', enum: ['AVAILABLE', 'UNAVAILABLE'] }, created_at: 'date', updated_at: 'date', accessed_at: 'date?',
   }),
 );
+
+/** A dataset replica as Rucio writes it: complete (AVAILABLE) when every file of the collection is available there. */
+export function datasetReplicaWire(row: DatasetReplicaView): Record<string, unknown> {
+  return {
+    scope: row.scope,
+    name: row.name,
+    rse: row.rse,
+    rse_id: row.rseId,
+    bytes: row.bytes,
+    length: row.length,
+    available_bytes: row.availableBytes,
+    available_length: row.availableLength,
+    state: row.availableLength === row.length ? 'AVAILABLE' : 'UNAVAILABLE',
+    created_at: rfc1123(row.createdAt),
+    updated_at: rfc1123(row.updatedAt),
+    accessed_at: rfc1123(row.accessedAt),
+  };
+}
 
 export const NOT_DECLARED_ANSWER = named('NotDeclared', mapOf('string[]', 'The replicas that were not declared, by RSE, each with the reason.'));
 

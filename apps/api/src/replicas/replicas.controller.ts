@@ -1,8 +1,8 @@
-import { BadRequestException, Body, Controller, Delete, Get, Headers, HttpException, HttpStatus, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, Headers, HttpException, HttpStatus, Inject, NotFoundException, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { formatDid, isTarnError, ReplicaState } from '@tarn/domain';
-import { DidService, type Issuer, RseService, type RseDetails } from '@tarn/core';
+import { DatasetReplicaService, DidService, type Issuer, RseService, type RseDetails } from '@tarn/core';
 import { type FileReplicas, type ListReplicasOptions, type ReplicaRef, ReplicaService } from '@tarn/core';
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { NDJSON_TYPE, rfc1123, sendJson, streamNdjson } from '../http/rucio-wire.js';
@@ -10,13 +10,26 @@ import { created } from '../dids/did-answers.js';
 import { unsupported } from '../dids/did-input.js';
 import { mapRows } from '../dids/did.wire.js';
 import { parseAddReplicas } from './add-replicas.input.js';
-import { resolvePfn } from './pfn-resolution.js';
-import { AddReplicasDto, DeclareBadDidsDto, DeclareBadDto, DeclareSuspiciousDto, DeleteReplicasDto, ListReplicasDto, UpdateReplicasDto } from './replica.dto.js';
+import { pfnCandidates, type ResolvedPfn, resolvePfn } from './pfn-resolution.js';
+import {
+  AddReplicasDto,
+  BadPfnsDto,
+  DatasetsBulkDto,
+  DeclareBadDidsDto,
+  DeclareBadDto,
+  DeclareSuspiciousDto,
+  DeleteReplicasDto,
+  ListReplicasDto,
+  PfnsDto,
+  TombstoneDto,
+  UpdateReplicasDto,
+} from './replica.dto.js';
 import {
   DATASET_REPLICA_LINE,
   METALINK_HEAD,
   METALINK_TAIL,
   METALINK_TYPE,
+  datasetReplicaWire,
   metalinkFile,
   NOT_DECLARED_ANSWER,
   replicaJsonRenderer,
@@ -28,7 +41,9 @@ import {
 import { streamRendered } from '../http/stream-rendered.js';
 import { Access } from '../auth/access.decorator.js';
 import { dateParameter, wholeNumberParameter } from '../http/query-parameters.js';
-import { Answers, listOf } from '../http/answers.js';
+import { Answers, listOf, mapOf } from '../http/answers.js';
+import { rowsOf } from '../rses/request-body.js';
+import { DID_REF } from '../dids/did.wire.js';
 
 function schemesOf(schemes: string[] | string | null | undefined): string[] | undefined {
   if (schemes === null || schemes === undefined) return undefined;
@@ -47,6 +62,7 @@ interface ListRequest {
   options: ListReplicasOptions;
   readableOnly: boolean;
   limit: number | null;
+  nrandom?: number | null;
 }
 
 /** Rucio's /replicas routes: registration, listing (NDJSON or Metalink 4), states, bad replicas. */
@@ -57,6 +73,7 @@ export class ReplicasController {
     @Inject(ReplicaService) private readonly replicas: ReplicaService,
     @Inject(RseService) private readonly rses: RseService,
     @Inject(DidService) private readonly dids: DidService,
+    @Inject(DatasetReplicaService) private readonly collections: DatasetReplicaService,
   ) {}
 
   @Access.owner('scope')
@@ -119,6 +136,7 @@ export class ReplicasController {
       },
       readableOnly: body.ignore_availability !== true,
       limit: limit !== undefined && /^\d+$/.test(limit) ? Number(limit) : null,
+      nrandom: body.nrandom ?? null,
     };
     await this.answerList(issuer, request, accept, res);
   }
@@ -181,6 +199,17 @@ export class ReplicasController {
     );
   }
 
+  // Before ':scope/:name', which would take 'rse' for a scope (Rucio orders its routes so too).
+  @Access.account()
+  @Get('rse/:rse')
+  @ApiOperation({ summary: 'The datasets with files on an RSE, with how many of their files it holds (Rucio list_datasets_per_rse; NDJSON)' })
+  @ApiQuery({ name: 'limit', required: false, description: 'At most this many datasets.' })
+  @Answers.ndjson(DATASET_REPLICA_LINE, 'The datasets on the RSE.')
+  async datasetsOnRse(@CurrentIssuer() issuer: Issuer, @Param('rse') rse: string, @Query('limit') limit: string | undefined, @Res() res: Response): Promise<void> {
+    const rows = await this.collections.onRse(issuer, rse, limit === undefined ? null : wholeNumberParameter('limit', limit));
+    await streamNdjson(res, mapRows(rows, datasetReplicaWire));
+  }
+
   @Access.reader()
   @Get(':scope/:name')
   @ApiOperation({ summary: 'The replicas of one DID (NDJSON, or Metalink 4 with Accept: application/metalink4+xml)' })
@@ -211,54 +240,91 @@ export class ReplicasController {
   @ApiOperation({ summary: "A collection's replicas per RSE: how many of its files each RSE holds (Rucio list_dataset_replicas; NDJSON)" })
   @Answers.ndjson(DATASET_REPLICA_LINE, "The collection's replicas per RSE.")
   async datasetReplicas(@CurrentIssuer() issuer: Issuer, @Param('scope') scope: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
-    const did = await this.dids.get(issuer, scope, name);
-    // Only states and sizes are needed here: a scheme no protocol has spares building PFNs.
-    const files = await this.replicas.listReplicas(issuer, [{ scope, name }], { allStates: true, schemes: ['-'] });
-    let length = 0;
-    let bytes = 0;
-    const perRse = new Map<string, { rse: string; rse_id: string; files: number; bytes: number; availableFiles: number; availableBytes: number }>();
-    for await (const file of files) {
-      length += 1;
-      bytes += file.bytes ?? 0;
-      for (const replica of file.replicas) {
-        let entry = perRse.get(replica.rseId);
-        if (!entry) perRse.set(replica.rseId, (entry = { rse: replica.rse, rse_id: replica.rseId, files: 0, bytes: 0, availableFiles: 0, availableBytes: 0 }));
-        entry.files += 1;
-        entry.bytes += file.bytes ?? 0;
-        if (replica.state === ReplicaState.AVAILABLE) {
-          entry.availableFiles += 1;
-          entry.availableBytes += file.bytes ?? 0;
-        }
-      }
+    await streamNdjson(res, rowsOf((await this.collections.ofDids(issuer, [{ scope, name }])).map(datasetReplicaWire)));
+  }
+
+  @Access.reader()
+  @Post('datasets_bulk')
+  @ApiOperation({ summary: 'The replicas per RSE of many collections (Rucio list_dataset_replicas_bulk; NDJSON)' })
+  @ApiBody({ type: DatasetsBulkDto })
+  @Answers.ndjson(DATASET_REPLICA_LINE, 'Each collection\'s replicas per RSE.')
+  async datasetReplicasBulk(@CurrentIssuer() issuer: Issuer, @Body() body: DatasetsBulkDto, @Res() res: Response): Promise<void> {
+    const dids = body.dids.map((d) => ({ scope: d.scope, name: d.name }));
+    await streamNdjson(res, rowsOf((await this.collections.ofDids(issuer, dids)).map(datasetReplicaWire)));
+  }
+
+  @Access.admin()
+  @Post('tombstone')
+  @ApiOperation({ summary: 'Sets the epoch tombstone of unlocked replicas: the reaper deletes them next (Rucio set_tombstone)' })
+  @ApiBody({ type: TombstoneDto })
+  @Answers.created('application/json')
+  async tombstone(@CurrentIssuer() issuer: Issuer, @Body() body: TombstoneDto, @Res() res: Response): Promise<void> {
+    await this.replicas.setTombstones(issuer, body.replicas.map((r) => ({ scope: r.scope, name: r.name, rse: r.rse })));
+    created(res);
+  }
+
+  @Access.admin()
+  @Post('bad/pfns')
+  @ApiOperation({
+    summary:
+      'Declares replicas by PFN (Rucio add_bad_pfns): BAD (re-copied from another replica), SUSPICIOUS, or TEMPORARY_UNAVAILABLE until ' +
+      'expires_at (not offered nor read meanwhile, AVAILABLE again after). A PFN that names no replica is a 404 and nothing is declared.',
+  })
+  @ApiBody({ type: BadPfnsDto })
+  @Answers.created('application/json')
+  async badPfns(@CurrentIssuer() issuer: Issuer, @Body() body: BadPfnsDto, @Res() res: Response): Promise<void> {
+    const state = String(body.state ?? 'BAD').toUpperCase();
+    if (!['BAD', 'SUSPICIOUS', 'TEMPORARY_UNAVAILABLE'].includes(state)) {
+      throw new BadRequestException({ exceptionClass: 'UnsupportedStatus', message: `state '${body.state}' is none of BAD, SUSPICIOUS, TEMPORARY_UNAVAILABLE.` });
     }
-    const rows = [...perRse.values()]
-      .sort((a, b) => (a.rse < b.rse ? -1 : 1))
-      .map((r) => ({
-        scope,
-        name,
-        rse: r.rse,
-        rse_id: r.rse_id,
-        bytes,
-        length,
-        available_bytes: r.availableBytes,
-        available_length: r.availableFiles,
-        state: r.availableFiles === length ? 'AVAILABLE' : 'UNAVAILABLE',
-        created_at: rfc1123(did.createdAt),
-        updated_at: rfc1123(did.updatedAt),
-        accessed_at: rfc1123(did.accessedAt),
-      }));
-    await streamNdjson(res, mapRows(rows, (row) => row));
+    const expiresAt = body.expires_at ? dateParameter('expires_at', String(body.expires_at)) : null;
+    if (state !== 'TEMPORARY_UNAVAILABLE' && expiresAt) {
+      throw new BadRequestException({ exceptionClass: 'InputValidationError', message: 'expires_at goes with state TEMPORARY_UNAVAILABLE only.' });
+    }
+    const { refs, notDeclared } = await this.replicaRefs(issuer, body.pfns);
+    const unknown = Object.values(notDeclared).flat();
+    if (unknown.length > 0) {
+      throw new NotFoundException({ exceptionClass: 'ReplicaNotFound', message: `Nothing declared: ${unknown.slice(0, 10).join('; ')}${unknown.length > 10 ? ` (and ${unknown.length - 10} more)` : ''}.` });
+    }
+    const reason = body.reason ?? null;
+    if (state === 'BAD') await this.replicas.declareBadReplicas(issuer, refs, reason);
+    else if (state === 'SUSPICIOUS') await this.replicas.declareSuspiciousReplicas(issuer, refs, reason);
+    else await this.replicas.declareTemporaryUnavailable(issuer, refs, reason, expiresAt);
+    created(res);
+  }
+
+  @Access.account()
+  @Post('dids')
+  @ApiOperation({ summary: 'The DIDs of PFNs on an RSE (Rucio get_did_from_pfns; NDJSON of {pfn: {scope, name}})' })
+  @ApiBody({ type: PfnsDto })
+  @Answers.ndjson(mapOf(DID_REF, 'The DID of the PFN.'), 'One {pfn: {scope, name}} per PFN that names a file.')
+  async didsOfPfns(@CurrentIssuer() issuer: Issuer, @Body() body: PfnsDto, @Res() res: Response): Promise<void> {
+    const rse = body.rse ? await this.rses.getRse(issuer, body.rse) : null;
+    const details = rse ? [rse] : await Promise.all((await this.rses.listRses(issuer)).map((r) => this.rses.getRse(issuer, r.rse)));
+    const resolve = await this.pfnResolver(body.pfns, details);
+    const resolved = body.pfns.flatMap((pfn) => {
+      const did = resolve(pfn);
+      return did ? [{ pfn, scope: did.scope, name: did.name }] : [];
+    });
+    const readable = await this.replicas.readableOnly(issuer, resolved);
+    await streamNdjson(res, rowsOf(readable.map((r) => ({ [r.pfn]: { scope: r.scope, name: r.name } }))));
   }
 
   /** Streams the listing as NDJSON or Metalink; files of collections without any replica are left out, as in Rucio. */
   private async answerList(issuer: Issuer, request: ListRequest, accept: string | undefined, res: Response): Promise<void> {
+    const metalink = wantsMetalink(accept);
+    if (request.dids.length === 0) {
+      // As Rucio: replicas of no DIDs are no replicas.
+      res.status(200).setHeader('Content-Type', metalink ? METALINK_TYPE : NDJSON_TYPE);
+      res.end(metalink ? METALINK_HEAD + METALINK_TAIL : '');
+      return;
+    }
     const rseInfo = new Map<string, RseWireInfo>(
       (await this.rses.listRses(issuer)).map((r) => [r.id, { type: r.rseType, volatile: r.volatile, availabilityRead: r.availabilityRead }]),
     );
     const stream: AsyncIterable<FileReplicas> = await this.replicas.listReplicas(issuer, request.dids, request.options);
     const asked = new Set(request.dids.map((d) => formatDid(d)));
-    const options = { rses: rseInfo, readableOnly: request.readableOnly, limit: request.limit };
-    const metalink = wantsMetalink(accept);
+    const options = { rses: rseInfo, readableOnly: request.readableOnly, limit: request.limit, nrandom: request.nrandom };
     const json = replicaJsonRenderer();
     await streamRendered(res, stream, {
       contentType: metalink ? METALINK_TYPE : NDJSON_TYPE,
@@ -281,12 +347,13 @@ export class ReplicasController {
     const note = (rse: string, text: string) => (notDeclared[rse] ??= []).push(text);
     const summaries = await this.rses.listRses(issuer);
     const nameById = new Map(summaries.map((r) => [r.id, r.rse]));
-    let details: RseDetails[] | null = null;
+    const pfns = items.filter((item): item is string => typeof item === 'string');
+    const details: RseDetails[] = pfns.length > 0 ? await Promise.all(summaries.map((r) => this.rses.getRse(issuer, r.rse))) : [];
+    const resolve = await this.pfnResolver(pfns, details);
     const refs: ReplicaRef[] = [];
     for (const [index, item] of items.entries()) {
       if (typeof item === 'string') {
-        details ??= await Promise.all(summaries.map((r) => this.rses.getRse(issuer, r.rse)));
-        const resolved = resolvePfn(item, details);
+        const resolved = resolve(item);
         if (resolved) refs.push({ scope: resolved.scope, name: resolved.name, rse: resolved.rse });
         else note('unknown', `${item} Unknown replica: no RSE protocol and DID path match this PFN`);
         continue;
@@ -300,6 +367,13 @@ export class ReplicasController {
       else refs.push({ scope: ref.scope, name: ref.name, rse });
     }
     return { refs, notDeclared, note };
+  }
+
+  /** Resolves PFNs to replicas: a PFN matching several RSEs (sharing a storage URL) names the one that has the replica. */
+  private async pfnResolver(pfns: readonly string[], details: readonly RseDetails[]): Promise<(pfn: string) => ResolvedPfn | null> {
+    const candidates = pfns.flatMap((pfn) => pfnCandidates(pfn, details));
+    const existing = new Set((await this.replicas.existingReplicas(candidates)).map((r) => `${r.scope}:${r.name}@${r.rse}`));
+    return (pfn) => resolvePfn(pfn, details, (c) => existing.has(`${c.scope}:${c.name}@${c.rse}`));
   }
 
   /** Declares the replicas that exist; the others (unknown RSE or replica) are noted, as Rucio answers them. */

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { BadReplicaState } from '@tarn/domain';
-import { keyArrays, OutboxColumns, plainArray, PROBE_RSE, textArray } from './replica.repository.js';
+import { keyArrays, OutboxColumns, plainArray, PROBE_RSE, type ReplicaKey, textArray } from './replica.repository.js';
 import { queuedEvents } from './request.repository.js';
 
 export interface NewBadReplica {
@@ -149,6 +149,61 @@ export const badReplicaRepository = {
         rows.map((r) => r.bytes),
       ],
     );
+  },
+
+  /**
+   * Declares AVAILABLE (or already TEMPORARY_UNAVAILABLE) replicas temporarily unavailable until `expiresAt` (null:
+   * until someone says otherwise): state T, and a TEMPORARY_UNAVAILABLE declaration row each. Returns the replicas
+   * marked; the others (COPYING, BAD...) are left as they are.
+   */
+  async markTemporaryUnavailable(
+    manager: EntityManager,
+    keys: readonly ReplicaKey[],
+    declaration: { account: string; reason: string | null; expiresAt: Date | null },
+  ): Promise<ReplicaKey[]> {
+    if (keys.length === 0) return [];
+    const rows = await manager.query(
+      `WITH marked AS (
+         UPDATE replicas r SET state = 'T', updated_at = now()
+           FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)
+          WHERE r.scope = u.scope AND r.name = u.name AND r.rse_id = u.rse_id AND r.state IN ('A', 'T')
+          RETURNING r.scope, r.name, r.rse_id, r.bytes
+       ), declared AS (
+         INSERT INTO bad_replicas (scope, name, rse_id, state, reason, account, bytes, expires_at)
+         SELECT scope, name, rse_id, 'T', $4, $5, bytes, $6 FROM marked
+         ON CONFLICT DO NOTHING
+       )
+       SELECT scope, name, rse_id FROM marked ORDER BY scope, name, rse_id`,
+      [...keyArrays(keys), declaration.reason, declaration.account, declaration.expiresAt],
+    );
+    return rows.map((r: { scope: string; name: string; rse_id: string }) => ({ scope: r.scope, name: r.name, rseId: r.rse_id }));
+  },
+
+  /**
+   * Replicas declared temporarily unavailable whose every declaration has expired become AVAILABLE again (at most
+   * `limit`, taken with SKIP LOCKED); their declarations are closed (RECOVERED). Returns the replicas restored.
+   */
+  async restoreExpiredUnavailable(manager: EntityManager, now: Date, limit: number): Promise<ReplicaKey[]> {
+    const rows = await manager.query(
+      `WITH due AS (
+         SELECT r.scope, r.name, r.rse_id FROM replicas r
+          WHERE r.state = 'T'
+            AND EXISTS (SELECT 1 FROM bad_replicas b WHERE b.scope = r.scope AND b.name = r.name AND b.rse_id = r.rse_id AND b.state = 'T')
+            AND NOT EXISTS (SELECT 1 FROM bad_replicas b WHERE b.scope = r.scope AND b.name = r.name AND b.rse_id = r.rse_id
+                                                          AND b.state = 'T' AND (b.expires_at IS NULL OR b.expires_at > $1))
+          ORDER BY r.scope, r.name, r.rse_id LIMIT $2 FOR UPDATE OF r SKIP LOCKED
+       ), restored AS (
+         UPDATE replicas r SET state = 'A', updated_at = now() FROM due
+          WHERE r.scope = due.scope AND r.name = due.name AND r.rse_id = due.rse_id
+          RETURNING r.scope, r.name, r.rse_id
+       ), closed AS (
+         UPDATE bad_replicas b SET state = 'R', updated_at = now() FROM restored x
+          WHERE b.scope = x.scope AND b.name = x.name AND b.rse_id = x.rse_id AND b.state = 'T'
+       )
+       SELECT scope, name, rse_id FROM restored`,
+      [now, limit],
+    );
+    return rows.map((r: { scope: string; name: string; rse_id: string }) => ({ scope: r.scope, name: r.name, rseId: r.rse_id }));
   },
 
   async ofReplica(manager: EntityManager, scope: string, name: string, rseId: string): Promise<BadReplicaRecord[]> {

@@ -6,3 +6,4 @@ export * from './replica.service.js';
 export * from './replicas.module.js';
 export * from './replica-registrar.service.js';
 export * from './replica-storage-check.js';
+export * from './dataset-replica.service.js';

@@ -4,7 +4,7 @@ import { formatDid } from '@tarn/domain';
 import { appendEvents, beginOutboxWrites, outboxColumns } from '@tarn/events';
 import type { EntityManager } from 'typeorm';
 import { unitOfWork } from '@tarn/catalogue';
-import { badReplicaRecoveryRepository, type LockStateChange } from '@tarn/catalogue/repositories/bad-replica.repository.js';
+import { badReplicaRecoveryRepository, badReplicaRepository, type LockStateChange } from '@tarn/catalogue/repositories/bad-replica.repository.js';
 import {
   type PendingVerification,
   replicaVerificationRepository,
@@ -163,6 +163,13 @@ export class ReplicaRegistrarService {
       await appendEvents(manager, await applyLockProgress(manager, deltas));
       return { requeued: recoverable.length, lost: lost.length };
     });
+  }
+
+  /** Replicas whose temporary unavailability is over become AVAILABLE again (one batch); returns how many. */
+  async restoreTemporarilyUnavailable(batchSize = 1000, now = new Date()): Promise<number> {
+    return unitOfWork(this.dataSource, { what: 'end of temporary unavailability' }, async (manager) =>
+      (await badReplicaRepository.restoreExpiredUnavailable(manager, now, batchSize)).length,
+    );
   }
 
   /** Adds the storage protocols of the batch's RSEs not yet known. */

@@ -45,7 +45,7 @@ import type {
   TouchedReplica,
 } from './replica.types.js';
 
-function assertDeclarationReason(reason: unknown, what: 'bad' | 'suspicious'): void {
+function assertDeclarationReason(reason: unknown, what: 'bad' | 'suspicious' | 'temporarily unavailable'): void {
   if (reason !== null && reason !== undefined && (typeof reason !== 'string' || reason.length > 255)) {
     throw new InvalidInput(`The reason for declaring replicas ${what} is a text of at most 255 characters.`, { rucioClass: 'InputValidationError' });
   }
@@ -110,10 +110,10 @@ export class ReplicaService {
   }
 
   /** RSE ids of the named RSEs (NotFound for an unknown one). */
-  private async rseIds(manager: EntityManager, names: readonly string[]): Promise<Map<string, ReplicaRseInfo>> {
+  private async rseIds(manager: EntityManager, names: readonly string[], options: { skipMissing?: boolean } = {}): Promise<Map<string, ReplicaRseInfo>> {
     const wanted = [...new Set(names)];
     const found = new Map((await replicaRepository.rseInfo(manager, wanted)).map((r) => [r.rse, r]));
-    for (const name of wanted) if (!found.has(name)) throw NotFound.rse(name);
+    if (!options.skipMissing) for (const name of wanted) if (!found.has(name)) throw NotFound.rse(name);
     return found;
   }
 
@@ -329,6 +329,27 @@ export class ReplicaService {
     });
   }
 
+  /**
+   * Declares replicas temporarily unavailable (administrators; Rucio's add_bad_pfns with TEMPORARY_UNAVAILABLE): an
+   * AVAILABLE replica becomes TEMPORARY_UNAVAILABLE, so that no transfer reads from it and no listing offers it,
+   * until `expiresAt`, when the replica-registrar makes it AVAILABLE again. Returns the replicas declared; the
+   * others (not AVAILABLE) are left as they are.
+   */
+  async declareTemporaryUnavailable(issuer: Issuer, replicas: ReplicaRef[], reason: string | null, expiresAt: Date | null): Promise<ReplicaRef[]> {
+    this.permissions.assertAdmin(issuer, 'declare replicas temporarily unavailable');
+    assertDeclarationReason(reason, 'temporarily unavailable');
+    if (expiresAt !== null && (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= Date.now())) {
+      throw new InvalidInput(`A temporary unavailability must end in the future, not at ${String(expiresAt)}.`, { rucioClass: 'InputValidationError' });
+    }
+    return unitOfWork(this.dataSource, { what: 'temporary unavailability' }, async (manager) => {
+      const keys = sortReplicaKeys(await this.keysOf(manager, replicas, 'declare temporarily unavailable'));
+      const found = await this.requireReplicas(manager, keys);
+      const marked = await badReplicaRepository.markTemporaryUnavailable(manager, keys, { account: issuer.account, reason, expiresAt });
+      const rseOf = new Map(found.map((r) => [r.rseId, r.rse]));
+      return marked.map((m) => ({ scope: m.scope, name: m.name, rse: rseOf.get(m.rseId) ?? m.rseId }));
+    });
+  }
+
   /** Sets the tombstone of unlocked replicas (administrators); default the epoch: delete as soon as possible. */
   async setTombstones(issuer: Issuer, replicas: ReplicaRef[], tombstone: Date = EPOCH_TOMBSTONE): Promise<number> {
     this.permissions.assertAdmin(issuer, 'set replica tombstones');
@@ -345,6 +366,22 @@ export class ReplicaService {
       }
       return replicaRepository.setTombstones(manager, keys, tombstone);
     });
+  }
+
+  /** The replicas among these that exist (RSEs that do not exist name none), in one statement. */
+  async existingReplicas(refs: readonly ReplicaRef[]): Promise<ReplicaRef[]> {
+    if (refs.length === 0) return [];
+    const manager = this.dataSource.manager;
+    const rses = await this.rseIds(manager, [...new Set(refs.map((r) => r.rse))], { skipMissing: true });
+    const keys = refs.flatMap((r) => (rses.has(r.rse) ? [{ scope: r.scope, name: r.name, rseId: rses.get(r.rse)!.id, rse: r.rse }] : []));
+    const found = new Set((await replicaRepository.find(manager, keys)).map((r) => `${r.scope}:${r.name}@${r.rseId}`));
+    return keys.filter((k) => found.has(`${k.scope}:${k.name}@${k.rseId}`)).map(({ scope, name, rse }) => ({ scope, name, rse }));
+  }
+
+  /** The DIDs among these that the issuer may read (restricted scopes it may not read left out). */
+  async readableOnly<T extends { scope: string }>(issuer: Issuer, dids: T[]): Promise<T[]> {
+    const hidden = new Set(await this.permissions.unreadableScopes(this.dataSource.manager, issuer));
+    return hidden.size === 0 ? dids : dids.filter((d) => !hidden.has(d.scope));
   }
 
   /** Records that replicas were read (accessed_at, access_cnt of the replicas and their files). */

@@ -106,3 +106,6 @@ export interface MarkAvailableResult {
   locksSatisfied: number;
   transfersFinished: number;
 }
+
+/** How much of a collection an RSE holds (Rucio's dataset replica). */
+export type { DatasetReplicaRow as DatasetReplicaView } from '@tarn/catalogue/repositories/dataset-replica.repository.js';

@@ -3,7 +3,12 @@ import { AuthModule } from '../auth/auth.module.js';
 import { RsesModule } from '../rses/rses.module.js';
 import { ReplicaRegistrarService } from './replica-registrar.service.js';
 import { ReplicaService } from './replica.service.js';
+import { DatasetReplicaService } from './dataset-replica.service.js';
 
 /** File replicas: registration, listing, states, bad replicas, tombstones, access times; their verification and recovery. */
-@Module({ imports: [AuthModule, RsesModule], providers: [ReplicaService, ReplicaRegistrarService], exports: [ReplicaService, ReplicaRegistrarService] })
+@Module({
+  imports: [AuthModule, RsesModule],
+  providers: [ReplicaService, ReplicaRegistrarService, DatasetReplicaService],
+  exports: [ReplicaService, ReplicaRegistrarService, DatasetReplicaService],
+})
 export class ReplicasModule {}
