@@ -116,7 +116,7 @@ describe('ping and authentication (Rucio REST v1)', () => {
     const admin = await createAccount(db.dataSource, { admin: true, password: 'secret-admin' });
     const response = await request(api.url).get('/auth/validate').set('X-Rucio-Auth-Token', await tokenOf(admin)).expect(200);
     expect(response.headers['content-type']).toBe('application/json');
-    expect(response.body).toEqual({ account: admin.account, admin: true, lifetime: expect.stringMatching(RFC1123) });
+    expect(response.body).toEqual({ account: admin.account, admin: true, lifetime: expect.stringMatching(RFC1123), kind: 'tarn', identity: null, groups: [] });
     const user = await request(api.url).get('/auth/validate').set('X-Rucio-Auth-Token', await tokenOf(jdoe)).expect(200);
     expect(user.body).toMatchObject({ account: jdoe.account, admin: false });
   });

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { loadOidcConfig, type OidcConfig } from './oidc-config.js';
 
 export type EventBusKind = 'kafka' | 'postgres';
 
@@ -13,6 +14,8 @@ export interface TarnConfig {
   eventBus: EventBusKind;
   rootPassword: string | undefined;
   logSql: boolean;
+  /** Tokens of identity providers; undefined when Tarn accepts none. */
+  oidc: OidcConfig | undefined;
 }
 
 export class ConfigError extends Error {
@@ -61,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TarnConfig {
     eventBus: eventBusRaw as EventBusKind,
     rootPassword: env.TARN_ROOT_PASSWORD || undefined,
     logSql: env.TARN_LOG_SQL === '1' || env.TARN_LOG_SQL === 'true',
+    oidc: loadOidcConfig(env, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -18,7 +18,8 @@ export type NotFoundClass =
   | 'RSEAttributeNotFound'
   | 'RSEProtocolNotSupported'
   | 'KeyNotFound'
-  | 'CounterNotFound';
+  | 'CounterNotFound'
+  | 'ConfigNotFound';
 
 export type DuplicateClass =
   | 'Duplicate'

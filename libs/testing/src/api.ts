@@ -16,11 +16,12 @@ export interface TestApi {
 /**
  * The real API (every route, guard and filter) over a test database, listening on a free port of 127.0.0.1,
  * so that HTTP clients — supertest, axios, the stock Rucio client — talk to it as they would in production.
+ * `configEnv` adds settings (e.g. the TARN_OIDC_* of a test OpenID provider).
  */
-export async function startTestApi(db: TestDatabase): Promise<TestApi> {
+export async function startTestApi(db: TestDatabase, configEnv: Record<string, string> = {}): Promise<TestApi> {
   const { ApiModule } = await import('../../../apps/api/src/api.module.js');
   const { configureApi } = await import('../../../apps/api/src/configure-api.js');
-  const moduleRef = await createTestingModule(db, [ApiModule]);
+  const moduleRef = await createTestingModule(db, [ApiModule], configEnv);
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: ['error', 'warn'] });
   configureApi(app);
   await app.listen(0, '127.0.0.1');

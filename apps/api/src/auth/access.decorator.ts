@@ -25,7 +25,7 @@ export type AccessPolicy =
 
 const OWNERS: Record<OwnedThing, string> = {
   account: 'the account itself',
-  scope: 'accounts that may write in the scope (its owner and the accounts it granted)',
+  scope: 'accounts that may write in the scope (its owner, the accounts it granted, and members of the groups it granted)',
   'scope-owner': "the scope's owner (not the accounts it granted)",
   rule: "the rule's account",
   subscription: "the subscription's account",
@@ -44,7 +44,7 @@ export function describeAccess(policy: AccessPolicy): string {
     case 'owner':
       return `${OWNERS[policy.of][0].toUpperCase()}${OWNERS[policy.of].slice(1)}, and administrators.`;
     case 'reader':
-      return 'Any account that may read the scope: everyone for an open scope; for a restricted one its owner, the accounts it granted and administrators.';
+      return 'Any account that may read the scope: everyone for an open scope; for a restricted one its owner, the accounts and groups it granted (members by their OIDC groups) and administrators.';
   }
 }
 

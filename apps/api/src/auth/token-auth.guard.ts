@@ -1,7 +1,8 @@
 import { BadRequestException, CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Forbidden } from '@tarn/domain';
-import { AccountService } from '@tarn/core';
+import type { Response } from 'express';
+import { AccountService, looksLikeJwt } from '@tarn/core';
 import { ACCESS_POLICY, type AccessPolicy } from './access.decorator.js';
 import type { AuthenticatedRequest } from './current-issuer.decorator.js';
 
@@ -14,7 +15,9 @@ function tokenOf(request: AuthenticatedRequest): string | undefined {
 }
 
 /**
- * Every route needs a token (X-Rucio-Auth-Token, or Authorization: Bearer) unless it declares @Access.public().
+ * Every route needs a token (X-Rucio-Auth-Token, or Authorization: Bearer) unless it declares @Access.public(): a token
+ * Tarn issued, or a JWT access token of a configured identity provider (X-Rucio-Account then chooses among the accounts
+ * of its identity).
  * Missing: 400, as Rucio answers; unknown or expired: 401 CannotAuthenticate (from the account service).
  * Administrator-only routes are refused here already; the finer policies (owner, reader) are the services' to apply.
  * A route without a declaration is refused (the API also refuses to start with one, see route-table.ts).
@@ -38,7 +41,16 @@ export class TokenAuthGuard implements CanActivate {
           'This request carries no token. Authenticate first (GET /auth/userpass) and send the token as X-Rucio-Auth-Token or Authorization: Bearer.',
       });
     }
-    request.issuer = await this.accounts.validateToken(token);
+    const account = request.headers['x-rucio-account'];
+    try {
+      request.issuer = await this.accounts.validateToken(token, { account: typeof account === 'string' && account ? account : undefined });
+    } catch (error) {
+      // RFC 6750: a refused bearer token is named in WWW-Authenticate, beside Rucio's error body.
+      if (looksLikeJwt(token) && error instanceof Forbidden) {
+        context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+      }
+      throw error;
+    }
     if (!policy) throw new Forbidden(`${request.method} ${request.path} declares no access policy, so nobody may call it.`);
     if (policy.kind === 'admin' && !request.issuer.admin) {
       throw new Forbidden(`Account '${request.issuer.account}' may not ${request.method} ${request.path}: only administrators may.`);

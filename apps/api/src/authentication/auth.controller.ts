@@ -1,11 +1,12 @@
-import { Controller, Get, Headers, Inject, Ip, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Ip, Optional, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Forbidden } from '@tarn/domain';
+import { TARN_CONFIG, type TarnConfig } from '@tarn/config';
+import { Forbidden, NotFound } from '@tarn/domain';
 import { AccountService } from '@tarn/core';
 import { rfc1123, sendJson } from '../http/rucio-wire.js';
-import { TokenValidation } from './auth.dto.js';
-import { TokenInfoService } from './token-info.service.js';
+import { Answers } from '../http/answers.js';
+import { OIDC_CONFIGURATION_ANSWER, TokenValidation, type OidcConfigurationWire } from './auth.dto.js';
 import { Access } from '../auth/access.decorator.js';
 
 function header(value: string | string[] | undefined): string | undefined {
@@ -23,7 +24,7 @@ function noCache(res: Response): void {
 export class AuthController {
   constructor(
     @Inject(AccountService) private readonly accounts: AccountService,
-    @Inject(TokenInfoService) private readonly tokens: TokenInfoService,
+    @Optional() @Inject(TARN_CONFIG) private readonly config?: TarnConfig,
   ) {}
 
   /**
@@ -84,11 +85,42 @@ export class AuthController {
   async validate(
     @Headers('x-rucio-auth-token') tokenHeader: string | undefined,
     @Headers('authorization') authorization: string | undefined,
+    @Headers('x-rucio-account') account: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
     noCache(res);
     const token = header(tokenHeader) ?? authorization!.slice('Bearer '.length).trim();
-    const info = await this.tokens.describe(token);
-    sendJson(res, 200, { account: info.account, admin: info.admin, lifetime: rfc1123(info.expiresAt)! } satisfies TokenValidation);
+    const info = await this.accounts.describeToken(token, { account: header(account) });
+    sendJson(res, 200, {
+      account: info.issuer.account,
+      admin: info.issuer.admin,
+      lifetime: rfc1123(info.expiresAt)!,
+      kind: info.kind,
+      identity: info.identity ?? null,
+      groups: [...(info.issuer.groups ?? [])],
+    } satisfies TokenValidation);
+  }
+
+  /** What `tarn login --oidc` needs to ask the identity provider for a token Tarn accepts. */
+  @Access.public()
+  @Get('oidc/configuration')
+  @ApiOperation({ summary: "The identity providers whose tokens Tarn accepts, Tarn's audience and the client for logging in." })
+  @Answers.json(OIDC_CONFIGURATION_ANSWER, 'The providers, audience, command-line client and scopes.')
+  @ApiResponse({ status: 404, description: 'Tarn accepts no tokens of identity providers here (TARN_OIDC_ISSUERS is not set).' })
+  oidcConfiguration(@Res() res: Response): void {
+    const oidc = this.config?.oidc;
+    if (!oidc) {
+      throw new NotFound('This Tarn accepts no tokens of identity providers (TARN_OIDC_ISSUERS is not set): log in with a username and password.', {
+        rucioClass: 'ConfigNotFound',
+      });
+    }
+    sendJson(res, 200, {
+      issuers: oidc.issuers,
+      audience: oidc.audience,
+      audience_parameter: oidc.audienceParameter,
+      client_id: oidc.cliClientId ?? null,
+      scopes: oidc.scopes,
+      groups_claims: oidc.groupsClaims,
+    } satisfies OidcConfigurationWire);
   }
 }

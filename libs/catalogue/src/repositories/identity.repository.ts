@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { AccountStatus } from '@tarn/domain';
+import { ADMIN_ATTRIBUTE_VALUES, adminCondition } from './account.repository.js';
 
 export interface IdentityRow {
   identity: string;
@@ -115,4 +116,34 @@ export async function findUserpassLogin(manager: EntityManager, username: string
     [username, account],
   );
   return rows[0] ?? null;
+}
+
+/** An account an OIDC identity may act as, with what a request needs to know of it. */
+export interface OidcLoginRow {
+  account: string;
+  isDefault: boolean;
+  accountStatus: AccountStatus;
+  admin: boolean;
+  /** GROUP accounts whose `oidc_group` attribute is one of the token's groups (the same for every row). */
+  groups: string[];
+}
+
+/**
+ * The accounts an OIDC identity (`SUB=..., ISS=...`) maps to, and the active GROUP accounts whose `oidc_group`
+ * attribute names one of the token's groups, in one round trip.
+ */
+export async function findOidcLogins(manager: EntityManager, identity: string, tokenGroups: readonly string[]): Promise<OidcLoginRow[]> {
+  return manager.query(
+    `SELECT ia.account, ia.is_default AS "isDefault", a.status AS "accountStatus", ${adminCondition('ia.account', '$3')} AS admin,
+            ARRAY(SELECT g.account FROM account_attributes ga JOIN accounts g ON g.account = ga.account
+                   WHERE ga.key = 'oidc_group' AND g.account_type = 'GROUP' AND g.status = 'ACTIVE'
+                     AND ga.value #>> '{}' = ANY($2::text[])
+                   ORDER BY g.account) AS groups
+       FROM identity_accounts ia
+       JOIN identities i ON i.identity = ia.identity AND i.identity_type = ia.identity_type AND NOT i.deleted
+       JOIN accounts a ON a.account = ia.account
+      WHERE ia.identity = $1 AND ia.identity_type = 'OIDC'
+      ORDER BY ia.account`,
+    [identity, tokenGroups, ADMIN_ATTRIBUTE_VALUES],
+  );
 }

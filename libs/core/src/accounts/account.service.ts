@@ -28,6 +28,7 @@ import type {
   NewAccount,
   NewAccountIdentity,
   RootBootstrap,
+  TokenDescription,
   UserpassIdentityInput,
 } from './account.types.js';
 import { AuthenticationService } from './authentication.service.js';
@@ -242,8 +243,12 @@ export class AccountService {
     return this.authentication.authenticateUserpass(account, username, password, options);
   }
 
-  validateToken(token: string): Promise<Issuer> {
-    return this.authentication.validateToken(token);
+  validateToken(token: string, options: { account?: string } = {}): Promise<Issuer> {
+    return this.authentication.validateToken(token, options);
+  }
+
+  describeToken(token: string, options: { account?: string } = {}): Promise<TokenDescription> {
+    return this.authentication.describeToken(token, options);
   }
 
   revokeToken(token: string): Promise<boolean> {

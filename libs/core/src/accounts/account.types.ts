@@ -1,4 +1,5 @@
 import { AccountStatus, AccountType } from '@tarn/domain';
+import type { Issuer } from '../auth/issuer.js';
 
 export interface AccountView {
   account: string;
@@ -59,6 +60,18 @@ export interface LoginOptions {
   lifetimeSeconds?: number;
   /** Client address, kept with the token. */
   ip?: string | null;
+}
+
+/** What a presented token stands for (GET /auth/validate). */
+export interface TokenDescription {
+  issuer: Issuer;
+  expiresAt: Date;
+  /** A token Tarn issued (userpass login), or an access token of an identity provider. */
+  kind: 'tarn' | 'oidc';
+  /** OIDC: `SUB=<sub>, ISS=<iss>`. */
+  identity?: string;
+  /** OIDC: the groups the token carries (whether or not a Tarn group maps them). */
+  tokenGroups?: string[];
 }
 
 export interface AuthToken {

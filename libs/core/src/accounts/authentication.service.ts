@@ -1,13 +1,41 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AccountStatus, Forbidden, InvalidInput } from '@tarn/domain';
+import { TARN_CONFIG, type TarnConfig } from '@tarn/config';
 import { unitOfWork } from '@tarn/catalogue';
-import { findUserpassLogin } from '@tarn/catalogue/repositories/identity.repository.js';
+import { findOidcLogins, findUserpassLogin, type OidcLoginRow } from '@tarn/catalogue/repositories/identity.repository.js';
 import { deleteExpiredTokens, deleteToken, findToken, insertToken } from '@tarn/catalogue/repositories/token.repository.js';
 import type { Issuer } from '../auth/issuer.js';
-import type { AuthToken, LoginOptions } from './account.types.js';
+import { looksLikeJwt, OidcTokenVerifier, type VerifiedOidcToken } from '../auth/oidc-token-verifier.js';
+import type { AuthToken, LoginOptions, TokenDescription } from './account.types.js';
 import { dummyPasswordHash, verifyPassword } from './password-hash.js';
+
+function assertActive(account: string, status: AccountStatus | null): void {
+  if (status !== AccountStatus.ACTIVE) {
+    throw cannotAuthenticate(`Account '${account}' is ${String(status ?? 'gone').toLowerCase()}: ask an administrator.`, { account });
+  }
+}
+
+/** The account an OIDC identity acts as: the one asked for (X-Rucio-Account), else its only or its default account. */
+function chooseAccount(identity: string, rows: OidcLoginRow[], requested: string | undefined): OidcLoginRow {
+  const accounts = rows.map((r) => `'${r.account}'`).join(', ');
+  if (rows.length === 0) {
+    throw cannotAuthenticate(
+      `The identity '${identity}' is not mapped to any Tarn account: ask an administrator to map it ` +
+        `(rucio-admin identity add --type OIDC --id '${identity}' --account <account> --email <email>).`,
+    );
+  }
+  if (requested) {
+    const row = rows.find((r) => r.account === requested);
+    if (!row) throw cannotAuthenticate(`The identity '${identity}' may not act as account '${requested}': it may act as ${accounts}.`, { account: requested });
+    return row;
+  }
+  if (rows.length === 1) return rows[0];
+  const defaults = rows.filter((r) => r.isDefault);
+  if (defaults.length === 1) return defaults[0];
+  throw cannotAuthenticate(`The identity '${identity}' may act as ${accounts}: choose one with the X-Rucio-Account header (tarn --account).`);
+}
 
 /** Rucio's default token lifetime. */
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600;
@@ -20,12 +48,20 @@ function cannotAuthenticate(message: string, details: Record<string, unknown> = 
 }
 
 /**
- * Logins and tokens. A token is 32 random bytes (base64url) handed to the client once; only its SHA-256 is stored,
- * so a copy of the tokens table grants nothing.
+ * Logins and tokens. A Tarn token is 32 random bytes (base64url) handed to the client once; only its SHA-256 is stored,
+ * so a copy of the tokens table grants nothing. A JWT access token of a configured identity provider is accepted as
+ * well (OidcTokenVerifier), for the accounts its identity `SUB=<sub>, ISS=<iss>` is mapped to.
  */
 @Injectable()
 export class AuthenticationService {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  private readonly oidc: OidcTokenVerifier | undefined;
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Optional() @Inject(TARN_CONFIG) config?: TarnConfig,
+  ) {
+    this.oidc = config?.oidc ? new OidcTokenVerifier(config.oidc) : undefined;
+  }
 
   /**
    * Rucio's GET /auth/userpass. Any failure (unknown username, wrong password, identity not mapped to the account)
@@ -65,22 +101,45 @@ export class AuthenticationService {
     return { account, token, expiresAt };
   }
 
-  /** The issuer a token stands for (admin from the account's `admin` attribute), or CannotAuthenticate. */
-  async validateToken(token: string): Promise<Issuer> {
-    if (typeof token !== 'string' || token.length === 0 || token.length > 512) {
-      throw cannotAuthenticate('Unknown token: log in to get a new one.');
+  /**
+   * The issuer a token stands for (admin from the account's `admin` attribute), or CannotAuthenticate. `account` (the
+   * X-Rucio-Account header) chooses among the accounts of an OIDC identity; a Tarn token is bound to one already.
+   */
+  async validateToken(token: string, options: { account?: string } = {}): Promise<Issuer> {
+    return (await this.describeToken(token, options)).issuer;
+  }
+
+  /** What a token stands for and until when (GET /auth/validate). */
+  async describeToken(token: string, options: { account?: string } = {}): Promise<TokenDescription> {
+    if (typeof token !== 'string' || token.length === 0) throw cannotAuthenticate('Unknown token: log in to get a new one.');
+    if (looksLikeJwt(token)) {
+      if (!this.oidc) {
+        throw cannotAuthenticate('This Tarn accepts no tokens of identity providers (no TARN_OIDC_ISSUERS): log in with GET /auth/userpass.');
+      }
+      const verified = await this.oidc.verify(token);
+      return this.oidcLogin(verified, options.account);
     }
+    if (token.length > 512) throw cannotAuthenticate('Unknown token: log in to get a new one.');
     const row = await findToken(this.dataSource.manager, tokenHash(token));
     if (!row) throw cannotAuthenticate('Unknown token: log in to get a new one.');
     if (row.expiredAt.getTime() <= Date.now()) {
       throw cannotAuthenticate(`Token expired at ${row.expiredAt.toISOString()}, log in again.`, { account: row.account });
     }
-    if (row.accountStatus !== AccountStatus.ACTIVE) {
-      throw cannotAuthenticate(`Account '${row.account}' is ${String(row.accountStatus ?? 'gone').toLowerCase()}: ask an administrator.`, {
-        account: row.account,
-      });
-    }
-    return { account: row.account, admin: row.admin };
+    assertActive(row.account, row.accountStatus);
+    return { issuer: { account: row.account, admin: row.admin }, expiresAt: row.expiredAt, kind: 'tarn' };
+  }
+
+  private async oidcLogin(token: VerifiedOidcToken, requested: string | undefined): Promise<TokenDescription> {
+    const rows = await findOidcLogins(this.dataSource.manager, token.identity, token.groups);
+    const row = chooseAccount(token.identity, rows, requested);
+    assertActive(row.account, row.accountStatus);
+    return {
+      issuer: { account: row.account, admin: row.admin, groups: row.groups },
+      expiresAt: token.expiresAt,
+      kind: 'oidc',
+      identity: token.identity,
+      tokenGroups: token.groups,
+    };
   }
 
   /** Logs a token out. */

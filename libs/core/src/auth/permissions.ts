@@ -13,7 +13,8 @@ interface ScopeAccess {
 /**
  * The one permission policy of Tarn, called by every state-changing service method (and by reads of
  * embargoed scopes). Admins may do everything; an account writes in the scopes it owns or was granted,
- * manages its own rules, and reads restricted scopes only when it owns or was granted them.
+ * manages its own rules, and reads restricted scopes only when it owns or was granted them. A member of a group (from
+ * its OIDC token's groups claim) may do what a grant to the group, or the group's ownership of a scope, allows.
  */
 @Injectable()
 export class Permissions {
@@ -31,12 +32,18 @@ export class Permissions {
     }
   }
 
+  /**
+   * Whether the issuer was granted each scope: a grant to its account or to one of its groups, or the scope belongs to
+   * one of its groups (members act in their group's scopes as granted accounts do).
+   */
   private async scopeAccess(manager: EntityManager, issuer: Issuer, scopes: string[]): Promise<Map<string, ScopeAccess>> {
+    const groups = [...(issuer.groups ?? [])];
     const rows: ScopeAccess[] = await manager.query(
       `SELECT s.scope, s.account, s.restricted,
-              EXISTS (SELECT 1 FROM scope_grants g WHERE g.scope = s.scope AND g.account = $2) AS granted
+              (s.account = ANY($3::varchar[])
+               OR EXISTS (SELECT 1 FROM scope_grants g WHERE g.scope = s.scope AND g.account = ANY($2::varchar[]))) AS granted
          FROM scopes s WHERE s.scope = ANY($1::varchar[])`,
-      [scopes, issuer.account],
+      [scopes, [issuer.account, ...groups], groups],
     );
     return new Map(rows.map((r) => [r.scope, r]));
   }
@@ -68,7 +75,7 @@ export class Permissions {
       if (!row) throw NotFound.scope(scope);
       if (row.restricted && row.account !== issuer.account && !row.granted) {
         throw new Forbidden(
-          `Scope '${scope}' is restricted: only '${row.account}' and accounts it grants may read it. Ask '${row.account}' for access.`,
+          `Scope '${scope}' is restricted: only '${row.account}' and the accounts and groups it grants may read it. Ask '${row.account}' for access.`,
           { rucioClass: 'AccessDenied', details: { scope } },
         );
       }
@@ -78,11 +85,12 @@ export class Permissions {
   /** Restricted scopes the issuer may not read, to filter listings that span scopes. */
   async unreadableScopes(manager: EntityManager, issuer: Issuer): Promise<string[]> {
     if (issuer.admin) return [];
+    const accounts = [issuer.account, ...(issuer.groups ?? [])];
     const rows: { scope: string }[] = await manager.query(
       `SELECT s.scope FROM scopes s
-        WHERE s.restricted AND s.account <> $1
-          AND NOT EXISTS (SELECT 1 FROM scope_grants g WHERE g.scope = s.scope AND g.account = $1)`,
-      [issuer.account],
+        WHERE s.restricted AND s.account <> ALL($1::varchar[])
+          AND NOT EXISTS (SELECT 1 FROM scope_grants g WHERE g.scope = s.scope AND g.account = ANY($1::varchar[]))`,
+      [accounts],
     );
     return rows.map((r) => r.scope);
   }
