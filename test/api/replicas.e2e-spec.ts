@@ -225,8 +225,8 @@ describe('replica routes', () => {
     expect(await readReplicas(db.dataSource, SCOPE, 'susp.1')).toEqual([expect.objectContaining({ state: 'A' })]);
   }, 120_000);
 
-  it('refuses to delete replica rows, pointing to tombstones', async () => {
-    const response = await call(root, 'delete', '/replicas', { rse: 'SITE_A', files: [{ scope: SCOPE, name: 'r.1' }] }).expect(501);
+  it('refuses to delete replica rows with 409 UnsupportedOperation (a client error, as Rucio answers it), pointing to tombstones', async () => {
+    const response = await call(root, 'delete', '/replicas', { rse: 'SITE_A', files: [{ scope: SCOPE, name: 'r.1' }] }).expect(409);
     expect(response.body.ExceptionClass).toBe('UnsupportedOperation');
   });
 

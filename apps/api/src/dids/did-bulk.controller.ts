@@ -15,6 +15,7 @@ import { validateBody, validateList } from './validate-body.js';
 import { Access } from '../auth/access.decorator.js';
 import { Answers } from '../http/answers.js';
 import { BULK_FILE_LINE, DID_METADATA_ANSWER } from './did.wire.js';
+import { BulkBody } from '../http/request-limits.js';
 
 /** Routes on many DIDs at once: /dids (bulk add), /dids/attachments, /dids/bulkdidsmeta, /dids/bulkmeta, /dids/bulkfiles, /dids/sample. */
 @ApiTags('dids')
@@ -32,6 +33,7 @@ export class DidBulkController {
   @ApiOperation({ summary: 'Registers many DIDs in one unit of work (Rucio add_dids)' })
   @ApiBody({ type: [BulkDidDto] })
   @Answers.created('application/json')
+  @BulkBody()
   async addDids(@CurrentIssuer() issuer: Issuer, @Body() body: unknown, @Res() res: Response): Promise<void> {
     const entries = validateList(BulkDidDto, body, 'dids');
     for (const entry of entries) {
@@ -48,6 +50,7 @@ export class DidBulkController {
   @ApiOperation({ summary: 'Attaches DIDs to many collections at once (Rucio attach_dids_to_dids)' })
   @ApiBody({ type: AttachmentsDto })
   @Answers.created('application/json')
+  @BulkBody()
   async attachments(@CurrentIssuer() issuer: Issuer, @Body() body: unknown, @Res() res: Response): Promise<void> {
     const request = validateBody(AttachmentsDto, Array.isArray(body) ? { attachments: body } : body);
     for (const attachment of request.attachments) {
@@ -67,6 +70,7 @@ export class DidBulkController {
   @Post('bulkdidsmeta')
   @ApiOperation({ summary: 'Sets metadata of many DIDs in one statement' })
   @Answers.created('application/json')
+  @BulkBody()
   async setDidsMetadata(@CurrentIssuer() issuer: Issuer, @Body() body: DidsMetaBulkDto, @Res() res: Response): Promise<void> {
     if (body.recursive) throw unsupported('Setting metadata recursively is not supported: list each DID with its metadata.');
     await this.metadata.setDidsMetadata(issuer, body.dids.map((d) => ({ scope: d.scope, name: d.name, meta: d.meta })));
@@ -77,6 +81,7 @@ export class DidBulkController {
   @Post('bulkmeta')
   @ApiOperation({ summary: 'The metadata of many DIDs (NDJSON, one object per DID that exists, with scope and name; plugin DID_COLUMN by default, JSON or ALL)' })
   @Answers.ndjson(DID_METADATA_ANSWER, 'The metadata of each DID that exists, with its scope and name.')
+  @BulkBody()
   async getMetadataBulk(@CurrentIssuer() issuer: Issuer, @Body() body: BulkMetaDto, @Res() res: Response): Promise<void> {
     if (body.inherit) throw unsupported('Inherited metadata (inherit=true) is not supported: ask for each DID and its parents.');
     const plugin = metadataPlugin(body.plugin ?? 'DID_COLUMN');
@@ -102,6 +107,7 @@ export class DidBulkController {
   @Post('bulkfiles')
   @ApiOperation({ summary: 'The files below many DIDs (NDJSON, with parent_scope and parent_name)' })
   @Answers.ndjson(BULK_FILE_LINE, 'The files below each DID, with the parent they were found under.')
+  @BulkBody()
   async bulkFiles(@CurrentIssuer() issuer: Issuer, @Body() body: BulkFilesDto, @Res() res: Response): Promise<void> {
     const { dids } = this;
     const first = body.dids[0] ? await dids.listFiles(issuer, body.dids[0].scope, body.dids[0].name) : null;

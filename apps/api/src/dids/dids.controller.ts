@@ -14,6 +14,7 @@ import { CONTENT_HISTORY_LINE, CONTENT_LINE, DID_ANSWER, DID_METADATA_ANSWER, di
 import { created, metadataOf } from './did-answers.js';
 import { Access } from '../auth/access.decorator.js';
 import { Answers } from '../http/answers.js';
+import { BulkBody } from '../http/request-limits.js';
 
 /** Routes on one DID: /dids/{scope}/{name}[/...] (names with '/' arrive folded into one segment, see did-path). */
 @ApiTags('dids')
@@ -54,6 +55,7 @@ export class DidsController {
   @Post(':scope/:name')
   @ApiOperation({ summary: 'Registers a dataset or container (Rucio add_did), optionally with content, replicas on rse, and rules' })
   @Answers.created('application/json')
+  @BulkBody()
   async add(
     @CurrentIssuer() issuer: Issuer,
     @Param('scope') scope: string,
@@ -120,6 +122,7 @@ export class DidsController {
   @Post(':scope/:name/dids')
   @ApiOperation({ summary: 'Attaches DIDs to a collection; with rse, registers the files and their replicas there first' })
   @Answers.created('application/json')
+  @BulkBody()
   async attach(
     @CurrentIssuer() issuer: Issuer,
     @Param('scope') scope: string,
@@ -136,6 +139,7 @@ export class DidsController {
   @Delete(':scope/:name/dids')
   @ApiOperation({ summary: 'Detaches DIDs from a collection' })
   @Answers.empty()
+  @BulkBody()
   async detach(
     @CurrentIssuer() issuer: Issuer,
     @Param('scope') scope: string,

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject, type OperationObject, type ResponseObject } from '@nestjs/swagger';
 import { describeAccess } from '../auth/access.decorator.js';
 import { namedSchemas, RUCIO_ERROR } from './answers.js';
+import { REQUEST_LIMITS } from './request-limits.js';
 import type { Route } from './route-table.js';
 
 function error(description: string): ResponseObject {
@@ -20,13 +21,20 @@ function errorsOf(route: Route): Record<string, ResponseObject> {
   const errors: Record<string, ResponseObject> = {};
   const invalid: string[] = [];
   if (route.access?.kind !== 'public') invalid.push('CannotAuthenticate: no token');
-  if (route.readsBody) invalid.push('InvalidObject and others: the body is not what the route takes (the message names the field)');
+  if (route.readsBody) {
+    invalid.push(`InvalidObject and others: the body is not what the route takes, or is nested deeper than ${REQUEST_LIMITS.depth} levels (the message names the field)`);
+  }
   if (route.params.length > 0 || route.readsBody || route.method === 'GET') invalid.push('a parameter is invalid');
   errors['400'] = error(`Bad request: ${invalid.join('; ')}.`);
   if (route.access?.kind !== 'public') errors['401'] = error('CannotAuthenticate: the token is unknown or expired; AccessDenied: the account may not do this.');
   if (route.params.length > 0 || route.readsBody) errors['404'] = error('Something the request names does not exist (DataIdentifierNotFound, RSENotFound, RuleNotFound, ...).');
   if (route.method === 'POST' || route.method === 'PUT') errors['409'] = error('It exists already (Duplicate, DataIdentifierAlreadyExists, DuplicateRule...), or a quota would be exceeded.');
-  if (route.readsBody) errors['413'] = error('The body is larger than this route takes, or lists more items than one request may (the message names the limit).');
+  if (route.readsBody) {
+    errors['413'] = error(
+      `The body is larger than this route takes (${route.bodyLimit / 1024 / 1024} MiB), or a list in it has more than ` +
+        `${REQUEST_LIMITS.listItems.toLocaleString('en')} items; split the work into several requests.`,
+    );
+  }
   errors['503'] = error('DatabaseUnavailable: the catalogue database does not answer; try again later (Retry-After).');
   return errors;
 }

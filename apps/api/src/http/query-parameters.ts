@@ -11,7 +11,7 @@ export function dateParameter(parameter: string, value: string): Date {
     const iso = text.replace(' ', 'T');
     date = new Date(/(?:[zZ]|[+-]\d\d:?\d\d)$/.test(iso) ? iso : `${iso}Z`);
   }
-  if (Number.isNaN(date.getTime())) {
+  if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1 || date.getUTCFullYear() > 9999) {
     throw new BadRequestException({
       exceptionClass: 'InputValidationError',
       message: `${parameter} '${value}' is not a date: use ISO 8601 (2026-11-12T10:00:00) or RFC 1123 (Thu, 12 Nov 2026 10:00:00 UTC).`,
@@ -21,7 +21,7 @@ export function dateParameter(parameter: string, value: string): Date {
 }
 
 export function wholeNumberParameter(parameter: string, value: string): number {
-  if (!/^\d+$/.test(value.trim())) {
+  if (!/^\d{1,15}$/.test(value.trim())) {
     throw new BadRequestException({ exceptionClass: 'InputValidationError', message: `${parameter} '${value}' is not a whole number.` });
   }
   return Number(value);

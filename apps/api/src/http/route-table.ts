@@ -4,6 +4,7 @@ import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/com
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { DiscoveryService } from '@nestjs/core';
 import { ACCESS_POLICY, type AccessPolicy } from '../auth/access.decorator.js';
+import { BULK_BODY, REQUEST_LIMITS } from './request-limits.js';
 
 /** One route of the API as Nest registered it: what the authorization matrix and the OpenAPI checks walk over. */
 export interface Route {
@@ -17,6 +18,8 @@ export interface Route {
   access: AccessPolicy | undefined;
   /** The handler reads a request body (@Body()). */
   readsBody: boolean;
+  /** The most bytes of body it takes (REQUEST_LIMITS). */
+  bodyLimit: number;
 }
 
 const METHODS: Partial<Record<RequestMethod, Route['method']>> = {
@@ -38,6 +41,12 @@ function join(...parts: string[]): string {
   return `/${path}`;
 }
 
+/** The handler takes the request body (@Body()). */
+export function handlerReadsBody(controller: object, handler: string): boolean {
+  const args: Record<string, unknown> = Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handler) ?? {};
+  return Object.keys(args).some((key) => Number(key.split(':')[0]) === RouteParamtypes.BODY);
+}
+
 /** Every route of the controllers in the application, one entry per (method, path). */
 export function routeTable(app: INestApplication): Route[] {
   const routes: Route[] = [];
@@ -52,13 +61,13 @@ export function routeTable(app: INestApplication): Route[] {
       const method = METHODS[Reflect.getMetadata(METHOD_METADATA, fn) as RequestMethod];
       if (!method) throw new Error(`${controller.name}.${handler}: Tarn's API routes use GET, POST, PUT, DELETE or PATCH`);
       const access: AccessPolicy | undefined = Reflect.getMetadata(ACCESS_POLICY, fn) ?? classAccess;
-      const args: Record<string, unknown> = Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handler) ?? {};
-      const readsBody = Object.keys(args).some((key) => Number(key.split(':')[0]) === RouteParamtypes.BODY);
+      const readsBody = handlerReadsBody(controller, handler);
+      const bodyLimit = Reflect.getMetadata(BULK_BODY, fn) === true ? REQUEST_LIMITS.bulkBodyBytes : REQUEST_LIMITS.bodyBytes;
       for (const prefix of prefixes) {
         for (const suffix of asList(Reflect.getMetadata(PATH_METADATA, fn))) {
           const path = join(prefix, suffix);
           const params = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
-          routes.push({ method, path, params, controller: controller.name, handler, access, readsBody });
+          routes.push({ method, path, params, controller: controller.name, handler, access, readsBody, bodyLimit });
         }
       }
     }

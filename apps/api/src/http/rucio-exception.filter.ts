@@ -43,6 +43,8 @@ export class RucioExceptionFilter implements ExceptionFilter {
       res.destroy();
       return;
     }
+    // A body refused for its size may still be arriving: the connection cannot carry another request after it.
+    if (status === HttpStatus.PAYLOAD_TOO_LARGE) res.setHeader('Connection', 'close');
     res.setHeader('ExceptionClass', exceptionClass);
     res.setHeader('ExceptionMessage', headerSafe(message));
     sendJson(res, status, { ExceptionClass: exceptionClass, ExceptionMessage: message });
@@ -60,10 +62,10 @@ export class RucioExceptionFilter implements ExceptionFilter {
       const explicitClass = typeof body === 'object' && body !== null && 'exceptionClass' in body ? String(body.exceptionClass) : undefined;
       return { status, exceptionClass: explicitClass ?? CLASS_BY_HTTP_STATUS[status] ?? 'RucioException', message };
     }
-    const parserError = exception as { status?: unknown; expose?: unknown; type?: unknown; message?: string };
-    if (typeof parserError.status === 'number' && parserError.status < 500 && parserError.expose) {
-      const message = parserError.type === 'entity.parse.failed' ? `The request body is not valid JSON: ${parserError.message}` : String(parserError.message);
-      return { status: parserError.status, exceptionClass: CLASS_BY_HTTP_STATUS[parserError.status] ?? 'InvalidObject', message };
+    // Express's own client errors (http-errors), e.g. a path its router cannot decode.
+    const httpError = exception as { status?: unknown; expose?: unknown; message?: string };
+    if (typeof httpError.status === 'number' && httpError.status < 500 && httpError.expose) {
+      return { status: httpError.status, exceptionClass: CLASS_BY_HTTP_STATUS[httpError.status] ?? 'InvalidObject', message: String(httpError.message) };
     }
     this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
     return {

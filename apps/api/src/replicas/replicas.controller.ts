@@ -44,6 +44,7 @@ import { dateParameter, wholeNumberParameter } from '../http/query-parameters.js
 import { Answers, listOf, mapOf } from '../http/answers.js';
 import { rowsOf } from '../rses/request-body.js';
 import { DID_REF } from '../dids/did.wire.js';
+import { BulkBody } from '../http/request-limits.js';
 
 function schemesOf(schemes: string[] | string | null | undefined): string[] | undefined {
   if (schemes === null || schemes === undefined) return undefined;
@@ -81,6 +82,7 @@ export class ReplicasController {
   @ApiOperation({ summary: 'Registers file replicas on an RSE (Rucio add_replicas); files not yet registered are created' })
   @ApiBody({ type: AddReplicasDto })
   @Answers.created('application/json')
+  @BulkBody()
   async add(@CurrentIssuer() issuer: Issuer, @Body() body: unknown, @Res() res: Response): Promise<void> {
     const { rse, files } = parseAddReplicas(body);
     await this.replicas.addReplicas(issuer, rse, files, { createMissingFiles: true });
@@ -91,6 +93,7 @@ export class ReplicasController {
   @Put()
   @ApiOperation({ summary: 'Sets replica states (Rucio update_replicas_states)' })
   @Answers.empty()
+  @BulkBody()
   async updateStates(@CurrentIssuer() issuer: Issuer, @Body() body: UpdateReplicasDto, @Res() res: Response): Promise<void> {
     await this.replicas.updateReplicaStates(issuer, body.files.map((f) => ({ scope: f.scope, name: f.name, rse: body.rse, state: f.state })));
     res.status(200).end();
@@ -99,7 +102,8 @@ export class ReplicasController {
   @Access.admin()
   @Delete()
   @ApiOperation({ summary: 'Deletes replicas from the catalogue (Rucio delete_replicas): not available yet' })
-  @ApiResponse({ status: 501, description: 'NotImplemented: replica rows are not deleted yet; set a tombstone instead.' })
+  @ApiResponse({ status: 409, description: 'UnsupportedOperation (as Rucio answers it): replica rows are not deleted yet; set a tombstone instead.' })
+  @BulkBody()
   deleteReplicas(@Body() body: DeleteReplicasDto): never {
     throw new HttpException(
       {
@@ -108,7 +112,7 @@ export class ReplicasController {
           `Deleting replica rows is not available yet (${body.files.length} replica(s) on ${body.rse} left as they are). ` +
           'Set a tombstone instead (POST /replicas/tombstone) and the reaper deletes them.',
       },
-      HttpStatus.NOT_IMPLEMENTED,
+      HttpStatus.CONFLICT,
     );
   }
 
@@ -118,6 +122,7 @@ export class ReplicasController {
   @ApiProduces('application/x-json-stream', METALINK_TYPE)
   @ApiQuery({ name: 'limit', required: false, description: 'At most this many PFNs per file.' })
   @ReplicaListAnswer()
+  @BulkBody()
   async list(
     @CurrentIssuer() issuer: Issuer,
     @Body() body: ListReplicasDto,
@@ -145,6 +150,7 @@ export class ReplicasController {
   @Post('bad')
   @ApiOperation({ summary: 'Declares replicas bad, by PFN or {scope, name, rse}; answers the ones not declared, by RSE' })
   @Answers.json(NOT_DECLARED_ANSWER, 'Declared; the body lists the replicas that were not, by RSE.', 201)
+  @BulkBody()
   async declareBad(@CurrentIssuer() issuer: Issuer, @Body() body: DeclareBadDto, @Res() res: Response): Promise<void> {
     const items = body.replicas && body.replicas.length > 0 ? body.replicas : (body.pfns ?? []);
     const { refs, notDeclared, note } = await this.replicaRefs(issuer, items);
@@ -156,6 +162,7 @@ export class ReplicasController {
   @Post('suspicious')
   @ApiOperation({ summary: 'Declares replicas suspicious by PFN (Rucio declare_suspicious_file_replicas); answers the ones not declared, by RSE' })
   @Answers.json(NOT_DECLARED_ANSWER, 'Declared; the body lists the replicas that were not, by RSE.', 201)
+  @BulkBody()
   async declareSuspicious(@CurrentIssuer() issuer: Issuer, @Body() body: DeclareSuspiciousDto, @Res() res: Response): Promise<void> {
     const { refs, notDeclared, note } = await this.replicaRefs(issuer, body.pfns);
     await this.declareWhatExists((remaining) => this.replicas.declareSuspiciousReplicas(issuer, remaining, body.reason ?? null), refs, note);
@@ -166,6 +173,7 @@ export class ReplicasController {
   @Post('bad/dids')
   @ApiOperation({ summary: 'Declares the replicas of files on one RSE bad; answers the ones not declared' })
   @Answers.json(listOf('string'), 'Declared; the body lists the replicas that were not.', 201)
+  @BulkBody()
   async declareBadDids(@CurrentIssuer() issuer: Issuer, @Body() body: DeclareBadDidsDto, @Res() res: Response): Promise<void> {
     const notDeclared: string[] = [];
     const refs = body.dids.map((d) => ({ scope: d.scope, name: d.name, rse: body.rse }));
@@ -248,6 +256,7 @@ export class ReplicasController {
   @ApiOperation({ summary: 'The replicas per RSE of many collections (Rucio list_dataset_replicas_bulk; NDJSON)' })
   @ApiBody({ type: DatasetsBulkDto })
   @Answers.ndjson(DATASET_REPLICA_LINE, 'Each collection\'s replicas per RSE.')
+  @BulkBody()
   async datasetReplicasBulk(@CurrentIssuer() issuer: Issuer, @Body() body: DatasetsBulkDto, @Res() res: Response): Promise<void> {
     const dids = body.dids.map((d) => ({ scope: d.scope, name: d.name }));
     await streamNdjson(res, rowsOf((await this.collections.ofDids(issuer, dids)).map(datasetReplicaWire)));
@@ -258,6 +267,7 @@ export class ReplicasController {
   @ApiOperation({ summary: 'Sets the epoch tombstone of unlocked replicas: the reaper deletes them next (Rucio set_tombstone)' })
   @ApiBody({ type: TombstoneDto })
   @Answers.created('application/json')
+  @BulkBody()
   async tombstone(@CurrentIssuer() issuer: Issuer, @Body() body: TombstoneDto, @Res() res: Response): Promise<void> {
     await this.replicas.setTombstones(issuer, body.replicas.map((r) => ({ scope: r.scope, name: r.name, rse: r.rse })));
     created(res);
@@ -272,6 +282,7 @@ export class ReplicasController {
   })
   @ApiBody({ type: BadPfnsDto })
   @Answers.created('application/json')
+  @BulkBody()
   async badPfns(@CurrentIssuer() issuer: Issuer, @Body() body: BadPfnsDto, @Res() res: Response): Promise<void> {
     const state = String(body.state ?? 'BAD').toUpperCase();
     if (!['BAD', 'SUSPICIOUS', 'TEMPORARY_UNAVAILABLE'].includes(state)) {
@@ -298,6 +309,7 @@ export class ReplicasController {
   @ApiOperation({ summary: 'The DIDs of PFNs on an RSE (Rucio get_did_from_pfns; NDJSON of {pfn: {scope, name}})' })
   @ApiBody({ type: PfnsDto })
   @Answers.ndjson(mapOf(DID_REF, 'The DID of the PFN.'), 'One {pfn: {scope, name}} per PFN that names a file.')
+  @BulkBody()
   async didsOfPfns(@CurrentIssuer() issuer: Issuer, @Body() body: PfnsDto, @Res() res: Response): Promise<void> {
     const rse = body.rse ? await this.rses.getRse(issuer, body.rse) : null;
     const details = rse ? [rse] : await Promise.all((await this.rses.listRses(issuer)).map((r) => this.rses.getRse(issuer, r.rse)));

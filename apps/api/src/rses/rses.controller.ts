@@ -5,7 +5,7 @@ import { RseService } from '@tarn/core';
 import type { Issuer } from '@tarn/core';
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { streamNdjson } from '../http/rucio-wire.js';
-import { assertKnownKeys, badRequest, bodyObject, rowsOf } from './request-body.js';
+import { assertKnownKeys, bodyObject, rowsOf } from './request-body.js';
 import { AddRseDto, RSE_PROPERTY_KEYS, UpdateRseDto } from './rse.dto.js';
 import { addRseInput, RSE_INFO_ANSWER, RSE_LINE, rseToWire, updateRseInput } from './rse.wire.js';
 import { Access } from '../auth/access.decorator.js';
@@ -24,10 +24,7 @@ export class RsesController {
   @ApiOperation({ summary: 'List RSEs (NDJSON), all or those an RSE expression selects.' })
   @ApiQuery({ name: 'expression', required: false, description: 'e.g. "QOS=SAFE&tier=1", "SITE_A|SITE_B", "*".' })
   @Answers.ndjson(RSE_LINE, 'The RSEs.')
-  async list(@CurrentIssuer() issuer: Issuer, @Query('expression') expression: unknown, @Res() res: Response): Promise<void> {
-    if (expression !== undefined && typeof expression !== 'string') {
-      throw badRequest('InvalidRSEExpression', 'Give one RSE expression in the query parameter expression.');
-    }
+  async list(@CurrentIssuer() issuer: Issuer, @Query('expression') expression: string | undefined, @Res() res: Response): Promise<void> {
     const rses = await this.rses.listRses(issuer, expression === '' ? undefined : expression);
     await streamNdjson(res, rowsOf(rses.map(rseToWire)));
   }

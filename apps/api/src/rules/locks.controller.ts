@@ -10,6 +10,7 @@ import { badRequest, bodyObject, mapRows } from '../rses/request-body.js';
 import { LocksForDidsDto } from './rule.dto.js';
 import { Answers } from '../http/answers.js';
 import { DATASET_LOCK_LINE } from './rule.wire.js';
+import { BulkBody } from '../http/request-limits.js';
 
 const LOCK_STATES = Object.fromEntries(Object.entries(LockState).map(([name, code]) => [code, name]));
 
@@ -51,6 +52,7 @@ export class LocksController {
   @ApiBody({ type: LocksForDidsDto })
   @ApiProduces(NDJSON_TYPE)
   @Answers.ndjson(DATASET_LOCK_LINE, 'The dataset locks.')
+  @BulkBody()
   async bulk(@CurrentIssuer() issuer: Issuer, @Body() body: unknown, @Res() res: Response): Promise<void> {
     const { dids } = bodyObject<LocksForDidsDto>(body, 'a lock query');
     if (!Array.isArray(dids)) throw badRequest('InvalidObject', 'Can not find the list of DIDs in the data. Use "dids" keyword.');

@@ -13,6 +13,7 @@ import { examineRule } from './rule-analysis.js';
 import { LOCK_ANSWER, lockToWire, moveOverrides, RULE_ANALYSIS_ANSWER, RULE_ANSWER, RULE_HISTORY_LINE, ruleHistoryToWire, ruleOptions, ruleSpec, ruleToWire } from './rule.wire.js';
 import { Access } from '../auth/access.decorator.js';
 import { Answers, listOf } from '../http/answers.js';
+import { BulkBody } from '../http/request-limits.js';
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
@@ -49,6 +50,7 @@ export class RulesController {
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Add replication rules, one per DID; answers their ids.' })
   @Answers.json(listOf('string'), 'The ids of the new rules, one per DID.', 201)
+  @BulkBody()
   async add(@CurrentIssuer() issuer: Issuer, @Body() body: AddRulesDto): Promise<string[]> {
     return this.rules.addRules(issuer, ruleSpec(bodyObject<AddRulesDto>(body, 'a new replication rule')));
   }

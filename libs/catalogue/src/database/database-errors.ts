@@ -43,9 +43,6 @@ export function translateDatabaseError(error: unknown, what: string): unknown {
         details: { constraint: pg.constraint },
         cause: error,
       });
-    case '22001':
-    case '22003':
-    case '22P02':
     case '23502':
     case '23514':
       return new InvalidInput(`${what} has an invalid value: ${(error as Error).message}${detail}.`, { cause: error });
@@ -58,6 +55,8 @@ export function translateDatabaseError(error: unknown, what: string): unknown {
         cause: error,
       });
     default:
+      // Class 22, data exceptions: a value PostgreSQL cannot take (too long, out of range, a NUL, a bad date...).
+      if (pg.code.startsWith('22')) return new InvalidInput(`${what} has an invalid value: ${(error as Error).message}${detail}.`, { cause: error });
       return error;
   }
 }
