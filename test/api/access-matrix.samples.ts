@@ -197,6 +197,13 @@ export const SAMPLES: Record<string, SampleFn> = {
   'PUT /rses/{rse}/limits': () => ({ body: { name: 'MinFreeSpace', value: 10 } }),
   'DELETE /rses/{rse}/limits': () => ({ body: { name: 'MaxBytes' } }),
   'PUT /rses/{rse}/usage': () => ({ body: { source: 'matrix', used: 1, free: 2 } }),
+  'POST /rses/{rse}/qos_policy/{policy}': (fx) => ({ params: { policy: fx.unique('Q') }, status: 201 }),
+  'DELETE /rses/{rse}/qos_policy/{policy}': async (fx) => {
+    const policy = fx.unique('Q');
+    await fx.as('admin', 'post', `/rses/${fx.rse}/qos_policy/${policy}`);
+    return { params: { policy } };
+  },
+  'GET /rses/{rse}/lfns2pfns': (fx) => ({ query: { lfn: `${fx.scope}:${fx.file}` } }),
 
   // rules
   'POST /rules': async (fx) => ({ body: { dids: [{ scope: fx.scope, name: (await fx.newDataset()).dataset }], copies: 1, rse_expression: fx.rse }, status: 201 }),

@@ -134,6 +134,7 @@ describe('RSE expressions against the catalogue', () => {
       availabilityWrite: true,
       availabilityDelete: true,
       attributes: { QOS: 'SAFE', tier: 1, country: 'DE', freespace: 500 },
+      qosPolicies: [],
       limits: { MinFreeSpace: 100, MaxBytes: 10_000 },
       usedBytes: 4_000,
       freeBytes: 7_000, // storage-reported free wins over MaxBytes - used; MinFreeSpace not subtracted

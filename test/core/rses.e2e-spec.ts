@@ -190,7 +190,7 @@ describe('RSEs', () => {
       await rses.setAttribute(ADMIN, 'ATTR_1', 'tier', 1);
       await rses.setAttribute(ADMIN, 'ATTR_1', 'freespace', 12.5);
       await rses.setAttribute(ADMIN, 'ATTR_1', 'greedyDeletion', true);
-      expect(await rses.getAttributes(ADMIN, 'ATTR_1')).toEqual({ QOS: 'SAFE', tier: 1, freespace: 12.5, greedyDeletion: true });
+      expect(await rses.getAttributes(ADMIN, 'ATTR_1')).toEqual({ ATTR_1: true, QOS: 'SAFE', tier: 1, freespace: 12.5, greedyDeletion: true });
       await rses.setAttribute(ADMIN, 'ATTR_1', 'tier', '2');
       expect((await rses.getAttributes(ADMIN, 'ATTR_1')).tier).toBe('2');
       expect((await rses.getRse(ADMIN, 'ATTR_1')).attributes).toMatchObject({ QOS: 'SAFE', tier: '2' });

@@ -14,6 +14,8 @@ export interface RseDescriptor {
   availabilityWrite: boolean;
   availabilityDelete: boolean;
   attributes: Record<string, RseAttributeValue>;
+  /** The QoS policies the RSE offers (`qos_policy=SAFE` in expressions). */
+  qosPolicies?: readonly string[];
 }
 
 /** Attributes including the implicit `<RSE name>=true` every RSE carries. */

@@ -22,7 +22,7 @@ function rse(name: string, overrides: Partial<RseDescriptor> = {}): RseDescripto
 
 const RSES: RseDescriptor[] = [
   rse('SITE_A', { qosClass: 'SAFE', attributes: { tier: 1, country: 'ch', freespace: '500', fast: true, volatile: 'yes' } }),
-  rse('SITE_B', { qosClass: 'FAST', attributes: { tier: 2, country: 'de', freespace: 100, fast: 'True' } }),
+  rse('SITE_B', { qosClass: 'FAST', qosPolicies: ['FAST', 'CHEAP-ANALYSIS'], attributes: { tier: 2, country: 'de', freespace: 100, fast: 'True' } }),
   rse('SITE_C', { rseType: RseType.TAPE, deterministic: false, qosClass: 'SAFE', attributes: { tier: '1', country: 'de', freespace: 'n/a' } }),
   rse('SITE_D', { volatile: true, availabilityWrite: false, attributes: { tier: '3', country: 'fr', fast: false } }),
 ];
@@ -95,6 +95,8 @@ describe('RSE expressions: selection', () => {
     expect(names('volatile')).toEqual(['SITE_D']);
     expect(names('volatile=1')).toEqual(['SITE_D']);
     expect(names('qos_class=SAFE')).toEqual(['SITE_A', 'SITE_C']);
+    expect(names('qos_policy=CHEAP-ANALYSIS')).toEqual(['SITE_B']);
+    expect(names('qos_policy=FAST|qos_policy=SAFE')).toEqual(['SITE_B']);
     expect(names('availability_write=false')).toEqual(['SITE_D']);
     expect(names('availability_read=true&availability_delete=True')).toEqual(['SITE_A', 'SITE_B', 'SITE_C', 'SITE_D']);
     expect(names('availability=5')).toEqual(['SITE_D']);

@@ -62,6 +62,7 @@ const COLUMNS: Record<string, ColumnMatcher> = {
   deterministic: booleanColumn((rse) => rse.deterministic),
   volatile: booleanColumn((rse) => rse.volatile),
   qos_class: (rse, value) => rse.qosClass === value,
+  qos_policy: (rse, value) => rse.qosPolicies?.includes(value) ?? false,
   availability_read: booleanColumn((rse) => rse.availabilityRead),
   availability_write: booleanColumn((rse) => rse.availabilityWrite),
   availability_delete: booleanColumn((rse) => rse.availabilityDelete),

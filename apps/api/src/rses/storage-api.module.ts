@@ -1,7 +1,7 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { didPathMiddleware } from '../dids/did-path.middleware.js';
 import { AuthModule, RsesModule } from '@tarn/core';
-import { RulesModule } from '@tarn/core';
+import { ReplicasModule, RulesModule } from '@tarn/core';
 import { HeartbeatService } from '@tarn/daemon/heartbeat.service.js';
 import { HeartbeatsController } from '../heartbeats/heartbeats.controller.js';
 import { RulesController } from '../rules/rules.controller.js';
@@ -11,16 +11,20 @@ import { RseDistancesController } from './rse-distances.controller.js';
 import { RseProtocolsController } from './rse-protocols.controller.js';
 import { RseSpaceController } from './rse-space.controller.js';
 import { RsesController } from './rses.controller.js';
+import { RseLfnsController } from './rse-lfns.controller.js';
+import { RseQosController } from './rse-qos.controller.js';
 
 /** The storage side of the API: RSEs (with attributes, protocols, space, distances), rules and locks, daemon heartbeats. */
 @Module({
-  imports: [AuthModule, RsesModule, RulesModule],
+  imports: [AuthModule, RsesModule, RulesModule, ReplicasModule],
   controllers: [
     RsesController,
     RseAttributesController,
     RseProtocolsController,
     RseSpaceController,
     RseDistancesController,
+    RseQosController,
+    RseLfnsController,
     RulesController,
     LocksController,
     HeartbeatsController,

@@ -493,6 +493,17 @@ export const replicaRepository = {
   },
 
   /** Replicas (of the given keys) that exist, with lock count, size and RSE name. */
+  /** The stored paths of these replicas (non-deterministic RSEs keep one), by `scope:name`; missing ones left out. */
+  async storedPaths(manager: EntityManager, keys: readonly ReplicaKey[]): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    const rows: Array<{ scope: string; name: string; path: string }> = await manager.query(
+      `SELECT r.scope, r.name, r.path FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)
+         JOIN replicas r ON r.scope = u.scope AND r.name = u.name AND r.rse_id = u.rse_id WHERE r.path IS NOT NULL`,
+      keyArrays(keys),
+    );
+    return new Map(rows.map((r) => [`${r.scope}:${r.name}`, r.path]));
+  },
+
   async find(manager: EntityManager, keys: readonly ReplicaKey[]): Promise<Array<ReplicaStateRow & { bytes: number; lockCnt: number; rse: string }>> {
     if (keys.length === 0) return [];
     const rows = await manager.query(

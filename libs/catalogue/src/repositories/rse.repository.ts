@@ -145,6 +145,7 @@ export interface RseCatalogueRow {
   availabilityWrite: boolean;
   availabilityDelete: boolean;
   attributes: Record<string, RseAttributeValue>;
+  qosPolicies: string[];
   limits: Record<string, number>;
   /** rse_usage.used of source 'rucio' (the catalogue's own count), null when never counted. */
   catalogueUsed: number | null;
@@ -159,6 +160,7 @@ export async function loadRseCatalogue(manager: EntityManager): Promise<RseCatal
              r.qos_class AS "qosClass", r.availability_read AS "availabilityRead",
              r.availability_write AS "availabilityWrite", r.availability_delete AS "availabilityDelete",
              COALESCE((SELECT jsonb_object_agg(a.key, a.value) FROM rse_attributes a WHERE a.rse_id = r.id), '{}'::jsonb) AS attributes,
+             COALESCE((SELECT array_agg(q.qos_policy ORDER BY q.qos_policy) FROM rse_qos_policies q WHERE q.rse_id = r.id), '{}') AS "qosPolicies",
              COALESCE((SELECT jsonb_object_agg(l.name, l.value) FROM rse_limits l WHERE l.rse_id = r.id), '{}'::jsonb) AS limits,
              (SELECT u.used FROM rse_usage u WHERE u.rse_id = r.id AND u.source = 'rucio') AS "catalogueUsed",
              (SELECT u.free FROM rse_usage u WHERE u.rse_id = r.id AND u.source = 'storage') AS "storageFree"

@@ -7,3 +7,4 @@ export * from './replicas.module.js';
 export * from './replica-registrar.service.js';
 export * from './replica-storage-check.js';
 export * from './dataset-replica.service.js';
+export * from './lfn-resolution.service.js';

@@ -48,6 +48,7 @@ function resolvedRse(row: RseCatalogueRow): ResolvedRse {
     availabilityWrite: row.availabilityWrite,
     availabilityDelete: row.availabilityDelete,
     attributes: row.attributes,
+    qosPolicies: row.qosPolicies,
     limits: row.limits,
     usedBytes,
     freeBytes,

@@ -117,3 +117,14 @@ export function rseSummary(record: RseRecord): RseSummary {
   const { deleted: _deleted, deletedAt: _deletedAt, ...summary } = record;
   return { ...summary, availability: availabilityOf(record) };
 }
+
+/** A QoS policy name: letters, digits, '_' and '-', at most 64 characters (SAFE, FAST, CHEAP-ANALYSIS...). */
+export function validQosPolicy(policy: unknown): string {
+  if (typeof policy !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(policy)) {
+    throw new InvalidInput(`Invalid QoS policy ${JSON.stringify(policy)}: use letters, digits, '_' and '-' (at most 64), e.g. SAFE.`, {
+      rucioClass: 'InputValidationError',
+      details: { policy },
+    });
+  }
+  return policy;
+}

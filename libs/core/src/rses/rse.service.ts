@@ -3,11 +3,18 @@ import { DataSource } from 'typeorm';
 import { Duplicate, InvalidInput, NotFound, RseAttributeValue } from '@tarn/domain';
 import { unitOfWork } from '@tarn/catalogue';
 import { countReplicasOnRse, insertRse, listLiveRses, softDeleteRse, updateRse } from '@tarn/catalogue/repositories/rse.repository.js';
-import { deleteRseAttribute, listRseAttributes, upsertRseAttribute } from '@tarn/catalogue/repositories/rse-attribute.repository.js';
+import {
+  deleteRseAttribute,
+  deleteRseQosPolicy,
+  insertRseQosPolicy,
+  listRseAttributes,
+  listRseQosPolicies,
+  upsertRseAttribute,
+} from '@tarn/catalogue/repositories/rse-attribute.repository.js';
 import { listRseProtocols } from '@tarn/catalogue/repositories/rse-protocol.repository.js';
 import { Permissions } from '../auth/permissions.js';
 import type { Issuer } from '../auth/issuer.js';
-import { addRseFields, rseFields, rseSummary, validAttribute } from './rse-input.js';
+import { addRseFields, rseFields, rseSummary, validAttribute, validQosPolicy } from './rse-input.js';
 import { rseInfo, RseInfo } from './rse-info.js';
 import { protocolView } from './rse-protocol.mapping.js';
 import { RseExpressionService } from './rse-expression.service.js';
@@ -88,10 +95,42 @@ export class RseService {
     });
   }
 
+  /** The RSE's attributes, its own name among them (`<RSE>: true`), as Rucio lists them. */
   async getAttributes(_issuer: Issuer, name: string): Promise<Record<string, RseAttributeValue>> {
     const manager = this.dataSource.manager;
     const rse = await requireRse(manager, name);
-    return listRseAttributes(manager, rse.id);
+    return { [rse.rse]: true, ...(await listRseAttributes(manager, rse.id)) };
+  }
+
+  /** The QoS policies an RSE offers (Rucio's list_qos_policies). */
+  async getQosPolicies(_issuer: Issuer, name: string): Promise<string[]> {
+    const manager = this.dataSource.manager;
+    return listRseQosPolicies(manager, (await requireRse(manager, name)).id);
+  }
+
+  /** Adds a QoS policy to an RSE (administrators); RSE expressions select it as `qos_policy=<policy>`. */
+  async addQosPolicy(issuer: Issuer, name: string, policy: string): Promise<void> {
+    this.permissions.assertAdmin(issuer, `add QoS policies to RSE '${name}'`);
+    const valid = validQosPolicy(policy);
+    await rseChange(this.dataSource, `QoS policy ${valid} of RSE '${name}'`, async (manager) => {
+      const rse = await requireRse(manager, name, 'share');
+      if (!(await insertRseQosPolicy(manager, rse.id, valid))) {
+        throw new Duplicate(`RSE '${name}' has the QoS policy '${valid}' already.`, { rucioClass: 'Duplicate', details: { rse: name, policy: valid } });
+      }
+    });
+  }
+
+  async deleteQosPolicy(issuer: Issuer, name: string, policy: string): Promise<void> {
+    this.permissions.assertAdmin(issuer, `remove QoS policies from RSE '${name}'`);
+    await rseChange(this.dataSource, `QoS policy ${policy} of RSE '${name}'`, async (manager) => {
+      const rse = await requireRse(manager, name, 'share');
+      if (!(await deleteRseQosPolicy(manager, rse.id, policy))) {
+        throw new NotFound(`RSE '${name}' has no QoS policy '${policy}'. List its policies (rucio rse qos list ${name}).`, {
+          rucioClass: 'RSEAttributeNotFound',
+          details: { rse: name, policy },
+        });
+      }
+    });
   }
 
   async deleteAttribute(issuer: Issuer, name: string, key: string): Promise<void> {
