@@ -44,7 +44,7 @@ export class RseLfnsController {
   async lfns2pfns(
     @CurrentIssuer() issuer: Issuer,
     @Param('rse') rse: string,
-    @Query('lfn') lfn: unknown,
+    @Query('lfn') lfn: string[],
     @Query('scheme') scheme: unknown,
     @Query('domain') domain: unknown,
     @Query('operation') operation: unknown,
