@@ -242,7 +242,7 @@ describe('tarn: every command against a running Tarn with posix and S3 RSEs', ()
       await user.ok(['login', '--password', PASSWORD]);
       const tokenDir = join(user.home, '.config', 'tarn', 'tokens');
       const { readdirSync } = await import('node:fs');
-      const [name] = readdirSync(tokenDir);
+      const [name] = readdirSync(tokenDir).filter((file) => file.startsWith('root-'));
       const cached = JSON.parse(readFileSync(join(tokenDir, name), 'utf8'));
       writeFileSync(join(tokenDir, name), JSON.stringify({ ...cached, expiresAt: new Date(Date.now() - 1000).toISOString() }));
       const expired = await user.run(['rse', 'list']);

@@ -18,13 +18,18 @@ export class CliUser {
     this.home = mkdtempSync(join(tmpdir(), 'tarn-cli-home-'));
   }
 
-  /** Runs tarn in this process (fast): argv without the program name. */
-  async run(args: string[], extraEnv: Record<string, string | undefined> = {}, cwd = this.home): Promise<CliRun> {
+  /** Runs tarn in this process (fast): argv without the program name. `onStderr` sees what it tells the user as it goes. */
+  async run(args: string[], extraEnv: Record<string, string | undefined> = {}, cwd = this.home, onStderr?: (text: string) => void): Promise<CliRun> {
     let stdout = '';
     let stderr = '';
     const io: CliIo = {
       stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => (stderr += s) },
+      stderr: {
+        write: (s: string) => {
+          stderr += s;
+          onStderr?.(s);
+        },
+      },
       env: { PATH: process.env.PATH, HOME: this.home, ...this.env, ...extraEnv },
       stderrIsTty: false,
       stdinIsTty: false,

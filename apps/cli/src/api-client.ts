@@ -4,10 +4,19 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import type { CliConfig } from './config.js';
 import { CliError, ExitCode, exitCodeOfClass, oneLine } from './errors.js';
-import { type CachedToken, TokenCache } from './token-cache.js';
+import { renewOidcToken } from './oidc-login.js';
+import { type CachedToken, OIDC_USERNAME, type OidcSession, TokenCache } from './token-cache.js';
 
-/** A token is refreshed this long before it expires, so that a long command does not lose it half-way. */
+/** A token is renewed this long before it expires (at most; a quarter of its life for short-lived ones), so that a long command does not lose it half-way. */
 const EXPIRY_MARGIN_MS = 60_000;
+
+/** Whether a cached token is too close to its expiry to be sent. */
+export function needsRenewal(token: CachedToken, now = Date.now()): boolean {
+  const expires = Date.parse(token.expiresAt);
+  const obtained = token.obtainedAt ? Date.parse(token.obtainedAt) : expires - 3600_000;
+  const margin = Math.min(EXPIRY_MARGIN_MS, Math.max(0, (expires - obtained) / 4));
+  return !(expires - margin > now);
+}
 
 function headerOf(response: AxiosResponse, name: string): string | undefined {
   const value = response.headers[name.toLowerCase()];
@@ -45,8 +54,9 @@ export interface RequestOptions {
 /** The REST client: Rucio's wire format, a cached token renewed by itself when it expires and a password is known. */
 export class ApiClient {
   private readonly http: AxiosInstance;
-  private readonly tokens: TokenCache;
+  readonly tokens: TokenCache;
   private token: CachedToken | null = null;
+  private renewing: Promise<CachedToken> | null = null;
 
   constructor(readonly config: CliConfig) {
     // No keep-alive: a CLI run makes few requests, and a reused socket the server just closed fails with ECONNRESET.
@@ -62,15 +72,22 @@ export class ApiClient {
     this.tokens = new TokenCache(config.tokenDir);
   }
 
+  /** The account given (--account, TARN_ACCOUNT, config file), else the one of the last login at this URL. */
   get account(): string {
-    if (!this.config.account) {
-      throw new CliError('No account given: pass --account NAME, set TARN_ACCOUNT, or put "account" in the config file.', ExitCode.USAGE);
+    const account = this.config.account ?? this.tokens.remembered(this.config.url)?.account;
+    if (!account) {
+      throw new CliError('No account given: pass --account NAME, set TARN_ACCOUNT, put "account" in the config file, or log in first (tarn login).', ExitCode.USAGE);
     }
-    return this.config.account;
+    return account;
   }
 
   private get username(): string {
-    return this.config.username ?? this.account;
+    return this.config.username ?? (this.config.account ? undefined : this.tokens.remembered(this.config.url)?.username) ?? this.account;
+  }
+
+  /** The cached token of this account: of its userpass login, else of its OIDC login. */
+  private cachedToken(): CachedToken | null {
+    return this.tokens.read(this.config.url, this.account, this.username) ?? this.tokens.read(this.config.url, this.account, OIDC_USERNAME);
   }
 
   /** Logs in with the password and caches the token; answers where it is cached. */
@@ -96,19 +113,81 @@ export class ApiClient {
     const expires = headerOf(response, 'X-Rucio-Auth-Token-Expires');
     if (!tokenValue) throw new CliError(`${this.config.url} answered the login without a token: is it a Tarn (or Rucio) server?`);
     const expiresAt = expires && !Number.isNaN(Date.parse(expires)) ? new Date(Date.parse(expires)) : new Date(Date.now() + 3600_000);
-    const token: CachedToken = { url: this.config.url, account: this.account, username: this.username, token: tokenValue, expiresAt: expiresAt.toISOString() };
+    const token: CachedToken = {
+      url: this.config.url,
+      account: this.account,
+      username: this.username,
+      token: tokenValue,
+      expiresAt: expiresAt.toISOString(),
+      obtainedAt: new Date().toISOString(),
+    };
     const path = this.tokens.write(token);
+    this.tokens.remember(token.url, token.account, token.username);
+    this.token = token;
+    return { token, path };
+  }
+
+  /**
+   * Keeps an access token of an identity provider (and its refresh token) after `tarn login --oidc`: Tarn says which
+   * account it acts as (the one given with --account, else the identity's only or default account).
+   */
+  async adoptOidcLogin(tokens: { access_token: string; refresh_token?: string; expires_in?: number }, session: OidcSession): Promise<{ token: CachedToken; path: string }> {
+    const requested = this.config.account;
+    const response = await this.send('GET', '/auth/validate', {
+      what: `Checking the token of '${session.issuer}' at ${this.config.url}`,
+      headers: { 'X-Rucio-Auth-Token': tokens.access_token, ...(requested ? { 'X-Rucio-Account': requested } : {}) },
+    });
+    if (response.status !== 200) throw apiError(response, `Tarn at ${this.config.url} does not accept the token of '${session.issuer}'`);
+    const account = String((JSON.parse(String(response.data)) as { account: string }).account);
+    const obtainedAt = Date.now();
+    const token: CachedToken = {
+      url: this.config.url,
+      account,
+      username: OIDC_USERNAME,
+      token: tokens.access_token,
+      expiresAt: new Date(obtainedAt + (tokens.expires_in ?? 300) * 1000).toISOString(),
+      obtainedAt: new Date(obtainedAt).toISOString(),
+      oidc: session,
+    };
+    const path = this.tokens.write(token);
+    this.tokens.remember(token.url, account, OIDC_USERNAME);
     this.token = token;
     return { token, path };
   }
 
   logout(): void {
     this.tokens.remove(this.config.url, this.account, this.username);
+    this.tokens.remove(this.config.url, this.account, OIDC_USERNAME);
+  }
+
+  /** Unauthenticated GET of a JSON document (public routes). */
+  async publicJson<T>(path: string, what: string): Promise<T> {
+    const response = await this.send('GET', path, { what });
+    if (response.status !== 200) throw apiError(response, what);
+    return JSON.parse(String(response.data)) as T;
+  }
+
+  /**
+   * Renews the OIDC access token with its refresh token, once at a time in this process and across processes (the
+   * token file's lock): a token another process renewed meanwhile is taken as it is.
+   */
+  private renewOidc(stale: CachedToken): Promise<CachedToken> {
+    this.renewing ??= this.tokens
+      .locked(stale.url, stale.account, stale.username, async () => {
+        const onDisk = this.tokens.read(stale.url, stale.account, stale.username);
+        if (onDisk?.oidc && onDisk.token !== stale.token && !needsRenewal(onDisk)) return onDisk;
+        const renewed = await renewOidcToken(onDisk?.oidc ? onDisk : stale);
+        this.tokens.write(renewed);
+        return renewed;
+      })
+      .finally(() => (this.renewing = null));
+    return this.renewing.then((token) => (this.token = token));
   }
 
   private async currentToken(): Promise<string> {
-    this.token ??= this.tokens.read(this.config.url, this.account, this.username);
-    if (this.token && Date.parse(this.token.expiresAt) - EXPIRY_MARGIN_MS > Date.now()) return this.token.token;
+    this.token ??= this.cachedToken();
+    if (this.token?.oidc) return needsRenewal(this.token) ? (await this.renewOidc(this.token)).token : this.token.token;
+    if (this.token && !needsRenewal(this.token)) return this.token.token;
     if (this.config.password) return (await this.login()).token.token;
     if (this.token) {
       throw new CliError(
@@ -139,20 +218,29 @@ export class ApiClient {
     }
   }
 
-  /** An authenticated request; a rejected token is renewed once when a password is known. */
+  /** An authenticated request; a rejected token is renewed once (with the refresh token of an OIDC login, or the password). */
   async request(method: Method, path: string, options: RequestOptions, stream = false): Promise<AxiosResponse> {
-    const attempt = async () => this.send(method, path, { ...options, headers: { ...options.headers, 'X-Rucio-Auth-Token': await this.currentToken() } }, stream);
+    const attempt = async () => {
+      const token = await this.currentToken();
+      // An OIDC identity may map to several accounts: name the one this login acts as.
+      const account: Record<string, string> = this.token?.oidc ? { 'X-Rucio-Account': this.token.account } : {};
+      return this.send(method, path, { ...options, headers: { ...options.headers, ...account, 'X-Rucio-Auth-Token': token } }, stream);
+    };
     let response = await attempt();
-    if (response.status === 401 && this.config.password && this.isTokenProblem(await this.peek(response, stream))) {
-      this.token = null;
-      await this.login();
+    const renewable = this.token?.oidc?.refreshToken !== undefined || this.config.password !== undefined;
+    if (response.status === 401 && renewable && this.isTokenProblem(await this.peek(response, stream))) {
+      if (this.token?.oidc) await this.renewOidc(this.token);
+      else {
+        this.token = null;
+        await this.login();
+      }
       response = await attempt();
     }
     if (response.status >= 400) {
       if (stream) response.data = await readAll(response.data as Readable);
       const error = apiError(response, options.what);
       if (response.status === 401 && error.exceptionClass === 'CannotAuthenticate') {
-        throw new CliError(`${error.message}. Run 'tarn login' again.`, ExitCode.AUTH, error.exceptionClass);
+        throw new CliError(`${error.message}. Run 'tarn login${this.token?.oidc ? ' --oidc' : ''}' again.`, ExitCode.AUTH, error.exceptionClass);
       }
       throw error;
     }

@@ -18,6 +18,27 @@ export interface OidcConfig {
   jwksCooldownSeconds: number;
 }
 
+/** What clients are told about logging in with an identity provider (GET /auth/oidc/configuration): nothing secret. */
+export interface OidcConfigurationWire {
+  issuers: string[];
+  audience: string;
+  audience_parameter: 'audience' | 'resource';
+  client_id: string | null;
+  scopes: string;
+  groups_claims: string[];
+}
+
+export function oidcConfigurationWire(oidc: OidcConfig): OidcConfigurationWire {
+  return {
+    issuers: oidc.issuers,
+    audience: oidc.audience,
+    audience_parameter: oidc.audienceParameter,
+    client_id: oidc.cliClientId ?? null,
+    scopes: oidc.scopes,
+    groups_claims: oidc.groupsClaims,
+  };
+}
+
 /** `aud` values that mean "any service": a token carrying one is never Tarn's, and Tarn never asks for one. */
 export const WILDCARD_AUDIENCES: readonly string[] = ['*', 'https://wlcg.cern.ch/jwt/v1/any'];
 

@@ -5,3 +5,4 @@ export * from './posix.protocol.js';
 export * from './s3.protocol.js';
 export * from './webdav.protocol.js';
 export * from './create-storage.js';
+export * from './openid.js';

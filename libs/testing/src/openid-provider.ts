@@ -147,8 +147,9 @@ export class TestOpenIdProvider {
 
   /** Completes a device login: what the user does in a browser with the verification URI and code the device shows. */
   async approveDevice(verificationUriComplete: string, username: string, password: string): Promise<void> {
-    const final = await new FormBrowser().signIn(verificationUriComplete, username, password, (url) => url.endsWith('/device/success') || url.includes('/device/success'));
-    if (!final.includes('success')) throw new Error(`device login did not succeed: ${final}`);
+    const browser = new FormBrowser();
+    await browser.signIn(verificationUriComplete, username, password, () => false);
+    if (!browser.lastPage.includes('Signed in')) throw new Error(`the device login did not succeed: ${browser.lastPage.slice(0, 500)}`);
   }
 
   async close(): Promise<void> {
@@ -170,10 +171,12 @@ async function sha256base64url(text: string): Promise<string> {
 
 /**
  * What a person's browser does on the provider's pages: follows redirects with cookies, submits the page's form
- * (a username and password where it asks for them, the given values otherwise), until `done(url)`.
+ * (a username and password where it asks for them, the given values otherwise), until `done(url)` or a page
+ * without a form (kept in `lastPage`).
  */
 export class FormBrowser {
   private readonly cookies = new Map<string, string>();
+  lastPage = '';
 
   async signIn(start: string, username: string, password: string, done: (url: string) => boolean): Promise<string> {
     let url = start;
@@ -203,8 +206,9 @@ export class FormBrowser {
       }
       if (done(url)) return url;
       if (response.status !== 200) throw new Error(`${method} ${url} answered ${response.status}: ${String(response.data).slice(0, 500)}`);
-      const form = parseForm(String(response.data));
-      if (!form) throw new Error(`no form on ${url}: ${String(response.data).slice(0, 500)}`);
+      this.lastPage = String(response.data);
+      const form = parseForm(this.lastPage);
+      if (!form) return url;
       if ('username' in form.fields) form.fields.username = username;
       if ('password' in form.fields) form.fields.password = password;
       url = new URL(form.action || url, url).toString();

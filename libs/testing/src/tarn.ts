@@ -31,11 +31,11 @@ const FAST_DAEMONS: Record<string, string> = {
 /**
  * All of Tarn as `npm start` runs it — the API on a free port of 127.0.0.1 and every daemon of
  * apps/tarn — over a test database, with the event bus of `mode` (Kafka on topics of this test file's own).
- * `env` overrides daemon knobs (process.env, read when the daemons' modules are built).
+ * `env` overrides daemon knobs (process.env, read when the daemons' modules are built) and settings (TarnConfig).
  */
 export async function startTestTarn(db: TestDatabase, mode: EventBusMode, env: Record<string, string> = {}): Promise<TestTarn> {
   Object.assign(process.env, FAST_DAEMONS, env);
-  const configEnv: Record<string, string> = {};
+  const configEnv: Record<string, string> = { ...env };
   let prefix: string | undefined;
   if (mode === 'kafka') {
     prefix = testTopicPrefix();

@@ -1,12 +1,12 @@
 import { Controller, Get, Headers, Inject, Ip, Optional, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { TARN_CONFIG, type TarnConfig } from '@tarn/config';
+import { oidcConfigurationWire, TARN_CONFIG, type TarnConfig } from '@tarn/config';
 import { Forbidden, NotFound } from '@tarn/domain';
 import { AccountService } from '@tarn/core';
 import { rfc1123, sendJson } from '../http/rucio-wire.js';
 import { Answers } from '../http/answers.js';
-import { OIDC_CONFIGURATION_ANSWER, TokenValidation, type OidcConfigurationWire } from './auth.dto.js';
+import { OIDC_CONFIGURATION_ANSWER, TokenValidation } from './auth.dto.js';
 import { Access } from '../auth/access.decorator.js';
 
 function header(value: string | string[] | undefined): string | undefined {
@@ -114,13 +114,6 @@ export class AuthController {
         rucioClass: 'ConfigNotFound',
       });
     }
-    sendJson(res, 200, {
-      issuers: oidc.issuers,
-      audience: oidc.audience,
-      audience_parameter: oidc.audienceParameter,
-      client_id: oidc.cliClientId ?? null,
-      scopes: oidc.scopes,
-      groups_claims: oidc.groupsClaims,
-    } satisfies OidcConfigurationWire);
+    sendJson(res, 200, oidcConfigurationWire(oidc));
   }
 }

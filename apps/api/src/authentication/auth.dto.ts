@@ -21,15 +21,6 @@ export class TokenValidation {
   groups!: string[];
 }
 
-export interface OidcConfigurationWire {
-  issuers: string[];
-  audience: string;
-  audience_parameter: 'audience' | 'resource';
-  client_id: string | null;
-  scopes: string;
-  groups_claims: string[];
-}
-
 export const OIDC_CONFIGURATION_ANSWER = named(
   'OidcConfiguration',
   shape({
