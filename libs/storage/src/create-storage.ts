@@ -3,6 +3,7 @@ import { PosixStorage } from './posix.protocol.js';
 import { S3Storage } from './s3.protocol.js';
 import { StorageMisconfigured, UnsupportedStorageOperation, type StorageLocation } from './storage.errors.js';
 import type { StorageProtocol } from './storage-protocol.js';
+import { storageAudienceProblem, type StorageTokenSource, storageTokenSourceFromEnv } from './storage-tokens.js';
 import { WebDavStorage } from './webdav.protocol.js';
 
 /** An RSE protocol as the catalogue stores it (rse_protocols). */
@@ -19,6 +20,8 @@ export interface CreateStorageOptions {
   rse?: string;
   /** Where TARN_S3_* / TARN_WEBDAV_* credentials are looked up (default process.env). */
   env?: Record<string, string | undefined>;
+  /** Where bearer tokens of a storage audience come from (default: token exchange configured by TARN_OIDC_*). */
+  tokens?: StorageTokenSource;
   /** Passed to the implementation (part sizes, timeouts, concurrency). */
   tuning?: { s3?: Partial<ConstructorParameters<typeof S3Storage>[0]>; webdav?: Partial<ConstructorParameters<typeof WebDavStorage>[0]> };
 }
@@ -32,7 +35,10 @@ export const SUPPORTED_SCHEMES = ['file', 'posix', 's3', 's3+https', 's3+http', 
  *   first segment of the prefix (the rest is the key prefix). `s3` means https unless the attribute `tls` is
  *   false. Attributes: access_key_id, secret_access_key, session_token, region, path_style (default true),
  *   endpoint_url (overrides scheme/host/port).
- * - davs, https / dav, http: `https|http://hostname:port/prefix/`. Attributes: username, password, bearer_token.
+ * - davs, https / dav, http: `https|http://hostname:port/prefix/`. Attributes: username, password, bearer_token; or
+ *   token_audience (with token_scope): a bearer token for that audience, which Tarn obtains by token exchange
+ *   (RFC 8693) with its own OIDC client (TARN_OIDC_*; see docs/oidc.md) and renews as it expires. A wildcard audience
+ *   is refused.
  * Credentials not in the attributes come from the environment: TARN_S3_<RSE>_ACCESS_KEY_ID, then
  * TARN_S3_ACCESS_KEY_ID (likewise SECRET_ACCESS_KEY, SESSION_TOKEN, REGION; TARN_WEBDAV_<RSE>_USERNAME,
  * PASSWORD, BEARER_TOKEN), <RSE> upper case with other characters than A-Z0-9 as '_'; for S3 finally the AWS
@@ -87,8 +93,25 @@ export function createStorage(protocol: StorageProtocolConfig, options: CreateSt
     case 'dav':
     case 'http': {
       const tls = scheme === 'davs' || scheme === 'https';
+      const baseUrl = `${tls ? 'https' : 'http'}://${authority}${prefix}`;
+      const audience = attributes.token_audience;
+      let tokens: ConstructorParameters<typeof WebDavStorage>[0]['tokens'];
+      if (audience !== undefined && audience !== null && audience !== '') {
+        const problem = storageAudienceProblem(audience);
+        if (problem) throw new StorageMisconfigured(location('webdav', baseUrl, options.rse), problem);
+        const source = options.tokens ?? storageTokenSourceFromEnv(env);
+        if (!source) {
+          throw new StorageMisconfigured(
+            location('webdav', baseUrl, options.rse),
+            `it wants bearer tokens for the audience '${audience}', but this Tarn has no OIDC client to get them: set TARN_OIDC_ISSUERS, TARN_OIDC_AUDIENCE, TARN_OIDC_CLIENT_ID and TARN_OIDC_CLIENT_SECRET (docs/oidc.md)`,
+          );
+        }
+        const scope = typeof attributes.token_scope === 'string' && attributes.token_scope.trim() ? attributes.token_scope.trim() : undefined;
+        tokens = { source, audience: String(audience), scope };
+      }
       return new WebDavStorage({
-        baseUrl: `${tls ? 'https' : 'http'}://${authority}${prefix}`,
+        baseUrl,
+        tokens,
         username: setting('WEBDAV', 'username'),
         password: setting('WEBDAV', 'password'),
         bearerToken: setting('WEBDAV', 'bearer_token'),

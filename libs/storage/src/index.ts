@@ -6,3 +6,4 @@ export * from './s3.protocol.js';
 export * from './webdav.protocol.js';
 export * from './create-storage.js';
 export * from './openid.js';
+export * from './storage-tokens.js';

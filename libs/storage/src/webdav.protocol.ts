@@ -32,6 +32,7 @@ import { messageOf, sourceFailure, taggedSource } from './source-stream.js';
 import { VerifyingTransform } from './verifying.transform.js';
 import { WANT_DIGEST, parseDigestHeader } from './webdav-digest.js';
 import { DavResource, parseMultistatus } from './webdav-multistatus.js';
+import { type StorageTokenSource, StorageTokenError } from './storage-tokens.js';
 
 export interface WebDavStorageOptions {
   /** The collection that is the protocol prefix, e.g. `https://dav.example.org:2880/data/rse1/`. */
@@ -40,6 +41,8 @@ export interface WebDavStorageOptions {
   password?: string;
   /** Sent as `Authorization: Bearer <token>` (tokens from an IAM service), instead of basic authentication. */
   bearerToken?: string;
+  /** Bearer tokens obtained for the storage's own audience (token exchange), renewed as they expire. */
+  tokens?: { source: StorageTokenSource; audience: string; scope?: string };
   rse?: string;
   /** PROPFINDs in flight while walking a listing (default 4). */
   listConcurrency?: number;
@@ -61,6 +64,7 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
   private readonly listConcurrency: number;
   /** Collections known to exist, so that writes into the same directory do not MKCOL again. */
   private readonly collections = new Set<string>();
+  private readonly tokens: WebDavStorageOptions['tokens'];
 
   constructor(options: WebDavStorageOptions) {
     const base = new URL(options.baseUrl);
@@ -73,11 +77,13 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
     }
     this.base = base;
     this.listConcurrency = options.listConcurrency ?? 4;
+    this.tokens = options.tokens;
     const headers: Record<string, string> = {};
-    if (options.bearerToken) headers.Authorization = `Bearer ${options.bearerToken}`;
+    if (options.bearerToken && !options.tokens) headers.Authorization = `Bearer ${options.bearerToken}`;
+    const bearer = Boolean(options.bearerToken || options.tokens);
     this.http = axios.create({
       headers,
-      auth: !options.bearerToken && options.username !== undefined ? { username: options.username, password: options.password ?? '' } : undefined,
+      auth: !bearer && options.username !== undefined ? { username: options.username, password: options.password ?? '' } : undefined,
       // In Node, axios' timeout is the socket's idle time, not the whole transfer's.
       timeout: options.idleTimeoutMs ?? 120_000,
       maxBodyLength: Infinity,
@@ -190,11 +196,12 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
    * Best effort; listings skip any leftover anyway.
    */
   private async removeTemporary(url: string, uploaded: boolean): Promise<void> {
-    const remove = () => this.http.request({ method: 'DELETE', url }).then(() => true, () => false);
+    const headers = await this.authorization('delete', undefined).catch(() => ({}));
+    const remove = () => this.http.request({ method: 'DELETE', url, headers }).then(() => true, () => false);
     if (!(await remove()) || uploaded) return; // unreachable server, or nothing in flight
     for (const delay of [100, 400, 1000]) {
       await new Promise((resolve) => setTimeout(resolve, delay));
-      const head = await this.http.request({ method: 'HEAD', url }).catch(() => undefined);
+      const head = await this.http.request({ method: 'HEAD', url, headers }).catch(() => undefined);
       if (head && head.status < 300) await remove();
     }
   }
@@ -341,10 +348,30 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
     path: string | undefined,
     config: { headers?: Record<string, string>; data?: unknown; responseType?: 'stream' | 'text'; maxRedirects?: number } = {},
   ): Promise<AxiosResponse> {
+    const send = async () => this.http.request({ method: method as Method, url, ...config, headers: { ...config.headers, ...(await this.authorization(operation, path)) } });
     try {
-      return await this.http.request({ method: method as Method, url, ...config });
+      const response = await send();
+      // A token the storage no longer takes (revoked, or expired by its clock): once more with a new one, when the body can be sent again.
+      if (response.status === 401 && this.tokens && !(config.data instanceof Readable)) {
+        this.tokens.source.forget(this.tokens.audience, this.tokens.scope);
+        if (response.data instanceof Readable) response.data.resume();
+        return await send();
+      }
+      return response;
     } catch (error) {
       throw this.mapError(error, operation, path);
+    }
+  }
+
+  /** The Authorization header of a storage reached with tokens of its own audience. */
+  private async authorization(operation: string, path: string | undefined): Promise<Record<string, string>> {
+    if (!this.tokens) return {};
+    try {
+      return { Authorization: `Bearer ${await this.tokens.source.token(this.tokens.audience, this.tokens.scope)}` };
+    } catch (error) {
+      const reason = `no token for the storage audience '${this.tokens.audience}': ${(error as Error).message}`;
+      if (error instanceof StorageTokenError && !error.transient) throw new StoragePermissionDenied(this.location(path), operation, reason, error);
+      throw new StorageUnavailable(this.location(path), operation, reason, error);
     }
   }
 
@@ -375,6 +402,7 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
   private mapError(error: unknown, operation: string, path: string | undefined): Error {
     const inner = sourceFailure(error, this.location(path)); // what went wrong with a request body
     if (inner) return inner;
+    if (isStorageError(error)) return error; // e.g. no token could be had
     const location = this.location(path);
     const network = networkErrorCode(error);
     if (network) return new StorageUnavailable(location, operation, network, error);
