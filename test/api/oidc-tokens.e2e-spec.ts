@@ -8,6 +8,7 @@ import { createScope, uniqueScopeName } from '@tarn/testing/factories/scope.fact
 import { TestOpenIdProvider } from '@tarn/testing/openid-provider.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const DEAD_ISSUER = 'http://127.0.0.1:9';
 
 describe('OIDC access tokens on every route', () => {
   let db: TestDatabase;
@@ -43,7 +44,11 @@ describe('OIDC access tokens on every route', () => {
       TestOpenIdProvider.start({ users: [{ sub: 'sub-jdoe', username: 'jdoe', password: 'jdoe-secret' }] }),
     ]);
     db = await createTestDatabase();
-    api = await startTestApi(db, provider.tarnEnv({ TARN_OIDC_CLOCK_SKEW_SECONDS: '1', TARN_OIDC_JWKS_COOLDOWN_SECONDS: '0' }));
+    api = await startTestApi(
+      db,
+      // A second issuer nobody answers for (port 9 of this machine is closed): its tokens cannot be checked.
+      provider.tarnEnv({ TARN_OIDC_ISSUERS: `${provider.issuer},${DEAD_ISSUER}`, TARN_OIDC_CLOCK_SKEW_SECONDS: '1', TARN_OIDC_JWKS_COOLDOWN_SECONDS: '0' }),
+    );
     const root = await createAccount(db.dataSource, { admin: true, password: 'root-secret' });
     rootToken = (
       await request(api.url).get('/auth/userpass').set('X-Rucio-Account', root.account).set('X-Rucio-Username', root.account).set('X-Rucio-Password', 'root-secret')
@@ -73,7 +78,7 @@ describe('OIDC access tokens on every route', () => {
     expect(whoami.headers.location).toContain(`/accounts/${jdoe}`);
     const oidcConfiguration = await request(api.url).get('/auth/oidc/configuration').expect(200);
     expect(oidcConfiguration.body).toEqual({
-      issuers: [provider.issuer],
+      issuers: [provider.issuer, DEAD_ISSUER],
       audience: 'https://tarn.example.org',
       audience_parameter: 'resource',
       client_id: 'tarn-cli',
@@ -125,6 +130,15 @@ describe('OIDC access tokens on every route', () => {
     } finally {
       await provider.setAccessTokenTtl(3600);
     }
+  });
+
+  it('answers 503, not 401, when the keys of a configured issuer cannot be fetched, and asks for no keys of unknown issuers', async () => {
+    const [header, payload, signature] = (await login('jdoe')).split('.');
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const ofDeadIssuer = [header, Buffer.from(JSON.stringify({ ...claims, iss: DEAD_ISSUER })).toString('base64url'), signature].join('.');
+    const response = await asBearer(ofDeadIssuer, '/auth/validate');
+    expect({ status: response.status, class: response.body.ExceptionClass }).toEqual({ status: 503, class: 'ServiceUnavailable' });
+    expect(response.body.ExceptionMessage).toMatch(new RegExp(`keys of identity provider '${DEAD_ISSUER}' cannot be fetched.*Try again shortly`));
   });
 
   it('follows a key rotation: a token signed with a new key is accepted once its keys are read again', async () => {

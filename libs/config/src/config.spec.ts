@@ -30,4 +30,31 @@ describe('loadConfig', () => {
     expect(message).toContain("KAFKA_BROKERS entry 'nohost'");
     expect(message).toContain("TARN_EVENT_BUS must be 'kafka' or 'postgres'");
   });
+
+  it('accepts OIDC tokens only with issuers on https (or this machine) and an audience of its own', () => {
+    expect(loadConfig({}).oidc).toBeUndefined();
+    const oidc = loadConfig({ TARN_OIDC_ISSUERS: 'https://iam.example.org/, http://127.0.0.1:8443', TARN_OIDC_AUDIENCE: 'https://tarn.example.org' }).oidc;
+    expect(oidc).toMatchObject({
+      issuers: ['https://iam.example.org/', 'http://127.0.0.1:8443'],
+      audience: 'https://tarn.example.org',
+      audienceParameter: 'audience',
+      clockSkewSeconds: 60,
+      groupsClaims: ['wlcg.groups', 'groups'],
+    });
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(problems({ TARN_OIDC_ISSUERS: 'http://iam.example.org', TARN_OIDC_AUDIENCE: 'tarn' })).toContain("'http://iam.example.org' must be an https URL");
+    expect(problems({ TARN_OIDC_ISSUERS: 'https://iam.example.org' })).toContain('TARN_OIDC_AUDIENCE must name the audience');
+    expect(problems({ TARN_OIDC_ISSUERS: 'https://iam.example.org', TARN_OIDC_AUDIENCE: 'https://wlcg.cern.ch/jwt/v1/any' })).toContain('may not be the wildcard audience');
+    expect(problems({ TARN_OIDC_ISSUERS: 'https://iam.example.org', TARN_OIDC_AUDIENCE: 'tarn', TARN_OIDC_CLOCK_SKEW_SECONDS: '3600' })).toContain(
+      'TARN_OIDC_CLOCK_SKEW_SECONDS=3600 must be whole seconds from 0 to 300',
+    );
+    expect(problems({ TARN_OIDC_AUDIENCE: 'tarn' })).toContain('TARN_OIDC_AUDIENCE is set but TARN_OIDC_ISSUERS is not');
+  });
 });
