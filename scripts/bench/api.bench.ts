@@ -13,16 +13,11 @@
  */
 import 'reflect-metadata';
 import { Agent, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
-import { type INestApplication, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AccountService, AuthenticationService, type Issuer } from '@tarn/core';
 import { ReplicaService } from '@tarn/core';
-import { ApiModule } from '../../apps/api/src/api.module.js';
-import { configureApi } from '../../apps/api/src/configure-api.js';
-import { startBenchCatalogue } from './bench-catalogue.js';
+import { startBenchApi } from './bench-api.js';
 
 const FILES = 10_000;
 const LIST_ROUNDS = 5;
@@ -161,17 +156,10 @@ async function countReplicas(ds: DataSource, rse: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const catalogue = await startBenchCatalogue('api');
+  const api = await startBenchApi('api');
+  const { app, url, catalogue } = api;
   const { dataSource, version } = catalogue;
-  let app: INestApplication | undefined;
   try {
-    @Module({ imports: [catalogue.module, ApiModule] })
-    class BenchApiModule {}
-    app = await NestFactory.create(BenchApiModule, { bodyParser: false, logger: ['error', 'warn'] });
-    configureApi(app);
-    await app.listen(0, '127.0.0.1');
-    const url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-
     await app.get(AccountService).ensureRootAccount(PASSWORD);
     const { token } = await app.get(AuthenticationService).authenticateUserpass('root', 'root', PASSWORD);
     await setUp(dataSource);
@@ -224,8 +212,7 @@ async function main(): Promise<void> {
     }
   } finally {
     agent.destroy();
-    await app?.close();
-    await catalogue.close();
+    await api.close();
   }
 }
 

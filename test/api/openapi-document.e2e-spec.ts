@@ -65,6 +65,14 @@ describe('the OpenAPI document', () => {
     expect(problems).toEqual([]);
   });
 
+  it('documents exactly the path parameters of each path', () => {
+    const problems = routes.filter((route) => {
+      const parameters = (operationOf(route)!.parameters ?? []) as { in: string; name: string }[];
+      return JSON.stringify(parameters.filter((p) => p.in === 'path').map((p) => p.name)) !== JSON.stringify(route.params);
+    });
+    expect(problems.map((r) => `${r.method} ${r.path}`)).toEqual([]);
+  });
+
   it('describes the body of every operation that reads one', () => {
     const problems: string[] = [];
     for (const route of routes.filter((r) => r.readsBody)) {

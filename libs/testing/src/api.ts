@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,13 +17,24 @@ export interface TestApi {
 /**
  * The real API (every route, guard and filter) over a test database, listening on a free port of 127.0.0.1,
  * so that HTTP clients — supertest, axios, the stock Rucio client — talk to it as they would in production.
- * `configEnv` adds settings (e.g. the TARN_OIDC_* of a test OpenID provider).
+ * `configEnv` adds settings (e.g. the TARN_OIDC_* of a test OpenID provider); `onResponse` sees every answer once sent.
  */
-export async function startTestApi(db: TestDatabase, configEnv: Record<string, string> = {}): Promise<TestApi> {
+export async function startTestApi(
+  db: TestDatabase,
+  configEnv: Record<string, string> = {},
+  options: { onResponse?: (req: IncomingMessage, res: ServerResponse) => void } = {},
+): Promise<TestApi> {
   const { ApiModule } = await import('../../../apps/api/src/api.module.js');
   const { configureApi } = await import('../../../apps/api/src/configure-api.js');
   const moduleRef = await createTestingModule(db, [ApiModule], configEnv);
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: ['error', 'warn'] });
+  const { onResponse } = options;
+  if (onResponse) {
+    app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
+      res.on('finish', () => onResponse(req, res));
+      next();
+    });
+  }
   configureApi(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;

@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject, type OperationObject, type ResponseObject } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject, type OperationObject, type ParameterObject, type ResponseObject } from '@nestjs/swagger';
 import { describeAccess } from '../auth/access.decorator.js';
 import { namedSchemas, RUCIO_ERROR } from './answers.js';
 import { REQUEST_LIMITS } from './request-limits.js';
@@ -48,6 +48,10 @@ function describeRoutes(document: OpenAPIObject, routes: Route[]): void {
     operation.description = operation.description ? `${operation.description}\n\n${who}` : who;
     operation.security = route.access.kind === 'public' ? [] : [{ 'rucio-token': [] }, { bearer: [] }];
     (operation as unknown as Record<string, unknown>)['x-tarn-access'] = route.access;
+    // One handler may serve several paths (`:rse/protocols/:scheme[/:hostname[/:port]]`): each path documents exactly its own parameters.
+    const others = (operation.parameters ?? []).filter((p) => !('in' in p) || p.in !== 'path');
+    const own = new Map((operation.parameters ?? []).filter((p) => 'in' in p && p.in === 'path').map((p) => [(p as ParameterObject).name, p]));
+    operation.parameters = [...route.params.map((name) => own.get(name) ?? { name, in: 'path' as const, required: true, schema: { type: 'string' as const } }), ...others];
     // Nest writes a placeholder (`200: {description: ''}`) for routes that declare no answer; the conventions test refuses those.
     for (const [status, response] of Object.entries(operation.responses)) {
       if ((response as ResponseObject).description === '' && Object.keys(operation.responses).length > 1) delete operation.responses[status];
