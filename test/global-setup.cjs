@@ -1,4 +1,4 @@
-// Starts (or finds) the services the tests need: PostgreSQL, Kafka, and the S3 and WebDAV servers. With CI=true a service that cannot be
+// Starts (or finds) the services the tests need: PostgreSQL, Kafka, and the S3, WebDAV and XRootD servers. With CI=true a service that cannot be
 // reached fails the run; it is never skipped.
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');

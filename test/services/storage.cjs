@@ -1,12 +1,14 @@
 /**
- * Makes sure the real S3 and WebDAV servers the storage tests need answer before the tests run (called from
- * jest's globalSetup). Uses the servers at TARN_TEST_S3_ENDPOINT / TARN_TEST_WEBDAV_URL when set (with
+ * Makes sure the real S3, WebDAV and XRootD servers the storage tests need answer before the tests run (called
+ * from jest's globalSetup). Uses the servers at TARN_TEST_S3_ENDPOINT / TARN_TEST_WEBDAV_URL when set (with
  * TARN_TEST_S3_ACCESS_KEY, TARN_TEST_S3_SECRET_KEY, TARN_TEST_WEBDAV_USER, TARN_TEST_WEBDAV_PASSWORD);
- * otherwise the local ones of scripts/services/s3.sh and webdav.sh, started if they do not answer.
+ * otherwise the local ones of scripts/services/s3.sh and webdav.sh, started if they do not answer. The two
+ * XRootD servers are always the local ones of scripts/services/xrootd.sh (on TARN_TEST_XROOTD_PORT(_B) and
+ * TARN_TEST_XROOTD_HTTP_PORT(_B)): tests also look at their files and logs.
  * A server that does not answer is an error, never a skip. CommonJS, for the .cjs jest globalSetup.
  */
 const path = require('node:path');
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 
 const SCRIPTS = path.join(__dirname, '..', '..', 'scripts', 'services');
 
@@ -59,6 +61,11 @@ async function webdavAnswers() {
   }
 }
 
+function xrootdAnswers() {
+  const done = spawnSync('bash', [path.join(SCRIPTS, 'xrootd.sh'), 'status'], { stdio: 'ignore', timeout: 30000 });
+  return Promise.resolve(done.status === 0);
+}
+
 function run(script, env) {
   return new Promise((resolve) => {
     const child = spawn('bash', [script, 'start'], { stdio: ['ignore', process.stderr, process.stderr], env: { ...process.env, ...env } });
@@ -106,6 +113,15 @@ async function ensureStorageServers({ ci } = {}) {
       portVariable: 'TARN_TEST_WEBDAV_PORT',
       ci,
       hint: 'it needs rclone, installed with apt-get as root',
+    }),
+    ensureOne({
+      name: 'The XRootD servers',
+      url: `root://127.0.0.1:${process.env.TARN_TEST_XROOTD_PORT || 1094}`,
+      answers: xrootdAnswers,
+      script: path.join(SCRIPTS, 'xrootd.sh'),
+      portVariable: 'TARN_TEST_XROOTD_PORT',
+      ci,
+      hint: 'it needs xrootd-server, xrootd-client and python3-xrootd, installed with apt-get as root',
     }),
   ]);
 }

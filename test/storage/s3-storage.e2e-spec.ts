@@ -11,13 +11,7 @@ import {
   StoragePermissionDenied,
   createStorage,
 } from '@tarn/storage';
-import { createTestBucket, createTestDirectory, testS3Server } from '@tarn/testing/storage.js';
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
+import { createTestBucket, createTestDirectory, readStream, testS3Server } from '@tarn/testing/storage.js';
 
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
 const MIB = 1024 * 1024;
@@ -60,7 +54,7 @@ describe('s3 storage', () => {
     } finally {
       send.mockRestore();
     }
-    expect(md5(await readAll(await other.read('copied/target.bin')))).toBe(md5(data));
+    expect(md5(await readStream(await other.read('copied/target.bin')))).toBe(md5(data));
     expect((await storage.stat('copy/source.bin')).bytes).toBe(data.length);
   });
 
@@ -81,7 +75,7 @@ describe('s3 storage', () => {
       send.mockRestore();
       await parted.close();
     }
-    expect(md5(await readAll(await other.read('copied/large.bin')))).toBe(md5(data));
+    expect(md5(await readStream(await other.read('copied/large.bin')))).toBe(md5(data));
   });
 
   test('no server-side copy from another kind of storage or another identity: undefined, stream instead', async () => {

@@ -1,6 +1,7 @@
 /**
  * One contract for every StorageProtocol, run against real storage: a local directory (posix), the S3 server
- * of scripts/services/s3.sh and the WebDAV server of scripts/services/webdav.sh, all on 127.0.0.1.
+ * of scripts/services/s3.sh, the WebDAV server of scripts/services/webdav.sh and the XRootD server of
+ * scripts/services/xrootd.sh, all on 127.0.0.1.
  * A server that does not answer fails these tests (test/services/storage.cjs starts them); nothing is skipped.
  */
 import { jest } from '@jest/globals';
@@ -8,10 +9,9 @@ import { ListMultipartUploadsCommand, PutObjectCommand, S3Client } from '@aws-sd
 import axios from 'axios';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
-import { ChecksumSet } from '@tarn/checksums';
 import {
   ChecksumMismatch,
   InvalidStoragePath,
@@ -26,23 +26,23 @@ import {
   createTestBucket,
   createTestCollection,
   createTestDirectory,
+  createTestXrootdArea,
+  adler32Of,
+  readStream,
   testWebDavServer,
+  xrdcpPut,
 } from '@tarn/testing/storage.js';
 
-type Kind = 'posix' | 's3' | 'webdav';
-const KINDS: Kind[] = ['posix', 's3', 'webdav'];
+type Kind = 'posix' | 's3' | 'webdav' | 'xrootd';
+const KINDS: Kind[] = ['posix', 's3', 'webdav', 'xrootd'];
+type XrootdArea = Awaited<ReturnType<typeof createTestXrootdArea>>;
 const MIB = 1024 * 1024;
 
 async function makeArea(kind: Kind): Promise<TestStorageArea> {
   if (kind === 'posix') return createTestDirectory();
   if (kind === 's3') return createTestBucket();
+  if (kind === 'xrootd') return createTestXrootdArea();
   return createTestCollection();
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
@@ -59,12 +59,6 @@ function source(data: Buffer, chunk = 256 * 1024): Readable {
 }
 
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
-async function adler32(data: Buffer): Promise<string> {
-  const set = await ChecksumSet.create(['adler32']);
-  set.update(data);
-  return set.result().adler32 as string;
-}
-
 /** A TCP port on 127.0.0.1 that nothing listens on. */
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -96,7 +90,7 @@ describe.each(KINDS)('%s storage contract', (kind) => {
     ] as const) {
       const written = await storage.write(path, source(data), { bytes: data.length });
       expect(written.bytes).toBe(data.length);
-      expect((await readAll(await storage.read(path))).equals(data)).toBe(true);
+      expect((await readStream(await storage.read(path))).equals(data)).toBe(true);
       const stat = await storage.stat(path);
       expect(stat.bytes).toBe(data.length);
       expect(stat.mtime).toBeInstanceOf(Date);
@@ -111,7 +105,7 @@ describe.each(KINDS)('%s storage contract', (kind) => {
     const send = kind === 's3' ? jest.spyOn(S3Client.prototype, 'send') : undefined;
     try {
       const written = await storage.write('big/twenty.bin', source(data, MIB), { algorithms: ['adler32', 'md5'] });
-      expect(written).toEqual({ bytes: data.length, adler32: await adler32(data), md5: md5(data) });
+      expect(written).toEqual({ bytes: data.length, adler32: await adler32Of(data), md5: md5(data) });
       if (send) {
         const names = send.mock.calls.map(([command]) => (command as object).constructor.name);
         expect(names).toContain('CreateMultipartUploadCommand');
@@ -121,7 +115,7 @@ describe.each(KINDS)('%s storage contract', (kind) => {
     } finally {
       send?.mockRestore();
     }
-    const back = await readAll(await storage.read('big/twenty.bin'));
+    const back = await readStream(await storage.read('big/twenty.bin'));
     expect(back.length).toBe(data.length);
     expect(md5(back)).toBe(md5(data));
     const stat = await storage.stat('big/twenty.bin');
@@ -142,17 +136,17 @@ describe.each(KINDS)('%s storage contract', (kind) => {
     const data = randomBytes(3 * MIB + 17);
     await storage.write('range/file.bin', source(data));
     for (const offset of [0, 1, 1234567, data.length - 1]) {
-      const part = await readAll(await storage.read('range/file.bin', { offset }));
+      const part = await readStream(await storage.read('range/file.bin', { offset }));
       expect(part.equals(data.subarray(offset))).toBe(true);
     }
-    expect((await readAll(await storage.read('range/file.bin', { offset: data.length }))).length).toBe(0);
-    expect((await readAll(await storage.read('range/file.bin', { offset: data.length + 10 }))).length).toBe(0);
+    expect((await readStream(await storage.read('range/file.bin', { offset: data.length }))).length).toBe(0);
+    expect((await readStream(await storage.read('range/file.bin', { offset: data.length + 10 }))).length).toBe(0);
   });
 
   test('a write replaces the file already at the path', async () => {
     await storage.write('over/file.txt', source(Buffer.from('the first version, longer')));
     await storage.write('over/file.txt', source(Buffer.from('second')));
-    expect((await readAll(await storage.read('over/file.txt'))).toString()).toBe('second');
+    expect((await readStream(await storage.read('over/file.txt'))).toString()).toBe('second');
     expect((await storage.stat('over/file.txt')).bytes).toBe(6);
     expect((await collect(storage.list('over'))).map((e) => e.path)).toEqual(['over/file.txt']);
   });
@@ -186,7 +180,7 @@ describe.each(KINDS)('%s storage contract', (kind) => {
     const path = 'ünï cödé/two words/x y/日本語 ファイル (1) #%&+;=.dat';
     const data = randomBytes(2048);
     await storage.write(path, source(data));
-    expect((await readAll(await storage.read(path))).equals(data)).toBe(true);
+    expect((await readStream(await storage.read(path))).equals(data)).toBe(true);
     expect((await storage.stat(path)).bytes).toBe(2048);
     expect((await collect(storage.list('ünï cödé'))).map((e) => e.path)).toEqual([path]);
     expect(await storage.delete(path)).toEqual({ existed: true });
@@ -239,9 +233,9 @@ describe.each(KINDS)('%s storage contract', (kind) => {
 
     const good = await storage.write('verify/good.bin', source(data), {
       bytes: data.length,
-      checksums: { adler32: await adler32(data), md5: md5(data) },
+      checksums: { adler32: await adler32Of(data), md5: md5(data) },
     });
-    expect(good).toEqual({ bytes: data.length, adler32: await adler32(data), md5: md5(data) });
+    expect(good).toEqual({ bytes: data.length, adler32: await adler32Of(data), md5: md5(data) });
   });
 
   test('a missing file is NotFoundOnStorage naming the path and the endpoint', async () => {
@@ -290,7 +284,7 @@ describe.each(KINDS)('%s storage contract', (kind) => {
     const data = randomBytes(5000);
     const put = await presign('presigned/up load.bin', 'PUT', 300);
     expect((await axios.put(put, data, { headers: { 'Content-Type': 'application/octet-stream' } })).status).toBe(200);
-    expect((await readAll(await storage.read('presigned/up load.bin'))).equals(data)).toBe(true);
+    expect((await readStream(await storage.read('presigned/up load.bin'))).equals(data)).toBe(true);
 
     const get = await presign('presigned/up load.bin', 'GET', 300);
     const response = await axios.get(get, { responseType: 'arraybuffer' });
@@ -308,7 +302,7 @@ describe.each(KINDS)('%s storage contract', (kind) => {
       return;
     }
     const space = await storage.space();
-    if (kind === 'posix') {
+    if (kind === 'posix' || kind === 'xrootd') {
       expect(space.total).toBeGreaterThan(0);
       expect(space.free).toBeGreaterThanOrEqual(0);
       expect(space.used).toBeGreaterThan(0);
@@ -325,6 +319,8 @@ async function putRaw(kind: Kind, area: TestStorageArea, path: string, data: Buf
     const file = `${(area as unknown as { root: string }).root}/${path}`;
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, data);
+  } else if (kind === 'xrootd') {
+    xrdcpPut((area as XrootdArea).server.url, `/${(area as XrootdArea).directory}/${path}`, data);
   } else if (kind === 'webdav') {
     const server = testWebDavServer();
     const response = await axios.put(`${(area as unknown as { url: string }).url}${path}`, data, {
@@ -339,7 +335,10 @@ async function putRaw(kind: Kind, area: TestStorageArea, path: string, data: Buf
 }
 
 async function expectNoTemporaryFiles(kind: Kind, area: TestStorageArea, directory: string): Promise<void> {
-  if (kind === 'posix') {
+  if (kind === 'xrootd') {
+    const names = await readdir(join((area as XrootdArea).server.files, (area as XrootdArea).directory, directory)).catch(() => [] as string[]);
+    expect(names.filter((n) => n.startsWith('.tarn-part.'))).toEqual([]);
+  } else if (kind === 'posix') {
     const root = (area as unknown as { root: string }).root;
     const names = await readdir(`${root}/${directory}`).catch(() => [] as string[]);
     expect(names.filter((n) => n.startsWith('.tarn-part.'))).toEqual([]);
@@ -390,6 +389,22 @@ describe('storage errors when the storage is not there', () => {
         expect(error).toBeInstanceOf(StorageUnavailable);
         expect((error as Error).message).toContain(`http://127.0.0.1:${port}/data/`);
         expect((error as Error).message).toContain('ECONNREFUSED');
+      }
+    } finally {
+      await storage.close();
+    }
+  });
+
+  test('xrootd: a server that does not answer is StorageUnavailable naming the endpoint, and says it is transient', async () => {
+    const port = await closedPort();
+    const storage = createStorage({ scheme: 'root', hostname: '127.0.0.1', port, prefix: '/data/' }, { rse: 'DOWN_XRD' });
+    try {
+      for (const attempt of [() => storage.stat('a.txt'), () => storage.read('a.txt'), () => storage.write('a.txt', source(Buffer.from('x'))), () => collect(storage.list(''))]) {
+        const error = await attempt().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StorageUnavailable);
+        expect((error as Error).message).toContain(`root://127.0.0.1:${port}//data/`);
+        expect((error as Error).message).toContain('DOWN_XRD');
+        expect((error as StorageUnavailable).transient).toBe(true);
       }
     } finally {
       await storage.close();

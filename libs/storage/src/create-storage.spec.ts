@@ -3,6 +3,7 @@ import { S3Storage } from './s3.protocol.js';
 import { createStorage } from './create-storage.js';
 import { StorageMisconfigured, UnsupportedStorageOperation } from './storage.errors.js';
 import { WebDavStorage } from './webdav.protocol.js';
+import { XrootdStorage } from './xrootd.protocol.js';
 
 describe('createStorage', () => {
   const closing: { close(): Promise<void> }[] = [];
@@ -71,8 +72,22 @@ describe('createStorage', () => {
     expect(storage.endpoint).toBe(url);
   });
 
+  test.each([
+    ['root', 'root://eos.example.org:1094//eos/experiment/tarn/'],
+    ['roots', 'roots://eos.example.org:1094//eos/experiment/tarn/'],
+  ])('%s: XRootD at %s', (scheme, url) => {
+    const storage = make({ scheme, hostname: 'eos.example.org', port: 1094, prefix: 'eos/experiment/tarn' }, { rse: 'EOS' });
+    expect(storage).toBeInstanceOf(XrootdStorage);
+    expect(storage.endpoint).toBe(url);
+    expect(make({ scheme, hostname: 'h', port: 0, prefix: '/' }).endpoint).toBe(`${scheme}://h//`);
+  });
+
+  test("xrootd: a prefix with '?' is misconfigured (XRootD would take the rest as opaque parameters)", () => {
+    expect(() => make({ scheme: 'root', hostname: 'h', port: 1094, prefix: '/a?b/' }, { rse: 'XRD' })).toThrow(StorageMisconfigured);
+  });
+
   test('an unknown scheme names the supported ones', () => {
-    expect(() => make({ scheme: 'root', hostname: 'h', port: 1094, prefix: '/x' }, { rse: 'XRD' })).toThrow(UnsupportedStorageOperation);
-    expect(() => make({ scheme: 'root', hostname: 'h', port: 1094, prefix: '/x' })).toThrow(/file, posix, s3, s3\+https/);
+    expect(() => make({ scheme: 'gsiftp', hostname: 'h', port: 2811, prefix: '/x' }, { rse: 'FTP' })).toThrow(UnsupportedStorageOperation);
+    expect(() => make({ scheme: 'gsiftp', hostname: 'h', port: 2811, prefix: '/x' })).toThrow(/file, posix, s3, s3\+https.*root, roots/);
   });
 });

@@ -5,6 +5,7 @@ import { StorageMisconfigured, UnsupportedStorageOperation, type StorageLocation
 import type { StorageProtocol } from './storage-protocol.js';
 import { storageAudienceProblem, type StorageTokenSource, storageTokenSourceFromEnv } from './storage-tokens.js';
 import { WebDavStorage } from './webdav.protocol.js';
+import { XrootdStorage } from './xrootd.protocol.js';
 
 /** An RSE protocol as the catalogue stores it (rse_protocols). */
 export interface StorageProtocolConfig {
@@ -23,10 +24,14 @@ export interface CreateStorageOptions {
   /** Where bearer tokens of a storage audience come from (default: token exchange configured by TARN_OIDC_*). */
   tokens?: StorageTokenSource;
   /** Passed to the implementation (part sizes, timeouts, concurrency). */
-  tuning?: { s3?: Partial<ConstructorParameters<typeof S3Storage>[0]>; webdav?: Partial<ConstructorParameters<typeof WebDavStorage>[0]> };
+  tuning?: {
+    s3?: Partial<ConstructorParameters<typeof S3Storage>[0]>;
+    webdav?: Partial<ConstructorParameters<typeof WebDavStorage>[0]>;
+    xrootd?: Partial<ConstructorParameters<typeof XrootdStorage>[0]>;
+  };
 }
 
-export const SUPPORTED_SCHEMES = ['file', 'posix', 's3', 's3+https', 's3+http', 'davs', 'https', 'dav', 'http'] as const;
+export const SUPPORTED_SCHEMES = ['file', 'posix', 's3', 's3+https', 's3+http', 'davs', 'https', 'dav', 'http', 'root', 'roots'] as const;
 
 /**
  * The StorageProtocol for an RSE protocol, Rucio style:
@@ -39,16 +44,19 @@ export const SUPPORTED_SCHEMES = ['file', 'posix', 's3', 's3+https', 's3+http', 
  *   token_audience (with token_scope): a bearer token for that audience, which Tarn obtains by token exchange
  *   (RFC 8693) with its own OIDC client (TARN_OIDC_*; see docs/oidc.md) and renews as it expires. A wildcard audience
  *   is refused.
+ * - root, roots: `root://hostname:port//prefix/` through the XRootD client library (roots: TLS, the server's
+ *   certificate checked against X509_CERT_DIR). Attribute: bearer_token (given to XrdCl as BEARER_TOKEN); other
+ *   XRootD security (X509_USER_PROXY, krb5, sss keytabs) comes from the environment, as for xrdcp.
  * Credentials not in the attributes come from the environment: TARN_S3_<RSE>_ACCESS_KEY_ID, then
  * TARN_S3_ACCESS_KEY_ID (likewise SECRET_ACCESS_KEY, SESSION_TOKEN, REGION; TARN_WEBDAV_<RSE>_USERNAME,
- * PASSWORD, BEARER_TOKEN), <RSE> upper case with other characters than A-Z0-9 as '_'; for S3 finally the AWS
- * SDK's own chain (AWS_ACCESS_KEY_ID...).
+ * PASSWORD, BEARER_TOKEN; TARN_XROOTD_<RSE>_BEARER_TOKEN), <RSE> upper case with other characters than A-Z0-9
+ * as '_'; for S3 finally the AWS SDK's own chain (AWS_ACCESS_KEY_ID...).
  */
 export function createStorage(protocol: StorageProtocolConfig, options: CreateStorageOptions = {}): StorageProtocol {
   const scheme = protocol.scheme.toLowerCase();
   const attributes = protocol.extendedAttributes ?? {};
   const env = options.env ?? process.env;
-  const setting = (kind: 'S3' | 'WEBDAV', attribute: string): string | undefined => {
+  const setting = (kind: 'S3' | 'WEBDAV' | 'XROOTD', attribute: string): string | undefined => {
     const value = attributes[attribute];
     if (value !== undefined && value !== null && value !== '') return String(value);
     const name = attribute.toUpperCase();
@@ -117,6 +125,26 @@ export function createStorage(protocol: StorageProtocolConfig, options: CreateSt
         bearerToken: setting('WEBDAV', 'bearer_token'),
         rse: options.rse,
         ...options.tuning?.webdav,
+      });
+    }
+
+    case 'root':
+    case 'roots': {
+      const token = setting('XROOTD', 'bearer_token');
+      if (attributes.token_audience !== undefined && attributes.token_audience !== null && attributes.token_audience !== '') {
+        throw new StorageMisconfigured(
+          location('xrootd', `${scheme}://${authority}/${prefix}`, options.rse),
+          'token_audience (tokens by exchange) is for WebDAV protocols; give an XRootD protocol a bearer_token attribute, or the environment XRootD reads (BEARER_TOKEN_FILE, X509_USER_PROXY)',
+        );
+      }
+      return new XrootdStorage({
+        scheme,
+        hostname: protocol.hostname,
+        port: protocol.port,
+        prefix,
+        rse: options.rse,
+        ...(token ? { env: { BEARER_TOKEN: token } } : {}),
+        ...options.tuning?.xrootd,
       });
     }
 

@@ -3,7 +3,7 @@ import { splitSegments, storagePathProblem } from './storage-path.js';
 
 /** What every implementation shares: its endpoint for messages, and path checks. */
 export abstract class StorageBase {
-  abstract readonly protocol: 'posix' | 's3' | 'webdav';
+  abstract readonly protocol: 'posix' | 's3' | 'webdav' | 'xrootd';
 
   protected constructor(
     readonly endpoint: string,

@@ -1,7 +1,8 @@
 /**
- * Helpers for tests against the real S3 and WebDAV servers (started by scripts/services/s3.sh and webdav.sh,
- * found through TARN_TEST_S3_* and TARN_TEST_WEBDAV_*, see test/services/storage.cjs) and local directories.
- * Each call gives a fresh bucket, collection or directory, and a `drop()` that removes it with its content.
+ * Helpers for tests against the real S3, WebDAV and XRootD servers (started by scripts/services/s3.sh, webdav.sh
+ * and xrootd.sh, found through TARN_TEST_S3_*, TARN_TEST_WEBDAV_* and TARN_TEST_XROOTD_*, see
+ * test/services/storage.cjs) and local directories. Each call gives a fresh bucket, collection or directory,
+ * and a `drop()` that removes it with its content.
  */
 import {
   CreateBucketCommand,
@@ -11,10 +12,13 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import axios from 'axios';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ChecksumSet } from '@tarn/checksums';
 import type { StorageProtocolConfig } from '@tarn/storage';
 
 export interface TestS3Server {
@@ -44,6 +48,55 @@ export function testWebDavServer(): TestWebDavServer {
     url: (process.env.TARN_TEST_WEBDAV_URL || `http://127.0.0.1:${process.env.TARN_TEST_WEBDAV_PORT || 8090}`).replace(/\/+$/, ''),
     username: process.env.TARN_TEST_WEBDAV_USER || 'tarn-test',
     password: process.env.TARN_TEST_WEBDAV_PASSWORD || 'tarn-test-secret',
+  };
+}
+
+/** The two XRootD servers of scripts/services/xrootd.sh: root:// URLs, HTTP doors, data directories, logs. */
+export interface TestXrootdServer {
+  url: string;
+  httpUrl: string;
+  /** The directory the server exports (on this host), for checks behind its back. */
+  files: string;
+  log: string;
+}
+
+export function testXrootdServers(): { a: TestXrootdServer; b: TestXrootdServer; caDir: string } {
+  const env = process.env;
+  const base = env.TARN_TEST_XROOTD_DATA || (process.getuid?.() === 0 ? '/var/tmp/tarn/xrootd' : `${env.HOME}/.cache/tarn/xrootd`);
+  const server = (port: string, httpPort: string): TestXrootdServer => ({
+    url: `root://127.0.0.1:${port}`,
+    httpUrl: `http://127.0.0.1:${httpPort}`,
+    files: `${base}/${port}/files`,
+    log: `${base}/${port}/xrootd.log`,
+  });
+  return {
+    a: server(env.TARN_TEST_XROOTD_PORT || '1094', env.TARN_TEST_XROOTD_HTTP_PORT || '8094'),
+    b: server(env.TARN_TEST_XROOTD_PORT_B || '1095', env.TARN_TEST_XROOTD_HTTP_PORT_B || '8095'),
+    caDir: `${base}/tls/ca`,
+  };
+}
+
+/** Puts bytes at `path` (absolute on the server) with xrdcp, behind Tarn's back. */
+export function xrdcpPut(serverUrl: string, path: string, data: Buffer): void {
+  const done = spawnSync('xrdcp', ['--force', '--nopbar', '-', `${serverUrl}/${path}`], { input: data });
+  if (done.status !== 0) throw new Error(`xrdcp to ${serverUrl}/${path} failed: ${done.stderr?.toString() ?? done.error}`);
+}
+
+/**
+ * A new directory on an XRootD server of scripts/services/xrootd.sh (A unless `which` is 'b'); `drop()` removes it
+ * on the server's disk (the servers run on this host).
+ */
+export async function createTestXrootdArea(which: 'a' | 'b' = 'a'): Promise<TestStorageArea & { server: TestXrootdServer; directory: string }> {
+  const server = testXrootdServers()[which];
+  const directory = uniqueStorageName('xrd');
+  const url = new URL(server.url.replace(/^root:/, 'http:'));
+  return {
+    server,
+    directory,
+    protocol: { scheme: 'root', hostname: url.hostname, port: Number(url.port), prefix: `/${directory}/`, extendedAttributes: null },
+    async drop() {
+      await rm(join(server.files, directory), { recursive: true, force: true });
+    },
   };
 }
 
@@ -134,4 +187,18 @@ export async function createTestDirectory(): Promise<TestStorageArea & { root: s
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/** Every byte of a stream. */
+export async function readStream(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Rucio's adler32 (8 hex digits) of some bytes. */
+export async function adler32Of(data: Buffer): Promise<string> {
+  const set = await ChecksumSet.create(['adler32']);
+  set.update(data);
+  return set.result().adler32 as string;
 }

@@ -112,7 +112,7 @@ export function registerRseCommands(program: Command, io: CliIo): void {
   rse
     .command('add-protocol <rse>')
     .description('Add a protocol to an RSE (administrators), e.g. --scheme s3+https --hostname s3.site.org --port 443 --prefix /bucket/tarn')
-    .requiredOption('--scheme <scheme>', 'file, s3, s3+https, s3+http, davs, https, dav, http')
+    .requiredOption('--scheme <scheme>', 'file, s3, s3+https, s3+http, davs, https, dav, http, root, roots')
     .requiredOption('--prefix <prefix>', 'path prefix (s3: /bucket/key-prefix)')
     .option('--hostname <host>', 'host name', 'localhost')
     .option('--port <port>', 'port', (v) => Number(v))
