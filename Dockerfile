@@ -1,23 +1,29 @@
-# The Tarn API (and the one-shot `npm run migrate`, which uses the same image).
-# Build: docker build -t tarn .       Run everything: docker compose up --build
-FROM node:20-slim
+# Tarn's image: every app (the API, the messenger, each daemon, migrations) from one build, on the Node.js 24 LTS.
+# Build: docker build -t tarn .       Run everything: docker compose up --build (docker-compose.yml)
+# The command picks the app: node dist/apps/<app>/src/main.js (default: the API), node dist/scripts/migrate.js.
 
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
-ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false
-
-# Dependencies first, so source edits do not invalidate this layer. Dev dependencies stay installed:
-# the build needs the Nest CLI and TypeScript.
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
+# Dependencies first, so source edits do not invalidate this layer; the build needs the dev dependencies.
 COPY package.json package-lock.json ./
 RUN npm ci
-
-# Only what the build and the migrations need (never a host node_modules or dist).
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
 COPY migrations ./migrations
 COPY scripts ./scripts
-RUN npm run build
+COPY bin ./bin
+RUN npm run build && npm prune --omit=dev
 
-ENV NODE_ENV=production TARN_PORT=8080 TARN_HOST=0.0.0.0
-EXPOSE 8080
+FROM node:24-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production TARN_HOST=0.0.0.0 TARN_PORT=8080 TARN_METRICS_HOST=0.0.0.0 TARN_METRICS_PORT=9464 TARN_HOME=/home/node/.tarn
+COPY --from=build --chown=root:root /app/package.json ./
+COPY --from=build --chown=root:root /app/node_modules ./node_modules
+COPY --from=build --chown=root:root /app/dist ./dist
+COPY --from=build --chown=root:root /app/bin ./bin
+# The code belongs to root and is read-only for the process, which runs as the image's unprivileged user.
+USER node
+EXPOSE 8080 9464
 CMD ["node", "dist/apps/api/src/main.js"]
