@@ -1,12 +1,12 @@
 /**
  * All of Tarn in one process (what `npm start` runs), on the PostgreSQL bus and on Kafka: every daemon of
- * apps/tarn registers and runs, the API answers, and closing stops them all.
+ * the list (apps/tarn/src/daemon-list.ts) registers and runs, the API answers, and closing stops them all.
  */
 import { jest } from '@jest/globals';
 import { DaemonRegistry } from '@tarn/daemon';
 import { createTestDatabase, type TestDatabase } from '@tarn/testing/database.js';
 import { startTestTarn, type EventBusMode } from '@tarn/testing/tarn.js';
-import { DAEMON_MODULES } from '../apps/tarn/src/daemon-modules.js';
+import { DAEMONS } from '../apps/tarn/src/daemon-list.js';
 
 jest.setTimeout(120_000);
 
@@ -26,7 +26,8 @@ describe.each<EventBusMode>(['embedded', 'kafka'])('Tarn in one process (%s)', (
     try {
       const registry = tarn.app.get(DaemonRegistry);
       const daemons = registry.list();
-      expect(daemons).toHaveLength(DAEMON_MODULES.length); // one daemon per module
+      // Exactly the daemons of the one list, each once.
+      expect(daemons.map((d) => d.name).sort()).toEqual(DAEMONS.map((d) => d.name).sort());
       expect(daemons.filter((d) => !d.running).map((d) => d.name)).toEqual([]);
       const health = await fetch(`${tarn.url}/health`);
       expect(health.status).toBe(200);

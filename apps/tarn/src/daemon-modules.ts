@@ -1,3 +1,4 @@
+import type { Type } from '@nestjs/common';
 import { AuditorModule } from '../../auditor/src/auditor.module.js';
 import { IngesterModule } from '../../ingester/src/ingester.module.js';
 import { MessengerModule } from '../../messenger/src/messenger.module.js';
@@ -12,24 +13,25 @@ import { TransferFinisherModule } from '../../transfer-finisher/src/transfer-fin
 import { TransferSubmitterModule } from '../../transfer-submitter/src/transfer-submitter.module.js';
 import { TransferWorkerModule } from '../../transfer-worker/src/transfer-worker.module.js';
 import { UndertakerModule } from '../../undertaker/src/undertaker.module.js';
+import { DAEMONS, type DaemonName } from './daemon-list.js';
 
-/**
- * Every daemon of Tarn as a Nest module that registers it with the DaemonRegistry: what embedded mode runs
- * beside the API. In scale-out mode each of them also runs as its own process (apps/<name>).
- */
-export const DAEMON_MODULES = [
-  MessengerModule,
-  RuleEvaluatorModule,
-  RuleInjectorModule,
-  RuleRepairerModule,
-  RuleCleanerModule,
-  UndertakerModule,
-  TransferSubmitterModule,
-  TransferWorkerModule,
-  TransferFinisherModule,
-  ReplicaRegistrarModule,
-  ReaperModule,
-  AuditorModule,
-  IngesterModule,
-  TransmogrifierModule,
-];
+/** The Nest module of each daemon (it registers the daemon with the DaemonRegistry); one per name of the list. */
+const MODULES: Record<DaemonName, Type<unknown>> = {
+  messenger: MessengerModule,
+  'rule-evaluator': RuleEvaluatorModule,
+  'rule-injector': RuleInjectorModule,
+  'rule-repairer': RuleRepairerModule,
+  'rule-cleaner': RuleCleanerModule,
+  undertaker: UndertakerModule,
+  'transfer-submitter': TransferSubmitterModule,
+  'transfer-worker': TransferWorkerModule,
+  'transfer-finisher': TransferFinisherModule,
+  'replica-registrar': ReplicaRegistrarModule,
+  reaper: ReaperModule,
+  auditor: AuditorModule,
+  ingester: IngesterModule,
+  transmogrifier: TransmogrifierModule,
+};
+
+/** Every daemon of the list as a Nest module: what embedded mode runs beside the API. */
+export const DAEMON_MODULES = DAEMONS.map((daemon) => MODULES[daemon.name]);
