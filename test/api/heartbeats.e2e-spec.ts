@@ -36,6 +36,23 @@ describe('GET /heartbeats', () => {
     ]);
     expect(response.body[1].age_seconds).toBeGreaterThanOrEqual(599);
     expect(response.body[0].updated_at).toMatch(/ UTC$/);
+    // Rows that do not say more about themselves get Tarn's per-instance fields too, empty.
+    expect(response.body[0]).toMatchObject({ state: 'alive', dead_after_seconds: 30, metrics_port: null, ready: null, started_at: null, last_error: null });
+  });
+
+  it('tells per instance what each daemon says of itself: its window, its metrics port, whether it is ready', async () => {
+    const heartbeats = api.app.get(HeartbeatService);
+    const startedAt = new Date().toISOString();
+    const payload = { deadAfterSeconds: 6, startedAt, metricsPort: 41234, ready: true, passes: 12, failures: 1, lastError: 'storage timeout' };
+    await heartbeats.beat({ executable: 'transfer-worker', hostname: 'node3', pid: 303, thread: 'main' }, payload);
+    await heartbeats.beat({ executable: 'transfer-worker', hostname: 'node3', pid: 304, thread: 'main' }, payload);
+    await db.dataSource.query(`UPDATE heartbeats SET updated_at = now() - interval '7 seconds' WHERE pid = 304`);
+    const response = await request(api.url).get('/heartbeats').set('X-Rucio-Auth-Token', token).expect(200);
+    const workers = response.body.filter((h: { executable: string }) => h.executable === 'transfer-worker');
+    expect(workers).toEqual([
+      expect.objectContaining({ pid: 303, alive: true, state: 'alive', dead_after_seconds: 6, metrics_port: 41234, ready: true, started_at: startedAt, passes: 12, failures: 1, last_error: 'storage timeout' }),
+      expect.objectContaining({ pid: 304, alive: false, state: 'dead', dead_after_seconds: 6 }),
+    ]);
   });
 
   it('needs a token', async () => {

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { registerAccountCommands } from './commands/account.command.js';
 import { registerAuthCommands } from './commands/auth.command.js';
+import { registerDaemonCommands } from './commands/daemon.command.js';
 import { registerDidCommands } from './commands/did.command.js';
 import { registerDownloadCommand } from './commands/download.command.js';
 import { registerHookCommands } from './commands/hook.command.js';
@@ -42,6 +43,7 @@ export function buildProgram(io: CliIo): Command {
   registerReplicaCommands(program, io);
   registerHookCommands(program, io);
   registerSubscriptionCommands(program, io);
+  registerDaemonCommands(program, io);
   for (const command of allCommands(program)) command.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

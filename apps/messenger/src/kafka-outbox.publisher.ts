@@ -8,6 +8,8 @@ export interface OutboxPublisher {
   readonly target: string;
   /** Publishes the rows, in order per key; resolves once every row is acknowledged, else rejects. */
   publish(rows: OutboxRow[]): Promise<void>;
+  /** Resolves once connected (the topics exist), else rejects: the messenger's readiness. */
+  connect(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -29,7 +31,7 @@ export class KafkaOutboxPublisher implements OutboxPublisher {
   readonly target: string;
   private readonly kafka: Kafka;
   private readonly prefix: string;
-  private producer: Producer | null = null;
+  private producer: Promise<Producer> | null = null;
   private topicsReady = false;
 
   constructor(private readonly options: KafkaOutboxPublisherOptions) {
@@ -73,8 +75,22 @@ export class KafkaOutboxPublisher implements OutboxPublisher {
     }
   }
 
-  private async connected(): Promise<Producer> {
-    if (this.producer) return this.producer;
+  async connect(): Promise<void> {
+    try {
+      await this.connected();
+    } catch (error) {
+      await this.drop();
+      throw error;
+    }
+  }
+
+  /** One producer at a time, however many callers ask at once. */
+  private connected(): Promise<Producer> {
+    this.producer ??= this.newProducer();
+    return this.producer;
+  }
+
+  private async newProducer(): Promise<Producer> {
     if (!this.topicsReady) {
       await ensureKafkaTopics(this.kafka, ALL_TOPICS.map((t) => this.prefix + t));
       this.topicsReady = true;
@@ -86,14 +102,13 @@ export class KafkaOutboxPublisher implements OutboxPublisher {
       allowAutoTopicCreation: true,
     });
     await producer.connect();
-    this.producer = producer;
     return producer;
   }
 
   private async drop(): Promise<void> {
     const producer = this.producer;
     this.producer = null;
-    await producer?.disconnect().catch(() => undefined);
+    await (await producer?.catch(() => null))?.disconnect().catch(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -62,6 +62,12 @@ export class MessengerWorker implements DaemonDefinition {
     this.session.start();
   }
 
+  /** Ready once Kafka answers (the producer connected); on the PostgreSQL bus there is nothing to reach. */
+  async ready(): Promise<boolean> {
+    await this.publisher?.connect();
+    return true;
+  }
+
   /**
    * Publishes batches while they come full (up to about a second, so heartbeats and stop requests are
    * heard). Pipelined: the next batch is taken from the database while Kafka acknowledges the current one,

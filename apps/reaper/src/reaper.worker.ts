@@ -1,4 +1,4 @@
-import type { DaemonContext, DaemonControl, DaemonDefinition, PassResult } from '@tarn/daemon';
+import type { DaemonContext, DaemonDefinition, PassResult } from '@tarn/daemon';
 import { EventWake } from '@tarn/daemon';
 import { type EventBus, type Logger, silentLogger, TOPICS } from '@tarn/events';
 import type { ReaperService } from '@tarn/core/reaper/reaper.service.js';
@@ -29,10 +29,6 @@ export class ReaperWorker implements DaemonDefinition {
     this.eventWake = new EventWake(bus, { group: REAPER, topics: [TOPICS.rule], types: ['rule.deleted', 'rule.expired'] }, logger);
   }
 
-  attach(control: DaemonControl): void {
-    this.eventWake.start(control);
-  }
-
   async runOnce(ctx: DaemonContext): Promise<PassResult> {
     const rses = await this.service.reapableRses(this.settings);
     let deleted = 0;
@@ -54,9 +50,5 @@ export class ReaperWorker implements DaemonDefinition {
       }
     });
     return { didWork: more, items: deleted, failedItems: failed };
-  }
-
-  async close(): Promise<void> {
-    await this.eventWake.close();
   }
 }

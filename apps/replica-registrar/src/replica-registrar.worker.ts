@@ -1,4 +1,4 @@
-import type { DaemonContext, DaemonControl, DaemonDefinition, PassResult } from '@tarn/daemon';
+import type { DaemonContext, DaemonDefinition, PassResult } from '@tarn/daemon';
 import { EventWake } from '@tarn/daemon';
 import { type EventBus, type Logger, silentLogger, TOPICS } from '@tarn/events';
 import type { ReplicaRegistrarService } from '@tarn/core/replicas/replica-registrar.service.js';
@@ -37,10 +37,6 @@ export class ReplicaRegistrarWorker implements DaemonDefinition {
     this.eventWake = new EventWake(bus, { group: REPLICA_REGISTRAR, topics: [TOPICS.replica], types: ['replica.announced', 'replica.bad'] }, logger);
   }
 
-  attach(control: DaemonControl): void {
-    this.eventWake.start(control);
-  }
-
   async runOnce(ctx: DaemonContext): Promise<PassResult> {
     const verified = await this.service.verifyWhileDue({ batchSize: this.settings.batchSize, concurrency: this.settings.concurrency, signal: ctx.signal });
     for (const p of verified.problems.slice(0, 20)) {
@@ -62,9 +58,5 @@ export class ReplicaRegistrarWorker implements DaemonDefinition {
       items: verified.checked + recovered.requeued + recovered.lost + restored,
       failedItems: 0,
     };
-  }
-
-  async close(): Promise<void> {
-    await this.eventWake.close();
   }
 }

@@ -1,4 +1,4 @@
-import type { DaemonContext, DaemonControl, DaemonDefinition, PassResult } from '@tarn/daemon';
+import type { DaemonContext, DaemonDefinition, PassResult } from '@tarn/daemon';
 import { formatDid } from '@tarn/domain';
 import { type EventBus, type Logger, silentLogger, TOPICS } from '@tarn/events';
 import type { ExpiryService } from '@tarn/core/rules/expiry.service.js';
@@ -36,10 +36,6 @@ export class RuleCleanerWorker implements DaemonDefinition {
     this.eventWake = new EventWake(bus, { group: RULE_CLEANER, topics: [TOPICS.rule], types: ['rule.ok'] }, logger);
   }
 
-  attach(control: DaemonControl): void {
-    this.eventWake.start(control);
-  }
-
   async runOnce(ctx: DaemonContext): Promise<PassResult> {
     const now = new Date();
     const expired = await this.rules.expiredRuleIds(this.settings.batchSize, now);
@@ -66,9 +62,5 @@ export class RuleCleanerWorker implements DaemonDefinition {
     }
     const full = expired.length === this.settings.batchSize || released.length === this.settings.batchSize;
     return { didWork: full && removed + released.length > 0, items: removed + released.length, failedItems: outcome.failed };
-  }
-
-  async close(): Promise<void> {
-    await this.eventWake.close();
   }
 }

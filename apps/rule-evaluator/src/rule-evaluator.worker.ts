@@ -1,4 +1,4 @@
-import type { DaemonContext, DaemonControl, DaemonDefinition, PassResult } from '@tarn/daemon';
+import type { DaemonContext, DaemonDefinition, PassResult } from '@tarn/daemon';
 import { formatDid } from '@tarn/domain';
 import { type EventBus, type Logger, silentLogger, TOPICS } from '@tarn/events';
 import type { DidKey } from '@tarn/catalogue/repositories/did.repository.js';
@@ -31,10 +31,6 @@ export class RuleEvaluatorWorker implements DaemonDefinition {
     this.eventWake = new EventWake(bus, { group: RULE_EVALUATOR, topics: [TOPICS.did], types: ['did.attached', 'did.detached'] }, logger);
   }
 
-  attach(control: DaemonControl): void {
-    this.eventWake.start(control);
-  }
-
   /** Evaluates queued DIDs, oldest first, until the queue is empty or the pass's time budget is spent. */
   async runOnce(ctx: DaemonContext): Promise<PassResult> {
     const deadline = Date.now() + this.settings.passBudgetMs;
@@ -55,9 +51,5 @@ export class RuleEvaluatorWorker implements DaemonDefinition {
       }
     }
     return { didWork: items > 0, items, failedItems: failedDids.length };
-  }
-
-  async close(): Promise<void> {
-    await this.eventWake.close();
   }
 }

@@ -1,4 +1,4 @@
-import type { DaemonContext, DaemonControl, DaemonDefinition, PassResult } from '@tarn/daemon';
+import type { DaemonContext, DaemonDefinition, PassResult } from '@tarn/daemon';
 import { type EventBus, type Logger, silentLogger, TOPICS } from '@tarn/events';
 import type { RuleReevaluationService } from '@tarn/core/rules/rule-reevaluation.service.js';
 import { EventWake } from '@tarn/daemon';
@@ -40,10 +40,6 @@ export class RuleInjectorWorker implements DaemonDefinition {
     );
   }
 
-  attach(control: DaemonControl): void {
-    this.eventWake.start(control);
-  }
-
   async runOnce(ctx: DaemonContext): Promise<PassResult> {
     const deadline = Date.now() + this.settings.passBudgetMs;
     const ids = await this.service.injectRuleIds(this.settings.batchSize);
@@ -62,9 +58,5 @@ export class RuleInjectorWorker implements DaemonDefinition {
       (ruleId) => `injection of rule ${ruleId}`,
     );
     return { didWork: progressed, items, failedItems: outcome.failed };
-  }
-
-  async close(): Promise<void> {
-    await this.eventWake.close();
   }
 }

@@ -1,4 +1,4 @@
-import type { DaemonContext, DaemonControl, DaemonDefinition, PassResult } from '@tarn/daemon';
+import type { DaemonContext, DaemonDefinition, PassResult } from '@tarn/daemon';
 import { type EventBus, type Logger, silentLogger, TOPICS } from '@tarn/events';
 import type { RuleRepairService } from '@tarn/core/rules/rule-repair.service.js';
 import { EventWake } from '@tarn/daemon';
@@ -31,10 +31,6 @@ export class RuleRepairerWorker implements DaemonDefinition {
     this.eventWake = new EventWake(bus, { group: RULE_REPAIRER, topics: [TOPICS.rule], types: ['rule.stuck'] }, logger);
   }
 
-  attach(control: DaemonControl): void {
-    this.eventWake.start(control);
-  }
-
   async runOnce(ctx: DaemonContext): Promise<PassResult> {
     const ids = await this.service.dueRuleIds(this.settings.batchSize);
     let repaired = 0;
@@ -58,9 +54,5 @@ export class RuleRepairerWorker implements DaemonDefinition {
     );
     // Rules still due (more than a batch) are taken at once; the others wait for their backoff.
     return { didWork: repaired > 0 && ids.length === this.settings.batchSize, items: repaired, failedItems: outcome.failed };
-  }
-
-  async close(): Promise<void> {
-    await this.eventWake.close();
   }
 }

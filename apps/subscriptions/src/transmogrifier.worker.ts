@@ -1,4 +1,4 @@
-import type { DaemonContext, DaemonControl, DaemonDefinition, PassResult } from '@tarn/daemon';
+import type { DaemonContext, DaemonDefinition, PassResult } from '@tarn/daemon';
 import { EventWake } from '@tarn/daemon';
 import { type EventBus, type Logger, silentLogger, TOPICS } from '@tarn/events';
 import type { SubscriptionProcessor } from '@tarn/core/subscriptions/subscription-processor.js';
@@ -24,18 +24,10 @@ export class TransmogrifierWorker implements DaemonDefinition {
     this.eventWake = new EventWake(bus, { group: TRANSMOGRIFIER, topics: [TOPICS.did], types: ['did.created', 'files.created'] }, logger);
   }
 
-  attach(control: DaemonControl): void {
-    this.eventWake.start(control);
-  }
-
   async runOnce(ctx: DaemonContext): Promise<PassResult> {
     const result = await this.processor.runPass();
     for (const error of result.errors.slice(0, 10)) ctx.logger.error(`subscription ${error.subscription}${error.did ? `, ${error.did}` : ''}: ${error.error}`);
     if (result.rulesCreated > 0) ctx.logger.log(`${result.didsMatched} new DID(s) matched subscriptions: ${result.rulesCreated} rule(s) created`);
     return { didWork: false, items: result.didsMatched, failedItems: result.errors.length };
-  }
-
-  async close(): Promise<void> {
-    await this.eventWake.close();
   }
 }

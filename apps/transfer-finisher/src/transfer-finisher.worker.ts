@@ -1,4 +1,4 @@
-import type { DaemonContext, DaemonControl, DaemonDefinition, PassResult } from '@tarn/daemon';
+import type { DaemonContext, DaemonDefinition, PassResult } from '@tarn/daemon';
 import { EventWake } from '@tarn/daemon';
 import { type EventBus, type Logger, silentLogger, TOPICS } from '@tarn/events';
 import type { TransferFinisherService } from '@tarn/core/transfers/transfer-finisher.service.js';
@@ -35,19 +35,11 @@ export class TransferFinisherWorker implements DaemonDefinition {
     );
   }
 
-  attach(control: DaemonControl): void {
-    this.eventWake.start(control);
-  }
-
   async runOnce(ctx: DaemonContext): Promise<PassResult> {
     const outcome = await this.service.finishBatch(this.settings.batchSize);
     if (outcome.stuck > 0) ctx.logger.warn(`${outcome.stuck} transfer(s) failed their last attempt: their locks are STUCK`);
     const items = outcome.done + outcome.retried + outcome.stuck + outcome.cancelled;
     const full = [outcome.done, outcome.retried + outcome.stuck, outcome.cancelled].some((n) => n >= this.settings.batchSize);
     return { didWork: full, items };
-  }
-
-  async close(): Promise<void> {
-    await this.eventWake.close();
   }
 }

@@ -1,4 +1,4 @@
-import type { DaemonContext, DaemonControl, DaemonDefinition, PassResult } from '@tarn/daemon';
+import type { DaemonContext, DaemonDefinition, PassResult } from '@tarn/daemon';
 import { EventWake } from '@tarn/daemon';
 import { type EventBus, type Logger, silentLogger, TOPICS } from '@tarn/events';
 import type { TransferSubmitterService } from '@tarn/core/transfers/transfer-submitter.service.js';
@@ -32,18 +32,10 @@ export class TransferSubmitterWorker implements DaemonDefinition {
     this.eventWake = new EventWake(bus, { group: TRANSFER_SUBMITTER, topics: [TOPICS.transfer], types: ['transfer.queued', 'transfer.done', 'transfer.failed'] }, logger);
   }
 
-  attach(control: DaemonControl): void {
-    this.eventWake.start(control);
-  }
-
   async runOnce(ctx: DaemonContext): Promise<PassResult> {
     const outcome = await this.service.submitBatch(this.settings.batchSize);
     if (outcome.unsourced > 0) ctx.logger.warn(`${outcome.unsourced} transfer(s) without a usable source (NO_SOURCES)`);
     const items = outcome.submitted + outcome.unsourced;
     return { didWork: items >= this.settings.batchSize, items };
-  }
-
-  async close(): Promise<void> {
-    await this.eventWake.close();
   }
 }

@@ -1,4 +1,4 @@
-import type { DaemonContext, DaemonControl, DaemonDefinition, PassResult } from '@tarn/daemon';
+import type { DaemonContext, DaemonDefinition, PassResult } from '@tarn/daemon';
 import { EventWake } from '@tarn/daemon';
 import { type EventBus, type Logger, silentLogger, TOPICS } from '@tarn/events';
 import type { TransferWorkerService } from '@tarn/core/transfers/transfer-worker.service.js';
@@ -26,17 +26,9 @@ export class TransferWorkerWorker implements DaemonDefinition {
     this.eventWake = new EventWake(bus, { group: TRANSFER_WORKER, topics: [TOPICS.transfer], types: ['transfer.submitted'] }, logger);
   }
 
-  attach(control: DaemonControl): void {
-    this.eventWake.start(control);
-  }
-
   async runOnce(ctx: DaemonContext): Promise<PassResult> {
     const outcome = await this.service.runBatch({ limit: this.settings.batchSize, concurrency: this.settings.concurrency, logger: ctx.logger });
     if (outcome.failed > 0) ctx.logger.warn(`${outcome.failed} of ${outcome.taken} transfer(s) failed (the finisher retries them)`);
     return { didWork: outcome.taken > 0, items: outcome.done + outcome.failed };
-  }
-
-  async close(): Promise<void> {
-    await this.eventWake.close();
   }
 }

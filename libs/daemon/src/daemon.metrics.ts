@@ -1,18 +1,18 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { DaemonSummary } from './heartbeat.service.js';
+import { summarize, type DaemonInstanceStatus, type DaemonSummary } from './heartbeat.service.js';
 
 /**
- * Prometheus metrics of the daemons: counters and durations of this process's passes, and from the
- * heartbeats table the liveness of every daemon of the deployment (`tarn_daemon_up` 0 once an instance
- * has been silent for 2 minutes).
+ * Prometheus metrics of the daemons: counters and durations of this process's passes, and from the heartbeats table
+ * the liveness of every daemon instance of the deployment (`tarn_daemon_instance_up`) and of every daemon
+ * (`tarn_daemon_up` 0 as soon as one of its instances is dead, even while others live).
  */
 export class DaemonMetrics {
   readonly passes: Counter<'daemon'>;
   readonly items: Counter<'daemon'>;
   readonly errors: Counter<'daemon'>;
   readonly passDuration: Histogram<'daemon'>;
-  private summarySource: (() => Promise<DaemonSummary[]>) | null = null;
-  private cached: { at: number; value: Promise<DaemonSummary[]> } | null = null;
+  private instanceSource: (() => Promise<DaemonInstanceStatus[]>) | null = null;
+  private cached: { at: number; value: Promise<DaemonInstanceStatus[]> } | null = null;
   private static processMetrics: DaemonMetrics | null = null;
 
   constructor(
@@ -37,26 +37,34 @@ export class DaemonMetrics {
       registers,
     });
     const self = this;
-    new Gauge({
-      name: 'tarn_daemon_up',
-      help: '1 if at least one instance of the daemon sent a heartbeat within the last 2 minutes, else 0',
-      labelNames: ['daemon'],
-      registers,
-      async collect() {
-        this.reset();
-        for (const s of await self.summaries()) this.set({ daemon: s.daemon }, s.up ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'tarn_daemon_last_heartbeat_age_seconds',
-      help: 'Seconds since the freshest heartbeat of any instance of the daemon',
-      labelNames: ['daemon'],
-      registers,
-      async collect() {
-        this.reset();
-        for (const s of await self.summaries()) this.set({ daemon: s.daemon }, s.lastHeartbeatAgeSeconds);
-      },
-    });
+    const perDaemon = (name: string, help: string, value: (s: DaemonSummary) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['daemon'],
+        registers,
+        async collect() {
+          this.reset();
+          for (const s of summarize(await self.instances())) this.set({ daemon: s.daemon }, value(s));
+        },
+      });
+    const perInstance = (name: string, help: string, value: (i: DaemonInstanceStatus) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['daemon', 'hostname', 'pid', 'thread'],
+        registers,
+        async collect() {
+          this.reset();
+          for (const i of await self.instances()) this.set({ daemon: i.executable, hostname: i.hostname, pid: String(i.pid), thread: i.thread }, value(i));
+        },
+      });
+    perDaemon(
+      'tarn_daemon_up',
+      '1 when every instance of the daemon with a heartbeat is alive; 0 when one is dead (until it is cleared) or none is alive',
+      (s) => (s.up ? 1 : 0),
+    );
+    perDaemon('tarn_daemon_last_heartbeat_age_seconds', 'Seconds since the freshest heartbeat of any instance of the daemon', (s) => s.lastHeartbeatAgeSeconds);
     new Gauge({
       name: 'tarn_daemon_instances',
       help: 'Instances of the daemon with a heartbeat row, by liveness',
@@ -64,12 +72,16 @@ export class DaemonMetrics {
       registers,
       async collect() {
         this.reset();
-        for (const s of await self.summaries()) {
+        for (const s of summarize(await self.instances())) {
           this.set({ daemon: s.daemon, state: 'alive' }, s.alive);
           this.set({ daemon: s.daemon, state: 'dead' }, s.dead);
         }
       },
     });
+    perInstance('tarn_daemon_instance_up', '1 while the daemon instance (host, pid, thread) beats, 0 once it is dead (until it is cleared)', (i) =>
+      i.alive ? 1 : 0,
+    );
+    perInstance('tarn_daemon_instance_heartbeat_age_seconds', 'Seconds since the daemon instance last beat', (i) => i.ageSeconds);
   }
 
   /** The metrics of this process (with Node's process metrics), shared by every runner that is given none. */
@@ -78,17 +90,17 @@ export class DaemonMetrics {
     return DaemonMetrics.processMetrics;
   }
 
-  /** Where the liveness gauges read heartbeats from (HeartbeatService.summary). */
-  watchHeartbeats(source: () => Promise<DaemonSummary[]>): void {
-    this.summarySource = source;
+  /** Where the liveness gauges read heartbeats from (HeartbeatService.list). */
+  watchHeartbeats(source: () => Promise<DaemonInstanceStatus[]>): void {
+    this.instanceSource = source;
   }
 
   /** One heartbeats query per scrape, whatever the number of gauges reading it. */
-  private summaries(): Promise<DaemonSummary[]> {
-    if (!this.summarySource) return Promise.resolve([]);
+  private instances(): Promise<DaemonInstanceStatus[]> {
+    if (!this.instanceSource) return Promise.resolve([]);
     const now = Date.now();
     if (!this.cached || now - this.cached.at > 500) {
-      this.cached = { at: now, value: this.summarySource().catch(() => []) };
+      this.cached = { at: now, value: this.instanceSource().catch(() => []) };
     }
     return this.cached.value;
   }

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { consoleLogger } from '@tarn/events';
-import { DaemonHttpServer, metricsEndpoint } from './daemon-http.server.js';
+import { DaemonHttpServer, serveDaemonHealth } from './daemon-http.server.js';
 import { DaemonMetrics } from './daemon.metrics.js';
 import { DaemonRunner } from './daemon.runner.js';
 import type { DaemonDefinition } from './daemon.types.js';
@@ -17,7 +17,7 @@ import { HeartbeatService } from './heartbeat.service.js';
 /**
  * The daemons of a Nest application (embedded mode: the API process runs them all). Modules register
  * their daemons at init; the loops start when the application has bootstrapped (`app.init()`/`listen()`),
- * with the health and metrics server (TARN_METRICS_PORT, 0 = none), and stop, each after its item in
+ * with the health and metrics server (TARN_METRICS_PORT: 0 a free port, off none), and stop, each after its item in
  * hand, before the application shuts down.
  */
 @Injectable()
@@ -48,14 +48,8 @@ export class DaemonRegistry implements OnApplicationBootstrap, BeforeApplication
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.metrics.watchHeartbeats(() => this.heartbeats.summary());
-    await this.heartbeats.forgetDead().catch(() => undefined);
-    const { port, host } = metricsEndpoint();
-    if (port !== 0 && this.runners.length > 0) {
-      this.server = new DaemonHttpServer({ metrics: this.metrics, heartbeats: this.heartbeats, daemons: () => this.runners });
-      const bound = await this.server.listen(port, host);
-      this.logger.log(`health and metrics of ${this.runners.length} daemon(s) on http://${host}:${bound}/health and /metrics`);
-    }
+    this.metrics.watchHeartbeats(() => this.heartbeats.list());
+    this.server = await serveDaemonHealth(this.runners, { metrics: this.metrics, heartbeats: this.heartbeats }, this.logger);
     this.loops = this.runners.map((runner) => runner.start());
   }
 

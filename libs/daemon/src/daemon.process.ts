@@ -1,5 +1,5 @@
 import { consoleLogger, type Logger } from '@tarn/events';
-import { DaemonHttpServer, metricsEndpoint } from './daemon-http.server.js';
+import { metricsEndpoint, serveDaemonHealth } from './daemon-http.server.js';
 import { DaemonMetrics } from './daemon.metrics.js';
 import { DaemonRunner } from './daemon.runner.js';
 import { HeartbeatService } from './heartbeat.service.js';
@@ -10,8 +10,8 @@ export interface DaemonProcessOptions {
   metrics?: DaemonMetrics;
   /** One pass of each daemon, then exit (`--once`). Default: `--once` in process.argv. */
   once?: boolean;
-  /** Default: TARN_METRICS_PORT / TARN_METRICS_HOST; port 0 = no server. */
-  metricsPort?: number;
+  /** Default: TARN_METRICS_PORT / TARN_METRICS_HOST (0: a free port; null: no server). */
+  metricsPort?: number | null;
   metricsHost?: string;
   logger?: Logger;
 }
@@ -41,16 +41,12 @@ export async function runDaemonProcess(options: DaemonProcessOptions): Promise<n
     return code;
   }
 
-  metrics.watchHeartbeats(() => options.heartbeats.summary());
-  await options.heartbeats.forgetDead().catch(() => undefined);
+  metrics.watchHeartbeats(() => options.heartbeats.list());
   const endpoint = metricsEndpoint();
-  const port = options.metricsPort ?? endpoint.port;
-  let server: DaemonHttpServer | null = null;
-  if (port !== 0) {
-    server = new DaemonHttpServer({ metrics, heartbeats: options.heartbeats, daemons: () => options.runners });
-    const bound = await server.listen(port, options.metricsHost ?? endpoint.host);
-    logger.log(`health and metrics on http://${options.metricsHost ?? endpoint.host}:${bound}/health and /metrics`);
-  }
+  const server = await serveDaemonHealth(options.runners, { metrics, heartbeats: options.heartbeats }, logger, {
+    port: options.metricsPort === undefined ? endpoint.port : options.metricsPort,
+    host: options.metricsHost ?? endpoint.host,
+  });
 
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -4,7 +4,7 @@ import { consoleLogger, WakeableSleep, abortableSleep, type Logger } from '@tarn
 import type { HeartbeatKey } from '@tarn/catalogue/repositories/operations.index.js';
 import { DaemonMetrics } from './daemon.metrics.js';
 import type { DaemonContext, DaemonDefinition, ItemsOutcome, PassResult } from './daemon.types.js';
-import { HeartbeatService } from './heartbeat.service.js';
+import { HeartbeatService, type InstancePayload } from './heartbeat.service.js';
 
 export interface DaemonRunnerDeps {
   dataSource: DataSource;
@@ -13,7 +13,7 @@ export interface DaemonRunnerDeps {
   heartbeats?: HeartbeatService;
   hostname?: string;
   pid?: number;
-  /** Longest time between two heartbeats, whatever the passes do (default 30 s). */
+  /** Longest time between two heartbeats, whatever the passes do (default: the HeartbeatService's settings, 10 s). */
   heartbeatIntervalMs?: number;
   /** Passes refresh the heartbeat at most this often (default 1 s), so a busy loop does not write per pass. */
   heartbeatMinIntervalMs?: number;
@@ -25,6 +25,8 @@ export interface DaemonStatus {
   name: string;
   thread: string;
   running: boolean;
+  /** It reached the catalogue (wrote its heartbeat) and its event bus. */
+  ready: boolean;
   passes: number;
   lastPassAt: Date | null;
   consecutiveFailures: number;
@@ -36,7 +38,7 @@ function message(error: unknown): string {
 }
 
 /**
- * The one daemon loop: heartbeats (every pass, at least every 30 s, removed on a clean exit), passes back
+ * The one daemon loop: heartbeats (every pass, at least every 10 s, removed on a clean exit), passes back
  * to back while there is work, interruptible sleep otherwise, exponential backoff after a failed pass (the
  * loop survives; the failure is logged once per streak, not per pass), metrics, and a stop that lets the
  * item in hand finish.
@@ -63,6 +65,9 @@ export class DaemonRunner {
   private lastErrorLogAt = 0;
   private lastError: string | null = null;
   private readonly startedAt = new Date();
+  private readyReached = false;
+  /** Port of the process's health and metrics server, told in the heartbeat (set before start). */
+  metricsPort: number | null = null;
 
   constructor(
     readonly definition: DaemonDefinition,
@@ -89,6 +94,7 @@ export class DaemonRunner {
       name: this.name,
       thread: this.thread,
       running: this.running,
+      ready: this.readyReached,
       passes: this.passes,
       lastPassAt: this.lastPassAt,
       consecutiveFailures: this.failures,
@@ -100,6 +106,40 @@ export class DaemonRunner {
   start(): Promise<void> {
     this.loop ??= this.runLoop().finally(() => (this.loop = null));
     return this.loop;
+  }
+
+  /**
+   * Whether the loop runs, reached the catalogue (its heartbeat is written) and its event bus (`ready()` of the
+   * daemon, or its eventWake subscribed). Once ready it stays so; `waiting` says what is missing. Waits at most
+   * `timeoutMs` for the daemon's answer.
+   */
+  async readiness(timeoutMs = 1000): Promise<{ ready: boolean; waiting?: string }> {
+    if (this.readyReached) return { ready: true };
+    if (!this.running || this.stopRequested) return { ready: false, waiting: `${this.name} is not running` };
+    if (this.lastBeatAt === 0) return { ready: false, waiting: `${this.name} has not reached the catalogue yet` };
+    const wake = this.definition.eventWake;
+    const probe = this.definition.ready
+      ? this.definition.ready()
+      : wake?.enabled
+        ? wake.ready()
+        : Promise.resolve(true);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const ready = await Promise.race([probe.catch(() => false), timeout]).finally(() => clearTimeout(timer));
+    if (!ready) return { ready: false, waiting: `${this.name} has not reached its event bus yet` };
+    if (!this.readyReached) {
+      this.readyReached = true;
+      void this.heartbeat(true).catch(() => undefined);
+    }
+    return { ready: true };
+  }
+
+  /** Asks until the daemon is ready (then its heartbeat says so), a little less often each time, while it runs. */
+  private async watchReadiness(): Promise<void> {
+    for (let delay = 100; !this.readyReached && !this.stopRequested; delay = Math.min(delay * 2, 5_000)) {
+      if ((await this.readiness(delay)).ready) return;
+      await abortableSleep(delay, this.abort.signal);
+    }
   }
 
   /** Cuts the current idle sleep short (new work arrived). A wake during a pass skips the next sleep. */
@@ -133,11 +173,13 @@ export class DaemonRunner {
     await this.heartbeat(true).catch((error) => this.logger.warn(`cannot write its heartbeat: ${message(error)}`));
     this.heartbeatTimer = setInterval(
       () => void this.heartbeat(true).catch((error) => this.logger.warn(`cannot write its heartbeat: ${message(error)}`)),
-      this.deps.heartbeatIntervalMs ?? 30_000,
+      this.deps.heartbeatIntervalMs ?? this.heartbeats.settings.intervalMs,
     );
     this.heartbeatTimer.unref();
     try {
+      this.definition.eventWake?.start(control);
       await this.definition.attach?.(control);
+      void this.watchReadiness();
       while (!this.stopRequested) {
         let delay: number;
         let wakeable = true;
@@ -218,18 +260,27 @@ export class DaemonRunner {
     if (this.beating) return this.beating;
     this.beating = (async () => {
       try {
-        await this.heartbeats.beat(this.key, {
+        const payload: InstancePayload = {
+          deadAfterSeconds: this.deadAfterSeconds(),
           startedAt: this.startedAt.toISOString(),
+          metricsPort: this.metricsPort,
+          ready: this.readyReached,
           passes: this.passes,
           failures: this.failures,
           lastError: this.lastError,
-        });
+        };
+        await this.heartbeats.beat(this.key, payload);
         this.lastBeatAt = Date.now();
       } finally {
         this.beating = null;
       }
     })();
     return this.beating;
+  }
+
+  /** 3 heartbeat intervals: the window after which readers call this instance dead. */
+  private deadAfterSeconds(): number {
+    return (3 * (this.deps.heartbeatIntervalMs ?? this.heartbeats.settings.intervalMs)) / 1000;
   }
 
   private failed(error: unknown): void {
@@ -268,6 +319,7 @@ export class DaemonRunner {
     this.heartbeatTimer = null;
     await this.beating?.catch(() => undefined);
     try {
+      await this.definition.eventWake?.close();
       await this.definition.close?.();
     } catch (error) {
       this.logger.warn(`did not close cleanly: ${message(error)}`);

@@ -1,4 +1,5 @@
 import type { Logger } from '@tarn/events';
+import type { EventWake } from './event-wake.js';
 
 /** What one pass of a daemon did. */
 export interface PassResult {
@@ -18,7 +19,7 @@ export interface DaemonContext {
   readonly signal: AbortSignal;
   readonly stopping: boolean;
   readonly logger: Logger;
-  /** Refreshes the heartbeat now (the runner does it every pass and every 30 s anyway). */
+  /** Refreshes the heartbeat now (the runner does it every pass and every heartbeat interval anyway). */
   heartbeat(): Promise<void>;
   /**
    * Runs `work` for each item, in order: an item that throws is logged and counted and the others go on;
@@ -54,8 +55,15 @@ export interface DaemonDefinition {
   backoffMaxMs?: number;
   /** Heartbeat `thread`, to run several instances of one daemon in a process (default `main`). */
   thread?: string;
+  /** Events that wake the loop: the runner starts it with the loop, closes it after, and waits for it to be ready. */
+  readonly eventWake?: EventWake;
   /** Called when the loop starts (not for single passes): start listening for wake-ups. */
   attach?(control: DaemonControl): void | Promise<void>;
+  /**
+   * True once the daemon reached what it needs beyond the catalogue (its event bus, a broker); called until it
+   * answers true. Default: its `eventWake` subscribed, or nothing to wait for.
+   */
+  ready?(): Promise<boolean>;
   /** Called once after the last pass: release connections. */
   close?(): Promise<void>;
 }

@@ -32,6 +32,11 @@ export class EventWake {
     private readonly logger: Logger,
   ) {}
 
+  /** It has a bus to listen to (without one the daemon only sweeps). */
+  get enabled(): boolean {
+    return this.bus !== null;
+  }
+
   start(control: DaemonControl): void {
     if (!this.bus || this.closed) return;
     this.control = control;

@@ -1,20 +1,39 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
   deleteHeartbeat,
-  deleteStaleHeartbeats,
   listHeartbeats,
   upsertHeartbeat,
   type HeartbeatKey,
 } from '@tarn/catalogue/repositories/operations.index.js';
+import { FORGET_UNREPLACED_SECONDS, loadHeartbeatSettings, type HeartbeatSettings } from './heartbeat.config.js';
 
-/** A daemon instance whose heartbeat is older than this is dead (in the API, /health and metrics). */
-export const LIVENESS_WINDOW_SECONDS = 120;
+/** Injection token of the HeartbeatSettings (default: from the environment). */
+export const HEARTBEAT_SETTINGS = Symbol('HEARTBEAT_SETTINGS');
+
+/** Liveness window of heartbeat rows that do not record their own (written by something other than the daemon runner). */
+export const DEFAULT_DEAD_AFTER_SECONDS = 30;
+
+/** What a daemon instance says about itself in its heartbeat's payload (besides its own fields). */
+export interface InstancePayload extends Record<string, unknown> {
+  /** It is dead once silent this long (3 heartbeat intervals). */
+  deadAfterSeconds: number;
+  startedAt: string;
+  /** Port of its health and metrics server on its host, null without one. */
+  metricsPort: number | null;
+  /** It reached the catalogue and its event bus. */
+  ready: boolean;
+  passes: number;
+  /** Consecutive failed passes. */
+  failures: number;
+  lastError: string | null;
+}
 
 export interface DaemonInstanceStatus extends HeartbeatKey {
   createdAt: Date;
   updatedAt: Date;
   ageSeconds: number;
+  deadAfterSeconds: number;
   alive: boolean;
   payload: Record<string, unknown> | null;
 }
@@ -22,16 +41,12 @@ export interface DaemonInstanceStatus extends HeartbeatKey {
 /** One daemon (executable) over all its instances. */
 export interface DaemonSummary {
   daemon: string;
-  /** At least one instance is alive. */
+  /** Every instance with a heartbeat is alive (a dead one counts until it is cleared). */
   up: boolean;
   alive: number;
   dead: number;
   /** Age of the freshest heartbeat of any instance. */
   lastHeartbeatAgeSeconds: number;
-}
-
-export function isAlive(ageSeconds: number): boolean {
-  return ageSeconds < LIVENESS_WINDOW_SECONDS;
 }
 
 export function summarize(instances: DaemonInstanceStatus[]): DaemonSummary[] {
@@ -40,20 +55,41 @@ export function summarize(instances: DaemonInstanceStatus[]): DaemonSummary[] {
     const s = byDaemon.get(i.executable) ?? { daemon: i.executable, up: false, alive: 0, dead: 0, lastHeartbeatAgeSeconds: Infinity };
     if (i.alive) s.alive++;
     else s.dead++;
-    s.up = s.alive > 0;
+    s.up = s.alive > 0 && s.dead === 0;
     s.lastHeartbeatAgeSeconds = Math.min(s.lastHeartbeatAgeSeconds, i.ageSeconds);
     byDaemon.set(i.executable, s);
   }
   return [...byDaemon.values()];
 }
 
-/** The heartbeats table: written by the daemon runner, read by the API (GET /heartbeats), /health and metrics. */
+/**
+ * The heartbeats table: written by the daemon runner, read by the API (GET /heartbeats), /health and metrics.
+ * An instance is alive while its last beat is younger than its own window (3 beats, 30 s by default); a dead one is
+ * shown as dead, then cleared (heartbeat.config.ts) by the beats of the instances still alive.
+ */
 @Injectable()
 export class HeartbeatService {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  readonly settings: HeartbeatSettings;
 
-  async beat(key: HeartbeatKey, payload: Record<string, unknown> | null = null): Promise<void> {
-    await upsertHeartbeat(this.dataSource.manager, key, payload);
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Optional() @Inject(HEARTBEAT_SETTINGS) settings?: HeartbeatSettings,
+  ) {
+    this.settings = settings ?? loadHeartbeatSettings();
+  }
+
+  /** Writes the instance's heartbeat and clears instances dead for long enough; answers how many it cleared. */
+  async beat(key: HeartbeatKey, payload: Record<string, unknown> | null = null): Promise<number> {
+    return upsertHeartbeat(this.dataSource.manager, key, payload, {
+      afterSeconds: this.settings.forgetAfterSeconds,
+      unreplacedAfterSeconds: Math.max(FORGET_UNREPLACED_SECONDS, this.settings.forgetAfterSeconds),
+      defaultDeadAfterSeconds: DEFAULT_DEAD_AFTER_SECONDS,
+    });
+  }
+
+  /** Throws when the catalogue does not answer. */
+  async ping(): Promise<void> {
+    await this.dataSource.query('SELECT 1');
   }
 
   async remove(key: HeartbeatKey): Promise<void> {
@@ -62,8 +98,8 @@ export class HeartbeatService {
 
   /** Every daemon instance with a heartbeat row, with its liveness verdict (by the database clock). */
   async list(executable?: string): Promise<DaemonInstanceStatus[]> {
-    const rows = await listHeartbeats(this.dataSource.manager, executable);
-    return rows.map((row) => ({ ...row, alive: isAlive(row.ageSeconds) }));
+    const rows = await listHeartbeats(this.dataSource.manager, DEFAULT_DEAD_AFTER_SECONDS, executable);
+    return rows.map((row) => ({ ...row, alive: row.ageSeconds < row.deadAfterSeconds }));
   }
 
   /** Only the live instances. */
@@ -73,10 +109,5 @@ export class HeartbeatService {
 
   async summary(): Promise<DaemonSummary[]> {
     return summarize(await this.list());
-  }
-
-  /** Forgets instances silent for longer than `olderThanSeconds` (default a day); they show as dead until then. */
-  async forgetDead(olderThanSeconds = 86_400): Promise<number> {
-    return deleteStaleHeartbeats(this.dataSource.manager, olderThanSeconds);
   }
 }

@@ -9,3 +9,4 @@ export * from './daemon.module.js';
 export * from './event-wake.js';
 export * from './once-log.js';
 export * from './standalone-daemon.js';
+export * from './heartbeat.config.js';

@@ -12,18 +12,14 @@ export interface DaemonProcess {
 
 /**
  * One of Tarn's apps as a real process from its TypeScript source (`apps/<app>/src/main.ts`), on the test
- * database `databaseUrl` and the PostgreSQL event bus, so that a test can kill it with SIGKILL mid-work and
- * start it again. `env` adds the daemon's knobs.
+ * database `databaseUrl` and (unless `env` names Kafka) the PostgreSQL event bus, with its health and metrics
+ * server on a free port, so that a test can kill it with SIGKILL mid-work and start it again. `env` adds the
+ * daemon's knobs.
  */
 export function startDaemonProcess(app: string, databaseUrl: string, env: Record<string, string> = {}): DaemonProcess {
-  const childEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    TARN_EVENT_BUS: 'postgres',
-    TARN_METRICS_PORT: '0',
-    ...env,
-  };
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
   delete childEnv.KAFKA_BROKERS;
+  Object.assign(childEnv, { DATABASE_URL: databaseUrl, TARN_EVENT_BUS: 'postgres', TARN_METRICS_PORT: '0' }, env);
   const child = spawn(process.execPath, ['--import', './test/events/support/ts-register.mjs', `apps/${app}/src/main.ts`], {
     cwd: ROOT,
     env: childEnv,
