@@ -1,5 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { CatalogueOutage } from '@tarn/catalogue';
 import { exactContentType } from './http/exact-content-type.middleware.js';
 import { JsonBodyInterceptor } from './http/json-body.interceptor.js';
 import { setUpOpenApi } from './http/openapi.js';
@@ -14,7 +16,7 @@ export function configureApi(app: INestApplication): void {
   assertEveryRouteDeclaresAccess(routes);
   app.use(exactContentType);
   app.use(readableUrl);
-  app.useGlobalFilters(new RucioExceptionFilter());
+  app.useGlobalFilters(new RucioExceptionFilter(CatalogueOutage.of(app.get(DataSource))));
   app.useGlobalInterceptors(new JsonBodyInterceptor(app.get(Reflector)));
   app.useGlobalPipes(new OneTextParameterPipe(), createValidationPipe());
   setUpOpenApi(app, routes);

@@ -1,6 +1,6 @@
 import { Counter, Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { translateDatabaseError } from '@tarn/catalogue';
+import { pgClientConfig, translateDatabaseError } from '@tarn/catalogue';
 import type { QueryRunner } from 'typeorm';
 import {
   countPendingOutbox,
@@ -11,7 +11,7 @@ import {
   type OutboxRow,
 } from '@tarn/catalogue/repositories/operations.index.js';
 import type { DaemonContext, DaemonControl, DaemonDefinition, DaemonMetrics, PassResult } from '@tarn/daemon';
-import { OutboxSession, pgClientConfig, silentLogger, type Logger } from '@tarn/events';
+import { OutboxSession, silentLogger, type Logger } from '@tarn/events';
 import type { OutboxPublisher } from './kafka-outbox.publisher.js';
 import type { MessengerSettings } from './messenger.config.js';
 

@@ -5,6 +5,8 @@ export * from './database/migrations.js';
 export * from './database/catalogue-connection.js';
 export * from './catalogue.module.js';
 export * from './database/database-errors.js';
+export * from './database/catalogue-outage.js';
+export * from './database/pg-client-config.js';
 export * from './database/unit-of-work.js';
 export * from './repositories/rses.index.js';
 export * from './repositories/namespace.index.js';

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { DataSource } from 'typeorm';
+import { CatalogueOutage } from '@tarn/catalogue';
 import { consoleLogger, WakeableSleep, abortableSleep, type Logger } from '@tarn/events';
 import type { HeartbeatKey } from '@tarn/catalogue/repositories/operations.index.js';
 import { DaemonMetrics } from './daemon.metrics.js';
@@ -31,6 +32,8 @@ export interface DaemonStatus {
   lastPassAt: Date | null;
   consecutiveFailures: number;
   lastError: string | null;
+  /** The daemon waits for the catalogue database to answer again. */
+  waitingForDatabase: boolean;
 }
 
 function message(error: unknown): string {
@@ -51,6 +54,8 @@ export class DaemonRunner {
   private readonly metrics: DaemonMetrics;
   private readonly heartbeats: HeartbeatService;
   private readonly sleeper = new WakeableSleep();
+  private readonly outage: CatalogueOutage;
+  private waitingForDatabase = false;
   private abort = new AbortController();
   private loop: Promise<void> | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
@@ -79,6 +84,7 @@ export class DaemonRunner {
     this.logger = deps.logger ?? consoleLogger(this.thread === 'main' ? this.name : `${this.name}/${this.thread}`);
     this.metrics = deps.metrics ?? DaemonMetrics.forProcess();
     this.heartbeats = deps.heartbeats ?? new HeartbeatService(deps.dataSource);
+    this.outage = CatalogueOutage.of(deps.dataSource);
   }
 
   get running(): boolean {
@@ -99,6 +105,7 @@ export class DaemonRunner {
       lastPassAt: this.lastPassAt,
       consecutiveFailures: this.failures,
       lastError: this.lastError,
+      waitingForDatabase: this.waitingForDatabase,
     };
   }
 
@@ -170,11 +177,11 @@ export class DaemonRunner {
     this.closed = false;
     if (this.abort.signal.aborted) this.abort = new AbortController();
     const control = { wake: () => this.wake(), signal: this.abort.signal };
-    await this.heartbeat(true).catch((error) => this.logger.warn(`cannot write its heartbeat: ${message(error)}`));
-    this.heartbeatTimer = setInterval(
-      () => void this.heartbeat(true).catch((error) => this.logger.warn(`cannot write its heartbeat: ${message(error)}`)),
-      this.deps.heartbeatIntervalMs ?? this.heartbeats.settings.intervalMs,
-    );
+    const beatFailed = async (error: unknown) => {
+      if (!(await this.outage.check(error))) this.logger.warn(`cannot write its heartbeat: ${message(error)}`);
+    };
+    await this.heartbeat(true).catch(beatFailed);
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(true).catch(beatFailed), this.deps.heartbeatIntervalMs ?? this.heartbeats.settings.intervalMs);
     this.heartbeatTimer.unref();
     try {
       this.definition.eventWake?.start(control);
@@ -189,6 +196,13 @@ export class DaemonRunner {
           this.recovered();
           delay = result.didWork ? (this.definition.busyDelayMs ?? 0) : this.definition.intervalMs;
         } catch (error) {
+          if (await this.outage.check(error)) {
+            // Not this daemon's failure: the outage is logged once for the process; wait for the database, then go on at once.
+            this.waitingForDatabase = true;
+            await this.outage.whenAvailable(this.abort.signal);
+            this.waitingForDatabase = false;
+            continue;
+          }
           this.failed(error);
           delay = this.backoffMs();
           wakeable = false;
@@ -247,6 +261,8 @@ export class DaemonRunner {
         await work(item);
         outcome.done++;
       } catch (error) {
+        // Without the database no item can go on: end the pass, the loop waits for it.
+        if (await this.outage.check(error)) throw error;
         outcome.failed++;
         this.logger.error(`failed on ${describe ? describe(item) : 'an item'}: ${message(error)}`);
       }
@@ -324,6 +340,8 @@ export class DaemonRunner {
     } catch (error) {
       this.logger.warn(`did not close cleanly: ${message(error)}`);
     }
-    await this.heartbeats.remove(this.key).catch((error) => this.logger.warn(`cannot remove its heartbeat: ${message(error)}`));
+    await this.heartbeats.remove(this.key).catch(async (error) => {
+      if (!(await this.outage.check(error))) this.logger.warn(`cannot remove its heartbeat: ${message(error)}`);
+    });
   }
 }

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import type { CatalogueOutage } from '@tarn/catalogue';
 import { isTarnError, TarnError } from '@tarn/domain';
 import { sendJson } from './rucio-wire.js';
 
@@ -23,6 +24,9 @@ const CLASS_BY_HTTP_STATUS: Record<number, string> = {
   415: 'InvalidObject',
 };
 
+/** When a client may try again while the catalogue database does not answer. */
+const RETRY_AFTER_SECONDS = 10;
+
 /** Header values must be one line of Latin-1: keep the message readable, drop what HTTP cannot carry. */
 function headerSafe(text: string): string {
   return text.replace(/[\r\n]+/g, ' ').replace(/[^\x20-\x7e]/g, '?').slice(0, 4000);
@@ -36,21 +40,35 @@ function headerSafe(text: string): string {
 export class RucioExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('api');
 
+  /** `outage` tells errors of an unreachable catalogue database from others (and logs an outage once). */
+  constructor(private readonly outage: CatalogueOutage) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    const { status, exceptionClass, message } = this.describe(exception);
+    void this.answer(exception, host.switchToHttp().getResponse<Response>());
+  }
+
+  private async answer(exception: unknown, res: Response): Promise<void> {
+    const { status, exceptionClass, message } = await this.describe(exception);
     if (res.headersSent) {
       res.destroy();
       return;
     }
     // A body refused for its size may still be arriving: the connection cannot carry another request after it.
     if (status === HttpStatus.PAYLOAD_TOO_LARGE) res.setHeader('Connection', 'close');
+    if (exceptionClass === 'DatabaseUnavailable') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     res.setHeader('ExceptionClass', exceptionClass);
     res.setHeader('ExceptionMessage', headerSafe(message));
     sendJson(res, status, { ExceptionClass: exceptionClass, ExceptionMessage: message });
   }
 
-  private describe(exception: unknown): { status: number; exceptionClass: string; message: string } {
+  private async describe(exception: unknown): Promise<{ status: number; exceptionClass: string; message: string }> {
+    if (!(exception instanceof HttpException) && (await this.outage.check(exception))) {
+      return {
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        exceptionClass: 'DatabaseUnavailable',
+        message: `Tarn's catalogue database does not answer, so nothing was done; try again in a minute (Retry-After). Its operator sees the outage in Tarn's log.`,
+      };
+    }
     if (isTarnError(exception)) {
       return { status: STATUS_BY_CODE[exception.code], exceptionClass: exception.rucioClass, message: exception.message };
     }

@@ -1,24 +1,7 @@
 import { Client, ClientConfig } from 'pg';
-import { DataSource } from 'typeorm';
+import { isDatabaseUnavailable } from '@tarn/catalogue';
 import { OUTBOX_CHANNEL } from '../outbox.js';
 import { silentLogger, type Logger } from '../logger.js';
-
-/** Connection settings of a DataSource, for a dedicated connection outside its pool (LISTEN, session locks). */
-export function pgClientConfig(dataSource: DataSource, applicationName: string): ClientConfig {
-  const o = dataSource.options as {
-    url?: string;
-    host?: string;
-    port?: number;
-    username?: string;
-    password?: string;
-    database?: string;
-    ssl?: ClientConfig['ssl'];
-  };
-  const base: ClientConfig = { application_name: applicationName, ssl: o.ssl };
-  return o.url
-    ? { ...base, connectionString: o.url }
-    : { ...base, host: o.host, port: o.port, user: o.username, password: o.password, database: o.database };
-}
 
 /**
  * One dedicated PostgreSQL session that LISTENs on the outbox channel (and may hold session-level advisory
@@ -85,7 +68,7 @@ export class OutboxSession {
 
   private async open(): Promise<Client> {
     const client = new Client(this.config);
-    client.on('error', () => this.lose(client));
+    client.on('error', (error) => this.lose(client, error));
     client.on('end', () => this.lose(client));
     client.on('notification', () => this.notify());
     try {
@@ -94,8 +77,9 @@ export class OutboxSession {
     } catch (error) {
       client.removeAllListeners('end');
       await client.end().catch(() => undefined);
-      if (!this.failing) this.logger.warn(`cannot LISTEN ${this.channel} (${(error as Error).message}); retrying`);
-      this.failing = true;
+      // A database that does not answer is logged once for the process (CatalogueOutage), not here.
+      if (!this.failing && !isDatabaseUnavailable(error)) this.logger.warn(`cannot LISTEN ${this.channel} (${(error as Error).message}); retrying`);
+      this.failing = this.failing || !isDatabaseUnavailable(error);
       throw error;
     }
     if (this.failing) this.logger.log(`listening on ${this.channel} again`);
@@ -105,14 +89,14 @@ export class OutboxSession {
     return client;
   }
 
-  private lose(client: Client): void {
+  private lose(client: Client, error?: Error): void {
     if (this.client !== client) return;
     this.client = null;
     client.removeAllListeners('end');
     client.end().catch(() => undefined);
     for (const listener of this.lostListeners) listener();
     if (!this.closed) {
-      this.logger.warn(`lost the ${this.channel} listener connection; reconnecting`);
+      if (!isDatabaseUnavailable(error)) this.logger.warn(`lost the ${this.channel} listener connection; reconnecting`);
       this.scheduleReconnect();
     }
   }

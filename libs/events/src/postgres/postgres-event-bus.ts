@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { CatalogueOutage, pgClientConfig } from '@tarn/catalogue';
 import {
   commitConsumerOffset,
   ensureConsumerOffset,
@@ -12,7 +13,7 @@ import { EVENT_HEADERS, InvalidEventError, parseEnvelope, type AnyEventEnvelope 
 import { silentLogger, type Logger } from '../logger.js';
 import { dlqTopic, type Topic } from '../topics.js';
 import { OutboxHorizon } from './outbox-horizon.js';
-import { OutboxSession, pgClientConfig } from './pg-session.js';
+import { OutboxSession } from './pg-session.js';
 
 export interface PostgresEventBusOptions {
   dataSource: DataSource;
@@ -167,6 +168,11 @@ class PostgresSubscription implements EventSubscription {
         if (failures > 0) this.bus.logger.log(`consumer group ${this.group} consumes again after ${failures} failed attempt(s)`);
         failures = 0;
       } catch (error) {
+        // A database that does not answer is logged once for the process (CatalogueOutage), not per consumer group.
+        if (await CatalogueOutage.of(this.bus.dataSource).check(error)) {
+          await this.sleeper.sleep(1000);
+          continue;
+        }
         if (failures === 0) this.bus.logger.warn(`consumer group ${this.group} cannot read the outbox (${(error as Error).message}); retrying`);
         failures++;
         await this.sleeper.sleep(Math.min(30_000, 250 * 2 ** Math.min(failures, 7)));
