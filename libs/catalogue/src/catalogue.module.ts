@@ -21,7 +21,15 @@ class CatalogueLifecycle implements OnApplicationShutdown {
     {
       provide: CATALOGUE_CONNECTION,
       inject: [TARN_CONFIG],
-      useFactory: (config: TarnConfig) => openCatalogue(config, { log: (line) => console.log(`[catalogue] ${line}`) }),
+      useFactory: (config: TarnConfig) =>
+        openCatalogue(config, {
+          log: (line) => console.log(`[catalogue] ${line}`),
+          // Without its catalogue this process can do nothing: one line, and a non-zero exit for its supervisor to see.
+          onLost: (message) => {
+            console.error(message);
+            process.exit(1);
+          },
+        }),
     },
     { provide: DataSource, inject: [CATALOGUE_CONNECTION], useFactory: (c: CatalogueConnection) => c.dataSource },
     CatalogueLifecycle,

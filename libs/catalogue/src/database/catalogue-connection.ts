@@ -14,12 +14,14 @@ export interface OpenOptions {
   checkMigrations?: boolean;
   applicationName?: string;
   log?: (line: string) => void;
+  /** The embedded PostgreSQL stopped and could not be started again (see startEmbeddedPostgres). */
+  onLost?: (message: string) => void;
 }
 
 export async function openCatalogue(config: TarnConfig, options: OpenOptions = {}): Promise<CatalogueConnection> {
   const server: PostgresServer = config.databaseUrl
     ? { url: config.databaseUrl, stop: async () => undefined }
-    : await startEmbeddedPostgres(config.home, config.embeddedPostgresPort, options.log);
+    : await startEmbeddedPostgres(config.home, config.embeddedPostgresPort, { log: options.log, onLost: options.onLost });
   const dataSource = createDataSource({ url: server.url, logSql: config.logSql, applicationName: options.applicationName });
   try {
     await dataSource.initialize();
