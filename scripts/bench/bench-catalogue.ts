@@ -1,12 +1,12 @@
 /** A fresh catalogue for a bench: an embedded PostgreSQL (fsync on, default settings) migrated to head. */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { loadConfig, TARN_CONFIG } from '@tarn/config';
 import { createDataSource, runMigrations, startEmbeddedPostgres } from '@tarn/catalogue';
+import { freePort } from '@tarn/testing/disposable-postgres.js';
 
 export interface BenchCatalogue {
   url: string;
@@ -16,17 +16,6 @@ export interface BenchCatalogue {
   /** A global module handing the bench's services this DataSource and a TarnConfig over it (as CatalogueModule does). */
   module: DynamicModule;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 @Global()

@@ -1,26 +1,8 @@
 import { Client, ClientConfig } from 'pg';
-import { DataSource } from 'typeorm';
 import { RSE_CHANGED_CHANNEL } from '@tarn/catalogue/repositories/rse.repository.js';
 
 /** After a failed or lost connection, the next start() waits this long before connecting again. */
 const RETRY_AFTER_MS = 5_000;
-
-/** Connection settings of the DataSource, for a connection of our own outside its pool. */
-export function clientConfigOf(dataSource: DataSource): ClientConfig {
-  const options = dataSource.options as {
-    url?: string;
-    host?: string;
-    port?: number;
-    username?: string;
-    password?: string;
-    database?: string;
-    ssl?: ClientConfig['ssl'];
-  };
-  const base: ClientConfig = { application_name: 'tarn-rse-listener', ssl: options.ssl };
-  return options.url
-    ? { ...base, connectionString: options.url }
-    : { ...base, host: options.host, port: options.port, user: options.username, password: options.password, database: options.database };
-}
 
 /**
  * `LISTEN tarn_rse_changed` on a dedicated connection, started on demand. `onChange` runs for every

@@ -1,9 +1,10 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { compileRseExpression, CompiledRseExpression, RseDescriptor } from '@tarn/domain';
+import { pgClientConfig } from '@tarn/catalogue';
 import { loadRseCatalogue, RseCatalogueRow } from '@tarn/catalogue/repositories/rse.repository.js';
 import { onRsesChangedInProcess } from './rse-change.signal.js';
-import { clientConfigOf, RseChangeListener } from './rse-change.listener.js';
+import { RseChangeListener } from './rse-change.listener.js';
 
 export interface ResolvedRse extends RseDescriptor {
   /** rse_limits by name (MinFreeSpace, MaxBytes, ...), in bytes. */
@@ -75,7 +76,7 @@ export class RseExpressionService implements OnModuleDestroy {
   private readonly unsubscribe: () => void;
 
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
-    this.listener = new RseChangeListener(() => clientConfigOf(dataSource), () => this.invalidate());
+    this.listener = new RseChangeListener(() => pgClientConfig(dataSource, 'tarn-rse-listener'), () => this.invalidate());
     this.unsubscribe = onRsesChangedInProcess(() => this.invalidate());
   }
 
