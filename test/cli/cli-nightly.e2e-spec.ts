@@ -73,6 +73,12 @@ describe('tarn: the nightly sequence', () => {
     expect(shown).toMatchObject({ state: 'OK', locks_ok_cnt: 8, locks_replicating_cnt: 0, locks_stuck_cnt: 0 });
     expect(new Set(shown.locks.map((l: any) => l.rse))).toEqual(new Set(['NIGHT_POSIX', 'NIGHT_S3']));
     expect(shown.locks.every((l: any) => l.state === 'OK')).toBe(true);
+    // How each file got there: uploaded to posix (no transfer), streamed by the transfer worker to S3, and why.
+    expect(shown.locks.filter((l: any) => l.rse === 'NIGHT_S3').map((l: any) => l.copy_method)).toEqual(['streamed', 'streamed', 'streamed', 'streamed']);
+    expect(shown.locks.filter((l: any) => l.rse === 'NIGHT_POSIX').map((l: any) => l.copy_method)).toEqual([null, null, null, null]);
+    const text = await cli.ok(['rule', 'show', ruleId]);
+    expect(text).toMatch(/ COPY +ERROR\n/);
+    expect(text).toMatch(/how files were copied \(locks, method: why\):\n  4  streamed: streamed through this host \(file:\/\/ -> s3\+http:\/\/\); no third-party copy: .*not S3/);
 
     // Both copies verified: download from S3 only, then everything (posix first), each file checked.
     const fromS3 = join(cli.home, 'from-s3');

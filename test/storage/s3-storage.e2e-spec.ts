@@ -47,7 +47,11 @@ describe('s3 storage', () => {
     await storage.write('copy/source.bin', Readable.from([data]));
     const send = jest.spyOn(S3Client.prototype, 'send');
     try {
-      expect(await other.copyFrom(storage, 'copy/source.bin', 'copied/target.bin')).toEqual({ bytes: data.length });
+      expect(await other.copyFrom(storage, 'copy/source.bin', 'copied/target.bin')).toEqual({
+        result: { bytes: data.length },
+        how: expect.stringContaining('S3 server-side copy'),
+        verified: false,
+      });
       const names = send.mock.calls.map(([command]) => (command as object).constructor.name);
       expect(names).toContain('CopyObjectCommand');
       expect(names).not.toContain('GetObjectCommand'); // no byte went through this process
@@ -67,7 +71,7 @@ describe('s3 storage', () => {
     }) as S3Storage;
     const send = jest.spyOn(S3Client.prototype, 'send');
     try {
-      expect(await parted.copyFrom(storage, 'copy/large.bin', 'copied/large.bin')).toEqual({ bytes: data.length });
+      expect(await parted.copyFrom(storage, 'copy/large.bin', 'copied/large.bin')).toMatchObject({ result: { bytes: data.length } });
       const names = send.mock.calls.map(([command]) => (command as object).constructor.name);
       expect(names.filter((n) => n === 'UploadPartCopyCommand')).toHaveLength(3);
       expect(names).toContain('CompleteMultipartUploadCommand');
@@ -78,7 +82,7 @@ describe('s3 storage', () => {
     expect(md5(await readStream(await other.read('copied/large.bin')))).toBe(md5(data));
   });
 
-  test('no server-side copy from another kind of storage or another identity: undefined, stream instead', async () => {
+  test('no server-side copy from another kind of storage or another identity: refused with why, stream instead', async () => {
     const directory = await createTestDirectory();
     const posix = createStorage(directory.protocol);
     const stranger = createStorage({
@@ -87,8 +91,8 @@ describe('s3 storage', () => {
     });
     try {
       await posix.write('x.txt', Readable.from([Buffer.from('x')]));
-      expect(await storage.copyFrom(posix, 'x.txt', 'from-posix.txt')).toBeUndefined();
-      expect(await storage.copyFrom(stranger, 'x.txt', 'from-stranger.txt')).toBeUndefined();
+      expect(await storage.copyFrom(posix, 'x.txt', 'from-posix.txt')).toEqual({ refused: expect.stringMatching(/not S3/) });
+      expect(await storage.copyFrom(stranger, 'x.txt', 'from-stranger.txt')).toEqual({ refused: expect.stringMatching(/one endpoint and identity/) });
       expect(await storage.exists('from-posix.txt')).toBe(false);
     } finally {
       await posix.close();

@@ -10,7 +10,6 @@ import axios from 'axios';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { createServer } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import {
   ChecksumMismatch,
@@ -32,6 +31,7 @@ import {
   testWebDavServer,
   xrdcpPut,
 } from '@tarn/testing/storage.js';
+import { closedPort } from '@tarn/testing/host.js';
 
 type Kind = 'posix' | 's3' | 'webdav' | 'xrootd';
 const KINDS: Kind[] = ['posix', 's3', 'webdav', 'xrootd'];
@@ -59,15 +59,6 @@ function source(data: Buffer, chunk = 256 * 1024): Readable {
 }
 
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
-/** A TCP port on 127.0.0.1 that nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe.each(KINDS)('%s storage contract', (kind) => {
   let area: TestStorageArea;
   let storage: StorageProtocol;

@@ -37,6 +37,8 @@ import type {
   StorageStat,
   WriteOptions,
   WriteResult,
+  StorageSideCopy,
+  NoStorageSideCopy,
 } from './storage-protocol.js';
 import { networkErrorCode } from './error-codes.js';
 import { withMappedErrors } from './readable-errors.js';
@@ -296,9 +298,10 @@ export class S3Storage extends StorageBase implements StorageProtocol {
     }
   }
 
-  async copyFrom(source: StorageProtocol, sourcePath: string, path: string): Promise<WriteResult | undefined> {
-    if (!(source instanceof S3Storage) || source.endpointUrl !== this.endpointUrl || source.accessKeyId !== this.accessKeyId) {
-      return undefined;
+  async copyFrom(source: StorageProtocol, sourcePath: string, path: string): Promise<StorageSideCopy | NoStorageSideCopy> {
+    if (!(source instanceof S3Storage)) return { refused: `the source is ${source.endpoint}, not S3` };
+    if (source.endpointUrl !== this.endpointUrl || source.accessKeyId !== this.accessKeyId) {
+      return { refused: `S3 copies server-side only within one endpoint and identity (${source.endpointUrl} and ${this.endpointUrl})` };
     }
     const Key = this.key(path);
     const sourceKey = source.key(sourcePath);
@@ -310,7 +313,7 @@ export class S3Storage extends StorageBase implements StorageProtocol {
       } else {
         await this.copyInParts(CopySource, Key, bytes);
       }
-      return { bytes };
+      return { result: { bytes }, how: `S3 server-side copy within ${this.endpointUrl} (${bytes <= this.multipartCopyThreshold ? 'CopyObject' : 'UploadPartCopy'})`, verified: false };
     } catch (error) {
       throw this.mapError(error, `copy '${sourcePath}' from ${source.endpoint} to`, path);
     }

@@ -52,6 +52,27 @@ export interface WriteOptions {
 /** What was written: the byte count and the checksums computed on the way (those asked for). */
 export type WriteResult = ChecksumResult;
 
+export interface CopyFromOptions extends WriteOptions {
+  /** Aborting it stops the copy (the storage keeps nothing at the path). */
+  signal?: AbortSignal;
+}
+
+/**
+ * A copy the storage made by itself, no byte through Tarn: `how` says which way (for the transfer's record).
+ * `verified`: the storage checked size and checksums (those in the options it can compute) before the file
+ * showed at its path; otherwise the caller must check it at once (S3 server-side copies: ETag or read back).
+ */
+export interface StorageSideCopy {
+  result: WriteResult;
+  how: string;
+  verified: boolean;
+}
+
+/** Why the storage cannot copy from that source by itself: stream the bytes instead. */
+export interface NoStorageSideCopy {
+  refused: string;
+}
+
 export interface DeleteResult {
   existed: boolean;
 }
@@ -105,10 +126,12 @@ export interface StorageProtocol {
   space?(): Promise<SpaceUsage>;
 
   /**
-   * Server-side copy from another storage, where both are the same endpoint (s3: same endpoint URL and
-   * access key). Resolves to undefined when not possible from `source`: stream it instead.
+   * A copy from another storage made by the storage itself: server-side within one S3 endpoint (same endpoint URL
+   * and access key), third-party between two XRootD servers (the destination pulls), or HTTP-TPC between two
+   * WebDAV servers (COPY with a Source header: the destination pulls). Resolves to `{refused}` saying why when it
+   * cannot from `source` (stream it instead); a copy that was tried and failed throws.
    */
-  copyFrom?(source: StorageProtocol, sourcePath: string, path: string): Promise<WriteResult | undefined>;
+  copyFrom?(source: StorageProtocol, sourcePath: string, path: string, options?: CopyFromOptions): Promise<StorageSideCopy | NoStorageSideCopy>;
 
   /** Releases connections. */
   close(): Promise<void>;

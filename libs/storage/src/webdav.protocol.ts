@@ -16,7 +16,10 @@ import {
 } from './storage.errors.js';
 import { isTemporaryName, storagePathProblem, temporaryName } from './storage-path.js';
 import type {
+  CopyFromOptions,
   DeleteResult,
+  NoStorageSideCopy,
+  StorageSideCopy,
   ReadOptions,
   SpaceUsage,
   ListOptions,
@@ -32,6 +35,7 @@ import { messageOf, sourceFailure, taggedSource } from './source-stream.js';
 import { VerifyingTransform } from './verifying.transform.js';
 import { WANT_DIGEST, parseDigestHeader } from './webdav-digest.js';
 import { DavResource, parseMultistatus } from './webdav-multistatus.js';
+import { readTpcOutcome, refusesHttpTpc } from './webdav-tpc.js';
 import { type StorageTokenSource, StorageTokenError } from './storage-tokens.js';
 
 export interface WebDavStorageOptions {
@@ -65,6 +69,10 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
   /** Collections known to exist, so that writes into the same directory do not MKCOL again. */
   private readonly collections = new Set<string>();
   private readonly tokens: WebDavStorageOptions['tokens'];
+  private readonly bearerToken: string | undefined;
+  private readonly hasPassword: boolean;
+  /** This server answered an HTTP-TPC COPY as something it does not do: why, and until when to believe it. */
+  private tpcRefusal: { why: string; until: number } | undefined;
 
   constructor(options: WebDavStorageOptions) {
     const base = new URL(options.baseUrl);
@@ -78,6 +86,8 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
     this.base = base;
     this.listConcurrency = options.listConcurrency ?? 4;
     this.tokens = options.tokens;
+    this.bearerToken = options.tokens ? undefined : options.bearerToken;
+    this.hasPassword = !options.bearerToken && !options.tokens && options.username !== undefined;
     const headers: Record<string, string> = {};
     if (options.bearerToken && !options.tokens) headers.Authorization = `Bearer ${options.bearerToken}`;
     const bearer = Boolean(options.bearerToken || options.tokens);
@@ -170,17 +180,7 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
       uploaded = true;
       verifier.assertMatches();
       const result = verifier.result;
-      const move = await this.request('MOVE', temporaryUrl, 'write', path, {
-        headers: { Destination: finalUrl, Overwrite: 'T' },
-      });
-      if (move.status === 405 || move.status === 501) {
-        throw new UnsupportedStorageOperation(
-          this.location(path),
-          'MOVE',
-          'Tarn writes to a temporary name and moves it into place, so that no partial file is ever visible: use a WebDAV server that implements MOVE.',
-        );
-      }
-      if (move.status >= 300) throw this.statusError(move, 'write', path);
+      await this.moveIntoPlace(temporaryUrl, finalUrl, 'write', path);
       temporaryUrl = undefined;
       return result;
     } catch (error) {
@@ -188,6 +188,94 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
       if (temporaryUrl) await this.removeTemporary(temporaryUrl, uploaded);
       throw this.mapError(error, 'write', path);
     }
+  }
+
+  /** MOVE of a complete, verified temporary file onto its final name (replacing what is there). */
+  private async moveIntoPlace(temporaryUrl: string, finalUrl: string, operation: string, path: string): Promise<void> {
+    const move = await this.request('MOVE', temporaryUrl, operation, path, { headers: { Destination: finalUrl, Overwrite: 'T' } });
+    if (move.status === 405 || move.status === 501) {
+      throw new UnsupportedStorageOperation(
+        this.location(path),
+        'MOVE',
+        'Tarn writes to a temporary name and moves it into place, so that no partial file is ever visible: use a WebDAV server that implements MOVE.',
+      );
+    }
+    if (move.status >= 300) throw this.statusError(move, operation, path);
+  }
+
+  /**
+   * HTTP-TPC (WLCG HTTP third-party copy, pull mode): a COPY to this (the destination) server with the source's
+   * URL in a Source header; the server fetches the file itself, no byte through Tarn, into a temporary name; then
+   * its size and the checksums it reports (Want-Digest) are checked against the catalogue's, and it is moved into
+   * place. The source's bearer token, if it has one, goes along as TransferHeaderAuthorization; a source reached
+   * with a password is refused (Tarn gives passwords to no other server), as are servers that answer COPY with
+   * 400/405/501 (remembered for 10 minutes).
+   */
+  async copyFrom(source: StorageProtocol, sourcePath: string, path: string, options: CopyFromOptions = {}): Promise<StorageSideCopy | NoStorageSideCopy> {
+    if (!(source instanceof WebDavStorage)) return { refused: `the source ${source.endpoint} is not an HTTP/WebDAV endpoint (HTTP-TPC pulls over HTTP)` };
+    if (this.tpcRefusal && this.tpcRefusal.until > Date.now()) return { refused: this.tpcRefusal.why };
+    const credential = await source.thirdPartyCredential(sourcePath);
+    if ('refused' in credential) return credential;
+    const expected = options.checksums ?? {};
+    if (!expected.adler32 && !expected.md5) return { refused: 'the file has no adler32 or md5 in the catalogue to check a third-party copy with' };
+    const segments = this.fileSegments(path);
+    const directory = segments.slice(0, -1);
+    const temporary = temporaryName();
+    const temporaryUrl = this.urlOf([...directory, temporary], false);
+    const operation = `copy '${sourcePath}' from ${source.endpoint} (HTTP-TPC) to`;
+    let started = false;
+    try {
+      await this.ensureCollection(directory, path);
+      const response = await this.request('COPY', temporaryUrl, operation, path, {
+        headers: { Source: source.fileUrl(sourcePath), Overwrite: 'T', ...(credential.header ? { TransferHeaderAuthorization: credential.header } : {}) },
+        responseType: 'stream',
+        maxRedirects: 0,
+        signal: options.signal,
+      });
+      const body = response.data as Readable;
+      if (refusesHttpTpc(response.status)) {
+        body.resume();
+        const why = `${this.base.origin} does not take HTTP-TPC COPY (HTTP ${response.status} ${response.statusText ?? ''})`.trim();
+        this.tpcRefusal = { why, until: Date.now() + 10 * 60_000 };
+        return { refused: why };
+      }
+      if (response.status >= 300) {
+        body.resume();
+        throw this.statusError(response, operation, path);
+      }
+      started = true;
+      const outcome = await readTpcOutcome(body);
+      if (!outcome.ok) throw new StorageOperationFailed(this.location(path), operation, `the destination's pull failed: ${outcome.line}`);
+      const found = await this.stat([...directory, temporary].join('/'));
+      const mismatched: { what: string; expected: string; actual: string }[] = [];
+      if (options.bytes !== undefined && found.bytes !== options.bytes) mismatched.push({ what: 'size', expected: String(options.bytes), actual: String(found.bytes) });
+      const compared = (['adler32', 'md5'] as const).filter((a) => expected[a] && found.checksums?.[a]);
+      if (compared.length === 0) {
+        throw new StorageOperationFailed(this.location(path), operation, `${this.base.origin} reports no adler32 or md5 (Want-Digest) to check the copy with, so it was not kept`);
+      }
+      for (const a of compared) if (found.checksums![a] !== expected[a]) mismatched.push({ what: a, expected: expected[a]!, actual: found.checksums![a]! });
+      if (mismatched.length > 0) throw new ChecksumMismatch(this.location(path), mismatched);
+      await this.moveIntoPlace(temporaryUrl, this.fileUrl(path), operation, path);
+      started = false;
+      return {
+        result: { bytes: found.bytes, ...found.checksums },
+        how: `HTTP-TPC: ${this.base.origin} pulled the file from ${source.base.origin}`,
+        verified: true,
+      };
+    } catch (error) {
+      if (started || options.signal?.aborted) await this.removeTemporary(temporaryUrl, true);
+      throw this.mapError(error, operation, path);
+    }
+  }
+
+  /** What another server needs to read a file of this storage in a third-party copy: a bearer token, or nothing. */
+  private async thirdPartyCredential(path: string): Promise<{ header?: string } | NoStorageSideCopy> {
+    if (this.tokens || this.bearerToken) {
+      const header = this.tokens ? (await this.authorization('read', path)).Authorization : `Bearer ${this.bearerToken}`;
+      return { header };
+    }
+    if (this.hasPassword) return { refused: `the source ${this.endpoint} is read with a password, which Tarn gives to no other server` };
+    return {};
   }
 
   /**
@@ -346,7 +434,7 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
     url: string,
     operation: string,
     path: string | undefined,
-    config: { headers?: Record<string, string>; data?: unknown; responseType?: 'stream' | 'text'; maxRedirects?: number } = {},
+    config: { headers?: Record<string, string>; data?: unknown; responseType?: 'stream' | 'text'; maxRedirects?: number; signal?: AbortSignal } = {},
   ): Promise<AxiosResponse> {
     const send = async () => this.http.request({ method: method as Method, url, ...config, headers: { ...config.headers, ...(await this.authorization(operation, path)) } });
     try {
@@ -375,7 +463,7 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
     }
   }
 
-  private fileUrl(path: string): string {
+  fileUrl(path: string): string {
     return this.urlOf(this.fileSegments(path), false);
   }
 

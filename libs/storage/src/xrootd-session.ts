@@ -101,9 +101,15 @@ export class XrootdSession {
     return this.child?.pid;
   }
 
-  call<T>(op: string, args: Record<string, unknown>, data?: Buffer): Promise<XrootdAnswer<T>> {
+  /** One operation; aborting `signal` asks the session to cancel it (third-party copies stop at their next check). */
+  call<T>(op: string, args: Record<string, unknown>, data?: Buffer, signal?: AbortSignal): Promise<XrootdAnswer<T>> {
     const child = this.child ?? this.start();
     const id = this.nextId++;
+    if (signal) {
+      const cancel = () => void this.call('cancel', { call: id }).catch(() => undefined);
+      if (signal.aborted) queueMicrotask(cancel);
+      else signal.addEventListener('abort', cancel, { once: true });
+    }
     if (this.nextId > 0xfffffff0) this.nextId = 1;
     this.stats.calls++;
     const json = Buffer.from(JSON.stringify({ op, args: { ...args, id } }));

@@ -11,15 +11,19 @@ import {
   StoragePermissionDenied,
   StorageUnavailable,
   UnsupportedStorageOperation,
+  isStorageError,
 } from './storage.errors.js';
 import { isTemporaryName, storagePathProblem, temporaryName } from './storage-path.js';
 import type {
+  CopyFromOptions,
   DeleteResult,
+  NoStorageSideCopy,
   ListOptions,
   ReadOptions,
   SpaceUsage,
   StorageEntry,
   StorageProtocol,
+  StorageSideCopy,
   StorageStat,
   WriteOptions,
   WriteResult,
@@ -146,6 +150,55 @@ export class XrootdStorage extends StorageBase implements StorageProtocol {
       if (handle !== undefined) await this.session.call('close', { handle, check: false }).catch(() => undefined);
       if (created) await this.session.call('rm', { url: this.server, path: temporary }).catch(() => undefined);
       throw this.mapError(error, 'write', path);
+    }
+  }
+
+  /**
+   * Third-party copy from another XRootD server: this (the destination) server pulls the file from the source
+   * server itself (ofs.tpc), no byte through Tarn, into a temporary name; its size and the server's adler32 are
+   * checked against the catalogue's, then it is renamed into place. Refused (stream instead) when the source is
+   * not XRootD, the file has no adler32 to check the copy with, or the servers do not do third-party copies.
+   */
+  async copyFrom(source: StorageProtocol, sourcePath: string, path: string, options: CopyFromOptions = {}): Promise<StorageSideCopy | NoStorageSideCopy> {
+    if (!(source instanceof XrootdStorage)) return { refused: `the source ${source.endpoint} does not speak XRootD` };
+    const expected = options.checksums?.adler32;
+    if (!expected) return { refused: 'the file has no adler32 in the catalogue, which is what a third-party copy is checked with' };
+    const segments = this.fileSegments(path);
+    this.checkSegments(segments, path);
+    const sourceUrl = source.fileUrl(sourcePath);
+    const temporary = this.absolute([...segments.slice(0, -1), temporaryName()]);
+    const operation = `copy '${sourcePath}' from ${source.endpoint} (third-party) to`;
+    try {
+      await this.session.call('copy', { source: sourceUrl, target: `${this.server}/${temporary}`, thirdparty: 'only' }, undefined, options.signal);
+    } catch (error) {
+      await this.session.call('rm', { url: this.server, path: temporary }).catch(() => undefined);
+      if (error instanceof XrootdCallFailed && error.kind === 'unsupported') {
+        return { refused: `${this.server} or ${source.server} does not do third-party copies (${error.message})` };
+      }
+      // XrdCl does not say which server failed: when the source cannot be reached or has no such file, its own error says so.
+      await source.stat(sourcePath);
+      if (error instanceof XrootdCallFailed && error.kind === 'notfound') throw new StorageOperationFailed(this.location(path), operation, error.message, error);
+      throw this.mapError(error, operation, path);
+    }
+    try {
+      options.signal?.throwIfAborted();
+      const found = (await this.call<FoundStat>('stat', { url: this.server, path: temporary, checksum: true }, operation, path)).value;
+      const mismatched: { what: string; expected: string; actual: string }[] = [];
+      if (options.bytes !== undefined && found.size !== options.bytes) mismatched.push({ what: 'size', expected: String(options.bytes), actual: String(found.size) });
+      if (!found.adler32) {
+        throw new StorageOperationFailed(this.location(path), operation, `${this.server} computes no adler32 to check the copy with (configure xrootd.chksum adler32), so it was not kept`);
+      }
+      if (found.adler32 !== expected) mismatched.push({ what: 'adler32', expected, actual: found.adler32 });
+      if (mismatched.length > 0) throw new ChecksumMismatch(this.location(path), mismatched);
+      await this.call('mv', { url: this.server, source: temporary, target: this.absolute(segments) }, operation, path);
+      return {
+        result: { bytes: found.size, adler32: found.adler32 },
+        how: `XRootD third-party copy: ${this.server} pulled the file from ${source.server}`,
+        verified: true,
+      };
+    } catch (error) {
+      await this.session.call('rm', { url: this.server, path: temporary }).catch(() => undefined);
+      throw isStorageError(error) ? error : this.mapError(error, operation, path);
     }
   }
 

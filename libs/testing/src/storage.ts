@@ -86,14 +86,19 @@ export function xrdcpPut(serverUrl: string, path: string, data: Buffer): void {
  * A new directory on an XRootD server of scripts/services/xrootd.sh (A unless `which` is 'b'); `drop()` removes it
  * on the server's disk (the servers run on this host).
  */
-export async function createTestXrootdArea(which: 'a' | 'b' = 'a'): Promise<TestStorageArea & { server: TestXrootdServer; directory: string }> {
+export async function createTestXrootdArea(
+  which: 'a' | 'b' = 'a',
+): Promise<TestStorageArea & { server: TestXrootdServer; directory: string; httpProtocol: StorageProtocolConfig }> {
   const server = testXrootdServers()[which];
   const directory = uniqueStorageName('xrd');
   const url = new URL(server.url.replace(/^root:/, 'http:'));
+  const http = new URL(server.httpUrl);
   return {
     server,
     directory,
     protocol: { scheme: 'root', hostname: url.hostname, port: Number(url.port), prefix: `/${directory}/`, extendedAttributes: null },
+    /** The same directory through the server's HTTP/WebDAV door (which takes HTTP-TPC COPY). */
+    httpProtocol: { scheme: 'dav', hostname: http.hostname, port: Number(http.port), prefix: `/${directory}/`, extendedAttributes: null },
     async drop() {
       await rm(join(server.files, directory), { recursive: true, force: true });
     },

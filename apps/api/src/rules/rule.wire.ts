@@ -70,6 +70,8 @@ export function lockToWire(lock: LockView): Record<string, unknown> {
     account: lock.account,
     bytes: lock.bytes,
     error: lock.error,
+    copy_method: lock.copyMethod,
+    copy_method_reason: lock.copyMethodReason,
     repair_cnt: lock.repairCnt,
     created_at: rfc1123(lock.createdAt),
     updated_at: rfc1123(lock.updatedAt),
@@ -220,6 +222,8 @@ export const LOCK_ANSWER = named(
   shape({
     scope: 'string', name: 'string', rse_id: 'string', rse: 'string', state: 'string', rule_id: 'string', account: 'string',
     bytes: 'integer?', error: 'string?', repair_cnt: 'integer', created_at: 'date', updated_at: 'date',
+    copy_method: { type: 'string', nullable: true, enum: ['third-party', 'streamed', null], description: "How the file was last copied to the lock's RSE: by the storage itself (third-party), or through Tarn's transfer worker (streamed)." },
+    copy_method_reason: { type: 'string', nullable: true, description: 'Why that way, through which protocols, and which protocols failed first.' },
   }),
 );
 

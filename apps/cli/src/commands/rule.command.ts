@@ -144,8 +144,11 @@ export function registerRuleCommands(program: Command, io: CliIo): void {
             { header: 'RSE', value: (l) => l.rse },
             { header: 'STATE', value: (l) => l.state },
             { header: 'SIZE', value: (l) => formatBytes(l.bytes), align: 'right' },
+            { header: 'COPY', value: (l) => l.copy_method ?? '' },
             { header: 'ERROR', value: (l) => l.error ?? '' },
           ]);
+          const copies = copyReasons(locks);
+          if (copies.length > 0) ctx.out(['', 'how files were copied (locks, method: why):', ...copies.map((c) => `  ${c.count}  ${c.method}: ${c.reason}`), ''].join('\n'));
         }
         if (opts.wait && current.state !== 'OK') {
           if (current.state === 'STUCK' || current.state === 'SUSPENDED') {
@@ -200,4 +203,17 @@ export function registerRuleCommands(program: Command, io: CliIo): void {
         else ctx.out(String(child));
       }),
     );
+}
+
+/** The distinct ways a rule's files were copied, with how many locks each: a transfer's method and its reason. */
+export function copyReasons(locks: Row[]): Array<{ method: string; reason: string; count: number }> {
+  const byWay = new Map<string, { method: string; reason: string; count: number }>();
+  for (const lock of locks) {
+    if (!lock.copy_method) continue;
+    const key = `${lock.copy_method}\u0000${lock.copy_method_reason ?? ''}`;
+    const way = byWay.get(key) ?? { method: lock.copy_method, reason: lock.copy_method_reason ?? '', count: 0 };
+    way.count++;
+    byWay.set(key, way);
+  }
+  return [...byWay.values()].sort((a, b) => b.count - a.count);
 }

@@ -67,6 +67,14 @@ abstract class RequestColumns {
   @Column({ type: 'varchar', length: 64, nullable: true })
   transfertool: string | null;
 
+  /** How the attempt's bytes went: third-party (the storage copied) or streamed (through the transfer worker). */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  copyMethod: string | null;
+
+  /** Why that method, through which protocols, and which protocols failed before (the transfer's record). */
+  @Column({ type: 'varchar', length: 2000, nullable: true })
+  copyMethodReason: string | null;
+
   @Column({ type: 'jsonb', nullable: true })
   attributes: Record<string, unknown> | null;
 

@@ -21,6 +21,10 @@ export interface LockRecord {
   state: LockState;
   repairCnt: number;
   error: string | null;
+  /** How the lock's file was last copied to its RSE (third-party or streamed), when it was copied by a transfer. */
+  copyMethod: string | null;
+  /** Why that way, through which protocols. */
+  copyMethodReason: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -52,6 +56,8 @@ export function toLockRecord(r: any): LockRecord {
     state: r.state,
     repairCnt: Number(r.repair_cnt),
     error: r.error,
+    copyMethod: r.copy_method ?? null,
+    copyMethodReason: r.copy_method_reason ?? null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -116,12 +122,24 @@ export const lockRepository = {
     return { ok: Number(rows[0].ok), replicating: Number(rows[0].replicating), stuck: Number(rows[0].stuck) };
   },
 
-  /** SQL and parameters listing a rule's locks with their RSE's name, for a cursor (map rows with toLockRecord). */
+  /**
+   * SQL and parameters listing a rule's locks with their RSE's name and how their file was copied there (the
+   * live transfer request's last attempt, else the latest one in the history), for a cursor (map rows with
+   * toLockRecord).
+   */
   listQuery(ruleId: string): { sql: string; params: unknown[] } {
     return {
       sql: `SELECT l.scope, l.name, l.rule_id, l.rse_id, s.rse, l.account, l.bytes, l.state, l.repair_cnt, l.error,
-                   l.created_at, l.updated_at
+                   c.copy_method, c.copy_method_reason, l.created_at, l.updated_at
               FROM locks l LEFT JOIN rses s ON s.id = l.rse_id
+              LEFT JOIN LATERAL (
+                SELECT x.copy_method, x.copy_method_reason FROM (
+                  SELECT q.copy_method, q.copy_method_reason, q.updated_at FROM requests q
+                   WHERE q.scope = l.scope AND q.name = l.name AND q.dest_rse_id = l.rse_id AND q.copy_method IS NOT NULL
+                  UNION ALL
+                  SELECT h.copy_method, h.copy_method_reason, h.updated_at FROM requests_history h
+                   WHERE h.scope = l.scope AND h.name = l.name AND h.dest_rse_id = l.rse_id AND h.copy_method IS NOT NULL
+                ) x ORDER BY x.updated_at DESC LIMIT 1) c ON true
              WHERE l.rule_id = $1 ORDER BY l.scope, l.name, l.rse_id`,
       params: [ruleId],
     };

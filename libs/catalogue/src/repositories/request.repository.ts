@@ -31,7 +31,7 @@ export const UNSUBMITTED_STATES: readonly RequestState[] = [
 ];
 
 const COLUMNS = `request_type, scope, name, did_type, dest_rse_id, source_rse_id, external_id, external_host, retry_count,
-  previous_attempt_id, rule_id, activity, account, bytes, adler32, md5, dest_url, priority, transfertool, attributes,
+  previous_attempt_id, rule_id, activity, account, bytes, adler32, md5, dest_url, priority, transfertool, copy_method, copy_method_reason, attributes,
   submitted_at, started_at, transferred_at, retry_after, requested_at, id, created_at`;
 
 // requests and requests_history have enum types of their own.

@@ -32,7 +32,7 @@ export interface CancelledRequest {
 
 // Columns of requests copied into requests_history (both tables share them; their enum types differ).
 const COLUMNS = `request_type, scope, name, did_type, dest_rse_id, source_rse_id, external_id, external_host, retry_count,
-  previous_attempt_id, rule_id, activity, account, bytes, adler32, md5, dest_url, priority, transfertool, attributes,
+  previous_attempt_id, rule_id, activity, account, bytes, adler32, md5, dest_url, priority, transfertool, copy_method, copy_method_reason, attributes,
   submitted_at, started_at, transferred_at, retry_after, requested_at, created_at`;
 const ENUM_COLUMNS: Record<string, string> = {
   request_type: 'm.request_type::text::requests_history_request_type_enum',

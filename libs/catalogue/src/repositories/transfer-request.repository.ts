@@ -75,6 +75,10 @@ export interface TransferReport {
   md5: string | null;
   /** The destination path (relative to the protocol prefix) or URL. */
   destUrl: string | null;
+  /** How the bytes went (third-party or streamed), when a copy was made or tried. */
+  copyMethod: string | null;
+  /** Why that way, through which protocols, after which failed ones. */
+  copyReason: string | null;
 }
 
 /** The RSEs of a batch: what paths and storage access need. */
@@ -214,7 +218,8 @@ export const transferRequestRepository = {
             submitted AS (
               UPDATE requests q
                  SET state = 'S', source_rse_id = b.rse_id, transfertool = $5, submitted_at = now(), started_at = NULL,
-                     transferred_at = NULL, external_id = NULL, external_host = NULL, retry_after = NULL, updated_at = now()
+                     transferred_at = NULL, external_id = NULL, external_host = NULL, retry_after = NULL,
+                     copy_method = NULL, copy_method_reason = NULL, updated_at = now()
                 FROM ranked b WHERE b.pos = 1 AND q.id = b.request_id
               RETURNING q.id, q.scope, q.name, q.dest_rse_id, q.source_rse_id, 'S' AS state, q.retry_count, q.err_msg
             ),
@@ -309,9 +314,9 @@ export const transferRequestRepository = {
       `UPDATE requests q
           SET state = u.state::requests_state_enum, err_msg = u.err, transferred_at = now(), retry_after = NULL,
               adler32 = coalesce(q.adler32, u.adler32), md5 = coalesce(q.md5, u.md5), dest_url = coalesce(u.dest_url, q.dest_url),
-              updated_at = now()
-         FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::varchar[])
-              AS u(id, token, state, err, adler32, md5, dest_url)
+              copy_method = u.copy_method, copy_method_reason = u.copy_reason, updated_at = now()
+         FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::varchar[], $8::varchar[], $9::varchar[])
+              AS u(id, token, state, err, adler32, md5, dest_url, copy_method, copy_reason)
         WHERE q.id = u.id AND q.external_id = u.token AND q.state = 'S'
        RETURNING q.id`,
       [
@@ -322,6 +327,8 @@ export const transferRequestRepository = {
         textArray(reports.map((r) => r.adler32)),
         textArray(reports.map((r) => r.md5)),
         textArray(reports.map((r) => (r.destUrl === null ? null : r.destUrl.slice(0, 2048)))),
+        textArray(reports.map((r) => r.copyMethod)),
+        textArray(reports.map((r) => (r.copyReason === null ? null : r.copyReason.slice(0, 2000)))),
       ],
     );
     return new Set(rows.map((r: { id: string }) => r.id));

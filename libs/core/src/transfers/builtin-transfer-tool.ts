@@ -48,10 +48,12 @@ export class BuiltinTransferTool implements TransferTool, OnModuleDestroy {
       unclaimed.map(async (k) => {
         const rse = rses.get(k.rseId);
         if (!rse) return;
-        const storage = this.storages.writer(rse);
-        if (storage instanceof Error) return;
+        const writers = this.storages.writers(rse);
+        if (writers instanceof Error) return;
         const path = transferPath(rse, k.scope, k.name, replicas.get(`${k.scope}:${k.name}@${k.rseId}`)?.path ?? null);
-        await storage.delete(path).catch(() => undefined);
+        for (const { storage } of writers) {
+          if (await storage.delete(path).then(() => true, () => false)) return; // else the next protocol
+        }
       }),
     );
   }

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { ChecksumSet, type ChecksumAlgorithm } from '@tarn/checksums';
 import { ChecksumMismatch, type StorageChecksums } from '@tarn/storage';
 import { copyLocalFile, LocalCopyMismatch } from './posix-local-copy.js';
-import type { TransferEndpoint } from './transfer-endpoints.js';
+import type { OpenedProtocol, TransferEndpoint } from './transfer-endpoints.js';
 
 /** One file to copy, with what the catalogue says about it. */
 export interface CopyJob {
@@ -15,14 +15,20 @@ export interface CopyJob {
   destination: TransferEndpoint;
   /** Aborting it stops the copy (the destination keeps nothing). */
   signal?: AbortSignal;
+  /** Files smaller than this are streamed even where a third-party copy is possible (configs transfers/tpc_min_bytes). */
+  thirdPartyMinBytes?: number;
 }
+
+/** How the bytes went: copied by the storage itself (third-party, server-side), or through this host. */
+export type CopyMethod = 'third-party' | 'streamed';
 
 export interface CopyResult {
   bytes: number;
   adler32: string | null;
   md5: string | null;
-  /** Copied by the storage itself (S3 CopyObject on the same endpoint), not streamed through Tarn. */
-  serverSide: boolean;
+  method: CopyMethod;
+  /** Why this method, through which protocols, and which protocols failed before (the transfer's record). */
+  reason: string;
 }
 
 /** Why a copy failed, and whose fault it most likely was (the next attempt prefers another source if the source's). */
@@ -48,105 +54,194 @@ export class CorruptSource extends CopyFailed {
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** What one copy needs to know of the file and its two ends. */
+interface Copy {
+  job: CopyJob;
+  did: string;
+  expected: StorageChecksums;
+  algorithms: ChecksumAlgorithm[];
+}
+
+function routeOf(copy: Copy, from: OpenedProtocol, to: OpenedProtocol): string {
+  const { source, destination } = copy.job;
+  return `${copy.did} from ${source.rse} (${from.storage.endpoint}${source.path}) to ${destination.rse} (${to.storage.endpoint}${destination.path})`;
+}
+
 /**
- * Copies a file from its source to its destination and verifies it: streamed (never buffered whole) with its
- * adler32 (and md5 when the file has one) computed in the same pass and checked, with the size, before the
- * destination makes the file visible (temporary name then rename, completed multipart upload, PUT then MOVE);
- * between two local posix RSEs without streams (copyLocalFile: large buffers, checksummed while written);
- * server-side when both ends are the same S3 endpoint, then verified at the destination (its size, and its
- * checksums as the storage reports them, else read back).
- * Throws CopyFailed naming the file, both RSEs and the reason.
+ * Copies a file from its source RSE to its destination RSE and verifies it, choosing how:
+ * 1. third-party, where a destination protocol and a source protocol both allow it (third_party_copy_write and
+ *    _read priorities > 0) and the destination's storage can copy from that source by itself (XRootD to XRootD,
+ *    HTTP-TPC between WebDAV servers, within one S3 endpoint): no byte through this host, checked at the
+ *    destination before (S3: right after) the file shows;
+ * 2. otherwise streamed through this host, with its adler32 (and md5 when the file has one) computed in the same
+ *    pass and checked, with the size, before the destination makes the file visible (between two local posix
+ *    RSEs the kernel copies). A protocol that fails gives way to the RSE's next one by priority: a source's next
+ *    read protocol, a destination's next write protocol.
+ * The result says which method, why, and which protocols failed first. Throws CopyFailed naming the file, both
+ * RSEs and the reasons; CorruptSource when the source's bytes do not match the catalogue.
  */
 export async function copyVerified(job: CopyJob): Promise<CopyResult> {
-  const { source, destination } = job;
-  const did = `${job.scope}:${job.name}`;
-  const route = `${did} from ${source.rse} (${source.storage.endpoint}${source.path}) to ${destination.rse} (${destination.storage.endpoint}${destination.path})`;
   const expected: StorageChecksums = {};
   if (job.adler32) expected.adler32 = job.adler32;
   if (job.md5) expected.md5 = job.md5;
-  const algorithms: ChecksumAlgorithm[] = job.md5 ? ['adler32', 'md5'] : ['adler32'];
+  const copy: Copy = { job, did: `${job.scope}:${job.name}`, expected, algorithms: job.md5 ? ['adler32', 'md5'] : ['adler32'] };
   job.signal?.throwIfAborted();
+  const thirdParty = await tryThirdParty(copy);
+  if ('result' in thirdParty) return thirdParty.result;
+  return streamWithFallback(copy, thirdParty.why);
+}
 
-  if (destination.storage.copyFrom) {
-    let copied;
-    try {
-      copied = await destination.storage.copyFrom(source.storage, source.path, destination.path);
-    } catch (error) {
-      throw new CopyFailed(`server-side copy of ${route} failed: ${messageOf(error)}`, 'destination');
-    }
-    if (copied) {
-      const sums = await verifyAtDestination(job, expected, algorithms, route, true);
-      return { bytes: job.bytes, adler32: sums.adler32 ?? job.adler32, md5: sums.md5 ?? job.md5, serverSide: true };
+/** The third-party copy, or why there was none (each protocol pair's refusal or failure). */
+async function tryThirdParty(copy: Copy): Promise<{ result: CopyResult } | { why: string[] }> {
+  const { job } = copy;
+  const byTpc = (a: OpenedProtocol, b: OpenedProtocol) => a.tpc - b.tpc;
+  const destinations = job.destination.protocols.filter((p) => p.tpc > 0 && p.storage.copyFrom).sort(byTpc);
+  const sources = job.source.protocols.filter((p) => p.tpc > 0).sort(byTpc);
+  if (destinations.length === 0) return { why: [`no write protocol of ${job.destination.rse} takes third-party copies (third_party_copy_write > 0, a storage that copies by itself)`] };
+  if (sources.length === 0) return { why: [`no read protocol of ${job.source.rse} allows third-party copies (third_party_copy_read > 0)`] };
+  const minimum = job.thirdPartyMinBytes ?? 0;
+  if (job.bytes < minimum) return { why: [`smaller than transfers/tpc_min_bytes (${minimum})`] };
+  const why: string[] = [];
+  for (const to of destinations) {
+    for (const from of sources) {
+      let copied;
+      try {
+        copied = await to.storage.copyFrom!(from.storage, job.source.path, job.destination.path, {
+          bytes: job.bytes,
+          checksums: copy.expected,
+          algorithms: copy.algorithms,
+          signal: job.signal,
+        });
+      } catch (error) {
+        job.signal?.throwIfAborted();
+        if (error instanceof ChecksumMismatch) {
+          const what = error.mismatched.map((m) => `${m.what} expected ${m.expected}, copied ${m.actual}`).join('; ');
+          throw new CorruptSource(`the source replica of ${routeOf(copy, from, to)} does not match the catalogue (${what}, copied third-party): it may be corrupted; nothing was kept`, what);
+        }
+        why.push(`third-party copy ${from.scheme}:// -> ${to.scheme}:// failed (${messageOf(error)})`);
+        continue;
+      }
+      if ('refused' in copied) {
+        why.push(copied.refused);
+        continue;
+      }
+      const sums = copied.verified ? copied.result : await verifyAtDestination(copy, to, routeOf(copy, from, to));
+      return {
+        result: {
+          bytes: job.bytes,
+          adler32: sums.adler32 ?? job.adler32,
+          md5: sums.md5 ?? job.md5,
+          method: 'third-party',
+          reason: copied.how + (why.length > 0 ? ` (after: ${why.join('; ')})` : ''),
+        },
+      };
     }
   }
+  return { why };
+}
 
-  if (source.localRoot && destination.localRoot) {
+/** Streams through this host, over the best protocols that work. */
+async function streamWithFallback(copy: Copy, whyNotThirdParty: string[]): Promise<CopyResult> {
+  const { job } = copy;
+  const failures: { side: 'source' | 'destination'; text: string; error: CopyFailed }[] = [];
+  const why = [...new Set(whyNotThirdParty)].join('; ');
+  for (const to of job.destination.protocols) {
+    for (const from of job.source.protocols) {
+      try {
+        const done = await streamOne(copy, from, to);
+        const way = done.kernel
+          ? 'both ends are local directories of this host: copied by the kernel'
+          : `streamed through this host (${from.scheme}:// -> ${to.scheme}://)`;
+        const fallbacks = failures.map((f) => `${f.side} ${f.text}`);
+        return {
+          bytes: done.bytes,
+          adler32: done.adler32 ?? null,
+          md5: done.md5 ?? null,
+          method: 'streamed',
+          reason: `${way}${why ? `; no third-party copy: ${why}` : ''}${fallbacks.length > 0 ? `; fell back after: ${fallbacks.join('; ')}` : ''}`,
+        };
+      } catch (error) {
+        if (error instanceof CorruptSource || !(error instanceof CopyFailed)) throw error;
+        job.signal?.throwIfAborted();
+        const endpoint = error.blame === 'source' ? from.storage.endpoint : to.storage.endpoint;
+        failures.push({ side: error.blame, text: `${endpoint} failed: ${error.message}`, error });
+        if (error.blame === 'destination') break; // the next write protocol, from the best source again
+      }
+    }
+    if (failures.at(-1)?.side === 'source') break; // every read protocol failed: another destination will not help
+  }
+  const [first, ...others] = failures;
+  if (!first) throw new CopyFailed(`no protocol to copy ${copy.did} from ${job.source.rse} to ${job.destination.rse}`, 'destination');
+  const also = others.length > 0 ? ` (then, through the next protocols: ${others.map((f) => f.error.message).join('; ')})` : '';
+  throw new CopyFailed(`${first.error.message}${also}`, failures.at(-1)!.side);
+}
+
+/** One streamed (or, between two local posix directories, kernel) copy over one protocol pair. */
+async function streamOne(copy: Copy, from: OpenedProtocol, to: OpenedProtocol): Promise<{ bytes: number; adler32?: string; md5?: string; kernel: boolean }> {
+  const { job, expected, algorithms } = copy;
+  const route = routeOf(copy, from, to);
+  if (from.localRoot && to.localRoot) {
     try {
       const sums = await copyLocalFile(
-        { root: source.localRoot, path: source.path },
-        { root: destination.localRoot, path: destination.path },
+        { root: from.localRoot, path: job.source.path },
+        { root: to.localRoot, path: job.destination.path },
         { bytes: job.bytes, ...expected },
         algorithms,
         job.signal,
       );
-      return { bytes: sums.bytes, adler32: sums.adler32 ?? null, md5: sums.md5 ?? null, serverSide: false };
+      return { ...sums, kernel: true };
     } catch (error) {
       if (error instanceof LocalCopyMismatch) {
         throw new CorruptSource(`the source replica of ${route} does not match the catalogue (${error.message}): it may be corrupted; nothing was written`, error.message);
       }
       const code = (error as { code?: string }).code;
-      const sourceSide = code === 'ENOENT' && (error as { path?: string }).path?.startsWith(source.localRoot);
+      const sourceSide = code === 'ENOENT' && (error as { path?: string }).path?.startsWith(from.localRoot);
       throw new CopyFailed(`copy of ${route} failed: ${messageOf(error)}`, sourceSide ? 'source' : 'destination');
     }
   }
 
   let stream: Readable;
   try {
-    stream = await source.storage.read(source.path);
+    stream = await from.storage.read(job.source.path);
   } catch (error) {
     throw new CopyFailed(`cannot read the source of ${route}: ${messageOf(error)}`, 'source');
   }
   const abort = () => stream.destroy(new Error('the transfer was cancelled'));
   job.signal?.addEventListener('abort', abort, { once: true });
-  let written;
   try {
-    written = await destination.storage.write(destination.path, stream, { bytes: job.bytes, checksums: expected, algorithms });
+    // The write itself verifies size and checksums before committing the file: no second look needed.
+    const written = await to.storage.write(job.destination.path, stream, { bytes: job.bytes, checksums: expected, algorithms });
+    return { ...written, kernel: false };
   } catch (error) {
     stream.destroy();
     if (error instanceof ChecksumMismatch) {
       const what = error.mismatched.map((m) => `${m.what} expected ${m.expected}, read ${m.actual}`).join('; ');
       throw new CorruptSource(`the source replica of ${route} does not match the catalogue (${what}): it may be corrupted; nothing was written`, what);
     }
-    const sourceSide = (error as { storage?: { endpoint?: string } }).storage?.endpoint === source.storage.endpoint;
+    const sourceSide = (error as { storage?: { endpoint?: string } }).storage?.endpoint === from.storage.endpoint;
     throw new CopyFailed(`copy of ${route} failed: ${messageOf(error)}`, sourceSide ? 'source' : 'destination');
   } finally {
     job.signal?.removeEventListener('abort', abort);
   }
-  // The write itself verified size and checksums before committing the file: no second look needed.
-  return { bytes: written.bytes, adler32: written.adler32 ?? null, md5: written.md5 ?? null, serverSide: false };
 }
 
 /**
- * What the destination says after the copy: its size, and the checksums it reports itself (S3 ETag, WebDAV
- * Digest). A server-side copy passed no bytes through Tarn: unless the storage reported a checksum to compare,
- * the file is read back and checksummed. A mismatch removes the file and fails.
+ * What the destination says after a storage-side copy it did not check itself (S3 server-side): its size, and the
+ * checksums it reports (S3 ETag, WebDAV Digest); unless it reported one to compare, the file is read back and
+ * checksummed. A mismatch removes the file and fails.
  */
-async function verifyAtDestination(
-  job: CopyJob,
-  expected: StorageChecksums,
-  algorithms: ChecksumAlgorithm[],
-  route: string,
-  readBack: boolean,
-): Promise<StorageChecksums> {
-  const { destination } = job;
+async function verifyAtDestination(copy: Copy, to: OpenedProtocol, route: string): Promise<StorageChecksums> {
+  const { job, expected, algorithms } = copy;
+  const storage = to.storage;
+  const path = job.destination.path;
   const fail = async (why: string, blame: 'corrupt source' | 'destination'): Promise<never> => {
-    await destination.storage.delete(destination.path).catch(() => undefined);
+    await storage.delete(path).catch(() => undefined);
     const message = `verification of ${route} at the destination failed: ${why}; the copy was removed`;
     throw blame === 'destination' ? new CopyFailed(message, blame) : new CorruptSource(message, `copied server-side: ${why}`);
   };
   let stat;
   try {
-    stat = await destination.storage.stat(destination.path);
+    stat = await storage.stat(path);
   } catch (error) {
     throw new CopyFailed(`cannot check ${route} at the destination: ${messageOf(error)}`, 'destination');
   }
@@ -159,10 +254,10 @@ async function verifyAtDestination(
       if (expected[algorithm] !== reported[algorithm]) await fail(`${algorithm} ${reported[algorithm]}, expected ${expected[algorithm]}`, 'corrupt source');
     }
   }
-  if (!readBack || compared) return {};
+  if (compared) return {};
   const set = await ChecksumSet.create(algorithms);
   try {
-    const stream = await destination.storage.read(destination.path);
+    const stream = await storage.read(path);
     for await (const chunk of stream) set.update(chunk as Buffer);
   } catch (error) {
     throw new CopyFailed(`cannot read back ${route} at the destination: ${messageOf(error)}`, 'destination');

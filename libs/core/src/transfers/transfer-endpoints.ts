@@ -7,13 +7,23 @@ export const TRANSFER_SCHEMES: readonly string[] = SUPPORTED_SCHEMES;
 
 type Protocol = TransferRse['protocols'][number];
 
-/** Where a file of a transfer lives: the RSE, its storage (through one protocol) and the path under its prefix. */
-export interface TransferEndpoint {
-  rse: string;
+/** One protocol of an RSE opened for transfers: its storage and what choosing a way to copy needs to know. */
+export interface OpenedProtocol {
   storage: StorageProtocol;
-  path: string;
+  scheme: string;
+  /** Priority of the direction it was opened for (read or write; 1 is preferred). */
+  priority: number;
+  /** third_party_copy_read (of a source) or third_party_copy_write (of a destination) priority: 0, no third-party copy. */
+  tpc: number;
   /** For local posix protocols (file, posix): the prefix directory, so that copies between two may skip streams. */
   localRoot?: string;
+}
+
+/** Where a file of a transfer lives: the RSE, its path under the protocols' prefix, and the protocols to reach it, best first. */
+export interface TransferEndpoint {
+  rse: string;
+  path: string;
+  protocols: OpenedProtocol[];
 }
 
 /** The replica's path under the protocol prefix: stored (non-deterministic RSEs), else lfn2pfn's. */
@@ -22,10 +32,11 @@ export function transferPath(rse: TransferRse, scope: string, name: string, stor
   return deterministicPath(scope, name, rse.deterministic ? (rse.lfn2pfnAlgorithm ?? 'hash') : 'hash');
 }
 
-function best(protocols: Protocol[], priority: (p: Protocol) => number): Protocol | undefined {
+/** The protocols Tarn can use in a direction (its priority > 0), best first. */
+function usable(protocols: Protocol[], priority: (p: Protocol) => number): Protocol[] {
   return protocols
     .filter((p) => priority(p) > 0 && TRANSFER_SCHEMES.includes(p.scheme.toLowerCase()))
-    .sort((a, b) => priority(a) - priority(b))[0];
+    .sort((a, b) => priority(a) - priority(b));
 }
 
 /**
@@ -36,23 +47,24 @@ export class TransferStorages {
   private readonly storages = new Map<string, StorageProtocol>();
   private readonly roots = new WeakMap<StorageProtocol, string>();
 
-  /** The prefix directory of a storage made for a local posix protocol. */
-  localRoot(storage: StorageProtocol): string | undefined {
-    return this.roots.get(storage);
+  /** The protocols to read `rse` through, by WAN read priority (the next when one fails), or an Error saying why there is none. */
+  readers(rse: TransferRse): OpenedProtocol[] | Error {
+    const protocols = usable(rse.protocols, (p) => p.readWan);
+    if (protocols.length === 0) return new Error(`RSE '${rse.rse}' has no protocol Tarn can read from (read priority > 0, scheme one of ${TRANSFER_SCHEMES.join(', ')})`);
+    return protocols.map((p) => this.open(rse, p, p.readWan, p.thirdPartyCopyRead));
   }
 
-  /** The storage to read `rse` through (best WAN read priority), or an Error saying why there is none. */
-  reader(rse: TransferRse): StorageProtocol | Error {
-    const protocol = best(rse.protocols, (p) => p.readWan);
-    if (!protocol) return new Error(`RSE '${rse.rse}' has no protocol Tarn can read from (read priority > 0, scheme one of ${TRANSFER_SCHEMES.join(', ')})`);
-    return this.get(rse, protocol);
+  /** The protocols to write `rse` through, by WAN write priority, or an Error saying why there is none. */
+  writers(rse: TransferRse): OpenedProtocol[] | Error {
+    const protocols = usable(rse.protocols, (p) => p.writeWan);
+    if (protocols.length === 0) return new Error(`RSE '${rse.rse}' has no protocol Tarn can write to (write priority > 0, scheme one of ${TRANSFER_SCHEMES.join(', ')})`);
+    return protocols.map((p) => this.open(rse, p, p.writeWan, p.thirdPartyCopyWrite));
   }
 
-  /** The storage to write `rse` through (best WAN write priority), or an Error saying why there is none. */
-  writer(rse: TransferRse): StorageProtocol | Error {
-    const protocol = best(rse.protocols, (p) => p.writeWan);
-    if (!protocol) return new Error(`RSE '${rse.rse}' has no protocol Tarn can write to (write priority > 0, scheme one of ${TRANSFER_SCHEMES.join(', ')})`);
-    return this.get(rse, protocol);
+  private open(rse: TransferRse, protocol: Protocol, priority: number, tpc: number): OpenedProtocol {
+    const storage = this.get(rse, protocol);
+    const localRoot = this.roots.get(storage);
+    return { storage, scheme: protocol.scheme.toLowerCase(), priority, tpc: tpc ?? 0, ...(localRoot ? { localRoot } : {}) };
   }
 
   private get(rse: TransferRse, protocol: Protocol): StorageProtocol {

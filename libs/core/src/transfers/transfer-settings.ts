@@ -10,15 +10,24 @@ export interface TransferSettings {
   backoffMaxSeconds: number;
   /** A worker's hold on a transfer; renewed while it copies, taken over by another worker once expired (lease_seconds, 120). */
   leaseSeconds: number;
+  /** Files smaller than this are streamed even where a third-party copy is possible (tpc_min_bytes, default 0). */
+  thirdPartyMinBytes: number;
 }
 
-export const DEFAULT_TRANSFER_SETTINGS: TransferSettings = { maxAttempts: 3, backoffBaseSeconds: 30, backoffMaxSeconds: 1800, leaseSeconds: 120 };
+export const DEFAULT_TRANSFER_SETTINGS: TransferSettings = {
+  maxAttempts: 3,
+  backoffBaseSeconds: 30,
+  backoffMaxSeconds: 1800,
+  leaseSeconds: 120,
+  thirdPartyMinBytes: 0,
+};
 
 const KEYS: Record<keyof TransferSettings, string> = {
   maxAttempts: 'max_attempts',
   backoffBaseSeconds: 'backoff_base_seconds',
   backoffMaxSeconds: 'backoff_max_seconds',
   leaseSeconds: 'lease_seconds',
+  thirdPartyMinBytes: 'tpc_min_bytes',
 };
 
 export async function readTransferSettings(manager: EntityManager): Promise<TransferSettings> {

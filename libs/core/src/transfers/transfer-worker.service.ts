@@ -39,9 +39,10 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 /**
  * The built-in transfer tool's worker: leases SUBMITTED transfers (a lease per attempt, renewed while copying,
  * so that the transfers of a worker that died are taken over once its leases expire), copies them with
- * bounded concurrency through copyVerified (streamed, checksummed in the same pass, committed at the
- * destination only once verified), and reports DONE or FAILED with the reason in batches, with their
- * transfer.done / transfer.failed events.
+ * bounded concurrency through copyVerified (third-party where both ends can, else streamed and checksummed in
+ * the same pass; committed at the destination only once verified; the next protocol of an RSE when one fails),
+ * and reports DONE or FAILED with the reason and the copy's method in batches, with their transfer.done /
+ * transfer.failed events.
  */
 @Injectable()
 export class TransferWorkerService implements OnModuleDestroy {
@@ -164,7 +165,7 @@ export class TransferWorkerService implements OnModuleDestroy {
         const controller = new AbortController();
         inFlight.set(transfer.token, controller);
         try {
-          reporter.add({ transfer, ...(await this.copy(transfer, rses, controller.signal)) });
+          reporter.add({ transfer, ...(await this.copy(transfer, rses, controller.signal, settings.thirdPartyMinBytes, logger)) });
         } finally {
           inFlight.delete(transfer.token);
         }
@@ -180,19 +181,25 @@ export class TransferWorkerService implements OnModuleDestroy {
     return outcome;
   }
 
-  private async copy(transfer: LeasedTransfer, rses: Map<string, TransferRse>, signal: AbortSignal): Promise<Omit<PendingReport, 'transfer'>> {
-    const failed = (error: string, corruptSource: string | null = null) => ({
-      report: { id: transfer.id, token: transfer.token, ok: false, error, adler32: null, md5: null, destUrl: null },
+  private async copy(
+    transfer: LeasedTransfer,
+    rses: Map<string, TransferRse>,
+    signal: AbortSignal,
+    thirdPartyMinBytes: number,
+    logger: Logger,
+  ): Promise<Omit<PendingReport, 'transfer'>> {
+    const failed = (error: string, corruptSource: string | null = null, copy: { method: string; reason: string } | null = null) => ({
+      report: { id: transfer.id, token: transfer.token, ok: false, error, adler32: null, md5: null, destUrl: null, copyMethod: copy?.method ?? null, copyReason: copy?.reason ?? null },
       corruptSource,
     });
     const source = rses.get(transfer.sourceRseId);
     const destination = rses.get(transfer.destRseId);
     if (!source) return failed(`the source RSE ${transfer.sourceRseId} was deleted`);
     if (!destination) return failed(`the destination RSE ${transfer.destRseId} was deleted`);
-    const reader = this.storages.reader(source);
-    if (reader instanceof Error) return failed(reader.message);
-    const writer = this.storages.writer(destination);
-    if (writer instanceof Error) return failed(writer.message);
+    const readers = this.storages.readers(source);
+    if (readers instanceof Error) return failed(readers.message);
+    const writers = this.storages.writers(destination);
+    if (writers instanceof Error) return failed(writers.message);
     const destinationPath = transferPath(destination, transfer.scope, transfer.name, null);
     try {
       const result = await copyVerified({
@@ -201,17 +208,24 @@ export class TransferWorkerService implements OnModuleDestroy {
         bytes: transfer.bytes,
         adler32: transfer.adler32,
         md5: transfer.md5,
-        source: {
-          rse: source.rse,
-          storage: reader,
-          path: transferPath(source, transfer.scope, transfer.name, transfer.sourcePath),
-          localRoot: this.storages.localRoot(reader),
-        },
-        destination: { rse: destination.rse, storage: writer, path: destinationPath, localRoot: this.storages.localRoot(writer) },
+        source: { rse: source.rse, path: transferPath(source, transfer.scope, transfer.name, transfer.sourcePath), protocols: readers },
+        destination: { rse: destination.rse, path: destinationPath, protocols: writers },
         signal,
+        thirdPartyMinBytes,
       });
+      if (result.reason.includes('fell back after')) logger.warn(`${transfer.scope}:${transfer.name} to ${destination.rse}: ${result.reason}`);
       return {
-        report: { id: transfer.id, token: transfer.token, ok: true, error: null, adler32: result.adler32, md5: result.md5, destUrl: destinationPath },
+        report: {
+          id: transfer.id,
+          token: transfer.token,
+          ok: true,
+          error: null,
+          adler32: result.adler32,
+          md5: result.md5,
+          destUrl: destinationPath,
+          copyMethod: result.method,
+          copyReason: result.reason,
+        },
         corruptSource: null,
       };
     } catch (error) {
