@@ -200,7 +200,7 @@ describe('rule routes', () => {
       expect(response.headers['content-type']).toBe('application/x-json-stream');
       const locks = ndjson(response.text);
       expect(locks.map((l) => l.name)).toEqual(ds.files.map((f) => f.name));
-      expect(locks[0]).toMatchObject({ scope, rule_id: id, rse: 'R_A', state: 'REPLICATING', bytes: 100 });
+      expect(locks[0]).toMatchObject({ scope, rule_id: id, rse: 'R_A', state: 'REPLICATING', bytes: 100, reason_code: 'QUEUED', reason: 'queued for transfer', error: null });
       await as('jdoe').get('/rules/6f1d2c1e-0000-4000-8000-000000000000/locks').expect(404);
     });
   });
@@ -274,9 +274,11 @@ describe('rule routes', () => {
     it('examines a rule', async () => {
       const ds = await dataset(1);
       const id = await addRule('jdoe', clientRuleBody([{ scope, name: ds.name }], 'R_A'));
-      expect((await as('jdoe').get(`/rules/${id}/analysis`).expect(200)).body).toEqual({
-        rule_error: 'This replication rule is currently REPLICATING',
-        transfers: [],
+      const analysis = (await as('jdoe').get(`/rules/${id}/analysis`).expect(200)).body;
+      expect(analysis).toEqual({
+        rule_error: `1 lock(s) not OK: 1 REPLICATING QUEUED (e.g. queued for transfer)`,
+        transfers: [expect.objectContaining({ scope, name: ds.files[0].name, rse: 'R_A', state: 'REPLICATING', reason_code: 'QUEUED', reason: 'queued for transfer' })],
+        reasons: [{ state: 'REPLICATING', reason_code: 'QUEUED', locks: 1, bytes: 100, rses: ['R_A'], example: { scope, name: ds.files[0].name, rse: 'R_A', reason: 'queued for transfer' } }],
       });
     });
   });

@@ -77,7 +77,7 @@ describe('tarn: the nightly sequence', () => {
     expect(shown.locks.filter((l: any) => l.rse === 'NIGHT_S3').map((l: any) => l.copy_method)).toEqual(['streamed', 'streamed', 'streamed', 'streamed']);
     expect(shown.locks.filter((l: any) => l.rse === 'NIGHT_POSIX').map((l: any) => l.copy_method)).toEqual([null, null, null, null]);
     const text = await cli.ok(['rule', 'show', ruleId]);
-    expect(text).toMatch(/ COPY +ERROR\n/);
+    expect(text).toMatch(/ COPY +REASON\n/);
     expect(text).toMatch(/how files were copied \(locks, method: why\):\n  4  streamed: streamed through this host \(file:\/\/ -> s3\+http:\/\/\); no third-party copy: .*not S3/);
 
     // Both copies verified: download from S3 only, then everything (posix first), each file checked.

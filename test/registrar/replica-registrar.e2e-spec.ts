@@ -105,7 +105,7 @@ describe('replica-registrar', () => {
     }
     const available = (await readEvents(db.dataSource, 'replica.available')).filter((e) => fs.some((f) => f.name === e.name));
     expect(available.map((e) => e.name).sort()).toEqual(fs.map((f) => f.name).sort());
-    expect(registrar.logger.lines.some((l) => l.includes('3 AVAILABLE, 0 BAD, 0 postponed'))).toBe(true);
+    expect(registrar.logger.lines.some((l) => l.includes('3 AVAILABLE, 0 BAD, 0 never written (dropped), 0 postponed'))).toBe(true);
   });
 
   it('computes adler32 from the storage when the caller gave none, and fills it in on the replica and its new file', async () => {
@@ -164,10 +164,15 @@ describe('replica-registrar', () => {
   it('verifies replicas set AVAILABLE through a state change (the stock upload), by their owner too', async () => {
     const [f] = await createStoredFiles(db.dataSource, { scope, account: jdoe.account, root: dirA.root, count: 1 });
     await replicas.addReplicas(jdoe.issuer, 'SITE_A', [{ scope, name: f.name, bytes: f.bytes, adler32: f.adler32, state: 'C' }]);
-    expect(await verification(f.name, siteA.id)).toEqual([]);
+    // An upload's announcement: checked only once the upload timeout (an hour) has passed without the upload saying it wrote it.
+    expect(await verification(f.name, siteA.id)).toEqual([{ account: 'jdoe', attempts: 0, last_error: null }]);
+    const due = async () => (await db.dataSource.query(`SELECT written, not_before <= now() AS due FROM replica_verifications WHERE name = $1`, [f.name]))[0];
+    expect(await due()).toEqual({ written: false, due: false });
+    await registrar.runOnce();
+    expect(await stateOf(f.name, siteA.id)).toBe(ReplicaState.COPYING);
     expect(await replicas.updateReplicaStates(jdoe.issuer, [{ scope, name: f.name, rse: 'SITE_A', state: 'A' }])).toBe(1);
     expect(await stateOf(f.name, siteA.id)).toBe(ReplicaState.COPYING);
-    expect(await verification(f.name, siteA.id)).toHaveLength(1);
+    expect(await due()).toEqual({ written: true, due: true });
     await registrar.runOnce();
     expect(await stateOf(f.name, siteA.id)).toBe(ReplicaState.AVAILABLE);
   });
@@ -215,8 +220,10 @@ describe('replica-registrar', () => {
       const [ruleId] = await rules.addRules(jdoe.issuer, ruleSpec(f, 'SITE_A'));
       await replicas.declareBadReplicas(admin.issuer, [{ scope, name: f.name, rse: 'SITE_A' }], 'disk died');
       await registrar.runOnce();
-      const error = `lost: no other replica of ${scope}:${f.name}`;
-      expect(await db.dataSource.query(`SELECT state, error FROM locks WHERE rule_id = $1`, [ruleId])).toEqual([{ state: LockState.STUCK, error }]);
+      const error = `lost: no other replica of ${scope}:${f.name}; the one on SITE_A is BAD (disk died). Upload the file again, or register a good copy, to repair it`;
+      expect(await db.dataSource.query(`SELECT state, error, reason_code, reason FROM locks WHERE rule_id = $1`, [ruleId])).toEqual([
+        { state: LockState.STUCK, error, reason_code: 'LOST', reason: error },
+      ]);
       expect(await rules.getRule(jdoe.issuer, ruleId)).toMatchObject({ state: RuleState.STUCK, locksStuckCnt: 1, locksOkCnt: 0, error });
       expect(await stateOf(f.name, siteA.id)).toBe(ReplicaState.BAD);
       expect(await db.dataSource.query(`SELECT state FROM bad_replicas WHERE scope = $1 AND name = $2`, [scope, f.name])).toEqual([{ state: 'L' }]);

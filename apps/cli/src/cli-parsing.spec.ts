@@ -1,7 +1,6 @@
+import { parseDidArg, parseDuration, parseSize } from './arguments.js';
 import { loadCliConfig } from './config.js';
-import { parseDidArg, parseDuration } from './context.js';
 import { parseDidFilters } from './commands/did-filter.js';
-import { parseSize } from './commands/rse.command.js';
 import { exitCodeOfClass } from './errors.js';
 import { formatBytes, formatTable } from './table.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -16,7 +16,8 @@ export interface ReplicaRegistrarSettings {
 
 /**
  * The replica-registrar: announced replicas (uploads, registrations, state AVAILABLE) become AVAILABLE once their
- * size and checksum are verified on the storage, or BAD with the reason; bad replicas are re-copied from another
+ * size and checksum are verified on the storage, or BAD with the reason; replicas an upload announced and did not
+ * write within its timeout are looked for on storage (BAD when missing and a rule needs them, else dropped); bad replicas are re-copied from another
  * replica (a queued transfer) or, with no copy left, their locks become STUCK ("lost"); replicas declared temporarily
  * unavailable become AVAILABLE again when their time is over. Woken by replica.announced
  * and replica.bad events, sweeping every `intervalMs`; instances share the work (SKIP LOCKED, leases). A pass goes on
@@ -41,10 +42,13 @@ export class ReplicaRegistrarWorker implements DaemonDefinition {
     const verified = await this.service.verifyWhileDue({ batchSize: this.settings.batchSize, concurrency: this.settings.concurrency, signal: ctx.signal });
     for (const p of verified.problems.slice(0, 20)) {
       if (p.verdict === 'bad') ctx.logger.warn(`${p.did} on RSE ${p.rseId} is BAD: ${p.reason}`);
+      else if (p.verdict === 'drop') ctx.logger.warn(`${p.did} on RSE ${p.rseId} was dropped (no rule needs it): ${p.reason}`);
       else ctx.logger.warn(`${p.did} on RSE ${p.rseId} could not be verified yet (retried later): ${p.reason}`);
     }
     if (verified.checked > 0) {
-      ctx.logger.log(`verified ${verified.checked} replica(s): ${verified.available} AVAILABLE, ${verified.bad} BAD, ${verified.postponed} postponed`);
+      ctx.logger.log(
+        `verified ${verified.checked} replica(s): ${verified.available} AVAILABLE, ${verified.bad} BAD, ${verified.dropped} never written (dropped), ${verified.postponed} postponed`,
+      );
     }
     const recovered = await this.service.recoverBad(this.settings.batchSize);
     if (recovered.requeued + recovered.lost > 0) {

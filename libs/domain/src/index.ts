@@ -14,3 +14,4 @@ export * from './lock-plan.js';
 export * from './lifetime.js';
 export * from './tombstone.js';
 export * from './rule-state.js';
+export * from './lock-reason.js';

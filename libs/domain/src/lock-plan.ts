@@ -27,7 +27,12 @@ export interface LockPlanEntry {
   replicaState: ReplicaState;
   /** Whether a transfer request to `rseId` is queued for the file. */
   transfer: boolean;
+  /** Why a STUCK lock cannot be satisfied now. */
+  stuckBy?: StuckCause;
 }
+
+/** What keeps a lock from being satisfied at placement. */
+export type StuckCause = 'unwritable' | 'no-source' | 'being-deleted';
 
 export interface LockPlanOptions {
   copies: number;
@@ -45,9 +50,10 @@ export interface LockCounts {
   stuck: number;
 }
 
-type Outcome = Pick<LockPlanEntry, 'lockState' | 'replicaAction' | 'replicaState' | 'transfer'>;
+type Outcome = Pick<LockPlanEntry, 'lockState' | 'replicaAction' | 'replicaState' | 'transfer' | 'stuckBy'>;
 
-function outcome(existing: ReplicaState | undefined, canCopy: boolean): Outcome {
+function outcome(existing: ReplicaState | undefined, blocked: StuckCause | undefined): Outcome {
+  const canCopy = blocked === undefined;
   switch (existing) {
     case ReplicaState.AVAILABLE:
     case ReplicaState.TEMPORARY_UNAVAILABLE:
@@ -59,14 +65,14 @@ function outcome(existing: ReplicaState | undefined, canCopy: boolean): Outcome 
     case ReplicaState.BAD:
       return canCopy
         ? { lockState: LockState.REPLICATING, replicaAction: 'set-copying', replicaState: ReplicaState.COPYING, transfer: true }
-        : { lockState: LockState.STUCK, replicaAction: 'none', replicaState: existing, transfer: false };
+        : { lockState: LockState.STUCK, replicaAction: 'none', replicaState: existing, transfer: false, stuckBy: blocked };
     case ReplicaState.BEING_DELETED:
       // The repairer retries once the deletion is done; placement normally avoids such RSEs.
-      return { lockState: LockState.STUCK, replicaAction: 'none', replicaState: existing, transfer: false };
+      return { lockState: LockState.STUCK, replicaAction: 'none', replicaState: existing, transfer: false, stuckBy: 'being-deleted' };
     case undefined:
       return canCopy
         ? { lockState: LockState.REPLICATING, replicaAction: 'create', replicaState: ReplicaState.COPYING, transfer: true }
-        : { lockState: LockState.STUCK, replicaAction: 'create', replicaState: ReplicaState.UNAVAILABLE, transfer: false };
+        : { lockState: LockState.STUCK, replicaAction: 'create', replicaState: ReplicaState.UNAVAILABLE, transfer: false, stuckBy: blocked };
   }
 }
 
@@ -100,7 +106,7 @@ export function ruleLockPlan(
           bytes: file.bytes,
           rseId,
           dataset: file.dataset ?? group.dataset ?? null,
-          ...outcome(existing, isWritable(rseId) && hasSource(file)),
+          ...outcome(existing, !isWritable(rseId) ? 'unwritable' : !hasSource(file) ? 'no-source' : undefined),
         });
       }
     }

@@ -1,4 +1,4 @@
-import { DidType, LockState, RuleGrouping, RuleNotification, RuleState } from '@tarn/domain';
+import { DidType, LockReasonCode, LockState, RuleGrouping, RuleNotification, RuleState } from '@tarn/domain';
 import type { LockView, MoveOverrides, RuleHistoryView, RuleSpec, RuleUpdate, RuleView } from '@tarn/core';
 import { named, shape } from '../http/answers.js';
 import { rfc1123 } from '../http/rucio-wire.js';
@@ -58,7 +58,7 @@ export function ruleToWire(rule: RuleView & { bytes?: number | null }): Record<s
   };
 }
 
-/** A file lock as Rucio's get_replica_locks_for_rule_id answers it (plus its bytes, error and dates). */
+/** A file lock as Rucio's get_replica_locks_for_rule_id answers it (plus its bytes, last error, reason and dates). */
 export function lockToWire(lock: LockView): Record<string, unknown> {
   return {
     scope: lock.scope,
@@ -72,6 +72,8 @@ export function lockToWire(lock: LockView): Record<string, unknown> {
     error: lock.error,
     copy_method: lock.copyMethod,
     copy_method_reason: lock.copyMethodReason,
+    reason_code: lock.reasonCode,
+    reason: lock.reason,
     repair_cnt: lock.repairCnt,
     created_at: rfc1123(lock.createdAt),
     updated_at: rfc1123(lock.updatedAt),
@@ -221,7 +223,13 @@ export const LOCK_ANSWER = named(
   'Lock',
   shape({
     scope: 'string', name: 'string', rse_id: 'string', rse: 'string', state: 'string', rule_id: 'string', account: 'string',
-    bytes: 'integer?', error: 'string?', repair_cnt: 'integer', created_at: 'date', updated_at: 'date',
+    bytes: 'integer?', error: { type: 'string', nullable: true, description: 'The last error this lock met (kept once it is retried).' },
+    reason_code: {
+      type: 'string', nullable: true, enum: [...Object.values(LockReasonCode), null],
+      description: 'Why the lock is not OK now, by kind; null when OK.',
+    },
+    reason: { type: 'string', nullable: true, description: 'Why the lock is not OK now, in words: what it waits for, or what failed and what happens next.' },
+    repair_cnt: 'integer', created_at: 'date', updated_at: 'date',
     copy_method: { type: 'string', nullable: true, enum: ['third-party', 'streamed', null], description: "How the file was last copied to the lock's RSE: by the storage itself (third-party), or through Tarn's transfer worker (streamed)." },
     copy_method_reason: { type: 'string', nullable: true, description: 'Why that way, through which protocols, and which protocols failed first.' },
   }),
@@ -229,7 +237,17 @@ export const LOCK_ANSWER = named(
 
 export const RULE_ANALYSIS_ANSWER = named(
   'RuleAnalysis',
-  shape({ rule_error: 'string?', transfers: { type: 'array', items: { type: 'object', additionalProperties: true }, description: 'The stuck locks and their errors.' } }),
+  shape({
+    rule_error: { type: 'string', nullable: true, description: 'What the rule waits for, in one line: its error, and its locks that are not OK by reason.' },
+    transfers: {
+      type: 'array', items: { type: 'object', additionalProperties: true },
+      description: 'The locks that are not OK (STUCK first, at most 1,000): file, RSE, state, reason_code, reason, last_error, attempts.',
+    },
+    reasons: {
+      type: 'array', items: { type: 'object', additionalProperties: true },
+      description: 'The locks that are not OK counted by state and reason: state, reason_code, locks, bytes, rses (up to 10), an example.',
+    },
+  }),
 );
 
 export const RULE_HISTORY_LINE = named(

@@ -9,7 +9,7 @@ import { NDJSON_TYPE, sendJson, streamNdjson } from '../http/rucio-wire.js';
 import { badRequest, bodyObject, given, mapRows } from '../rses/request-body.js';
 import { ApiRuleFilters, ruleFilter } from './rule-filter.js';
 import { AddRulesDto, DeleteRuleDto, MoveRuleDto, UpdateRuleDto } from './rule.dto.js';
-import { examineRule } from './rule-analysis.js';
+import { ANALYSIS_LOCKS, examineRule } from './rule-analysis.js';
 import { LOCK_ANSWER, lockToWire, moveOverrides, RULE_ANALYSIS_ANSWER, RULE_ANSWER, RULE_HISTORY_LINE, ruleHistoryToWire, ruleOptions, ruleSpec, ruleToWire } from './rule.wire.js';
 import { Access } from '../auth/access.decorator.js';
 import { Answers, listOf } from '../http/answers.js';
@@ -89,7 +89,7 @@ export class RulesController {
 
   @Access.reader()
   @Get(':ruleId/locks')
-  @ApiOperation({ summary: "The rule's file locks (NDJSON): file, RSE, state." })
+  @ApiOperation({ summary: "The rule's file locks (NDJSON): file, RSE, state, and why each that is not OK waits (reason_code, reason)." })
   @Answers.ndjson(LOCK_ANSWER, "The rule's locks.")
   async locks(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string, @Res() res: Response): Promise<void> {
     const rows = await this.rules.listRuleLocks(issuer, ruleId(id));
@@ -135,10 +135,11 @@ export class RulesController {
 
   @Access.reader()
   @Get(':ruleId/analysis')
-  @ApiOperation({ summary: 'Why a rule is stuck: its error and its stuck locks.' })
-  @Answers.json(RULE_ANALYSIS_ANSWER, 'Why the rule is stuck.')
+  @ApiOperation({ summary: 'What a rule waits for: its error, its locks that are not OK by reason, and those locks (STUCK first, at most 1,000).' })
+  @Answers.json(RULE_ANALYSIS_ANSWER, 'What the rule waits for.')
   async analysis(@CurrentIssuer() issuer: Issuer, @Param('ruleId') id: string): Promise<unknown> {
     const rule = await this.rules.getRule(issuer, ruleId(id));
-    return examineRule(rule, await this.rules.listRuleLocks(issuer, rule.id));
+    const groups = await this.rules.lockReasons(issuer, rule.id);
+    return examineRule(rule, groups, await this.rules.listRuleLocks(issuer, rule.id, { notOk: true, limit: ANALYSIS_LOCKS }));
   }
 }

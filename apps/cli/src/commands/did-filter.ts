@@ -1,4 +1,4 @@
-import { scalar } from '../context.js';
+import { scalar } from '../arguments.js';
 import { CliError, ExitCode } from '../errors.js';
 
 const OPERATORS: Array<[string, string]> = [

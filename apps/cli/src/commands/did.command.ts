@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { collect, parseDidArg, parseDuration, parseKeyValues } from '../arguments.js';
 import { didPath } from '../api-client.js';
-import { act, collect, type CommandContext, parseDidArg, parseDuration, parseKeyValues } from '../context.js';
+import { act, type CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { formatBytes } from '../table.js';

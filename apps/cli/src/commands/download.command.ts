@@ -1,17 +1,17 @@
 import type { Command } from 'commander';
+import { parseDidArg, parsePositiveInt, parseSize } from '../arguments.js';
 import { constants, createWriteStream } from 'node:fs';
 import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ChecksumSet } from '@tarn/checksums';
-import { act, type CommandContext, parseDidArg, parsePositiveInt } from '../context.js';
+import { act, type CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { RseDirectory, type WireProtocol } from '../storage-access.js';
 import { formatBytes } from '../table.js';
 import { RateTransform, runPool } from '../transfer-utils.js';
-import { parseSize } from './rse.command.js';
 
 interface Candidate {
   rse: string;

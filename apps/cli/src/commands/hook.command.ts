@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import { collect, parseDuration, parsePositiveInt } from '../arguments.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { act, collect, type CommandContext, parseDuration, parsePositiveInt } from '../context.js';
+import { act, type CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { formatBytes } from '../table.js';

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import { collect, parseDidArg, parseDuration, parseKeyValues, parsePositiveInt } from '../arguments.js';
 import { basename } from 'node:path';
 import { checksumStream } from '@tarn/checksums';
-import { act, collect, type CommandContext, parseDidArg, parseDuration, parseKeyValues, parsePositiveInt } from '../context.js';
+import { act, type CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { attachMissing, ensureDataset, protectOnRse, replicaStates, setFilesMeta, waitForReplicas } from '../publish.js';

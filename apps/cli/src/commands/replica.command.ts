@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { act, type CommandContext, parseDidArg } from '../context.js';
+import { parseDidArg } from '../arguments.js';
+import { act, type CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { formatBytes } from '../table.js';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { act, collect, type CommandContext, parseKeyValues, scalar } from '../context.js';
+import { collect, parseKeyValues, parseSize, scalar } from '../arguments.js';
+import { act, type CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { formatBytes } from '../table.js';
@@ -7,14 +8,6 @@ import { formatBytes } from '../table.js';
 const rsePath = (rse: string) => `/rses/${encodeURIComponent(rse)}`;
 
 /** Sizes: bytes, or with a unit (kB, MB, GB, TB, PB; decimal) e.g. 10TB. */
-export function parseSize(text: string, what: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(B|kB|KB|MB|GB|TB|PB)?$/i.exec(text.trim());
-  if (!match) throw new CliError(`${what} '${text}' is not a size: give bytes or e.g. 500GB, 10TB.`, ExitCode.USAGE);
-  const unit = (match[2] ?? 'B').toUpperCase();
-  const factor = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, PB: 1e15 }[unit as 'B'];
-  return Math.round(Number(match[1]) * factor);
-}
-
 export function registerRseCommands(program: Command, io: CliIo): void {
   const rse = program.command('rse').description('Storage endpoints (RSEs): list, show, add, attributes, protocols, limits, usage, distances');
 

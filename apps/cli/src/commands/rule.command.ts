@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { act, type CommandContext, parseDidArg, parseDuration } from '../context.js';
+import { parseDidArg, parseDuration, parseNumber } from '../arguments.js';
+import { act, type CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { formatBytes } from '../table.js';
@@ -26,6 +27,48 @@ function parseBool(text: string, what: string): boolean {
 }
 
 const FINAL_STATES = new Set(['OK', 'STUCK', 'SUSPENDED']);
+
+const lockCounts = (r: Row) => `locks OK ${r.locks_ok_cnt}, replicating ${r.locks_replicating_cnt}, stuck ${r.locks_stuck_cnt}`;
+
+/** Polls the rule until it is OK, STUCK or SUSPENDED or the time is up; says on stderr each time its lock counts change. */
+async function waitForRule(ctx: CommandContext, id: string, first: Row, fetch: () => Promise<Row>, seconds: number, interval: number): Promise<Row> {
+  const started = Date.now();
+  const deadline = started + seconds * 1000;
+  let current = first;
+  let said = '';
+  const say = () => {
+    const line = `${current.state} (${lockCounts(current)})`;
+    if (line !== said) ctx.note(`rule ${id}: ${line} after ${Math.round((Date.now() - started) / 1000)}s`);
+    said = line;
+  };
+  say();
+  while (!FINAL_STATES.has(current.state) && Date.now() < deadline) {
+    ctx.checkAborted(`waiting for rule ${id}`);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(interval * 1000, Math.max(0, deadline - Date.now()))));
+    current = await fetch();
+    say();
+  }
+  return current;
+}
+
+/** "waiting:" lines of a rule that is not OK: what its locks wait for, by reason (the analysis' counts). */
+function waitingLines(rule: Row, analysis: Row | null): string[] {
+  if (!analysis) return [];
+  const reasons: Row[] = Array.isArray(analysis.reasons) ? analysis.reasons : [];
+  if (reasons.length === 0) return analysis.rule_error && analysis.rule_error !== rule.error ? [`waiting:     ${analysis.rule_error}`] : [];
+  return reasons.map((r, i) => {
+    const where = r.rses?.length ? ` on ${r.rses.join(', ')}` : '';
+    const what = `${r.locks} ${r.state} ${r.reason_code ?? ''}${where}: ${r.example?.reason ?? 'no reason recorded'}`;
+    return `${i === 0 ? 'waiting:    ' : '            '} ${what}`;
+  });
+}
+
+/** A lock's reason, with its last error when that is another story (a retried lock). */
+function lockReason(lock: Row): string {
+  if (lock.state === 'OK') return '';
+  const reason = lock.reason ?? lock.error ?? '';
+  return lock.error && lock.reason && !lock.reason.includes(lock.error) ? `${reason} (last error: ${lock.error})` : reason;
+}
 
 export function registerRuleCommands(program: Command, io: CliIo): void {
   const rule = program.command('rule').description('Replication rules: add, list, show (with locks), update, delete, move');
@@ -103,26 +146,18 @@ export function registerRuleCommands(program: Command, io: CliIo): void {
 
   rule
     .command('show <id>')
-    .description('A rule with the state of each lock, and the errors of stuck locks')
-    .option('--wait <duration>', 'poll until the rule is OK, STUCK or SUSPENDED (at most this long; exit 9 if not reached)')
-    .option('--interval <seconds>', 'seconds between polls with --wait', (v) => Number(v), 2)
+    .description('A rule, what its locks wait for (by reason), and every lock with its reason')
+    .option('--wait <duration>', 'poll until the rule is OK, STUCK or SUSPENDED (at most this long, e.g. 10m, 2h; exit 9 if not reached); the lock counts are shown as they change')
+    .option('--interval <seconds>', 'seconds between polls with --wait', '2')
     .action(
-      act(io, async (ctx: CommandContext, id: string, opts: { wait?: string; interval: number }) => {
+      act(io, async (ctx: CommandContext, id: string, opts: { wait?: string; interval: string }) => {
+        const waitSeconds = opts.wait === undefined ? null : parseDuration(opts.wait, '--wait');
+        const interval = parseNumber(opts.interval, '--interval', 0.1);
         const fetch = () => ctx.client.json<Row>('GET', rulePath(id), { what: `Showing rule ${id}` });
         let current = await fetch();
-        if (opts.wait) {
-          const deadline = Date.now() + parseDuration(opts.wait, 'Wait') * 1000;
-          const bar = ctx.progress(`rule ${id}`, null, 'items');
-          while (!FINAL_STATES.has(current.state) && Date.now() < deadline) {
-            ctx.checkAborted(`waiting for rule ${id}`);
-            await new Promise((resolve) => setTimeout(resolve, Math.max(0.1, opts.interval) * 1000));
-            current = await fetch();
-            bar.add(0);
-          }
-          bar.finish();
-        }
+        if (waitSeconds !== null) current = await waitForRule(ctx, id, current, fetch, waitSeconds, interval);
         const locks = await ctx.client.list<Row>('GET', `${rulePath(id)}/locks`, { what: `Listing the locks of rule ${id}` });
-        const analysis = current.state === 'STUCK' ? await ctx.client.json<Row>('GET', `${rulePath(id)}/analysis`, { what: `Examining stuck rule ${id}` }) : null;
+        const analysis = current.state === 'OK' ? null : await ctx.client.json<Row>('GET', `${rulePath(id)}/analysis`, { what: `Examining rule ${id}` });
         if (ctx.json) ctx.printJson({ ...current, locks, ...(analysis ? { analysis } : {}) });
         else {
           ctx.out(
@@ -130,11 +165,11 @@ export function registerRuleCommands(program: Command, io: CliIo): void {
               `rule:        ${current.id}`,
               `DID:         ${current.scope}:${current.name} (${current.did_type})`,
               `account:     ${current.account}`,
-              `state:       ${current.state} (locks OK ${current.locks_ok_cnt}, replicating ${current.locks_replicating_cnt}, stuck ${current.locks_stuck_cnt})`,
+              `state:       ${current.state} (${lockCounts(current)})`,
               `expression:  ${current.rse_expression}, ${current.copies} cop${current.copies === 1 ? 'y' : 'ies'}, grouping ${current.grouping}`,
               `expires:     ${current.expires_at ?? 'never'}${current.locked ? ' (locked)' : ''}`,
               ...(current.error ? [`error:       ${current.error}`] : []),
-              ...(analysis?.rule_error && analysis.rule_error !== current.error ? [`analysis:    ${analysis.rule_error}`] : []),
+              ...waitingLines(current, analysis),
               ...(current.child_rule_id ? [`moved to:    ${current.child_rule_id}`] : []),
               '',
             ].join('\n'),
@@ -145,16 +180,19 @@ export function registerRuleCommands(program: Command, io: CliIo): void {
             { header: 'STATE', value: (l) => l.state },
             { header: 'SIZE', value: (l) => formatBytes(l.bytes), align: 'right' },
             { header: 'COPY', value: (l) => l.copy_method ?? '' },
-            { header: 'ERROR', value: (l) => l.error ?? '' },
+            { header: 'REASON', value: (l) => lockReason(l) },
           ]);
           const copies = copyReasons(locks);
           if (copies.length > 0) ctx.out(['', 'how files were copied (locks, method: why):', ...copies.map((c) => `  ${c.count}  ${c.method}: ${c.reason}`), ''].join('\n'));
         }
-        if (opts.wait && current.state !== 'OK') {
+        if (waitSeconds !== null && current.state !== 'OK') {
           if (current.state === 'STUCK' || current.state === 'SUSPENDED') {
-            throw new CliError(`Rule ${id} on ${current.scope}:${current.name} is ${current.state}: ${current.error ?? 'see its locks above'}.`, ExitCode.FAILURE);
+            throw new CliError(`Rule ${id} on ${current.scope}:${current.name} is ${current.state}: ${current.error ?? analysis?.rule_error ?? 'see its locks above'}.`, ExitCode.FAILURE);
           }
-          throw new CliError(`Rule ${id} on ${current.scope}:${current.name} is still ${current.state} after ${opts.wait}: wait longer (--wait) or check the transfer daemons.`, ExitCode.TIMEOUT);
+          throw new CliError(
+            `Rule ${id} on ${current.scope}:${current.name} is still ${current.state} after ${opts.wait}: ${analysis?.rule_error ?? 'see its locks above'}.`,
+            ExitCode.TIMEOUT,
+          );
         }
       }),
     );
@@ -190,6 +228,27 @@ export function registerRuleCommands(program: Command, io: CliIo): void {
       act(io, async (ctx: CommandContext, id: string, opts: { purgeReplicas?: boolean }) => {
         await ctx.client.request('DELETE', rulePath(id), { what: `Deleting rule ${id}`, body: { purge_replicas: Boolean(opts.purgeReplicas) } });
         ctx.note(`Deleted rule ${id}.`);
+      }),
+    );
+
+  rule
+    .command('approve <id>')
+    .description('Approve a rule waiting for approval (administrators): the rule-injector then places it')
+    .action(
+      act(io, async (ctx: CommandContext, id: string) => {
+        await ctx.client.request('PUT', rulePath(id), { what: `Approving rule ${id}`, body: { options: { approve: true } } });
+        ctx.note(`Approved rule ${id}.`);
+      }),
+    );
+
+  rule
+    .command('deny <id>')
+    .description('Deny a rule waiting for approval (administrators): it is deleted')
+    .option('--reason <text>', 'why, for its owner')
+    .action(
+      act(io, async (ctx: CommandContext, id: string, opts: { reason?: string }) => {
+        await ctx.client.request('PUT', rulePath(id), { what: `Denying rule ${id}`, body: { options: { approve: false, ...(opts.reason ? { comment: opts.reason } : {}) } } });
+        ctx.note(`Denied rule ${id}: it is deleted.`);
       }),
     );
 

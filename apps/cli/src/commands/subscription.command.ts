@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { act, collect, type CommandContext, parseDuration, scalar } from '../context.js';
+import { collect, parseDuration, scalar } from '../arguments.js';
+import { act, type CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { formatRuleTemplate, parseJsonObject, parseRuleTemplateArg } from './hook.command.js';

@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
+import { collect, parseDidArg, parseDuration, parseKeyValues, parsePositiveInt, parseSize } from '../arguments.js';
 import { createReadStream } from 'node:fs';
 import { checksumFile } from '@tarn/checksums';
-import { act, collect, type CommandContext, parseDidArg, parseDuration, parseKeyValues, parsePositiveInt } from '../context.js';
+import { act, type CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { attachMissing, ensureDataset, type FileDid, protectOnRse, replicaStates, setFilesMeta, waitForReplicas } from '../publish.js';
 import { RseDirectory } from '../storage-access.js';
 import { formatBytes } from '../table.js';
 import { localFiles, RateTransform, runPool } from '../transfer-utils.js';
-import { parseSize } from './rse.command.js';
 
 interface UploadItem extends FileDid {
   path: string;

@@ -141,9 +141,17 @@ export class Lock {
   @Column({ type: 'int', default: 0 })
   repairCnt: number;
 
-  /** The last error seen for this lock, kept so that a stuck rule says why. */
+  /** The last error seen for this lock, kept (also once it is retried) so that a stuck rule says why. */
   @Column({ type: 'varchar', length: 4000, nullable: true })
   error: string | null;
+
+  /** Why the lock is not OK now (LockReasonCode), kept up to date by the daemon that holds it; null when OK. */
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  reasonCode: string | null;
+
+  /** The same in words: what it waits for, or what failed and what happens next. */
+  @Column({ type: 'varchar', length: 4000, nullable: true })
+  reason: string | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

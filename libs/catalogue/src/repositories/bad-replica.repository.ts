@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { BadReplicaState } from '@tarn/domain';
+import { BadReplicaState, LockReasonCode } from '@tarn/domain';
 import { keyArrays, OutboxColumns, plainArray, PROBE_RSE, type ReplicaKey, textArray } from './replica.repository.js';
 import { queuedEvents } from './request.repository.js';
 
@@ -323,17 +323,18 @@ export const badReplicaRecoveryRepository = {
       [...params, queued.topic, queued.eventType, queued.version],
     );
     const rows = await manager.query(
-      `WITH u AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)),
+      `WITH u AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::varchar[]) AS u(scope, name, rse_id, reason)),
             old AS (
-              SELECT l.scope, l.name, l.rule_id, l.rse_id, l.state FROM u JOIN locks l ON l.scope = u.scope AND l.name = u.name AND l.rse_id = u.rse_id
+              SELECT l.scope, l.name, l.rule_id, l.rse_id, l.state, u.reason FROM u JOIN locks l ON l.scope = u.scope AND l.name = u.name AND l.rse_id = u.rse_id
                WHERE l.state IN ('O', 'S') ORDER BY l.scope, l.name, l.rule_id, l.rse_id FOR UPDATE OF l
             ), changed AS (
-              UPDATE locks l SET state = 'R', error = NULL, updated_at = now()
+              UPDATE locks l SET state = 'R', updated_at = now(),
+                     error = 'the replica was BAD (' || coalesce(o.reason, 'no reason recorded') || '); copied again from another replica'
                 FROM old o WHERE l.scope = o.scope AND l.name = o.name AND l.rule_id = o.rule_id AND l.rse_id = o.rse_id
             )
        SELECT rule_id, count(*) FILTER (WHERE state = 'O') AS from_ok, 0 AS from_replicating, count(*) FILTER (WHERE state = 'S') AS from_stuck
          FROM old GROUP BY rule_id ORDER BY rule_id`,
-      keyArrays(replicas),
+      [...keyArrays(replicas), textArray(replicas.map((r) => r.reason))],
     );
     return toChanges(rows);
   },
@@ -351,7 +352,7 @@ export const badReplicaRecoveryRepository = {
               SELECT l.scope, l.name, l.rule_id, l.rse_id, l.state, u.error FROM u JOIN locks l ON l.scope = u.scope AND l.name = u.name AND l.rse_id = u.rse_id
                WHERE l.state IN ('O', 'R') ORDER BY l.scope, l.name, l.rule_id, l.rse_id FOR UPDATE OF l
             ), changed AS (
-              UPDATE locks l SET state = 'S', error = o.error, updated_at = now()
+              UPDATE locks l SET state = 'S', error = o.error, reason_code = '${LockReasonCode.LOST}', reason = o.error, updated_at = now()
                 FROM old o WHERE l.scope = o.scope AND l.name = o.name AND l.rule_id = o.rule_id AND l.rse_id = o.rse_id
             ), rule_errors AS (
               UPDATE rules r SET error = x.error, updated_at = now()

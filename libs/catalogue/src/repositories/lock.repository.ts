@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { LockState } from '@tarn/domain';
+import type { LockReason, LockState } from '@tarn/domain';
 import { plainArray, textArray } from './replica.repository.js';
 
 export interface NewLock {
@@ -8,6 +8,8 @@ export interface NewLock {
   rseId: string;
   bytes: number;
   state: LockState;
+  /** Why it is not OK (null for OK locks, and for those refreshLockReasons describes after the insert). */
+  reason: LockReason | null;
 }
 
 export interface LockRecord {
@@ -25,6 +27,8 @@ export interface LockRecord {
   copyMethod: string | null;
   /** Why that way, through which protocols. */
   copyMethodReason: string | null;
+  reasonCode: string | null;
+  reason: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -58,6 +62,8 @@ export function toLockRecord(r: any): LockRecord {
     error: r.error,
     copyMethod: r.copy_method ?? null,
     copyMethodReason: r.copy_method_reason ?? null,
+    reasonCode: r.reason_code,
+    reason: r.reason,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -69,10 +75,10 @@ export const lockRepository = {
   async insert(manager: EntityManager, ruleId: string, account: string, locks: readonly NewLock[]): Promise<void> {
     if (locks.length === 0) return;
     await manager.query(
-      `INSERT INTO locks (scope, name, rule_id, rse_id, account, bytes, state)
-       SELECT u.scope, u.name, $1, u.rse_id, $2, u.bytes, u.state
-         FROM unnest($3::varchar[], $4::varchar[], $5::uuid[], $6::bigint[], $7::locks_state_enum[])
-              AS u(scope, name, rse_id, bytes, state)`,
+      `INSERT INTO locks (scope, name, rule_id, rse_id, account, bytes, state, reason_code, reason)
+       SELECT u.scope, u.name, $1, u.rse_id, $2, u.bytes, u.state, u.reason_code, u.reason
+         FROM unnest($3::varchar[], $4::varchar[], $5::uuid[], $6::bigint[], $7::locks_state_enum[], $8::varchar[], $9::varchar[])
+              AS u(scope, name, rse_id, bytes, state, reason_code, reason)`,
       [
         ruleId,
         account,
@@ -81,6 +87,8 @@ export const lockRepository = {
         plainArray(locks.map((l) => l.rseId)),
         plainArray(locks.map((l) => l.bytes)),
         textArray(locks.map((l) => l.state)),
+        textArray(locks.map((l) => l.reason?.code ?? null)),
+        textArray(locks.map((l) => l.reason?.text.slice(0, 4000) ?? null)),
       ],
     );
   },
@@ -103,11 +111,11 @@ export const lockRepository = {
     return count;
   },
 
-  /** The rule's REPLICATING locks become STUCK with `error`; returns how many. */
-  async markReplicatingStuck(manager: EntityManager, ruleId: string, error: string): Promise<number> {
+  /** The rule's REPLICATING locks become STUCK with `reason` (also their last error); returns how many. */
+  async markReplicatingStuck(manager: EntityManager, ruleId: string, reason: LockReason): Promise<number> {
     const [, count] = await manager.query(
-      `UPDATE locks SET state = 'S', error = $2, updated_at = now() WHERE rule_id = $1 AND state = 'R'`,
-      [ruleId, error.slice(0, 4000)],
+      `UPDATE locks SET state = 'S', error = $2, reason_code = $3, reason = $2, updated_at = now() WHERE rule_id = $1 AND state = 'R'`,
+      [ruleId, reason.text.slice(0, 4000), reason.code],
     );
     return count;
   },
@@ -125,12 +133,12 @@ export const lockRepository = {
   /**
    * SQL and parameters listing a rule's locks with their RSE's name and how their file was copied there (the
    * live transfer request's last attempt, else the latest one in the history), for a cursor (map rows with
-   * toLockRecord).
+   * toLockRecord); `notOk`: only those not OK, STUCK first, at most `limit`.
    */
-  listQuery(ruleId: string): { sql: string; params: unknown[] } {
+  listQuery(ruleId: string, options: { notOk?: boolean; limit?: number } = {}): { sql: string; params: unknown[] } {
     return {
       sql: `SELECT l.scope, l.name, l.rule_id, l.rse_id, s.rse, l.account, l.bytes, l.state, l.repair_cnt, l.error,
-                   c.copy_method, c.copy_method_reason, l.created_at, l.updated_at
+                   l.reason_code, l.reason, c.copy_method, c.copy_method_reason, l.created_at, l.updated_at
               FROM locks l LEFT JOIN rses s ON s.id = l.rse_id
               LEFT JOIN LATERAL (
                 SELECT x.copy_method, x.copy_method_reason FROM (
@@ -140,7 +148,8 @@ export const lockRepository = {
                   SELECT h.copy_method, h.copy_method_reason, h.updated_at FROM requests_history h
                    WHERE h.scope = l.scope AND h.name = l.name AND h.dest_rse_id = l.rse_id AND h.copy_method IS NOT NULL
                 ) x ORDER BY x.updated_at DESC LIMIT 1) c ON true
-             WHERE l.rule_id = $1 ORDER BY l.scope, l.name, l.rse_id`,
+             WHERE l.rule_id = $1 ${options.notOk ? `AND l.state <> 'O'` : ''}
+             ORDER BY ${options.notOk ? 'l.state DESC, ' : ''}l.scope, l.name, l.rse_id ${options.limit ? `LIMIT ${Math.floor(options.limit)}` : ''}`,
       params: [ruleId],
     };
   },
@@ -163,7 +172,7 @@ export const lockRepository = {
          SELECT array_agg(scope) AS scopes, array_agg(name) AS names, array_agg(rule_id) AS rule_ids, array_agg(rse_id) AS rse_ids FROM target
        ), changed AS (
          -- Through arrays: planned as primary-key probes whatever the statistics say about the target's size.
-         UPDATE locks l SET state = 'O', error = NULL, updated_at = now()
+         UPDATE locks l SET state = 'O', error = NULL, reason_code = NULL, reason = NULL, updated_at = now()
            FROM k, unnest(k.scopes, k.names, k.rule_ids, k.rse_ids) AS t(scope, name, rule_id, rse_id)
           WHERE l.scope = t.scope AND l.name = t.name AND l.rule_id = t.rule_id AND l.rse_id = t.rse_id
        )

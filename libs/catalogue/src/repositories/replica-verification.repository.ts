@@ -7,6 +7,12 @@ export interface PendingVerification extends ReplicaKey {
   account: string;
   /** Attempts including this one. */
   attempts: number;
+  /** false: an upload announced the replica and never said it wrote it (its timeout passed). */
+  written: boolean;
+  /** When the replica was announced. */
+  announcedAt: Date;
+  /** Rule locks on the replica. */
+  lockCnt: number;
   /** null when the replica row is gone. */
   state: ReplicaState | null;
   bytes: number | null;
@@ -17,7 +23,8 @@ export interface PendingVerification extends ReplicaKey {
 
 /** The outcome of checking one replica on its storage. */
 export interface VerificationOutcome extends ReplicaKey {
-  verdict: 'ok' | 'bad' | 'retry';
+  /** drop: an upload never wrote the replica and no rule needs it; it goes (UNAVAILABLE, tombstone at the epoch). */
+  verdict: 'ok' | 'bad' | 'retry' | 'drop';
   /** Checksums computed or read from the storage, to fill in where the catalogue has none. */
   adler32?: string | null;
   md5?: string | null;
@@ -66,7 +73,7 @@ export const replicaVerificationRepository = {
             ), v AS (
               INSERT INTO replica_verifications AS v (scope, name, rse_id, account)
               SELECT scope, name, rse_id, $4 FROM c
-              ON CONFLICT (scope, name, rse_id) DO UPDATE SET account = EXCLUDED.account, attempts = 0, not_before = now(), last_error = NULL
+              ON CONFLICT (scope, name, rse_id) DO UPDATE SET account = EXCLUDED.account, attempts = 0, not_before = now(), written = true, last_error = NULL
               RETURNING rse_id
             ), per_rse AS (SELECT rse_id, count(*)::int AS n FROM v GROUP BY rse_id),
             events AS (
@@ -95,22 +102,28 @@ export const replicaVerificationRepository = {
        ), leased AS (
          UPDATE replica_verifications v SET not_before = now() + make_interval(secs => $2), attempts = v.attempts + 1
           WHERE v.ctid = ANY(ARRAY(SELECT tid FROM due))
-         RETURNING v.scope, v.name, v.rse_id, v.account, v.attempts
+         RETURNING v.scope, v.name, v.rse_id, v.account, v.attempts, v.written, v.created_at
        )
-       SELECT l.scope, l.name, l.rse_id, l.account, l.attempts, r.state, r.bytes, r.adler32, r.md5, r.path
+       SELECT l.scope, l.name, l.rse_id, l.account, l.attempts, l.written, l.created_at, r.state, r.bytes, r.adler32, r.md5, r.path, r.lock_cnt
          FROM leased l
-         LEFT JOIN LATERAL (SELECT r.state, r.bytes, r.adler32, r.md5, r.path FROM replicas r
+         LEFT JOIN LATERAL (SELECT r.state, r.bytes, r.adler32, r.md5, r.path, r.lock_cnt FROM replicas r
                              WHERE r.scope = l.scope AND r.name = l.name AND ${PROBE_RSE('r', 'l')} LIMIT 1) r ON true
         ORDER BY l.scope, l.name, l.rse_id`,
       [limit, leaseSeconds],
     );
     return rows.map(
-      (r: { scope: string; name: string; rse_id: string; account: string; attempts: number; state: ReplicaState | null; bytes: string | null; adler32: string | null; md5: string | null; path: string | null }) => ({
+      (r: {
+        scope: string; name: string; rse_id: string; account: string; attempts: number; written: boolean; created_at: Date; state: ReplicaState | null;
+        bytes: string | null; adler32: string | null; md5: string | null; path: string | null; lock_cnt: number | null;
+      }) => ({
         scope: r.scope,
         name: r.name,
         rseId: r.rse_id,
         account: r.account,
         attempts: Number(r.attempts),
+        written: r.written,
+        announcedAt: r.created_at,
+        lockCnt: Number(r.lock_cnt ?? 0),
         state: r.state,
         bytes: r.bytes === null ? null : Number(r.bytes),
         adler32: r.adler32,
@@ -124,7 +137,8 @@ export const replicaVerificationRepository = {
    * Records a batch of checks in ONE statement, for the replicas still COPYING (others changed meanwhile and are
    * only dequeued): verified ones become AVAILABLE with the checksums they lacked (their file gets them too);
    * mismatches become BAD with the reason, a bad_replicas row (by the announcing account) and a replica.bad outbox
-   * row; undecided ones wait `retryAfterSeconds`. Returns the replicas made AVAILABLE (with size and RSE name): the
+   * row; replicas an upload never wrote and no rule locks (drop) become UNAVAILABLE with the reason and a tombstone
+   * at the epoch, for the reaper; undecided ones wait `retryAfterSeconds`. Returns the replicas made AVAILABLE (with size and RSE name): the
    * caller settles what waits for them (replicasBecameAvailable). Pass outcomes sorted by (scope, name, rse_id).
    */
   async record(manager: EntityManager, outcomes: readonly VerificationOutcome[], badEvent: OutboxColumns): Promise<ChangedReplica[]> {
@@ -147,7 +161,8 @@ export const replicaVerificationRepository = {
                                WHERE v.scope = u.scope AND v.name = u.name AND v.rse_id = u.rse_id LIMIT 1) v ON true
        ), decided AS (
          UPDATE replicas r
-            SET state = CASE WHEN k.verdict = 'ok' THEN 'A' ELSE 'D' END::replicas_state_enum,
+            SET state = CASE WHEN k.verdict = 'ok' THEN 'A' WHEN k.verdict = 'drop' AND r.lock_cnt = 0 THEN 'U' ELSE 'D' END::replicas_state_enum,
+                tombstone = CASE WHEN k.verdict = 'drop' AND r.lock_cnt = 0 THEN '1970-01-01T00:00:00Z' ELSE r.tombstone END,
                 adler32 = CASE WHEN k.verdict = 'ok' THEN coalesce(r.adler32, k.adler32) ELSE r.adler32 END,
                 md5 = CASE WHEN k.verdict = 'ok' THEN coalesce(r.md5, k.md5) ELSE r.md5 END,
                 error = CASE WHEN k.verdict = 'ok' THEN NULL ELSE k.reason END,
@@ -155,7 +170,9 @@ export const replicaVerificationRepository = {
            FROM k
           WHERE r.ctid = ANY(ARRAY(SELECT replica_tid FROM k WHERE replica_tid IS NOT NULL AND verdict <> 'retry'))
             AND r.ctid = k.replica_tid
-         RETURNING r.scope, r.name, r.rse_id, r.bytes, k.verdict, k.reason, k.account
+         -- A replica to drop that a rule locked meanwhile is bad instead: its locks are re-planned.
+         RETURNING r.scope, r.name, r.rse_id, r.bytes, CASE WHEN k.verdict = 'drop' AND r.lock_cnt > 0 THEN 'bad' ELSE k.verdict END AS verdict,
+                   k.reason, k.account
        ), files AS (
          SELECT d.tid, k.adler32, k.md5
            FROM k

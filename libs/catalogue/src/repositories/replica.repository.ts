@@ -312,7 +312,9 @@ export const replicaRepository = {
    * only when every row fits, inserts new replicas and updates existing COPYING, UNAVAILABLE, BAD or
    * TEMPORARY_UNAVAILABLE ones (AVAILABLE and BEING_DELETED ones are left alone and not counted). A replica
    * announced AVAILABLE is written COPYING and queued in replica_verifications: the replica-registrar makes it
-   * AVAILABLE once its size and checksum are verified on the storage; one replica.announced outbox row says so.
+   * AVAILABLE once its size and checksum are verified on the storage; one replica.announced outbox row says so. One
+   * announced COPYING (an upload that is about to write it) is queued too, due after `uploadTimeoutSeconds`: if the
+   * upload never says it is done, the registrar then finds out whether the file is there.
    * Missing checksums come from the DID; the RSE's catalogue usage grows by the new rows.
    * Call appendEvents' transaction preamble (pg_current_xact_id, pg_notify) first: this statement writes outbox rows.
    */
@@ -327,6 +329,8 @@ export const replicaRepository = {
       filesCreated: OutboxColumns;
       filesPerEvent: number;
       announced: OutboxColumns;
+      /** A replica announced COPYING (an upload about to write it) is checked on storage after this long. */
+      uploadTimeoutSeconds: number;
     },
   ): Promise<RegistrationResult> {
     if (rows.length === 0) return { registered: 0, inserted: 0, filesCreated: 0, announced: 0, misfit: null };
@@ -367,10 +371,13 @@ export const replicaRepository = {
           WHERE r.state NOT IN ('A', 'B')
          RETURNING r.scope, r.name, r.bytes, (r.xmax = 0) AS inserted
        ), verify AS (
-         INSERT INTO replica_verifications AS v (scope, name, rse_id, account)
-         SELECT w.scope, w.name, $1, $11 FROM written w JOIN u ON u.scope = w.scope AND u.name = w.name WHERE u.state = 'A'
-         ON CONFLICT (scope, name, rse_id) DO UPDATE SET account = EXCLUDED.account, attempts = 0, not_before = now(), last_error = NULL
-         RETURNING 1
+         INSERT INTO replica_verifications AS v (scope, name, rse_id, account, written, not_before)
+         SELECT w.scope, w.name, $1, $11, u.state = 'A',
+                CASE WHEN u.state = 'A' THEN now() ELSE now() + make_interval(secs => $22::float8) END
+           FROM written w JOIN u ON u.scope = w.scope AND u.name = w.name WHERE u.state IN ('A', 'C')
+         ON CONFLICT (scope, name, rse_id) DO UPDATE
+            SET account = EXCLUDED.account, attempts = 0, not_before = EXCLUDED.not_before, written = EXCLUDED.written, last_error = NULL
+         RETURNING v.written
        ), usage AS (
          INSERT INTO rse_usage AS s (rse_id, source, used, files)
          SELECT $1, 'rucio', sum(bytes), count(*) FROM written WHERE inserted HAVING count(*) > 0
@@ -384,10 +391,10 @@ export const replicaRepository = {
        ), announce AS (
          INSERT INTO outbox_messages (topic, key, event_type, version, payload)
          SELECT $16, $1::text, $17, $18, jsonb_build_object('rse', $19::text, 'rseId', $1::uuid, 'count', count(*))
-           FROM verify HAVING count(*) > 0
+           FROM verify WHERE written HAVING count(*) > 0
        )
        SELECT (SELECT count(*) FROM written) AS registered, (SELECT count(*) FROM written WHERE inserted) AS inserted,
-              (SELECT count(*) FROM created) AS files_created, (SELECT count(*) FROM verify) AS announced,
+              (SELECT count(*) FROM created) AS files_created, (SELECT count(*) FROM verify WHERE written) AS announced,
               m.scope, m.name, m.did_type::text AS did_type, m.did_bytes, m.did_adler32, m.did_md5, m.did_xxh64
          FROM (SELECT 1) one LEFT JOIN misfit m ON true`,
       [
@@ -412,6 +419,7 @@ export const replicaRepository = {
         rse.rse,
         options.filesPerEvent,
         plainArray(rows.map((r) => r.guid ?? null)),
+        options.uploadTimeoutSeconds,
       ],
     );
     if (result.scope !== null) {

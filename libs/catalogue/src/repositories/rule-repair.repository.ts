@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { LockState, ReplicaState } from '@tarn/domain';
+import { LockState, ReplicaState, stuckAtPlacement } from '@tarn/domain';
 import { keyArrays, OutboxColumns, plainArray, type ReplicaKey } from './replica.repository.js';
 import { queuedEvents } from './request.repository.js';
 
@@ -100,14 +100,19 @@ export const ruleRepairRepository = {
     );
   },
 
-  /** Sets the state of these locks of the rule and counts a repair on each (their last error stays). */
+  /**
+   * Sets the state of these locks of the rule and counts a repair on each (their last error stays): OK ones lose their
+   * reason, STUCK ones wait for their replica's deletion; the caller refreshes the reasons of the REPLICATING ones.
+   */
   async retryLocks(manager: EntityManager, ruleId: string, rows: ReadonlyArray<ReplicaKey & { state: LockState }>): Promise<void> {
     if (rows.length === 0) return;
     await manager.query(
-      `UPDATE locks l SET state = u.state, repair_cnt = l.repair_cnt + 1, updated_at = now()
+      `UPDATE locks l SET state = u.state, repair_cnt = l.repair_cnt + 1, updated_at = now(),
+              reason_code = CASE u.state WHEN 'O' THEN NULL WHEN 'S' THEN $6 ELSE l.reason_code END,
+              reason = CASE u.state WHEN 'O' THEN NULL WHEN 'S' THEN $7 ELSE l.reason END
          FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::locks_state_enum[]) AS u(scope, name, rse_id, state)
         WHERE l.rule_id = $5 AND l.scope = u.scope AND l.name = u.name AND l.rse_id = u.rse_id`,
-      [...keyArrays(rows), rows.map((r) => r.state), ruleId],
+      [...keyArrays(rows), rows.map((r) => r.state), ruleId, stuckAtPlacement.beingDeleted().code, stuckAtPlacement.beingDeleted().text],
     );
   },
 

@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import type { LockReason } from '@tarn/domain';
 import { plainArray, textArray } from './replica.repository.js';
 
 /** A transfer request whose attempt is over (DONE, FAILED or NO_SOURCES), locked by the finisher. */
@@ -178,17 +179,18 @@ export const transferFinisherRepository = {
    */
   async stickLocks(
     manager: EntityManager,
-    rows: ReadonlyArray<{ scope: string; name: string; rseId: string; error: string }>,
+    rows: ReadonlyArray<{ scope: string; name: string; rseId: string; error: string; reason: LockReason }>,
   ): Promise<Array<{ ruleId: string; stuck: number }>> {
     if (rows.length === 0) return [];
     const result = await manager.query(
-      `WITH u AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::varchar[]) AS u(scope, name, rse_id, error)),
+      `WITH u AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::varchar[], $5::varchar[], $6::varchar[])
+                  AS u(scope, name, rse_id, error, code, reason)),
             target AS (
-              SELECT l.scope, l.name, l.rule_id, l.rse_id, u.error FROM u JOIN locks l ON l.scope = u.scope AND l.name = u.name AND l.rse_id = u.rse_id
+              SELECT l.scope, l.name, l.rule_id, l.rse_id, u.error, u.code, u.reason FROM u JOIN locks l ON l.scope = u.scope AND l.name = u.name AND l.rse_id = u.rse_id
                WHERE l.state = 'R' ORDER BY l.scope, l.name, l.rule_id, l.rse_id FOR UPDATE OF l
             ),
             changed AS (
-              UPDATE locks l SET state = 'S', error = t.error, updated_at = now()
+              UPDATE locks l SET state = 'S', error = t.error, reason_code = t.code, reason = t.reason, updated_at = now()
                 FROM target t WHERE l.scope = t.scope AND l.name = t.name AND l.rule_id = t.rule_id AND l.rse_id = t.rse_id
             )
        SELECT rule_id, count(*)::int AS stuck, (array_agg(error ORDER BY scope, name))[1] AS error FROM target GROUP BY rule_id ORDER BY rule_id`,
@@ -197,6 +199,8 @@ export const transferFinisherRepository = {
         textArray(rows.map((r) => r.name)),
         plainArray(rows.map((r) => r.rseId)),
         textArray(rows.map((r) => r.error.slice(0, 4000))),
+        textArray(rows.map((r) => r.reason.code)),
+        textArray(rows.map((r) => r.reason.text.slice(0, 4000))),
       ],
     );
     const perRule = result.map((r: { rule_id: string; stuck: number; error: string }) => ({ ruleId: r.rule_id, stuck: r.stuck, error: r.error }));

@@ -115,14 +115,14 @@ export const transferRequestRepository = {
       `WITH lim AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int[]) AS l(rse, activity, max_active)),
             groups AS (
               SELECT DISTINCT q.dest_rse_id, q.activity, q.account FROM requests q
-               WHERE q.state = 'Q' AND q.request_type = 'T' AND (q.retry_after IS NULL OR q.retry_after <= now())
+               WHERE q.state IN ('Q', 'W') AND q.request_type = 'T' AND (q.retry_after IS NULL OR q.retry_after <= now())
             ),
             picked AS (
               SELECT p.* FROM groups g CROSS JOIN LATERAL (
                 SELECT q.id, q.scope, q.name, q.dest_rse_id, q.activity, q.account, q.priority, q.requested_at,
                        q.attributes ->> 'source_replica_expression' AS source_expression
                   FROM requests q
-                 WHERE q.state = 'Q' AND q.request_type = 'T' AND q.dest_rse_id = g.dest_rse_id AND q.activity = g.activity
+                 WHERE q.state IN ('Q', 'W') AND q.request_type = 'T' AND q.dest_rse_id = g.dest_rse_id AND q.activity = g.activity
                    AND q.account IS NOT DISTINCT FROM g.account AND (q.retry_after IS NULL OR q.retry_after <= now())
                  ORDER BY q.priority DESC, q.requested_at, q.id
                  LIMIT $4 FOR UPDATE SKIP LOCKED) p
@@ -164,6 +164,46 @@ export const transferRequestRepository = {
       destRseId: r.dest_rse_id,
       sourceExpression: r.source_expression,
     }));
+  },
+
+  /**
+   * QUEUED requests due now whose destination and activity have no throttler slot left (as many SUBMITTED as the
+   * limit allows) become WAITING, with the limit that holds them in err_msg; the submitter admits them from there
+   * once slots free up. Rows another submitter holds are skipped. Returns the requests that became WAITING.
+   */
+  async markThrottled(manager: EntityManager, options: Pick<ClaimQueuedOptions, 'defaultMaxActive' | 'limits'>): Promise<Array<{ scope: string; name: string; rseId: string }>> {
+    const rows = await manager.query(
+      `WITH lim AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int[]) AS l(rse, activity, max_active)),
+            groups AS (
+              SELECT DISTINCT q.dest_rse_id, q.activity FROM requests q
+               WHERE q.state = 'Q' AND q.request_type = 'T' AND (q.retry_after IS NULL OR q.retry_after <= now())
+            ),
+            limits AS (
+              SELECT g.dest_rse_id, g.activity, s.rse, m.max_active, m.opt,
+                     (SELECT count(*) FROM requests a WHERE a.state = 'S' AND a.dest_rse_id = g.dest_rse_id AND a.activity = g.activity) AS active
+                FROM groups g JOIN rses s ON s.id = g.dest_rse_id
+                CROSS JOIN LATERAL (
+                  SELECT x.max_active, x.opt FROM (
+                    SELECT l.max_active, l.rse || '/' || l.activity AS opt, 1 AS rank FROM lim l WHERE l.rse = s.rse AND l.activity = g.activity
+                    UNION ALL SELECT l.max_active, l.rse, 2 FROM lim l WHERE l.rse = s.rse AND l.activity IS NULL
+                    UNION ALL SELECT $4::int, 'default', 3) x
+                   ORDER BY x.rank LIMIT 1) m
+            ),
+            held AS (
+              SELECT q.id, f.rse, f.activity, f.max_active, f.opt FROM limits f
+                JOIN requests q ON q.dest_rse_id = f.dest_rse_id AND q.activity = f.activity
+               WHERE f.active >= f.max_active AND q.state = 'Q' AND q.request_type = 'T' AND (q.retry_after IS NULL OR q.retry_after <= now())
+               FOR UPDATE OF q SKIP LOCKED
+            )
+       UPDATE requests q
+          SET state = 'W', updated_at = now(),
+              err_msg = 'throttled: at most ' || h.max_active || ' transfer(s) at once into ' || h.rse || ' for activity ''' || h.activity
+                        || ''' (configs throttler/' || h.opt || '); waiting for a slot'
+         FROM held h WHERE q.id = h.id
+       RETURNING q.scope, q.name, q.dest_rse_id`,
+      [textArray(options.limits.map((l) => l.rse)), textArray(options.limits.map((l) => l.activity)), plainArray(options.limits.map((l) => l.maxActive)), options.defaultMaxActive],
+    );
+    return (rows[0] as Array<{ scope: string; name: string; dest_rse_id: string }>).map((r) => ({ scope: r.scope, name: r.name, rseId: r.dest_rse_id }));
   },
 
   /**
@@ -218,6 +258,7 @@ export const transferRequestRepository = {
             submitted AS (
               UPDATE requests q
                  SET state = 'S', source_rse_id = b.rse_id, transfertool = $5, submitted_at = now(), started_at = NULL,
+                     err_msg = CASE WHEN q.state = 'W' THEN NULL ELSE q.err_msg END,
                      transferred_at = NULL, external_id = NULL, external_host = NULL, retry_after = NULL,
                      copy_method = NULL, copy_method_reason = NULL, updated_at = now()
                 FROM ranked b WHERE b.pos = 1 AND q.id = b.request_id
@@ -230,6 +271,9 @@ export const transferRequestRepository = {
                                ' on an RSE that is readable (availability_read) through a protocol Tarn can copy from ('
                                || array_to_string($4::varchar[], ', ') || ')'
                                || CASE WHEN r.restricted THEN ' and matches the rule''s source_replica_expression' ELSE '' END
+                               || coalesce('; the replica on ' || (SELECT string_agg(s.rse, ', ' ORDER BY s.rse) FROM replicas c JOIN rses s ON s.id = c.rse_id
+                                                                    WHERE c.scope = q.scope AND c.name = q.name AND c.rse_id <> q.dest_rse_id AND c.state = 'C')
+                                           || ' is not AVAILABLE yet (being uploaded, copied or verified): the copy starts once it is', '')
                 FROM req r WHERE q.id = r.id AND NOT EXISTS (SELECT 1 FROM ranked b WHERE b.request_id = r.id)
               RETURNING q.id, q.scope, q.name, q.dest_rse_id, NULL::uuid AS source_rse_id, '0' AS state, q.retry_count, q.err_msg
             )

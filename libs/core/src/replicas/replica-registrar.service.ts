@@ -13,6 +13,7 @@ import {
 } from '@tarn/catalogue/repositories/replica-verification.repository.js';
 import { sortReplicaKeys } from '@tarn/catalogue/repositories/replica.repository.js';
 import { applyLockProgress, type LockCounterDelta } from '../rules/rule-progress.js';
+import { refreshLockReasons } from '../rules/lock-reasons.js';
 import { type AvailableReplica, replicasBecameAvailable } from './mark-replicas-available.js';
 import { mapBounded } from '../bounded.js';
 import { checkReplicaOnStorage, StoragePool } from './replica-storage-check.js';
@@ -38,9 +39,11 @@ export interface VerifyResult {
   checked: number;
   available: number;
   bad: number;
+  /** Replicas an upload announced and never wrote, that no rule needs: UNAVAILABLE, for the reaper. */
+  dropped: number;
   postponed: number;
-  /** Reasons of the bad and postponed ones, for the log (at most 100). */
-  problems: Array<{ did: string; rseId: string; verdict: 'bad' | 'retry'; reason: string }>;
+  /** Reasons of the bad, dropped and postponed ones, for the log (at most 100). */
+  problems: Array<{ did: string; rseId: string; verdict: 'bad' | 'retry' | 'drop'; reason: string }>;
   /** The last batch taken was full: more may be due. */
   more: boolean;
 }
@@ -65,6 +68,7 @@ export async function recordVerifications(manager: EntityManager, outcomes: read
   await beginOutboxWrites(manager);
   const changed = await replicaVerificationRepository.record(manager, sortReplicaKeys([...outcomes]), outboxColumns('replica.bad'));
   await replicasBecameAvailable(manager, changed, changed);
+  await refreshLockReasons(manager, outcomes.filter((o) => o.verdict !== 'ok'));
   return changed;
 }
 
@@ -95,7 +99,7 @@ export class ReplicaRegistrarService {
     const concurrency = settings.concurrency ?? DEFAULT_CONCURRENCY;
     const leaseSeconds = settings.leaseSeconds ?? 600;
     const maxBatches = settings.maxBatches ?? Number.POSITIVE_INFINITY;
-    const result: VerifyResult = { checked: 0, available: 0, bad: 0, postponed: 0, problems: [], more: false };
+    const result: VerifyResult = { checked: 0, available: 0, bad: 0, dropped: 0, postponed: 0, problems: [], more: false };
     const lease = () =>
       unitOfWork(this.dataSource, { what: 'replica verification lease' }, (manager) => replicaVerificationRepository.lease(manager, batchSize, leaseSeconds));
     const pool = new StoragePool();
@@ -136,6 +140,7 @@ export class ReplicaRegistrarService {
     for (const o of sorted) {
       if (o.verdict === 'ok') continue;
       if (o.verdict === 'bad') result.bad++;
+      else if (o.verdict === 'drop') result.dropped++;
       else result.postponed++;
       if (result.problems.length < MAX_PROBLEMS) result.problems.push({ did: formatDid(o), rseId: o.rseId, verdict: o.verdict, reason: o.reason ?? '' });
     }
@@ -153,9 +158,17 @@ export class ReplicaRegistrarService {
       if (bad.length === 0) return { requeued: 0, lost: 0 };
       await beginOutboxWrites(manager);
       const recoverable = bad.filter((b) => b.sources.length > 0);
-      const lost = bad.filter((b) => b.sources.length === 0).map((b) => ({ ...b, error: `lost: no other replica of ${formatDid(b)}` }));
+      const lost = bad
+        .filter((b) => b.sources.length === 0)
+        .map((b) => ({
+          ...b,
+          error:
+            `lost: no other replica of ${formatDid(b)}; the one on ${b.rse} is BAD (${b.reason ?? 'no reason recorded'}). ` +
+            'Upload the file again, or register a good copy, to repair it',
+        }));
       const requeued = await badReplicaRecoveryRepository.requeue(manager, recoverable, outboxColumns('transfer.queued'));
       const stuck = await badReplicaRecoveryRepository.markLost(manager, lost, outboxColumns('replica.lost'));
+      await refreshLockReasons(manager, recoverable);
       const deltas: LockCounterDelta[] = [
         ...requeued.map((c: LockStateChange) => ({ ruleId: c.ruleId, ok: -c.fromOk, replicating: c.fromOk + c.fromStuck, stuck: -c.fromStuck })),
         ...stuck.map((c: LockStateChange) => ({ ruleId: c.ruleId, ok: -c.fromOk, replicating: -c.fromReplicating, stuck: c.fromOk + c.fromReplicating })),

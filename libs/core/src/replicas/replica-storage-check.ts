@@ -1,5 +1,5 @@
 import { checksumStream, type ChecksumAlgorithm } from '@tarn/checksums';
-import { deterministicPath } from '@tarn/domain';
+import { deterministicPath, reasonTime } from '@tarn/domain';
 import { createStorage, isStorageError, NotFoundOnStorage, type StorageProtocol } from '@tarn/storage';
 import type { PendingVerification, RseStorageProtocol, VerificationOutcome } from '@tarn/catalogue/repositories/replica-verification.repository.js';
 import { ReplicaState } from '@tarn/domain';
@@ -35,7 +35,7 @@ const did = (p: PendingVerification) => `${p.scope}:${p.name}`;
 
 /**
  * Checks one announced replica on its RSE's storage, through its protocols in order (the next one when a storage
- * cannot be reached): missing -> bad; other size -> bad; a checksum the storage reports (S3 ETag md5, WebDAV
+ * cannot be reached): missing -> bad (never written by its upload: bad when a rule locks it, else drop); other size -> bad; a checksum the storage reports (S3 ETag md5, WebDAV
  * digests) is compared with the catalogue's; otherwise the file is read and adler32 computed (with md5 when the
  * catalogue only has that). Checksums the catalogue lacks are returned to be filled in.
  */
@@ -61,7 +61,14 @@ export async function checkReplicaOnStorage(pending: PendingVerification, protoc
     try {
       return await checkOn(storage, path, pending, key, readsWithoutStat(protocol, pending.bytes));
     } catch (error) {
-      if (error instanceof NotFoundOnStorage) return { ...key, verdict: 'bad', reason: `missing on storage (${storage.endpoint}${path})` };
+      if (error instanceof NotFoundOnStorage) {
+        if (pending.written) return { ...key, verdict: 'bad', reason: `missing on storage (${storage.endpoint}${path})` };
+        return {
+          ...key,
+          verdict: pending.lockCnt > 0 ? 'bad' : 'drop',
+          reason: `never written: announced by an upload at ${reasonTime(pending.announcedAt)} and still missing on storage (${storage.endpoint}${path})`,
+        };
+      }
       if (!isStorageError(error)) throw error;
       failures.push((error as Error).message);
     }

@@ -32,6 +32,8 @@ import { openRowStream, RowStream } from '../dids/row-stream.js';
 import { RseExpressionService } from '../rses/rse-expression.service.js';
 import { replicaVerificationRepository } from '@tarn/catalogue/repositories/replica-verification.repository.js';
 import { parseReplicaState, validReplicaFiles } from './replica-input.js';
+import { refreshLockReasons } from '../rules/lock-reasons.js';
+import { uploadTimeoutSeconds } from './upload-timeout.js';
 import { SUSPICIOUS_WINDOW_MS } from './corrupt-replicas.js';
 import { pathFromPfn, replicaPath, replicaPfns } from './replica-paths.js';
 import type {
@@ -173,6 +175,7 @@ export class ReplicaService {
         filesCreated: outboxColumns('files.created'),
         filesPerEvent: FILES_PER_EVENT,
         announced: outboxColumns('replica.announced'),
+        uploadTimeoutSeconds: await uploadTimeoutSeconds(manager),
       });
       if (result.misfit) {
         const misfit = result.misfit;
@@ -182,6 +185,7 @@ export class ReplicaService {
         }
         throw misfitError(misfit, rse, Boolean(options.createMissingFiles));
       }
+      await refreshLockReasons(manager, rows.map((r) => ({ scope: r.scope, name: r.name, rseId: info.id })));
       const metas = valid.filter((f) => f.meta !== null && Object.keys(f.meta).length > 0);
       if (metas.length > 0) await mergeDidMeta(manager, metas.map((f) => ({ scope: f.scope, name: f.name, meta: f.meta! })));
       if (result.registered < rows.length) {
@@ -266,6 +270,7 @@ export class ReplicaService {
         await beginOutboxWrites(manager);
         await replicaVerificationRepository.announce(manager, available, issuer.account, outboxColumns('replica.announced'));
       }
+      await refreshLockReasons(manager, keys);
       return rows.length;
     });
   }

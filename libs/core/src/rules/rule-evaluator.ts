@@ -8,6 +8,8 @@ import {
   formatDid,
   LockCounts,
   LockPlanEntry,
+  type LockReason,
+  LockReasonCode,
   LockState,
   placeRule,
   PlacementCandidate,
@@ -16,6 +18,7 @@ import {
   RuleGrouping,
   ruleLockPlan,
   RuleState,
+  stuckAtPlacement,
 } from '@tarn/domain';
 import { outboxColumns } from '@tarn/events';
 import { listFilesRecursive, RecursiveFileRow } from '@tarn/catalogue/repositories/did.repository.js';
@@ -27,6 +30,7 @@ import { ruleReevaluationRepository } from '@tarn/catalogue/repositories/rule-re
 import { LockedReplica, replicaRepository, sortReplicaKeys } from '@tarn/catalogue/repositories/replica.repository.js';
 import { QuotaService } from '../rses/quota.service.js';
 import { ResolvedRse, RseExpressionService } from '../rses/rse-expression.service.js';
+import { refreshLockReasons } from './lock-reasons.js';
 
 /** The part of a rule its placement depends on. */
 export type PlaceableRule = Pick<
@@ -199,9 +203,9 @@ export class RuleEvaluator {
     for (const entry of entries) {
       const state = entry.replicaAction === 'create' && raced.size > 0 ? raced.get(`${fileKey(entry)}@${entry.rseId}`) : undefined;
       if (state === ReplicaState.AVAILABLE || state === ReplicaState.TEMPORARY_UNAVAILABLE) {
-        Object.assign(entry, { lockState: LockState.OK, transfer: false });
+        Object.assign(entry, { lockState: LockState.OK, transfer: false, stuckBy: undefined });
       } else if (state === ReplicaState.BEING_DELETED) {
-        Object.assign(entry, { lockState: LockState.STUCK, transfer: false });
+        Object.assign(entry, { lockState: LockState.STUCK, transfer: false, stuckBy: 'being-deleted' });
       } else if (state === undefined && entry.replicaAction === 'create') {
         const usage = newReplicaUsage.get(entry.rseId) ?? { rseId: entry.rseId, files: 0, bytes: 0 };
         usage.files += 1;
@@ -214,7 +218,7 @@ export class RuleEvaluator {
       manager,
       rule.id,
       rule.account,
-      entries.map((e) => ({ scope: e.scope, name: e.name, rseId: e.rseId, bytes: e.bytes, state: e.lockState })),
+      entries.map((e) => ({ scope: e.scope, name: e.name, rseId: e.rseId, bytes: e.bytes, state: e.lockState, reason: placementReason(e, rule) })),
     );
     const transfers = entries.filter((e) => e.transfer);
     // The transfer.queued events (one per destination RSE) are written by the same statement as the requests.
@@ -233,6 +237,9 @@ export class RuleEvaluator {
       },
       outboxColumns('transfer.queued'),
     );
+    // A transfer queued just now is what its new lock waits for; the others wait for what is already under way there.
+    const known = transfersQueued === transfers.length;
+    await refreshLockReasons(manager, entries.filter((e) => e.lockState === LockState.REPLICATING && !(e.transfer && known)));
     if (rule.grouping !== RuleGrouping.NONE) {
       const locks = datasetLocks(entries, groups);
       if (datasetLockMode === 'add') await ruleReevaluationRepository.addDatasetLocks(manager, rule.id, rule.account, locks);
@@ -252,6 +259,17 @@ export class RuleEvaluator {
     const state = deriveRuleState({ state: RuleState.REPLICATING, locksOk: counts.ok, locksReplicating: counts.replicating, locksStuck: counts.stuck }, rule.id);
     return { counts, state, error: counts.stuck > 0 ? stuckError(entries, hasSource, rule) : null, transfersQueued };
   }
+}
+
+const QUEUED: LockReason = { code: LockReasonCode.QUEUED, text: 'queued for transfer' };
+
+/** The reason a new lock starts with: known from the plan, except for locks on replicas already COPYING (refreshed after). */
+function placementReason(entry: LockPlanEntry, rule: PlaceableRule): LockReason | null {
+  if (entry.lockState === LockState.OK) return null;
+  if (entry.lockState === LockState.REPLICATING) return entry.transfer ? QUEUED : null;
+  if (entry.stuckBy === 'unwritable') return stuckAtPlacement.unwritable();
+  if (entry.stuckBy === 'no-source') return stuckAtPlacement.noSource(rule.sourceReplicaExpression ?? '');
+  return stuckAtPlacement.beingDeleted();
 }
 
 /** One dataset lock per (dataset, RSE) the rule covers, in the state of its worst file lock. */

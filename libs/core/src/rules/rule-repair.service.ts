@@ -10,6 +10,7 @@ import { ruleRepository, type RuleRecord } from '@tarn/catalogue/repositories/ru
 import { type RepairBackoff, ruleRepairRepository, type StuckLock } from '@tarn/catalogue/repositories/rule-repair.repository.js';
 import { appendEvents, outboxColumns, tarnEvent, type TarnEvent } from '@tarn/events';
 import { applyLockProgress } from './rule-progress.js';
+import { refreshLockReasons } from './lock-reasons.js';
 import { isPlacementFailure, type MovedLock, RuleReevaluator } from './rule-reevaluation.js';
 
 /** The repairer's knobs, from the configs table (section `repairer`). */
@@ -201,5 +202,6 @@ export class RuleRepairService {
       },
       outbox,
     );
+    await refreshLockReasons(manager, copyKeys);
   }
 }

@@ -7,6 +7,7 @@ import {
   formatDid,
   InvalidInput,
   isExpired,
+  LockReasonCode,
   NotFound,
   QuotaExceeded,
   RuleState,
@@ -18,6 +19,7 @@ import { findAccount, isAdminAccount } from '@tarn/catalogue/repositories/accoun
 import { findDid, openCursor } from '@tarn/catalogue/repositories/did.repository.js';
 import { ruleRepository, type RuleRecord, type RuleUpdateColumns, toRuleRecord } from '@tarn/catalogue/repositories/rule.repository.js';
 import { lockRepository, toLockRecord } from '@tarn/catalogue/repositories/lock.repository.js';
+import { lockReasonRepository, type LockReasonGroup } from '@tarn/catalogue/repositories/lock-reason.repository.js';
 import { datasetLockRepository } from '@tarn/catalogue/repositories/dataset-lock.repository.js';
 import { requestRepository } from '@tarn/catalogue/repositories/request.repository.js';
 import { ruleHistoryRepository, type RuleHistoryRecord, toRuleHistoryRecord } from '@tarn/catalogue/repositories/rule-history.repository.js';
@@ -180,14 +182,22 @@ export class RuleService {
     });
   }
 
-  /** The file locks of a rule: state, RSE and last error of each. */
-  async listRuleLocks(issuer: Issuer, ruleId: string): Promise<RowStream<LockView>> {
+  /** The file locks of a rule: state, RSE, reason and last error of each (`notOk`: the others, STUCK first, at most `limit`). */
+  async listRuleLocks(issuer: Issuer, ruleId: string, options: { notOk?: boolean; limit?: number } = {}): Promise<RowStream<LockView>> {
     return openRowStream(this.dataSource, `locks of rule ${ruleId}`, async (manager) => {
       const rule = await this.requireRule(manager, ruleId);
       await this.permissions.assertCanReadScopes(manager, issuer, [rule.scope]);
-      const { sql, params } = lockRepository.listQuery(ruleId);
+      const { sql, params } = lockRepository.listQuery(ruleId, options);
       return openCursor(manager, sql, params, { map: toLockRecord });
     });
+  }
+
+  /** What a rule's locks that are not OK wait for, grouped by state and reason (largest groups first). */
+  async lockReasons(issuer: Issuer, ruleId: string): Promise<LockReasonGroup[]> {
+    const manager = this.dataSource.manager;
+    const rule = await this.requireRule(manager, ruleId);
+    await this.permissions.assertCanReadScopes(manager, issuer, [rule.scope]);
+    return lockReasonRepository.summary(manager, ruleId);
   }
 
   /**
@@ -284,7 +294,10 @@ export class RuleService {
         if (resumed === RuleState.OK) events.push(tarnEvent('rule.ok', { ruleId: rule.id, scope: rule.scope, name: rule.name }));
       }
       if (targetState === RuleState.SUSPENDED && update.cancelRequests) {
-        await lockRepository.markReplicatingStuck(manager, rule.id, `suspended by ${issuer.account}`);
+        await lockRepository.markReplicatingStuck(manager, rule.id, {
+          code: LockReasonCode.MANUAL,
+          text: `the rule was suspended by ${issuer.account} and its transfers cancelled; update its state to resume it`,
+        });
         await requestRepository.cancelForStuckLocksOfRule(manager, rule.id, `cancelled: rule ${rule.id} was suspended by ${issuer.account}`);
         const counted = await lockRepository.countByState(manager, rule.id);
         Object.assign(columns, { locksOkCnt: counted.ok, locksReplicatingCnt: counted.replicating, locksStuckCnt: counted.stuck });
@@ -316,7 +329,7 @@ export class RuleService {
     events: TarnEvent[],
   ): Promise<void> {
     const reason = `marked stuck by ${issuer.account}`;
-    await lockRepository.markReplicatingStuck(manager, rule.id, reason);
+    await lockRepository.markReplicatingStuck(manager, rule.id, { code: LockReasonCode.MANUAL, text: `${reason}; the rule-repairer retries it` });
     if (cancelRequests) await requestRepository.cancelForStuckLocksOfRule(manager, rule.id, `cancelled: rule ${rule.id} was ${reason}`);
     const counted = await lockRepository.countByState(manager, rule.id);
     Object.assign(columns, {

@@ -105,6 +105,7 @@ export type RuleView = RuleRecord;
 
 /** A dataset lock with its RSE's name and last access. */
 export type { DatasetLockView } from '@tarn/catalogue/repositories/dataset-lock.repository.js';
+export type { LockReasonGroup } from '@tarn/catalogue/repositories/lock-reason.repository.js';
 
 /** A rule as it was at one point of its history. */
 export type RuleHistoryView = RuleHistoryRecord;

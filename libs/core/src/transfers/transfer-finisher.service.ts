@@ -4,6 +4,8 @@ import { unitOfWork } from '@tarn/catalogue';
 import { transferFinisherRepository, type FinishedRequest } from '@tarn/catalogue/repositories/transfer-finisher.repository.js';
 import { appendEvents } from '@tarn/events';
 import { markReplicasAvailable } from '../replicas/mark-replicas-available.js';
+import { LockReasonCode } from '@tarn/domain';
+import { refreshLockReasons } from '../rules/lock-reasons.js';
 import { applyLockProgress } from '../rules/rule-progress.js';
 import { readTransferSettings } from './transfer-settings.js';
 import { TRANSFER_TOOL, type TransferTool } from './transfer-tool.js';
@@ -84,6 +86,7 @@ export class TransferFinisherService {
         retry.map((r) => r.id),
         { baseSeconds: settings.backoffBaseSeconds, maxSeconds: settings.backoffMaxSeconds },
       );
+      await refreshLockReasons(manager, retry.map((r) => ({ scope: r.scope, name: r.name, rseId: r.destRseId })));
       if (final.length > 0) {
         const perRule = await transferFinisherRepository.stickLocks(
           manager,
@@ -92,6 +95,10 @@ export class TransferFinisherService {
             name: r.name,
             rseId: r.destRseId,
             error: `transfer failed ${r.retryCount + 1} time(s), last: ${r.error ?? 'no reason recorded'}`,
+            reason: {
+              code: r.state === '0' ? LockReasonCode.NO_SOURCE : LockReasonCode.TRANSFER_FAILED,
+              text: `attempt ${r.retryCount + 1} of ${settings.maxAttempts} failed: ${r.error ?? 'no reason recorded'}; the rule-repairer retries it later`,
+            },
           })),
         );
         await appendEvents(manager, await applyLockProgress(manager, perRule.map((p) => ({ ruleId: p.ruleId, ok: 0, replicating: -p.stuck, stuck: p.stuck }))));

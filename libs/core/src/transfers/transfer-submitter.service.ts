@@ -4,6 +4,7 @@ import { unitOfWork } from '@tarn/catalogue';
 import { transferRequestRepository, type AdmittedRequest } from '@tarn/catalogue/repositories/transfer-request.repository.js';
 import { appendEvents, tarnEvent, type TarnEvent } from '@tarn/events';
 import { RseExpressionService } from '../rses/rse-expression.service.js';
+import { refreshLockReasons } from '../rules/lock-reasons.js';
 import { TRANSFER_SCHEMES } from './transfer-endpoints.js';
 import { readThrottleSettings } from './transfer-settings.js';
 import { TRANSFER_TOOL, type TransferTool } from './transfer-tool.js';
@@ -16,9 +17,10 @@ export interface SubmitOutcome {
 }
 
 /**
- * The transfer submitter's unit of work: QUEUED requests due now, admitted by the throttler (configs section
- * `throttler`), get their sources ranked and are SUBMITTED to the transfer tool, in one transaction with their
- * transfer.submitted events (transfer.failed for those without a source).
+ * The transfer submitter's unit of work: QUEUED (and WAITING) requests due now, admitted by the throttler (configs
+ * section `throttler`), get their sources ranked and are SUBMITTED to the transfer tool, in one transaction with their
+ * transfer.submitted events (transfer.failed for those without a source); those the throttler holds back become
+ * WAITING. The locks waiting for them say so.
  */
 @Injectable()
 export class TransferSubmitterService {
@@ -32,7 +34,10 @@ export class TransferSubmitterService {
     return unitOfWork(this.dataSource, { what: 'transfer submission' }, async (manager) => {
       const throttle = await readThrottleSettings(manager);
       const admitted = await transferRequestRepository.claimQueued(manager, { batchSize, perAccount, ...throttle });
-      if (admitted.length === 0) return { submitted: 0, unsourced: 0 };
+      if (admitted.length === 0) {
+        await refreshLockReasons(manager, await transferRequestRepository.markThrottled(manager, throttle));
+        return { submitted: 0, unsourced: 0 };
+      }
       const restrictions = await this.sourceRestrictions(manager, admitted);
       const { submitted, unsourced } = await transferRequestRepository.submitWithSources(
         manager,
@@ -42,6 +47,8 @@ export class TransferSubmitterService {
         this.tool.name,
       );
       await this.tool.submit(manager, submitted);
+      const throttled = await transferRequestRepository.markThrottled(manager, throttle);
+      await refreshLockReasons(manager, [...submitted, ...unsourced].map((r) => ({ scope: r.scope, name: r.name, rseId: r.destRseId })).concat(throttled));
       const events: TarnEvent[] = submitted.map((s) =>
         tarnEvent('transfer.submitted', { requestId: s.id, scope: s.scope, name: s.name, destRseId: s.destRseId, sourceRseId: s.sourceRseId }),
       );

@@ -1,0 +1,164 @@
+import { CliError, ExitCode } from './errors.js';
+
+/**
+ * Parsers of command-line values. Each throws a CliError (exit 2) naming the option and what it takes; used as
+ * commander argument parsers (`option('--lifetime <duration>', '...', lifetimeOption)`), so that every value of a
+ * command is checked before the command does anything.
+ */
+
+const usage = (message: string): CliError => new CliError(message, ExitCode.USAGE);
+
+const UNIT_SECONDS: Array<[RegExp, number]> = [
+  [/^(s|secs?|seconds?)$/, 1],
+  [/^(m|mins?|minutes?)$/, 60],
+  [/^(h|hrs?|hours?)$/, 3600],
+  [/^(d|days?)$/, 86400],
+  [/^(w|weeks?)$/, 604800],
+  [/^(mo|months?)$/, 30 * 86400],
+  [/^(y|years?)$/, 365 * 86400],
+];
+
+const DURATION_HINT = "give seconds, or a number with a unit: 30s, 90m, 48h, 2d, 2w, 9 months, '2 days', 1h30m";
+
+/**
+ * A duration in seconds: a number of seconds, or numbers with units (s, m, h, d, w, months, years; words too, in
+ * one or several parts: `2d`, `48h`, `2 days`, `1h30m`, `1 day 12 hours`).
+ */
+export function parseDuration(text: string, what: string): number {
+  const trimmed = String(text).trim().toLowerCase();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return positive(Number(trimmed), text, what);
+  const part = /(\d+(?:\.\d+)?)\s*([a-z]+)\s*,?\s*/y;
+  let total = 0;
+  let at = 0;
+  while (at < trimmed.length) {
+    part.lastIndex = at;
+    const match = part.exec(trimmed);
+    const unit = match ? UNIT_SECONDS.find(([pattern]) => pattern.test(match[2])) : undefined;
+    if (!match || !unit) throw usage(`${what} '${text}' is not a duration: ${DURATION_HINT}.`);
+    total += Number(match[1]) * unit[1];
+    at = part.lastIndex;
+  }
+  if (at === 0) throw usage(`${what} '${text}' is not a duration: ${DURATION_HINT}.`);
+  return positive(Math.round(total), text, what);
+}
+
+function positive(seconds: number, text: string, what: string): number {
+  if (!(seconds > 0) || !Number.isFinite(seconds)) throw usage(`${what} '${text}' must be longer than 0 seconds.`);
+  return seconds;
+}
+
+const DATE = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?\s*(Z|UTC|[+-]\d{2}:?\d{2})?$/i;
+
+/** An absolute time: ISO 8601 (`2027-01-31`, `2027-01-31 12:00`, `2027-01-31T12:00:00+01:00`; UTC unless it says otherwise). */
+export function parseDate(text: string, what: string): Date {
+  const match = DATE.exec(String(text).trim());
+  if (!match) throw usage(`${what} '${text}' is not a date: write e.g. 2027-01-31 or 2027-01-31T12:00Z (UTC unless a zone is given).`);
+  const zone = !match[3] || /^(z|utc)$/i.test(match[3]) ? 'Z' : match[3].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
+  const at = new Date(`${match[1]}T${match[2] ?? '00:00'}${match[2] && match[2].length === 5 ? ':00' : ''}${zone}`);
+  if (Number.isNaN(at.getTime())) throw usage(`${what} '${text}' is not a valid date.`);
+  return at;
+}
+
+/**
+ * A lifetime in seconds from now: a duration (`30d`, `48h`, `2 days`) or an absolute expiry time (`2027-01-31`,
+ * `2027-01-31T12:00Z`), which must be in the future.
+ */
+export function parseLifetime(text: string, what: string, now: Date = new Date()): number {
+  if (!/^\s*\d{4}-\d{2}-\d{2}/.test(String(text))) return parseDuration(text, what);
+  const at = parseDate(text, what);
+  const seconds = Math.round((at.getTime() - now.getTime()) / 1000);
+  if (seconds <= 0) throw usage(`${what} '${text}' (${at.toISOString()}) is not in the future: give a later date, or a duration such as 30d.`);
+  return seconds;
+}
+
+/** A number, at least `min` (and at most `max`). */
+export function parseNumber(text: string, what: string, min = -Infinity, max = Infinity): number {
+  const value = Number(String(text).trim());
+  if (String(text).trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+    const range = max === Infinity ? (min === -Infinity ? '' : ` of at least ${min}`) : ` from ${min} to ${max}`;
+    throw usage(`${what} must be a number${range}, not '${text}'.`);
+  }
+  return value;
+}
+
+/** A whole number, at least `min` (default 1). */
+export function parseInteger(text: string, what: string, min = 1, max = Infinity): number {
+  const value = parseNumber(text, what, min, max);
+  if (!Number.isInteger(value)) throw usage(`${what} must be a whole number${min === 1 ? ' >= 1' : ` >= ${min}`}, not '${text}'.`);
+  return value;
+}
+
+export const parsePositiveInt = (text: string, what: string): number => parseInteger(text, what, 1);
+
+export function parseBool(text: string, what: string): boolean {
+  if (/^(true|yes|1)$/i.test(String(text))) return true;
+  if (/^(false|no|0)$/i.test(String(text))) return false;
+  throw usage(`${what} is true or false, not '${text}'.`);
+}
+
+/** One of `choices` (case-insensitive); answers it as written in `choices`. */
+export function parseChoice<T extends string>(text: string, what: string, choices: readonly T[]): T {
+  const found = choices.find((c) => c.toLowerCase() === String(text).toLowerCase());
+  if (!found) throw usage(`${what} is one of ${choices.join(', ')}, not '${text}'.`);
+  return found;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, t: 1e12, tb: 1e12, p: 1e15, pb: 1e15, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4, pib: 1024 ** 5 };
+
+/** Bytes: a number, or with a unit (10TB, 1.5GB, 512MiB). */
+export function parseSize(text: string, what: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$/.exec(String(text).trim());
+  const factor = match ? SIZE_UNITS[match[2].toLowerCase()] : undefined;
+  if (!match || factor === undefined) throw usage(`${what} '${text}' is not a size: give bytes, or e.g. 500GB, 10TB, 512MiB.`);
+  return Math.round(Number(match[1]) * factor);
+}
+
+/** scope:name (scope required unless a default is given). */
+export function parseDidArg(text: string, defaultScope?: string): { scope: string; name: string } {
+  const colon = text.indexOf(':');
+  if (colon > 0 && colon < text.length - 1) return { scope: text.slice(0, colon), name: text.slice(colon + 1) };
+  if (defaultScope && colon < 0 && text.length > 0) return { scope: defaultScope, name: text };
+  throw usage(`'${text}' is not a DID: write scope:name, e.g. user.jdoe:run4711.`);
+}
+
+/** key=value pairs (values that look like numbers or booleans become them) -> an object. */
+export function parseKeyValues(pairs: readonly string[] | undefined, what: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw usage(`${what} '${pair}' is not key=value, e.g. run_number=4711.`);
+    out[pair.slice(0, eq)] = scalar(pair.slice(eq + 1));
+  }
+  return out;
+}
+
+export function scalar(text: string): unknown {
+  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (text === 'true' || text === 'True') return true;
+  if (text === 'false' || text === 'False') return false;
+  return text;
+}
+
+/** Repeatable option collector for commander. */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** A commander argument parser from one of the parsers above, naming the option in its errors. */
+export function checked<T>(what: string, parse: (text: string, what: string) => T): (value: string) => T {
+  return (value: string) => parse(value, what);
+}
+
+/** A repeatable option whose every value is checked. */
+export function checkedList<T>(what: string, parse: (text: string, what: string) => T): (value: string, previous?: T[]) => T[] {
+  return (value: string, previous: T[] = []) => [...previous, parse(value, what)];
+}
+
+/**
+ * Words left over after a number-taking option (`--lifetime 2 days` gives the option `2` and the word `days`):
+ * an error that says to quote them, before anything is done.
+ */
+export function assertNoStrayUnit(words: readonly string[], options: Record<string, unknown>, flags: readonly string[]): void {
+  const stray = words.find((w) => UNIT_SECONDS.some(([pattern]) => pattern.test(w.toLowerCase())));
+  if (stray === undefined) return;
+  const flag = flags.find((f) => options[f] !== undefined) ?? flags[0];
+  throw usage(`'${stray}' looks like the unit of a duration: quote the whole value, e.g. --${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} '2 ${stray}' (or write 2d).`);
+}
