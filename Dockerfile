@@ -19,6 +19,9 @@ RUN npm run build && npm prune --omit=dev
 FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production TARN_HOST=0.0.0.0 TARN_PORT=8080 TARN_METRICS_HOST=0.0.0.0 TARN_METRICS_PORT=9464 TARN_HOME=/home/node/.tarn
+# kafkajs 2.2 hands Node.js 24 a negative timeout, which Node.js rounds to 1 ms as older releases did silently
+# (tulios/kafkajs#1751): the same behaviour, without a warning in every daemon's log.
+ENV NODE_OPTIONS=--disable-warning=TimeoutNegativeWarning
 COPY --from=build --chown=root:root /app/package.json ./
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
