@@ -57,7 +57,7 @@ describe('storage with tokens of its own audience (token exchange)', () => {
     });
     registrar = testRunner(
       t.db.dataSource,
-      new ReplicaRegistrarWorker(t.moduleRef.get(ReplicaRegistrarService), null, { intervalMs: 60_000, batchSize: 50, concurrency: 4 }),
+      new ReplicaRegistrarWorker(t.moduleRef.get(ReplicaRegistrarService), null, { intervalMs: 60_000, batchSize: 50, concurrency: 4, leaseSeconds: 600 }),
     );
   });
 

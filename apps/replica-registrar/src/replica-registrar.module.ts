@@ -16,7 +16,7 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
 
 /**
  * Provides the replica-registrar (TARN_REPLICA_REGISTRAR_INTERVAL_SECONDS, default 30; _BATCH_SIZE, default 1,000;
- * _CONCURRENCY, default 32), without starting it.
+ * _CONCURRENCY, default 32; _LEASE_SECONDS, default 600), without starting it.
  */
 @Module({
   imports: [ReplicasModule],
@@ -32,6 +32,7 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
             intervalMs: positiveSeconds(process.env, 'TARN_REPLICA_REGISTRAR_INTERVAL_SECONDS', 30),
             batchSize: positiveInteger(process.env, 'TARN_REPLICA_REGISTRAR_BATCH_SIZE', 1000),
             concurrency: positiveInteger(process.env, 'TARN_REPLICA_REGISTRAR_CONCURRENCY', 32),
+            leaseSeconds: positiveSeconds(process.env, 'TARN_REPLICA_REGISTRAR_LEASE_SECONDS', 600) / 1000,
           },
           consoleLogger(REPLICA_REGISTRAR),
         ),

@@ -12,6 +12,8 @@ export interface ReplicaRegistrarSettings {
   batchSize: number;
   /** Storage operations at once (TARN_REPLICA_REGISTRAR_CONCURRENCY, default 32). */
   concurrency: number;
+  /** A check taken by an instance that dies is due again after this long (TARN_REPLICA_REGISTRAR_LEASE_SECONDS, default 600). */
+  leaseSeconds: number;
 }
 
 /**
@@ -39,7 +41,8 @@ export class ReplicaRegistrarWorker implements DaemonDefinition {
   }
 
   async runOnce(ctx: DaemonContext): Promise<PassResult> {
-    const verified = await this.service.verifyWhileDue({ batchSize: this.settings.batchSize, concurrency: this.settings.concurrency, signal: ctx.signal });
+    const { batchSize, concurrency, leaseSeconds } = this.settings;
+    const verified = await this.service.verifyWhileDue({ batchSize, concurrency, leaseSeconds, signal: ctx.signal });
     for (const p of verified.problems.slice(0, 20)) {
       if (p.verdict === 'bad') ctx.logger.warn(`${p.did} on RSE ${p.rseId} is BAD: ${p.reason}`);
       else if (p.verdict === 'drop') ctx.logger.warn(`${p.did} on RSE ${p.rseId} was dropped (no rule needs it): ${p.reason}`);

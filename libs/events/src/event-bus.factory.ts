@@ -17,7 +17,14 @@ export function createEventBus(config: Pick<TarnConfig, 'eventBus' | 'kafkaBroke
   const settings = options.settings ?? loadEventsSettings();
   const logger = options.logger ?? consoleLogger('events');
   if (config.eventBus === 'kafka') {
-    return new KafkaEventBus({ brokers: config.kafkaBrokers, topicPrefix: settings.topicPrefix, clientId: options.clientId, logger });
+    const sessionTimeout = settings.kafkaSessionTimeoutMs;
+    return new KafkaEventBus({
+      brokers: config.kafkaBrokers,
+      topicPrefix: settings.topicPrefix,
+      clientId: options.clientId,
+      logger,
+      consumer: { sessionTimeout, heartbeatInterval: Math.max(500, Math.min(3000, Math.floor(sessionTimeout / 10))) },
+    });
   }
   return new PostgresEventBus({ dataSource, partitions: settings.busPartitions, logger });
 }

@@ -4,6 +4,11 @@ export interface EventsSettings {
   topicPrefix: string;
   /** TARN_EVENT_BUS_PARTITIONS: partitions per topic of the PostgreSQL bus (default 1). */
   busPartitions: number;
+  /**
+   * TARN_KAFKA_SESSION_TIMEOUT_SECONDS: a consumer silent this long (a killed process) leaves its group, and its
+   * partitions go to the others (default 30; the broker accepts 6 to 300 by default).
+   */
+  kafkaSessionTimeoutMs: number;
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -19,5 +24,9 @@ export function loadEventsSettings(env: NodeJS.ProcessEnv = process.env): Events
   if (!/^[A-Za-z0-9._-]*$/.test(topicPrefix)) {
     throw new Error(`TARN_KAFKA_TOPIC_PREFIX=${topicPrefix} may only contain letters, digits, '.', '_' and '-' (Kafka topic names)`);
   }
-  return { topicPrefix, busPartitions: positiveInt(env, 'TARN_EVENT_BUS_PARTITIONS', 1) };
+  return {
+    topicPrefix,
+    busPartitions: positiveInt(env, 'TARN_EVENT_BUS_PARTITIONS', 1),
+    kafkaSessionTimeoutMs: positiveInt(env, 'TARN_KAFKA_SESSION_TIMEOUT_SECONDS', 30) * 1000,
+  };
 }
