@@ -4,9 +4,9 @@
  * and Apache Kafka. Each daemon serves its health and metrics on a free port (TARN_METRICS_PORT=0). Processes can be
  * killed and started again. For the topology test and the topology benchmark.
  */
-import { createServer, type AddressInfo } from 'node:net';
 import { DAEMONS } from '../../../apps/tarn/src/daemon-list.js';
 import { prepareSources, startDaemonProcess, type DaemonProcess } from './daemon-process.js';
+import { freePort } from './disposable-postgres.js';
 
 export interface TopologyOptions {
   databaseUrl: string;
@@ -48,17 +48,6 @@ export interface Topology {
   describe(): string;
   /** SIGTERM to every process (each finishes its item in hand), SIGKILL to those still running after `graceMs`. */
   close(graceMs?: number): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const alive = (p: DaemonProcess) => p.child.exitCode === null && p.child.signalCode === null;

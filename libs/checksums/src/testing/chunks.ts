@@ -28,8 +28,8 @@ export function pseudoRandomBytes(length: number, seed = 1): Buffer {
   return Buffer.from(words.buffer, 0, length);
 }
 
-/** Unsigned 32-bit integers. */
-function mulberry32(seed: number): () => number {
+/** Unsigned 32-bit integers from a seed (mulberry32): the same seed, the same numbers. */
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
