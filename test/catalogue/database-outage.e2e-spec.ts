@@ -12,6 +12,7 @@ import { createAccount } from '@tarn/testing/factories/account.factory.js';
 import { createScope } from '@tarn/testing/factories/scope.factory.js';
 import { startDisposablePostgres, type DisposablePostgres } from '@tarn/testing/disposable-postgres.js';
 import type { TestDatabase } from '@tarn/testing/database.js';
+import { captureOutput, type CapturedOutput } from '@tarn/testing/output.js';
 import { startTestTarn, type TestTarn } from '@tarn/testing/tarn.js';
 
 jest.setTimeout(180_000);
@@ -33,8 +34,7 @@ describe('the catalogue database goes away under a running Tarn', () => {
   let db: TestDatabase;
   let tarn: TestTarn;
   let token: string;
-  const output: string[] = [];
-  const restore: Array<() => void> = [];
+  let output: CapturedOutput;
 
   const as = (method: 'get' | 'post', path: string, body?: unknown) => {
     const req = request(tarn.url)[method](path).set('X-Rucio-Auth-Token', token);
@@ -52,23 +52,11 @@ describe('the catalogue database goes away under a running Tarn', () => {
     await createScope(dataSource, { scope: SCOPE, account: 'jdoe' });
     tarn = await startTestTarn(db, 'embedded');
     token = (await tarn.app.get(AuthenticationService).authenticateUserpass('jdoe', 'jdoe', 'outage-password')).token;
-    // Everything Tarn writes from here on, by any means (console, Nest's logger).
-    for (const stream of [process.stdout, process.stderr]) {
-      const write = stream.write.bind(stream);
-      stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-        output.push(String(chunk));
-        return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-      }) as typeof stream.write;
-      restore.push(() => (stream.write = write));
-    }
-    for (const level of ['log', 'warn', 'error'] as const) {
-      const spy = jest.spyOn(console, level).mockImplementation((...args: unknown[]) => void output.push(args.map(String).join(' ')));
-      restore.push(() => spy.mockRestore());
-    }
+    output = captureOutput();
   });
 
   afterAll(async () => {
-    for (const undo of restore) undo();
+    output?.restore();
     await tarn?.close();
     await db?.drop();
     await pg?.remove();
@@ -89,9 +77,8 @@ describe('the catalogue database goes away under a running Tarn', () => {
     // The daemons with the shortest intervals found out by now, and wait.
     await until('daemons waiting for the database', async () => registry.list().some((d) => d.status().waitingForDatabase));
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    const during = output.join('');
-    expect(during.match(/catalogue database does not answer/g)).toHaveLength(1);
-    expect(during).not.toMatch(/internal error|pass failed|\n\s+at |heartbeat|cannot LISTEN|cannot read the outbox/);
+    expect(output.lines(/catalogue database does not answer/)).toHaveLength(1);
+    expect(output.text()).not.toMatch(/internal error|pass failed|\n\s+at |heartbeat|cannot LISTEN|cannot read the outbox/);
 
     const restartedAt = new Date();
     await pg.start();
@@ -103,7 +90,7 @@ describe('the catalogue database goes away under a running Tarn', () => {
       return n > 0 && n;
     });
     expect(beats).toBeGreaterThan(0);
-    expect(output.join('').match(/catalogue database answers again/g)).toHaveLength(1);
+    expect(output.lines(/catalogue database answers again/)).toHaveLength(1);
 
     const names = (await db.dataSource.query(`SELECT name FROM dids WHERE scope = $1 ORDER BY name`, [SCOPE])).map((r: { name: string }) => r.name);
     expect(names).toEqual(['after', 'before']);

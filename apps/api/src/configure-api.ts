@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { CatalogueOutage } from '@tarn/catalogue';
+import { TARN_CONFIG, type TarnConfig } from '@tarn/config';
 import { exactContentType } from './http/exact-content-type.middleware.js';
 import { JsonBodyInterceptor } from './http/json-body.interceptor.js';
 import { setUpOpenApi } from './http/openapi.js';
@@ -12,6 +13,8 @@ import { createValidationPipe, OneTextParameterPipe } from './http/validation.pi
 
 /** Everything about the HTTP surface that is not a route: shared by main.ts and the tests. */
 export function configureApi(app: INestApplication): void {
+  // X-Forwarded-For counts only from the proxies the operator names (login throttling and tokens use the address).
+  app.getHttpAdapter().getInstance().set('trust proxy', app.get<TarnConfig>(TARN_CONFIG).trustProxy);
   const routes = routeTable(app);
   assertEveryRouteDeclaresAccess(routes);
   app.use(exactContentType);

@@ -57,4 +57,11 @@ describe('loadConfig', () => {
     );
     expect(problems({ TARN_OIDC_AUDIENCE: 'tarn' })).toContain('TARN_OIDC_AUDIENCE is set but TARN_OIDC_ISSUERS is not');
   });
+
+  it('believes X-Forwarded-For from no proxy unless TARN_TRUST_PROXY names them', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TARN_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TARN_TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback,10.0.0.0/8');
+    expect(() => loadConfig({ TARN_TRUST_PROXY: 'everyone' })).toThrow(/TARN_TRUST_PROXY .* not everyone/);
+  });
 });

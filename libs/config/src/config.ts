@@ -16,6 +16,11 @@ export interface TarnConfig {
   logSql: boolean;
   /** Tokens of identity providers; undefined when Tarn accepts none. */
   oidc: OidcConfig | undefined;
+  /**
+   * The proxies in front of the API whose X-Forwarded-For Tarn believes (Express's `trust proxy`: a number of hops,
+   * loopback, uniquelocal, or addresses and CIDRs); by default none, so a client cannot pose as another address.
+   */
+  trustProxy: string | number | false;
 }
 
 export class ConfigError extends Error {
@@ -23,6 +28,21 @@ export class ConfigError extends Error {
     super(`Tarn cannot start, its environment is invalid:\n  - ${problems.join('\n  - ')}`);
     this.name = 'ConfigError';
   }
+}
+
+const PROXY_PRESETS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function trustProxy(env: NodeJS.ProcessEnv, problems: string[]): string | number | false {
+  const raw = (env.TARN_TRUST_PROXY ?? '').trim();
+  if (raw === '' || raw === 'false') return false;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const bad = entries.filter((entry) => !PROXY_PRESETS.has(entry) && !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(entry));
+  if (bad.length > 0) {
+    problems.push(`TARN_TRUST_PROXY must be a number of proxies, loopback, linklocal, uniquelocal, or addresses/CIDRs; not ${bad.join(', ')}`);
+    return false;
+  }
+  return entries.join(',');
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number, problems: string[]): number {
@@ -65,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TarnConfig {
     rootPassword: env.TARN_ROOT_PASSWORD || undefined,
     logSql: env.TARN_LOG_SQL === '1' || env.TARN_LOG_SQL === 'true',
     oidc: loadOidcConfig(env, problems),
+    trustProxy: trustProxy(env, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

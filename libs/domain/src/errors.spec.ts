@@ -1,4 +1,4 @@
-import { Duplicate, Forbidden, InvalidInput, isTarnError, NotFound, QuotaExceeded, TarnError, Transient } from './errors.js';
+import { Duplicate, Forbidden, InvalidInput, isTarnError, NotFound, QuotaExceeded, TarnError, Throttled, Transient } from './errors.js';
 
 describe('errors', () => {
   it('gives every class a code and a default Rucio class', () => {
@@ -9,6 +9,7 @@ describe('errors', () => {
       [new Forbidden('x'), 'FORBIDDEN', 'AccessDenied'],
       [new QuotaExceeded('x'), 'QUOTA_EXCEEDED', 'InsufficientAccountLimit'],
       [new Transient('x'), 'TRANSIENT', 'ServiceUnavailable'],
+      [new Throttled('x', 60), 'THROTTLED', 'CannotAuthenticate'],
     ];
     for (const [error, code, rucioClass] of cases) {
       expect(error).toBeInstanceOf(TarnError);

@@ -75,6 +75,7 @@ export type TarnErrorCode =
   | 'INVALID_INPUT'
   | 'FORBIDDEN'
   | 'QUOTA_EXCEEDED'
+  | 'THROTTLED'
   | 'TRANSIENT';
 
 export interface TarnErrorOptions<C extends RucioClass> {
@@ -202,6 +203,19 @@ export class QuotaExceeded extends TarnError<QuotaExceededClass> {
 
   constructor(message: string, options: TarnErrorOptions<QuotaExceededClass> = {}) {
     super(message, 'InsufficientAccountLimit', options);
+  }
+}
+
+/** Too many failed attempts lately: refused without looking, until `retryAfterSeconds` have passed. */
+export class Throttled extends TarnError<ForbiddenClass> {
+  readonly code = 'THROTTLED' as const;
+
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    options: TarnErrorOptions<ForbiddenClass> = {},
+  ) {
+    super(message, 'CannotAuthenticate', options);
   }
 }
 

@@ -40,6 +40,11 @@ export class AuthController {
   @ApiHeader({ name: 'X-Rucio-AppID', required: false, description: 'Accepted and ignored.' })
   @ApiHeader({ name: 'X-Rucio-VO', required: false, description: 'Accepted and ignored (Tarn has one VO).' })
   @ApiResponse({
+    status: 429,
+    description: 'Too many failed logins for this account or address lately: refused without checking the password until Retry-After seconds have passed.',
+    headers: { 'Retry-After': { description: 'Seconds until logins are taken again.', schema: { type: 'integer' } } },
+  })
+  @ApiResponse({
     status: 200,
     description: 'Logged in; the body is empty, the token is in the headers.',
     headers: {
@@ -52,8 +57,7 @@ export class AuthController {
     @Headers('x-rucio-account') accountHeader: string | undefined,
     @Headers('x-rucio-username') usernameHeader: string | undefined,
     @Headers('x-rucio-password') passwordHeader: string | undefined,
-    @Headers('x-forwarded-for') forwardedFor: string | undefined,
-    @Ip() ip: string,
+    @Ip() ip: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
     noCache(res);
@@ -66,8 +70,8 @@ export class AuthController {
         rucioClass: 'CannotAuthenticate',
       });
     }
-    const clientIp = header(forwardedFor)?.split(',')[0].trim() || ip || null;
-    const login = await this.accounts.authenticateUserpass(account, username, password, { ip: clientIp });
+    // The client's address as Express sees it: X-Forwarded-For counts only from the proxies TARN_TRUST_PROXY names.
+    const login = await this.accounts.authenticateUserpass(account, username, password, { ip: ip || null });
     res.setHeader('Access-Control-Expose-Headers', 'X-Rucio-Auth-Token, X-Rucio-Auth-Token-Expires, X-Rucio-Auth-Account');
     res.setHeader('X-Rucio-Auth-Account', login.account);
     res.setHeader('X-Rucio-Auth-Token', login.token);

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import type { CatalogueOutage } from '@tarn/catalogue';
-import { isTarnError, TarnError } from '@tarn/domain';
+import { isTarnError, TarnError, Throttled } from '@tarn/domain';
 import { sendJson } from './rucio-wire.js';
 
 const STATUS_BY_CODE: Record<TarnError['code'], number> = {
@@ -10,6 +10,7 @@ const STATUS_BY_CODE: Record<TarnError['code'], number> = {
   INVALID_INPUT: HttpStatus.BAD_REQUEST,
   FORBIDDEN: HttpStatus.UNAUTHORIZED,
   QUOTA_EXCEEDED: HttpStatus.CONFLICT,
+  THROTTLED: HttpStatus.TOO_MANY_REQUESTS,
   TRANSIENT: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
@@ -56,6 +57,7 @@ export class RucioExceptionFilter implements ExceptionFilter {
     // A body refused for its size may still be arriving: the connection cannot carry another request after it.
     if (status === HttpStatus.PAYLOAD_TOO_LARGE) res.setHeader('Connection', 'close');
     if (exceptionClass === 'DatabaseUnavailable') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+    if (exception instanceof Throttled) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     res.setHeader('ExceptionClass', exceptionClass);
     res.setHeader('ExceptionMessage', headerSafe(message));
     sendJson(res, status, { ExceptionClass: exceptionClass, ExceptionMessage: message });

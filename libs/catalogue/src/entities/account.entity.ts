@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { AccountStatus, AccountType } from '@tarn/domain';
-import { timestamp } from './columns.js';
+import { bigintNumber, timestamp } from './columns.js';
 
 @Entity('accounts')
 export class Account {
@@ -151,4 +151,20 @@ export class ScopeGrant {
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
+}
+
+/**
+ * Failed logins counted by account, by address and by both, shared by every API process of the catalogue: the
+ * table of rate-limiter-flexible's PostgreSQL store (a key, its points, when they expire in ms since the epoch).
+ */
+@Entity('login_throttle')
+export class LoginThrottle {
+  @PrimaryColumn({ type: 'varchar', length: 255 })
+  key: string;
+
+  @Column({ type: 'int', default: 0 })
+  points: number;
+
+  @Column({ type: 'bigint', nullable: true, transformer: bigintNumber })
+  expire: number | null;
 }

@@ -1,4 +1,4 @@
-import { Account, AccountAttribute, Identity, IdentityAccount, Scope, ScopeGrant, Token } from './account.entity.js';
+import { Account, AccountAttribute, Identity, IdentityAccount, LoginThrottle, Scope, ScopeGrant, Token } from './account.entity.js';
 import { AccountExpressionLimit, AccountLimit, AccountUsage } from './account-limit.entity.js';
 import { Content, DeletedDid, Did, DidMeta, UpdatedDid } from './did.entity.js';
 import { Config, EventConsumerOffset, Heartbeat, OutboxMessage, ProcessedEvent, Trace } from './operations.entity.js';
@@ -31,7 +31,7 @@ export * from './history.entity.js';
 export * from './lifetime-exception.entity.js';
 
 export const ENTITIES = [
-  Account, AccountAttribute, Identity, IdentityAccount, Token, Scope, ScopeGrant,
+  Account, AccountAttribute, Identity, IdentityAccount, Token, LoginThrottle, Scope, ScopeGrant,
   Did, DeletedDid, Content, DidMeta, UpdatedDid,
   Rse, RseAttribute, RseProtocol, RseLimit, RseUsage, Distance, RseQosPolicy,
   Replica, BadReplica, QuarantinedReplica, ReplicaVerification, ConsistencyRun,

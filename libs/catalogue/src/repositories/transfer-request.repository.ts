@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { plainArray, textArray } from './replica.repository.js';
+import { readConfigSection } from './config.repository.js';
 
 /** A throttler limit from the configs table: at most `maxActive` SUBMITTED transfers to `rse` (per activity). */
 export interface ThrottleLimit {
@@ -427,8 +428,5 @@ export const transferRequestRepository = {
   },
 
   /** configs rows of a section, as opt -> value. */
-  async configSection(manager: EntityManager, section: string): Promise<Map<string, string>> {
-    const rows = await manager.query(`SELECT opt, value FROM configs WHERE section = $1`, [section]);
-    return new Map(rows.map((r: { opt: string; value: string }) => [r.opt, r.value]));
-  },
+  configSection: readConfigSection,
 };

@@ -10,6 +10,7 @@ import type { Issuer } from '../auth/issuer.js';
 import { looksLikeJwt, OidcTokenVerifier, type VerifiedOidcToken } from '../auth/oidc-token-verifier.js';
 import type { AuthToken, LoginOptions, TokenDescription } from './account.types.js';
 import { dummyPasswordHash, verifyPassword } from './password-hash.js';
+import { LoginThrottle } from './login-throttle.js';
 
 function assertActive(account: string, status: AccountStatus | null): void {
   if (status !== AccountStatus.ACTIVE) {
@@ -58,6 +59,7 @@ export class AuthenticationService {
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(LoginThrottle) private readonly throttle: LoginThrottle,
     @Optional() @Inject(TARN_CONFIG) config?: TarnConfig,
   ) {
     this.oidc = config?.oidc ? new OidcTokenVerifier(config.oidc) : undefined;
@@ -66,6 +68,7 @@ export class AuthenticationService {
   /**
    * Rucio's GET /auth/userpass. Any failure (unknown username, wrong password, identity not mapped to the account)
    * gives the same error, after the same password-hashing work, so the answer tells nothing about which part was wrong.
+   * Repeated failures for an account or an address are throttled (LoginThrottle): refused without checking the password.
    */
   async authenticateUserpass(
     account: string,
@@ -85,10 +88,16 @@ export class AuthenticationService {
       { account },
     );
     if ([account, username, password].some((v) => typeof v !== 'string' || v.length === 0)) throw refused;
+    const ip = options.ip ?? null;
+    await this.throttle.assertMayTry(account, ip);
 
     const login = await findUserpassLogin(this.dataSource.manager, username, account);
     const passwordOk = await verifyPassword(password, login?.passwordHash ?? (await dummyPasswordHash()));
-    if (!login || !login.passwordHash || !passwordOk || !login.mapped || login.accountStatus === null) throw refused;
+    if (!login || !login.passwordHash || !passwordOk || !login.mapped || login.accountStatus === null) {
+      await this.throttle.failed(account, ip);
+      throw refused;
+    }
+    await this.throttle.succeeded(account, ip);
     if (login.accountStatus !== AccountStatus.ACTIVE) {
       throw cannotAuthenticate(`Account '${account}' is ${login.accountStatus.toLowerCase()}: ask an administrator.`, { account });
     }
