@@ -2,10 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 
-/** This file runs from the sources (tests) or compiled under dist/ (benchmarks): the repository is above either. */
-const HERE = import.meta.dirname;
-const COMPILED = import.meta.url.endsWith('.js');
-const ROOT = COMPILED ? path.resolve(HERE, '../../../..') : path.resolve(HERE, '../../..');
+import { COMPILED, REPO_ROOT as ROOT } from './repo-root.js';
 
 /** What a process wrote last is kept (the start and the end of a long log are what tell). */
 const OUTPUT_KEPT = 64 * 1024;

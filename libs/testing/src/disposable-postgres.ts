@@ -9,9 +9,10 @@ import { createServer, type AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
+import { REPO_ROOT } from './repo-root.js';
 
 const run = promisify(execFile);
-const SCRIPT = path.resolve(import.meta.dirname, '../../../scripts/services/postgres.sh');
+const SCRIPT = path.join(REPO_ROOT, 'scripts/services/postgres.sh');
 
 export interface DisposablePostgres {
   port: number;
