@@ -6,12 +6,15 @@
  *      goal >= 0.9x of its speed), alternately, TARN_BENCH_TRANSFER_ROUNDS times (default 3);
  *  (b) a rule of 1,000 x 1 MB files posix -> S3 (S3 server of scripts/services/s3.sh or TARN_TEST_S3_*), from
  *      rule creation to OK, in files/s (goal >= 200/s), beside the S3 server's own rate for 1 MB PUTs (before and
- *      after).
+ *      after);
+ *  (c), (d) root:// -> root:// between the two XRootD servers of scripts/services/xrootd.sh, streamed and
+ *      third-party, beside xrdcp of the same files (scripts/bench/bench-xrootd.ts).
  * Each figure is printed with its limit and the 1-minute load average it was measured at (the machine may be
  * shared: run it several times and compare best and median); (a) also prints cp + fsync of its copy, since
  * Tarn's copy is fsynced before it is AVAILABLE and cp's is not.
  * Its own database on the server of scripts/services/postgres.sh (or TARN_TEST_DATABASE_URL), its own temporary
- * directories and bucket, all removed afterwards. Knobs: TARN_BENCH_TRANSFER_CONCURRENCY (default 32).
+ * directories and bucket, all removed afterwards. Knobs: TARN_BENCH_TRANSFER_CONCURRENCY (default 32),
+ * TARN_BENCH_TRANSFER_PARTS (a,c: which parts run).
  */
 import 'reflect-metadata';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -41,6 +44,7 @@ import { createTestBucket, createTestDirectory, type TestStorageArea } from '@ta
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { adminQuery, benchServerUrl } from './bench-postgres.js';
+import { xrootdBench } from './bench-xrootd.js';
 
 /** The repository root: the nearest directory above this file with scripts/services. */
 function repositoryRootForBench(): string {
@@ -59,6 +63,8 @@ const CONCURRENCY = Number(process.env.TARN_BENCH_TRANSFER_CONCURRENCY || 32);
 const GOAL_RATIO = 0.9;
 const ROUNDS = Number(process.env.TARN_BENCH_TRANSFER_ROUNDS || 3);
 const GOAL_FILES_PER_SECOND = 200;
+/** Which parts run: a (posix -> posix and posix -> S3, (a) and (b)), c (XRootD, (c) and (d)); default both. */
+const PARTS = new Set((process.env.TARN_BENCH_TRANSFER_PARTS || 'a,c').split(',').map((p) => p.trim()));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
@@ -241,6 +247,7 @@ async function smallFiles(ds: DataSource, s: Services, src: { id: string; root: 
 async function main(): Promise<void> {
   const root = repositoryRootForBench();
   if (!process.env.TARN_TEST_S3_ENDPOINT) execFileSync('bash', [path.join(root, 'scripts/services/s3.sh'), 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('bash', [path.join(root, 'scripts/services/xrootd.sh'), 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const server = benchServerUrl();
   const name = `tarn_bench_transfers_${randomBytes(4).toString('hex')}`;
   const url = new URL(server);
@@ -280,34 +287,52 @@ async function main(): Promise<void> {
     }
     const s3 = await createRse(dataSource, { rse: 'BENCH_S3', protocols: [protocol(s3Area, 'rucio.rse.protocols.s3.Default')] });
 
-    const loadBefore = loadavg();
-    const big = await bigFile(dataSource, services, { id: src.id, root: srcArea.root }, dsts);
-    await rm(path.join(srcArea.root, deterministicPath(SCOPE, 'big.0001')));
-    const rawBefore = await rawS3(s3Area);
-    const smallLoad = loadavg()[0];
-    const small = await smallFiles(dataSource, services, { id: src.id, root: srcArea.root }, { rse: s3.rse });
-    const rawAfter = await rawS3(s3Area);
-    const raw = (rawBefore + rawAfter) / 2;
-    const loadAfter = loadavg();
-    const [{ version }] = await dataSource.query(`SELECT current_setting('server_version') AS version`);
-    const rateOf = (t: number) => `${(BIG / t / 1024 / 1024).toFixed(0)} MiB/s`;
-    const best = (xs: number[]) => Math.min(...xs);
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    const ratio = best(big.cp) / best(big.tarn);
-    const rate = SMALL_FILES / small;
-    console.log(`transfers bench: PostgreSQL ${version}, Node ${process.version}, worker concurrency ${CONCURRENCY}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(' ')} after`);
-    const list = (xs: number[]) => xs.map((t) => t.toFixed(2)).join(', ');
-    console.log(
-      `(a) 1 GiB posix -> posix, rule created -> OK (copied in the kernel, adler32 of the source on ${availableParallelism()} core(s) meanwhile, fsynced, size and adler32 verified, replica AVAILABLE), ${ROUNDS} rounds at load ${list(big.load)}:\n` +
-        `    Tarn ${list(big.tarn)} s (best ${rateOf(best(big.tarn))}, median ${rateOf(median(big.tarn))})\n` +
-        `    limit: cp of the same file (no fsync) ${list(big.cp)} s (best ${rateOf(best(big.cp))}, median ${rateOf(median(big.cp))}); for context, cp + fsync of its copy ${list(big.cpSync)} s\n` +
-        `    Tarn/cp speed: best/best ${ratio.toFixed(2)}x, median/median ${(median(big.cp) / median(big.tarn)).toFixed(2)}x   goal >= ${GOAL_RATIO}x ${ratio >= GOAL_RATIO ? 'ok' : 'MISSED'}; ` +
-        `vs cp + fsync: best/best ${(best(big.cpSync) / best(big.tarn)).toFixed(2)}x, median/median ${(median(big.cpSync) / median(big.tarn)).toFixed(2)}x`,
-    );
-    console.log(
-      `(b) rule of ${SMALL_FILES.toLocaleString('en')} x 1 MB files posix -> s3, created -> OK, at load ${smallLoad.toFixed(2)}: ${small.toFixed(2)} s = ${rate.toFixed(0)} files/s   goal >= ${GOAL_FILES_PER_SECOND}/s ${rate >= GOAL_FILES_PER_SECOND ? 'ok' : 'MISSED'}\n` +
-        `    limit: 1 MB PUTs to that S3 server straight through the storage layer, ${CONCURRENCY} at once: ${rawBefore.toFixed(0)}/s before, ${rawAfter.toFixed(0)}/s after (Tarn at ${(rate / raw).toFixed(2)}x of their mean)`,
-    );
+    if (PARTS.has('a')) {
+      const loadBefore = loadavg();
+      const big = await bigFile(dataSource, services, { id: src.id, root: srcArea.root }, dsts);
+      await rm(path.join(srcArea.root, deterministicPath(SCOPE, 'big.0001')));
+      const rawBefore = await rawS3(s3Area);
+      const smallLoad = loadavg()[0];
+      const small = await smallFiles(dataSource, services, { id: src.id, root: srcArea.root }, { rse: s3.rse });
+      const rawAfter = await rawS3(s3Area);
+      const raw = (rawBefore + rawAfter) / 2;
+      const loadAfter = loadavg();
+      const [{ version }] = await dataSource.query(`SELECT current_setting('server_version') AS version`);
+      const rateOf = (t: number) => `${(BIG / t / 1024 / 1024).toFixed(0)} MiB/s`;
+      const best = (xs: number[]) => Math.min(...xs);
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      const ratio = best(big.cp) / best(big.tarn);
+      const rate = SMALL_FILES / small;
+      console.log(`transfers bench: PostgreSQL ${version}, Node ${process.version}, worker concurrency ${CONCURRENCY}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(' ')} after`);
+      const list = (xs: number[]) => xs.map((t) => t.toFixed(2)).join(', ');
+      console.log(
+        `(a) 1 GiB posix -> posix, rule created -> OK (copied in the kernel, adler32 of the source on ${availableParallelism()} core(s) meanwhile, fsynced, size and adler32 verified, replica AVAILABLE), ${ROUNDS} rounds at load ${list(big.load)}:\n` +
+          `    Tarn ${list(big.tarn)} s (best ${rateOf(best(big.tarn))}, median ${rateOf(median(big.tarn))})\n` +
+          `    limit: cp of the same file (no fsync) ${list(big.cp)} s (best ${rateOf(best(big.cp))}, median ${rateOf(median(big.cp))}); for context, cp + fsync of its copy ${list(big.cpSync)} s\n` +
+          `    Tarn/cp speed: best/best ${ratio.toFixed(2)}x, median/median ${(median(big.cp) / median(big.tarn)).toFixed(2)}x   goal >= ${GOAL_RATIO}x ${ratio >= GOAL_RATIO ? 'ok' : 'MISSED'}; ` +
+          `vs cp + fsync: best/best ${(best(big.cpSync) / best(big.tarn)).toFixed(2)}x, median/median ${(median(big.cpSync) / median(big.tarn)).toFixed(2)}x`,
+      );
+      console.log(
+        `(b) rule of ${SMALL_FILES.toLocaleString('en')} x 1 MB files posix -> s3, created -> OK, at load ${smallLoad.toFixed(2)}: ${small.toFixed(2)} s = ${rate.toFixed(0)} files/s   goal >= ${GOAL_FILES_PER_SECOND}/s ${rate >= GOAL_FILES_PER_SECOND ? 'ok' : 'MISSED'}\n` +
+          `    limit: 1 MB PUTs to that S3 server straight through the storage layer, ${CONCURRENCY} at once: ${rawBefore.toFixed(0)}/s before, ${rawAfter.toFixed(0)}/s after (Tarn at ${(rate / raw).toFixed(2)}x of their mean)`,
+      );
+    }
+    if (PARTS.has('c')) {
+      const xrootd = await xrootdBench({
+        ds: dataSource,
+        scope: SCOPE,
+        concurrency: CONCURRENCY,
+        register: (rseId, dataset, files) => register(dataSource, rseId, dataset, files),
+        replicate: async (did, rse, source) => {
+          const [scope, name] = did.split(':');
+          const start = process.hrtime.bigint();
+          const [ruleId] = await services.rules.addRules(USER, { dids: [{ scope, name }], copies: 1, rseExpression: rse, sourceReplicaExpression: source });
+          return untilOk(dataSource, services, ruleId, start);
+        },
+        areas,
+      });
+      for (const line of xrootd) console.log(line);
+    }
   } finally {
     await app?.close();
     if (dataSource.isInitialized) await dataSource.destroy();

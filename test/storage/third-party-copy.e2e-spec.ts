@@ -72,6 +72,23 @@ describe('third-party copies', () => {
     expect(await leftovers(b, 'copied')).toEqual([]);
   });
 
+  test('root:// -> root:// streamed by XrdCl through this host (as xrdcp): checked with the server adler32, a mismatch keeps nothing', async () => {
+    const source = open(a.protocol, { rse: 'XRD_A' });
+    const destination = open(b.protocol, { rse: 'XRD_B' }) as XrootdStorage;
+    const data = randomBytes(5 * 1024 * 1024 + 1);
+    await source.write('stream/file.bin', Readable.from([data]));
+    expect(await destination.streamFrom(source, 'stream/file.bin', 'streamed/file.bin', { bytes: data.length, checksums: { adler32: await adler32Of(data) } })).toEqual({
+      bytes: data.length,
+      adler32: await adler32Of(data),
+    });
+    expect((await readFile(join(b.server.files, b.directory, 'streamed/file.bin'))).equals(data)).toBe(true);
+    const wrong = await destination.streamFrom(source, 'stream/file.bin', 'streamed/wrong.bin', { checksums: { adler32: '00000001' } }).catch((e: unknown) => e);
+    expect(wrong).toBeInstanceOf(ChecksumMismatch);
+    expect(await destination.exists('streamed/wrong.bin')).toBe(false);
+    expect(await leftovers(b, 'streamed')).toEqual([]);
+    expect(await destination.streamFrom(open(a.httpProtocol), 'stream/file.bin', 'x.bin', { checksums: { adler32: '00000001' } })).toBeUndefined();
+  });
+
   test('root:// refuses what it cannot copy itself: another protocol, a file without adler32', async () => {
     const destination = open(b.protocol, { rse: 'XRD_B' });
     const dav = open(a.httpProtocol, { rse: 'XRD_A_DAV' });

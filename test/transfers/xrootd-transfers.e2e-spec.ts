@@ -100,6 +100,20 @@ describe('transfers with XRootD RSEs', () => {
     expect(await inconsistencies(t.db.dataSource)).toEqual([]);
   });
 
+  it('root:// -> root:// with third-party copy off is streamed by the XRootD client in the worker, and says so', async () => {
+    const b2 = await createTestXrootdArea('b');
+    cleanups.push(b2.drop);
+    const noTpc = await createRse(t.db.dataSource, { rse: uniqueRseName('XRD_NOTPC'), protocols: [xrootd(b2, 1)].map((p) => ({ ...p, domains: { wan: { read: 1, write: 1, delete: 1, third_party_copy_read: 0, third_party_copy_write: 0 } } })) });
+    const files = await makeContents(t.scope, 'notpc', [MIB + 3]);
+    const ds = await seedDataset(t, 'notpc', files, [{ rse: source, storage: sourceStorage }]);
+    const [ruleId] = await t.rules.addRules(t.user.issuer, ruleSpec(ds, noTpc.rse, { sourceReplicaExpression: source.rse }));
+    await drive(t, async () => (await ruleState(t.db.dataSource, ruleId)).state === RuleState.OK, 3);
+    const [copy] = await doneCopies(t, ruleId, noTpc.id);
+    expect(copy.copy_method).toBe('streamed');
+    expect(copy.copy_method_reason).toMatch(/^streamed through this host \(root:\/\/ -> root:\/\/, by the XRootD client\); no third-party copy: no write protocol of XRD_NOTPC_\w+ takes third-party copies/);
+    expect((await readFile(join(b2.server.files, b2.directory, deterministicPath(t.scope, files[0].name)))).equals(files[0].content)).toBe(true);
+  });
+
   it('the third-party copy passes no byte through the worker: its process and its XRootD session read a few KiB for 32 MiB', async () => {
     const files = await makeContents(t.scope, 'big', [32 * MIB]);
     const ds = await seedDataset(t, 'big', files, [{ rse: source, storage: sourceStorage }]);

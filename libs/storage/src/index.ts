@@ -5,6 +5,7 @@ export * from './posix.protocol.js';
 export * from './s3.protocol.js';
 export * from './webdav.protocol.js';
 export * from './xrootd.protocol.js';
+export { XrootdSession } from './xrootd-session.js';
 export * from './create-storage.js';
 export * from './openid.js';
 export * from './storage-tokens.js';

@@ -133,6 +133,13 @@ export interface StorageProtocol {
    */
   copyFrom?(source: StorageProtocol, sourcePath: string, path: string, options?: CopyFromOptions): Promise<StorageSideCopy | NoStorageSideCopy>;
 
+  /**
+   * Streams a file from another storage of the same kind through this host with the storage's own client, the
+   * bytes never entering Node (xrootd: XrdCl's copy, as xrdcp), verified before it shows like a write. Resolves
+   * undefined when it cannot from `source`: stream it through read() and write() instead.
+   */
+  streamFrom?(source: StorageProtocol, sourcePath: string, path: string, options?: CopyFromOptions): Promise<WriteResult | undefined>;
+
   /** Releases connections. */
   close(): Promise<void>;
 }

@@ -61,6 +61,9 @@ export function xrootdPython(env: Record<string, string | undefined> = process.e
  */
 export class XrootdSession {
   private static readonly shared = new Map<string, { session: XrootdSession; users: number }>();
+  /** Session processes this Node process started, and calls it made, over all sessions (benchmarks report them). */
+  static processesStarted = 0;
+  static callsMade = 0;
 
   /** The session for this extra environment (e.g. a bearer token), shared by every storage that asks for the same. */
   static acquire(extraEnv: Record<string, string> = {}): XrootdSession {
@@ -112,6 +115,7 @@ export class XrootdSession {
     }
     if (this.nextId > 0xfffffff0) this.nextId = 1;
     this.stats.calls++;
+    XrootdSession.callsMade++;
     const json = Buffer.from(JSON.stringify({ op, args: { ...args, id } }));
     const blob = data ?? Buffer.alloc(0);
     const head = Buffer.alloc(FRAME_HEAD);
@@ -137,6 +141,7 @@ export class XrootdSession {
       env,
     });
     this.stats.processes++;
+    XrootdSession.processesStarted++;
     this.child = child;
     this.stderr = '';
     this.chunks = [];

@@ -73,6 +73,8 @@ export class XrootdStorage extends StorageBase implements StorageProtocol {
   private readonly chunkBytes: number;
   private readonly listPage: number;
   private closed = false;
+  /** The server answered a checksum query with none: copies into it are streamed through Tarn, which checksums them. */
+  private withoutChecksums = false;
 
   constructor(options: XrootdStorageOptions) {
     const scheme = options.scheme.toLowerCase();
@@ -161,15 +163,40 @@ export class XrootdStorage extends StorageBase implements StorageProtocol {
    */
   async copyFrom(source: StorageProtocol, sourcePath: string, path: string, options: CopyFromOptions = {}): Promise<StorageSideCopy | NoStorageSideCopy> {
     if (!(source instanceof XrootdStorage)) return { refused: `the source ${source.endpoint} does not speak XRootD` };
-    const expected = options.checksums?.adler32;
-    if (!expected) return { refused: 'the file has no adler32 in the catalogue, which is what a third-party copy is checked with' };
+    if (!options.checksums?.adler32) return { refused: 'the file has no adler32 in the catalogue, which is what a third-party copy is checked with' };
+    const copied = await this.copyWithXrdCl(source, sourcePath, path, options, 'only');
+    if ('refused' in copied) return copied;
+    return { result: copied, how: `XRootD third-party copy: ${this.server} pulled the file from ${source.server}`, verified: true };
+  }
+
+  /**
+   * Streams a file from another XRootD server through this host with XrdCl itself (as xrdcp does: the bytes
+   * never enter Node), into a temporary name; checked like a third-party copy (size, this server's adler32
+   * against the catalogue's) before it is renamed into place. Undefined when it cannot (another protocol, no
+   * adler32 to check with): stream it through Tarn instead.
+   */
+  async streamFrom(source: StorageProtocol, sourcePath: string, path: string, options: CopyFromOptions = {}): Promise<WriteResult | undefined> {
+    if (!(source instanceof XrootdStorage) || !options.checksums?.adler32 || this.withoutChecksums) return undefined;
+    const copied = await this.copyWithXrdCl(source, sourcePath, path, options, 'none');
+    return 'refused' in copied ? undefined : copied;
+  }
+
+  /** A copy by XrdCl's copy process, third-party ('only') or through this host ('none'), verified, renamed into place. */
+  private async copyWithXrdCl(
+    source: XrootdStorage,
+    sourcePath: string,
+    path: string,
+    options: CopyFromOptions,
+    thirdparty: 'only' | 'none',
+  ): Promise<WriteResult | NoStorageSideCopy> {
+    const expected = options.checksums!.adler32!;
     const segments = this.fileSegments(path);
     this.checkSegments(segments, path);
     const sourceUrl = source.fileUrl(sourcePath);
     const temporary = this.absolute([...segments.slice(0, -1), temporaryName()]);
-    const operation = `copy '${sourcePath}' from ${source.endpoint} (third-party) to`;
+    const operation = `copy '${sourcePath}' from ${source.endpoint} (${thirdparty === 'only' ? 'third-party' : 'XrdCl'}) to`;
     try {
-      await this.session.call('copy', { source: sourceUrl, target: `${this.server}/${temporary}`, thirdparty: 'only' }, undefined, options.signal);
+      await this.session.call('copy', { source: sourceUrl, target: `${this.server}/${temporary}`, thirdparty }, undefined, options.signal);
     } catch (error) {
       await this.session.call('rm', { url: this.server, path: temporary }).catch(() => undefined);
       if (error instanceof XrootdCallFailed && error.kind === 'unsupported') {
@@ -183,19 +210,17 @@ export class XrootdStorage extends StorageBase implements StorageProtocol {
     try {
       options.signal?.throwIfAborted();
       const found = (await this.call<FoundStat>('stat', { url: this.server, path: temporary, checksum: true }, operation, path)).value;
-      const mismatched: { what: string; expected: string; actual: string }[] = [];
-      if (options.bytes !== undefined && found.size !== options.bytes) mismatched.push({ what: 'size', expected: String(options.bytes), actual: String(found.size) });
       if (!found.adler32) {
+        this.withoutChecksums = true;
+        if (thirdparty === 'none') return { refused: `${this.server} computes no adler32` };
         throw new StorageOperationFailed(this.location(path), operation, `${this.server} computes no adler32 to check the copy with (configure xrootd.chksum adler32), so it was not kept`);
       }
+      const mismatched: { what: string; expected: string; actual: string }[] = [];
+      if (options.bytes !== undefined && found.size !== options.bytes) mismatched.push({ what: 'size', expected: String(options.bytes), actual: String(found.size) });
       if (found.adler32 !== expected) mismatched.push({ what: 'adler32', expected, actual: found.adler32 });
       if (mismatched.length > 0) throw new ChecksumMismatch(this.location(path), mismatched);
       await this.call('mv', { url: this.server, source: temporary, target: this.absolute(segments) }, operation, path);
-      return {
-        result: { bytes: found.size, adler32: found.adler32 },
-        how: `XRootD third-party copy: ${this.server} pulled the file from ${source.server}`,
-        verified: true,
-      };
+      return { bytes: found.size, adler32: found.adler32 };
     } catch (error) {
       await this.session.call('rm', { url: this.server, path: temporary }).catch(() => undefined);
       throw isStorageError(error) ? error : this.mapError(error, operation, path);

@@ -149,9 +149,10 @@ async function streamWithFallback(copy: Copy, whyNotThirdParty: string[]): Promi
     for (const from of job.source.protocols) {
       try {
         const done = await streamOne(copy, from, to);
-        const way = done.kernel
-          ? 'both ends are local directories of this host: copied by the kernel'
-          : `streamed through this host (${from.scheme}:// -> ${to.scheme}://)`;
+        const way =
+          done.via === 'the kernel'
+            ? 'both ends are local directories of this host: copied by the kernel'
+            : `streamed through this host (${from.scheme}:// -> ${to.scheme}://${done.via === 'the storage client' ? ', by the XRootD client' : ''})`;
         const fallbacks = failures.map((f) => `${f.side} ${f.text}`);
         return {
           bytes: done.bytes,
@@ -177,7 +178,7 @@ async function streamWithFallback(copy: Copy, whyNotThirdParty: string[]): Promi
 }
 
 /** One streamed (or, between two local posix directories, kernel) copy over one protocol pair. */
-async function streamOne(copy: Copy, from: OpenedProtocol, to: OpenedProtocol): Promise<{ bytes: number; adler32?: string; md5?: string; kernel: boolean }> {
+async function streamOne(copy: Copy, from: OpenedProtocol, to: OpenedProtocol): Promise<{ bytes: number; adler32?: string; md5?: string; via: 'the kernel' | 'the storage client' | 'Tarn' }> {
   const { job, expected, algorithms } = copy;
   const route = routeOf(copy, from, to);
   if (from.localRoot && to.localRoot) {
@@ -189,7 +190,7 @@ async function streamOne(copy: Copy, from: OpenedProtocol, to: OpenedProtocol): 
         algorithms,
         job.signal,
       );
-      return { ...sums, kernel: true };
+      return { ...sums, via: 'the kernel' };
     } catch (error) {
       if (error instanceof LocalCopyMismatch) {
         throw new CorruptSource(`the source replica of ${route} does not match the catalogue (${error.message}): it may be corrupted; nothing was written`, error.message);
@@ -198,6 +199,22 @@ async function streamOne(copy: Copy, from: OpenedProtocol, to: OpenedProtocol): 
       const sourceSide = code === 'ENOENT' && (error as { path?: string }).path?.startsWith(from.localRoot);
       throw new CopyFailed(`copy of ${route} failed: ${messageOf(error)}`, sourceSide ? 'source' : 'destination');
     }
+  }
+
+  if (to.storage.streamFrom) {
+    let streamed;
+    try {
+      streamed = await to.storage.streamFrom(from.storage, job.source.path, job.destination.path, { bytes: job.bytes, checksums: expected, algorithms, signal: job.signal });
+    } catch (error) {
+      job.signal?.throwIfAborted();
+      if (error instanceof ChecksumMismatch) {
+        const what = error.mismatched.map((m) => `${m.what} expected ${m.expected}, copied ${m.actual}`).join('; ');
+        throw new CorruptSource(`the source replica of ${route} does not match the catalogue (${what}): it may be corrupted; nothing was kept`, what);
+      }
+      const sourceSide = (error as { storage?: { endpoint?: string } }).storage?.endpoint === from.storage.endpoint;
+      throw new CopyFailed(`copy of ${route} failed: ${messageOf(error)}`, sourceSide ? 'source' : 'destination');
+    }
+    if (streamed) return { ...streamed, via: 'the storage client' };
   }
 
   let stream: Readable;
@@ -211,7 +228,7 @@ async function streamOne(copy: Copy, from: OpenedProtocol, to: OpenedProtocol): 
   try {
     // The write itself verifies size and checksums before committing the file: no second look needed.
     const written = await to.storage.write(job.destination.path, stream, { bytes: job.bytes, checksums: expected, algorithms });
-    return { ...written, kernel: false };
+    return { ...written, via: 'Tarn' };
   } catch (error) {
     stream.destroy();
     if (error instanceof ChecksumMismatch) {
