@@ -22,6 +22,8 @@ ENV NODE_ENV=production TARN_HOST=0.0.0.0 TARN_PORT=8080 TARN_METRICS_HOST=0.0.0
 # kafkajs 2.2 hands Node.js 24 a negative timeout, which Node.js rounds to 1 ms as older releases did silently
 # (tulios/kafkajs#1751): the same behaviour, without a warning in every daemon's log.
 ENV NODE_OPTIONS=--disable-warning=TimeoutNegativeWarning
+# The XRootD client library (and its Python bindings) for RSEs with root:// protocols (docs/xrootd.md).
+RUN apt-get update && apt-get install -y --no-install-recommends xrootd-client python3-xrootd && rm -rf /var/lib/apt/lists/*
 COPY --from=build --chown=root:root /app/package.json ./
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist

@@ -23,7 +23,9 @@ except Exception as error:  # the library is missing: say so and stop
 
 FRAME = struct.Struct('>IIBI')
 stdin = sys.stdin.buffer
-stdout = sys.stdout.buffer
+# Frames go to a copy of the original stdout; anything else written to fd 1 (by a library) goes to stderr.
+stdout = os.fdopen(os.dup(1), 'wb')
+os.dup2(2, 1)
 out_lock = threading.Lock()
 files = {}
 files_lock = threading.Lock()

@@ -150,7 +150,15 @@ export class XrootdSession {
     script.on('error', () => undefined); // a child that died at once: reported by 'exit'
     script.end(XROOTD_SESSION_SCRIPT);
     child.stdin!.on('error', () => undefined);
-    child.stdout!.on('data', (chunk: Buffer) => this.receive(chunk));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      try {
+        this.receive(chunk);
+      } catch (error) {
+        // Not a frame of ours: nothing after it can be trusted. Fail what waits, and start afresh next time.
+        this.ended(child, new XrootdCallFailed('ended', `the XRootD client session sent something unreadable (${(error as Error).message})`));
+        child.kill('SIGKILL');
+      }
+    });
     child.stderr!.on('data', (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-STDERR_KEPT);
     });

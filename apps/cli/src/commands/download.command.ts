@@ -208,7 +208,7 @@ async function downloadOne(ctx: CommandContext, rses: RseDirectory, file: FileTo
   }
   throw new CliError(
     tried.length === 0
-      ? `${did}: no replica reachable from here (no protocol tarn speaks); ask for a replica on an RSE with a file, s3 or https protocol`
+      ? `${did}: no replica reachable from here (no protocol tarn speaks); ask for a replica on an RSE with a file, s3, https or root protocol`
       : `${did}: every replica failed (${tried.join('; ')}); declare bad replicas (tarn replica declare-bad) or try again`,
     tried.some((t) => t.includes('checksum')) ? ExitCode.VERIFICATION : ExitCode.FAILURE,
   );

@@ -1,0 +1,65 @@
+/**
+ * docs/xrootd.md with the tarn command line, against an embedded Tarn (its real daemons) and the two XRootD
+ * servers of scripts/services/xrootd.sh: two XRootD RSEs, an upload verified with the server's checksum, a rule
+ * whose copy is third-party (tarn rule show says so), a download back through root://.
+ */
+import { jest } from '@jest/globals';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { createTestDatabase, type TestDatabase } from '@tarn/testing/database.js';
+import { createAccount } from '@tarn/testing/factories/account.factory.js';
+import { createTestXrootdArea } from '@tarn/testing/storage.js';
+import { startTestTarn, type TestTarn } from '@tarn/testing/tarn.js';
+import { CliUser } from './cli-harness.js';
+
+jest.setTimeout(120_000);
+
+describe('tarn with XRootD RSEs', () => {
+  let db: TestDatabase;
+  let tarn: TestTarn;
+  let cli: CliUser;
+  const areas: Array<{ drop(): Promise<void> }> = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    tarn = await startTestTarn(db, 'embedded');
+    await createAccount(db.dataSource, { account: 'xrd', admin: true, password: 'xrd-secret' });
+    cli = new CliUser({ TARN_URL: tarn.url, TARN_ACCOUNT: 'xrd', TARN_PASSWORD: 'xrd-secret' });
+  });
+
+  afterAll(async () => {
+    cli?.drop();
+    await tarn?.close();
+    for (const area of areas) await area.drop().catch(() => undefined);
+    await db?.drop();
+  });
+
+  it('uploads to an XRootD RSE, copies third-party to another, shows how, and downloads verified', async () => {
+    const [a, b] = await Promise.all([createTestXrootdArea('a'), createTestXrootdArea('b')]);
+    areas.push(a, b);
+    await cli.ok(['scope', 'add', 'user.xrd']);
+    for (const [rse, area] of [['EOS_A', a], ['EOS_B', b]] as const) {
+      await cli.ok(['rse', 'add', rse, '--qos', 'SAFE']);
+      await cli.ok(['rse', 'add-protocol', rse, '--scheme', 'root', '--hostname', '127.0.0.1', '--port', String(area.protocol.port), '--prefix', `//${area.directory}`,
+        '--impl', 'rucio.rse.protocols.xrootd.Default', '--priority', '1', '--tpc', '1']);
+    }
+    const night = join(cli.home, 'night');
+    mkdirSync(night);
+    const content = randomBytes(1_500_000);
+    writeFileSync(join(night, 'frame.fits'), content);
+    const uploaded = await cli.json(['upload', join(night, 'frame.fits'), '--scope', 'user.xrd', '--rse', 'EOS_A']);
+    expect(uploaded.map((r: any) => r.state)).toEqual(['AVAILABLE']);
+
+    const [ruleId] = await cli.json(['rule', 'add', 'user.xrd:frame.fits', '--rses', 'EOS_B', '--copies', '1']);
+    const shown = await cli.json(['rule', 'show', ruleId, '--wait', '60s', '--interval', '0.5']);
+    expect(shown).toMatchObject({ state: 'OK', locks_ok_cnt: 1 });
+    expect(shown.locks[0]).toMatchObject({ rse: 'EOS_B', copy_method: 'third-party', copy_method_reason: `XRootD third-party copy: ${b.server.url} pulled the file from ${a.server.url}` });
+    expect(await cli.ok(['rule', 'show', ruleId])).toMatch(/how files were copied \(locks, method: why\):\n  1  third-party: XRootD third-party copy: root:\/\/127\.0\.0\.1:\d+ pulled the file from root:\/\/127\.0\.0\.1:\d+\n/);
+
+    const out = join(cli.home, 'out');
+    const got = await cli.json(['download', 'user.xrd:frame.fits', '--dir', out, '--rses', 'EOS_B']);
+    expect(got).toMatchObject([{ name: 'frame.fits', rse: 'EOS_B', action: 'downloaded' }]);
+    expect(readFileSync(join(out, 'user.xrd', 'frame.fits')).equals(content)).toBe(true);
+  });
+});
