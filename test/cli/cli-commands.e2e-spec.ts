@@ -179,7 +179,7 @@ describe('tarn: every command against a running Tarn with posix and S3 RSEs', ()
     expect(replicas).toEqual([expect.objectContaining({ name: 'inplace.dat', rse: 'CLI_POSIX', state: 'AVAILABLE', pfn: `file://localhost${posix.root}/${hashPath('user.root', 'inplace.dat')}` })]);
     const missing = await root.run(['register', 'nothere.dat', '--rse', 'CLI_POSIX', '--scope', 'user.root']);
     expect(missing.code).toBe(4);
-    expect(missing.stderr).toMatch(/^tarn: user\.root:nothere\.dat is not on RSE 'CLI_POSIX'.*Upload it with 'tarn upload' instead\.\n$/);
+    expect(missing.stderr).toMatch(/^tarn: 1 of 1 file\(s\) were not registered: user\.root:nothere\.dat: not on RSE 'CLI_POSIX' at .*; upload it with 'tarn upload' instead\n$/);
   });
 
   it('adds, shows (with locks), updates, moves and deletes rules', async () => {

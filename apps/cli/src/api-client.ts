@@ -189,6 +189,8 @@ export class ApiClient {
     if (this.token?.oidc) return needsRenewal(this.token) ? (await this.renewOidc(this.token)).token : this.token.token;
     if (this.token && !needsRenewal(this.token)) return this.token.token;
     if (this.config.password) return (await this.login()).token.token;
+    // A URL that leads nowhere is the problem to report, not the missing login.
+    await this.send('GET', '/ping', { what: `Reaching Tarn at ${this.config.url} as account '${this.account}'` });
     if (this.token) {
       throw new CliError(
         `The login token of account '${this.account}' at ${this.config.url} expired at ${this.token.expiresAt}: run 'tarn login' again (or set TARN_PASSWORD so that tarn renews it).`,

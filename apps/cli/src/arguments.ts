@@ -55,20 +55,32 @@ export function parseDate(text: string, what: string): Date {
   if (!match) throw usage(`${what} '${text}' is not a date: write e.g. 2027-01-31 or 2027-01-31T12:00Z (UTC unless a zone is given).`);
   const zone = !match[3] || /^(z|utc)$/i.test(match[3]) ? 'Z' : match[3].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
   const at = new Date(`${match[1]}T${match[2] ?? '00:00'}${match[2] && match[2].length === 5 ? ':00' : ''}${zone}`);
-  if (Number.isNaN(at.getTime())) throw usage(`${what} '${text}' is not a valid date.`);
+  if (Number.isNaN(at.getTime()) || (zone === 'Z' && at.toISOString().slice(0, 10) !== match[1])) throw usage(`${what} '${text}' is not a valid date.`);
   return at;
 }
 
+/** When something expires: seconds from now, and the time itself when an absolute one was given. */
+export interface Expiry {
+  seconds: number;
+  at: Date | null;
+}
+
 /**
- * A lifetime in seconds from now: a duration (`30d`, `48h`, `2 days`) or an absolute expiry time (`2027-01-31`,
- * `2027-01-31T12:00Z`), which must be in the future.
+ * A lifetime: a duration (`30d`, `48h`, `2 days`) or an absolute expiry time (`2027-01-31`, `2027-01-31T12:00Z`),
+ * which must be in the future.
  */
-export function parseLifetime(text: string, what: string, now: Date = new Date()): number {
-  if (!/^\s*\d{4}-\d{2}-\d{2}/.test(String(text))) return parseDuration(text, what);
+export function parseLifetime(text: string, what: string, now: Date = new Date()): Expiry {
+  if (!/^\s*\d{4}-\d{2}-\d{2}/.test(String(text))) return { seconds: parseDuration(text, what), at: null };
   const at = parseDate(text, what);
-  const seconds = Math.round((at.getTime() - now.getTime()) / 1000);
+  const seconds = Math.ceil((at.getTime() - now.getTime()) / 1000);
   if (seconds <= 0) throw usage(`${what} '${text}' (${at.toISOString()}) is not in the future: give a later date, or a duration such as 30d.`);
-  return seconds;
+  return { seconds, at };
+}
+
+/** An expiry as a rule (key `expires_at`) or a DID (key `expired_at`) takes it: the time given, or the lifetime in seconds. */
+export function expiryBody(expiry: Expiry | undefined, key: 'expires_at' | 'expired_at'): Record<string, unknown> {
+  if (!expiry) return {};
+  return expiry.at ? { [key]: expiry.at.toISOString() } : { lifetime: expiry.seconds };
 }
 
 /** A number, at least `min` (and at most `max`). */
@@ -101,6 +113,12 @@ export function parseChoice<T extends string>(text: string, what: string, choice
   const found = choices.find((c) => c.toLowerCase() === String(text).toLowerCase());
   if (!found) throw usage(`${what} is one of ${choices.join(', ')}, not '${text}'.`);
   return found;
+}
+
+/** A checksum: `length` hex digits (answered in lower case). */
+export function parseHex(text: string, what: string, length: number): string {
+  if (!new RegExp(`^[0-9a-fA-F]{${length}}$`).test(String(text))) throw usage(`${what} is ${length} hex digits, not '${text}'.`);
+  return String(text).toLowerCase();
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, t: 1e12, tb: 1e12, p: 1e15, pb: 1e15, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4, pib: 1024 ** 5 };
@@ -137,6 +155,18 @@ export function scalar(text: string): unknown {
   if (text === 'true' || text === 'True') return true;
   if (text === 'false' || text === 'False') return false;
   return text;
+}
+
+/** A JSON object. */
+export function parseJsonObject(text: string, what: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw usage(`${what} is not valid JSON (${(error as Error).message}).`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw usage(`${what} must be a JSON object.`);
+  return parsed as Record<string, unknown>;
 }
 
 /** Repeatable option collector for commander. */

@@ -1,5 +1,5 @@
-import { parseDidArg, parseDuration, parseSize } from './arguments.js';
-import { loadCliConfig } from './config.js';
+import { expiryBody, parseDate, parseDidArg, parseDuration, parseLifetime, parseSize } from './arguments.js';
+import { loadCliConfig, serverUrl } from './config.js';
 import { parseDidFilters } from './commands/did-filter.js';
 import { exitCodeOfClass } from './errors.js';
 import { formatBytes, formatTable } from './table.js';
@@ -24,6 +24,44 @@ describe('tarn CLI parsing', () => {
     expect(() => parseDuration('soon', 'x')).toThrow(/not a duration/);
     expect(parseSize('10TB', 'x')).toBe(10e12);
     expect(parseSize('1.5kB', 'x')).toBe(1500);
+    expect(parseSize('512MiB', 'x')).toBe(512 * 1024 * 1024);
+    expect(() => parseSize('fast', '--limit-rate')).toThrow(/^--limit-rate 'fast' is not a size/);
+  });
+
+  it('reads durations with units, in one or several parts, and nothing else', () => {
+    for (const [text, seconds] of [
+      ['2d', 172_800], ['48h', 172_800], ['2 days', 172_800], ['1 day 24 hours', 172_800], ['1h30m', 5400], ['90m', 5400],
+      ['2w', 1_209_600], ['9 months', 9 * 30 * 86400], ['1 year', 365 * 86400], ['45 s', 45], ['3600', 3600], ['1.5h', 5400], ['2 Days', 172_800],
+    ] as const) {
+      expect([text, parseDuration(text, '--lifetime')]).toEqual([text, seconds]);
+    }
+    for (const text of ['', 'soon', '2 dayz', '0', '0d', '-1d', '2d x', 'd2', '2 days ago']) {
+      expect(() => parseDuration(text, '--lifetime')).toThrow(/^--lifetime '.*' (is not a duration|must be longer than 0 seconds)/);
+    }
+  });
+
+  it('reads an absolute expiry as a lifetime, UTC unless a zone is given, and only in the future', () => {
+    const now = new Date('2026-11-21T04:20:00Z');
+    expect(parseLifetime('30d', 'x', now)).toEqual({ seconds: 2_592_000, at: null });
+    expect(parseLifetime('2026-11-22', 'x', now)).toEqual({ seconds: 70_800, at: new Date('2026-11-22T00:00:00Z') });
+    expect(parseDate('2027-01-31 12:00', 'x')).toEqual(new Date('2027-01-31T12:00:00Z'));
+    expect(parseDate('2027-01-31T12:00:30+01:00', 'x')).toEqual(new Date('2027-01-31T11:00:30Z'));
+    expect(parseDate('2027-01-31T12:00 UTC', 'x')).toEqual(new Date('2027-01-31T12:00:00Z'));
+    expect(() => parseDate('2027-02-30x', 'x')).toThrow(/is not a date/);
+    expect(() => parseDate('2027-02-30', 'x')).toThrow(/is not a valid date/);
+    expect(() => parseLifetime('2026-11-21T04:19Z', '--lifetime', now)).toThrow(/is not in the future/);
+    expect(expiryBody(parseLifetime('2026-11-22', 'x', now), 'expires_at')).toEqual({ expires_at: '2026-11-22T00:00:00.000Z' });
+    expect(expiryBody(parseLifetime('1d', 'x', now), 'expired_at')).toEqual({ lifetime: 86400 });
+  });
+
+  it('finds the server where TARN_HOST and TARN_PORT put it', () => {
+    expect(serverUrl({})).toBeUndefined();
+    expect(serverUrl({ TARN_PORT: '9090' })).toBe('http://127.0.0.1:9090');
+    expect(serverUrl({ TARN_HOST: '0.0.0.0', TARN_PORT: '9090' })).toBe('http://127.0.0.1:9090');
+    expect(serverUrl({ TARN_HOST: 'tarn.lab.org' })).toBe('http://tarn.lab.org:8080');
+    expect(loadCliConfig({}, { env: { TARN_PORT: '9090', HOME: '/nonexistent' } }).url).toBe('http://127.0.0.1:9090');
+    expect(loadCliConfig({ url: 'localhost:7000' }, { env: { TARN_PORT: '9090', HOME: '/nonexistent' } }).url).toBe('http://localhost:7000');
+    expect(loadCliConfig({}, { env: { TARN_PORT: '9090', TARN_URL: 'https://tarn.example.org', HOME: '/nonexistent' } }).url).toBe('https://tarn.example.org');
   });
 
   it('maps Rucio exception classes to exit codes', () => {

@@ -55,6 +55,19 @@ function readConfigFile(path: string, explicit: boolean): Partial<CliConfig> {
   return parsed as Partial<CliConfig>;
 }
 
+const DEFAULT_URL = 'http://127.0.0.1:8080';
+
+/**
+ * The URL of a Tarn started in this environment: the server listens on TARN_HOST and TARN_PORT, and tarn finds it
+ * with the same variables (a server listening on every interface is reached on 127.0.0.1).
+ */
+export function serverUrl(env: CliIo['env']): string | undefined {
+  if (!env.TARN_HOST && !env.TARN_PORT) return undefined;
+  const listen = env.TARN_HOST || '127.0.0.1';
+  const host = listen === '0.0.0.0' || listen === '::' ? '127.0.0.1' : listen;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${env.TARN_PORT || 8080}`;
+}
+
 export function loadCliConfig(flags: GlobalFlags, io: Pick<CliIo, 'env'>): CliConfig {
   const env = io.env;
   const explicitPath = flags.config ?? env.TARN_CLI_CONFIG;
@@ -70,7 +83,9 @@ export function loadCliConfig(flags: GlobalFlags, io: Pick<CliIo, 'env'>): CliCo
   if (!Number.isInteger(parallel) || parallel < 1) {
     throw new CliError(`parallel must be a whole number >= 1, not ${JSON.stringify(parallelText)} (config file ${configPath} or TARN_PARALLEL).`, ExitCode.USAGE);
   }
-  const url = pick<string>(file.url, env.TARN_URL, flags.url) ?? 'http://127.0.0.1:8080';
+  const given = pick<string>(file.url, serverUrl(env), env.TARN_URL, flags.url) ?? DEFAULT_URL;
+  // host:port alone means http://host:port.
+  const url = /^[\w.-]+:\d+\/?$/.test(given) ? `http://${given}` : given;
   if (!/^https?:\/\/[^/]+/.test(url)) {
     throw new CliError(`The Tarn URL '${url}' is not an http(s) URL: give e.g. --url http://127.0.0.1:8080 (or TARN_URL, or "url" in ${configPath}).`, ExitCode.USAGE);
   }

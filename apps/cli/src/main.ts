@@ -13,6 +13,14 @@ process.on('SIGINT', () => {
   setTimeout(() => process.exit(ExitCode.INTERRUPTED), 2000).unref();
 });
 
+// A reader that went away (`tarn rule list | head`) ends the run quietly: nothing is left to say to it.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? ExitCode.OK);
+  });
+}
+
 runCli(process.argv.slice(2), processIo(controller.signal)).then(
   (code) => {
     process.exitCode = controller.signal.aborted && code === ExitCode.OK ? ExitCode.INTERRUPTED : code;

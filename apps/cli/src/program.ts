@@ -52,6 +52,22 @@ function allCommands(command: Command): Command[] {
   return command.commands.flatMap((c) => [c as Command, ...allCommands(c as Command)]);
 }
 
+/** The command the arguments name, as far as they do: ['tarn', 'rule', 'add']. */
+function commandPath(program: Command, args: readonly string[]): string[] {
+  const path = ['tarn'];
+  let command = program;
+  for (const arg of args) {
+    const next = command.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (!next) {
+      if (arg.startsWith('-')) continue;
+      break;
+    }
+    path.push(next.name());
+    command = next;
+  }
+  return path;
+}
+
 /** Runs `tarn` with the arguments after the program name; answers the exit code (never throws). */
 export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
   const program = buildProgram(io);
@@ -62,7 +78,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.OK;
       if (error.code === 'commander.executeSubCommandAsync') return ExitCode.OK;
-      io.stderr.write(`tarn: ${oneLine(error.message.replace(/^error: /, ''))} (see tarn --help)\n`);
+      io.stderr.write(`tarn: ${oneLine(error.message.replace(/^error: /, ''))} (see ${commandPath(program, args).join(' ')} --help)\n`);
       return ExitCode.USAGE;
     }
     if (error instanceof CliError) {

@@ -1,4 +1,5 @@
 import { didPath } from './api-client.js';
+import { type Expiry, expiryBody } from './arguments.js';
 import type { CommandContext } from './context.js';
 import { CliError, ExitCode } from './errors.js';
 import { sleep } from './transfer-utils.js';
@@ -8,7 +9,8 @@ export interface FileDid {
   name: string;
 }
 
-export type ReplicaStates = Map<string, { state: string | null; bytes: number | null; adler32: string | null; md5: string | null; exists: boolean }>;
+/** Per file: whether it exists (with its size and checksums) and its replica on the RSE: state and PFNs. */
+export type ReplicaStates = Map<string, { state: string | null; bytes: number | null; adler32: string | null; md5: string | null; exists: boolean; pfns: string[] }>;
 
 const key = (d: FileDid) => `${d.scope}:${d.name}`;
 
@@ -19,7 +21,7 @@ const key = (d: FileDid) => `${d.scope}:${d.name}`;
  */
 export async function replicaStates(ctx: CommandContext, rse: string, files: readonly FileDid[]): Promise<ReplicaStates> {
   const states: ReplicaStates = new Map();
-  for (const f of files) states.set(key(f), { state: null, bytes: null, adler32: null, md5: null, exists: false });
+  for (const f of files) states.set(key(f), { state: null, bytes: null, adler32: null, md5: null, exists: false, pfns: [] });
   const chunk = 500;
   for (let i = 0; i < files.length; i += chunk) {
     const batch = files.slice(i, i + chunk);
@@ -56,6 +58,7 @@ export async function replicaStates(ctx: CommandContext, rse: string, files: rea
       entry.adler32 = row.adler32 ?? null;
       entry.md5 = row.md5 ?? null;
       entry.state = row.states?.[rse] ?? null;
+      entry.pfns = row.rses?.[rse] ?? [];
     }
   }
   return states;
@@ -83,7 +86,7 @@ export async function waitForReplicas(ctx: CommandContext, rse: string, files: r
 }
 
 export interface DatasetOptions {
-  lifetime?: number;
+  lifetime?: Expiry;
   meta?: Record<string, unknown>;
 }
 
@@ -97,7 +100,7 @@ export async function ensureDataset(ctx: CommandContext, dataset: FileDid, optio
   }
   await ctx.client.request('POST', `/dids/${didPath(dataset.scope, dataset.name)}`, {
     what: `Adding dataset ${key(dataset)}`,
-    body: { type: 'DATASET', ...(options.lifetime ? { lifetime: options.lifetime } : {}), ...(options.meta && Object.keys(options.meta).length > 0 ? { meta: options.meta } : {}) },
+    body: { type: 'DATASET', ...expiryBody(options.lifetime, 'expired_at'), ...(options.meta && Object.keys(options.meta).length > 0 ? { meta: options.meta } : {}) },
   });
   return true;
 }
@@ -113,14 +116,14 @@ export async function attachMissing(ctx: CommandContext, dataset: FileDid, files
 }
 
 /** The rule that keeps uploaded data on its RSE (as `rucio upload` adds one); an identical rule already there is fine. */
-export async function protectOnRse(ctx: CommandContext, dids: readonly FileDid[], rse: string, lifetime: number | undefined): Promise<string[]> {
+export async function protectOnRse(ctx: CommandContext, dids: readonly FileDid[], rse: string, lifetime: Expiry | undefined): Promise<string[]> {
   const ids: string[] = [];
   for (const did of dids) {
     try {
       ids.push(
         ...(await ctx.client.json<string[]>('POST', '/rules/', {
           what: `Adding the rule that keeps ${key(did)} on RSE '${rse}'`,
-          body: { dids: [did], copies: 1, rse_expression: rse, ...(lifetime ? { lifetime } : {}) },
+          body: { dids: [did], copies: 1, rse_expression: rse, ...expiryBody(lifetime, 'expires_at') },
         })),
       );
     } catch (error) {

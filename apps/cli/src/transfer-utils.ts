@@ -48,14 +48,16 @@ export async function runPool<T, R>(items: readonly T[], parallel: number, work:
 
 export interface LocalFile {
   path: string;
+  /** The path below the directory given (a file given by itself: its base name), which DID names are built from. */
+  relative: string;
   name: string;
   bytes: number;
 }
 
-/** The files given, directories walked recursively; each file's DID name is its base name. */
-export async function localFiles(paths: readonly string[], cwd: string): Promise<LocalFile[]> {
+/** The files given, directories walked recursively; each file's DID name comes from its relative path (`nameOf`, default the base name). */
+export async function localFiles(paths: readonly string[], cwd: string, nameOf: (relative: string) => string = (r) => basename(r)): Promise<LocalFile[]> {
   const files: LocalFile[] = [];
-  const visit = async (path: string): Promise<void> => {
+  const visit = async (path: string, relative: string): Promise<void> => {
     let info;
     try {
       info = await stat(path);
@@ -64,16 +66,22 @@ export async function localFiles(paths: readonly string[], cwd: string): Promise
     }
     if (info.isDirectory()) {
       const entries = (await readdir(path)).sort();
-      for (const entry of entries) if (!entry.startsWith('.')) await visit(join(path, entry));
+      for (const entry of entries) if (!entry.startsWith('.')) await visit(join(path, entry), relative ? `${relative}/${entry}` : entry);
     } else if (info.isFile()) {
-      files.push({ path, name: basename(path), bytes: info.size });
+      const rel = relative || basename(path);
+      files.push({ path, relative: rel, name: nameOf(rel), bytes: info.size });
     }
   };
-  for (const p of paths) await visit(resolve(cwd, p));
+  for (const p of paths) await visit(resolve(cwd, p), '');
   const seen = new Map<string, string>();
   for (const f of files) {
     const other = seen.get(f.name);
-    if (other) throw new CliError(`Two files would get the same DID name '${f.name}': ${other} and ${f.path}. Upload them into different scopes or rename one.`, ExitCode.USAGE);
+    if (other) {
+      throw new CliError(
+        `Two files would get the same DID name '${f.name}': ${other} and ${f.path}. Build distinct names from their paths (e.g. --did-name '{path}'), or upload them into different scopes.`,
+        ExitCode.USAGE,
+      );
+    }
     seen.set(f.name, f.path);
   }
   return files;

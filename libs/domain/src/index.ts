@@ -15,3 +15,4 @@ export * from './lifetime.js';
 export * from './tombstone.js';
 export * from './rule-state.js';
 export * from './lock-reason.js';
+export * from './path-template.js';

@@ -147,7 +147,7 @@ export function evaluateRseExpression(
   if (ordered.size === 0 && !options.allowEmpty) {
     throw new InvalidInput(
       `RSE expression '${expression.expression}' selects no RSE. ` +
-        'Check the names and attribute values (list-rses --rses <expression> shows what a term matches).',
+        'Check the names and attribute values (tarn rse list -e <expression>, or rucio rse list --rses <expression>, shows what a term matches).',
       { rucioClass: 'InvalidRSEExpression', details: { expression: expression.expression, problem: 'selects no RSE' } },
     );
   }

@@ -22,6 +22,7 @@ export function newDidOf(scope: string, name: string, body: AddDidDto, account?:
     adler32: body.adler32 ?? null,
     md5: body.md5 ?? null,
     lifetime: body.lifetime ?? null,
+    expiresAt: body.expired_at ?? null,
     meta: body.meta ?? null,
     monotonic: body.statuses?.monotonic === true,
     children: (body.dids ?? []).map((d) => ({ scope: d.scope, name: d.name, bytes: d.bytes ?? null, adler32: d.adler32 ?? null, md5: d.md5 ?? null })),

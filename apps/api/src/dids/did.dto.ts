@@ -40,6 +40,10 @@ export class AddDidDto {
   @IsObject({ each: true })
   rules?: Record<string, unknown>[];
   @ApiPropertyOptional({ description: 'Seconds until the DID expires.' }) @IsOptional() @IsInt() @Min(1) lifetime?: number | null;
+  @ApiPropertyOptional({ type: String, description: "Tarn's own: the DID expires at this time (ISO 8601 or RFC 1123), instead of a lifetime." })
+  @IsOptional()
+  @IsString()
+  expired_at?: string | null;
   @ApiPropertyOptional({ type: [ContentDidDto], description: 'Content of the new collection.' })
   @IsOptional()
   @IsArray()

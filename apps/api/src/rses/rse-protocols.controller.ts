@@ -22,7 +22,7 @@ function portParam(port: string | undefined): number | undefined {
 }
 
 function noProtocol(rse: string, what: string): NotFound {
-  return new NotFound(`RSE '${rse}' has no protocol${what}. Add one with rucio-admin rse add-protocol.`, {
+  return new NotFound(`RSE '${rse}' has no protocol${what}. Add one (tarn rse add-protocol ${rse}, or rucio-admin rse add-protocol).`, {
     rucioClass: 'RSEProtocolNotSupported',
     details: { rse },
   });

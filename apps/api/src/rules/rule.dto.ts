@@ -42,6 +42,11 @@ export class AddRulesDto {
   @IsInt()
   lifetime?: number | null;
 
+  @ApiPropertyOptional({ type: String, description: "Tarn's own: the rule expires at this time (ISO 8601 or RFC 1123), instead of a lifetime." })
+  @IsOptional()
+  @IsString()
+  expires_at?: string | null;
+
   @ApiPropertyOptional({ enum: ['ALL', 'DATASET', 'NONE'], description: 'Default DATASET.' })
   @IsOptional()
   @IsIn(GROUPINGS)
@@ -104,7 +109,7 @@ export class UpdateRuleDto {
   @ApiProperty({
     type: Object,
     description:
-      'Any of lifetime (seconds, null: never expires), locked, comment, activity, priority, account (administrators), ' +
+      'Any of lifetime (seconds, null: never expires), expires_at (Tarn: an absolute time instead, ISO 8601 or RFC 1123), locked, comment, activity, priority, account (administrators), ' +
       'state (STUCK: its replicating locks become stuck for the repairer, with cancel_requests its queued transfers go; ' +
       'SUSPENDED; REPLICATING/OK resume a suspended rule), source_replica_expression, purge_replicas, meta, ' +
       'child_rule_id (link or, with null, unlink the rule it was moved to), boost_rule (administrators: the repairer and ' +
@@ -116,7 +121,7 @@ export class UpdateRuleDto {
 }
 
 export const RULE_OPTION_KEYS = [
-  'lifetime', 'locked', 'comment', 'activity', 'priority', 'account', 'state', 'source_replica_expression', 'purge_replicas',
+  'lifetime', 'expires_at', 'locked', 'comment', 'activity', 'priority', 'account', 'state', 'source_replica_expression', 'purge_replicas',
   'meta', 'approve', 'cancel_requests', 'boost_rule', 'child_rule_id',
 ] as const;
 

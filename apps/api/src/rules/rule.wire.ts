@@ -128,6 +128,7 @@ export function ruleSpec(body: Partial<AddRulesDto>): RuleSpec {
     rseExpression: body.rse_expression as string,
     weight: body.weight,
     lifetime: body.lifetime,
+    expiresAt: orUndefined(body.expires_at),
     grouping: orUndefined(body.grouping),
     locked: orUndefined(body.locked),
     sourceReplicaExpression: body.source_replica_expression,
@@ -161,6 +162,7 @@ export function ruleOptions(ruleId: string, options: Record<string, unknown>): R
   const update: RuleUpdate = {};
   const names = {
     lifetime: 'lifetime',
+    expires_at: 'expiresAt',
     locked: 'locked',
     comment: 'comment',
     activity: 'activity',

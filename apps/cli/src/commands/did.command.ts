@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collect, parseDidArg, parseDuration, parseKeyValues } from '../arguments.js';
+import { checked, collect, type Expiry, expiryBody, parseChoice, parseDidArg, parseHex, parseInteger, parseKeyValues, parseLifetime } from '../arguments.js';
 import { didPath } from '../api-client.js';
 import { act, type CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
@@ -33,38 +33,36 @@ export function registerDidCommands(program: Command, io: CliIo): void {
   did
     .command('add <did>')
     .description('Add a dataset or container, or a file with its replica on an RSE (--rse, --bytes, --adler32)')
-    .option('-t, --type <type>', 'dataset, container or file', 'dataset')
-    .option('--lifetime <duration>', 'expires after this long (seconds, or 30d, 12h)')
+    .option('-t, --type <type>', 'dataset, container or file', checked('--type', (t, w) => parseChoice(t, w, ['DATASET', 'CONTAINER', 'FILE'])), 'DATASET')
+    .option('--lifetime <lifetime>', 'the DID expires: a duration (30d, 48h, "2 days") or an expiry date (2027-01-31)', checked('--lifetime', parseLifetime))
     .option('--meta <key=value>', 'metadata (repeatable)', collect)
     .option('--rse <rse>', 'file: the RSE that holds it')
-    .option('--bytes <n>', 'file: size in bytes', (v) => Number(v))
-    .option('--adler32 <hex>', 'file: adler32 (8 hex digits)')
-    .option('--md5 <hex>', 'file: md5')
+    .option('--bytes <n>', 'file: size in bytes', checked('--bytes', (t, w) => parseInteger(t, w, 0)))
+    .option('--adler32 <hex>', 'file: adler32 (8 hex digits)', checked('--adler32', (t, w) => parseHex(t, w, 8)))
+    .option('--md5 <hex>', 'file: md5 (32 hex digits)', checked('--md5', (t, w) => parseHex(t, w, 32)))
     .action(
       act(io, async (ctx: CommandContext, text: string, opts: Record<string, any>) => {
         const { scope, name } = parseDidArg(text);
-        const type = String(opts.type).toUpperCase();
+        const type: string = opts.type;
         const meta = parseKeyValues(opts.meta, 'Metadata');
-        const lifetime = opts.lifetime ? parseDuration(opts.lifetime, 'Lifetime') : undefined;
+        const lifetime: Expiry | undefined = opts.lifetime;
         if (type === 'FILE') {
-          if (!opts.rse || opts.bytes === undefined || Number.isNaN(opts.bytes)) {
+          if (!opts.rse || opts.bytes === undefined) {
             throw new CliError(`A file DID (${text}) is added with its replica: give --rse, --bytes and --adler32 (or use 'tarn upload' / 'tarn register').`, ExitCode.USAGE);
           }
           await ctx.client.request('POST', '/replicas', {
             what: `Adding file ${text} on RSE '${opts.rse}'`,
             body: { rse: opts.rse, files: [{ scope, name, bytes: opts.bytes, adler32: opts.adler32 ?? null, md5: opts.md5 ?? null }] },
           });
-          const fileMeta = { ...meta, ...(lifetime !== undefined ? { lifetime } : {}) };
+          const fileMeta = { ...meta, ...(lifetime !== undefined ? { lifetime: lifetime.seconds } : {}) };
           if (Object.keys(fileMeta).length > 0) {
             await ctx.client.request('POST', `/dids/${didPath(scope, name)}/meta`, { what: `Setting the metadata of ${text}`, body: { meta: fileMeta } });
           }
-        } else if (type === 'DATASET' || type === 'CONTAINER') {
+        } else {
           await ctx.client.request('POST', `/dids/${didPath(scope, name)}`, {
             what: `Adding ${type.toLowerCase()} ${text}`,
-            body: { type, ...(lifetime !== undefined ? { lifetime } : {}), ...(Object.keys(meta).length > 0 ? { meta } : {}) },
+            body: { type, ...expiryBody(lifetime, 'expired_at'), ...(Object.keys(meta).length > 0 ? { meta } : {}) },
           });
-        } else {
-          throw new CliError(`Unknown DID type '${opts.type}' for ${text}: use dataset, container or file.`, ExitCode.USAGE);
         }
         ctx.note(`Added ${type.toLowerCase()} ${text}.`);
       }),
@@ -94,10 +92,11 @@ export function registerDidCommands(program: Command, io: CliIo): void {
     .command('list <scope-or-did>')
     .description('DIDs of a scope (name patterns with *, metadata filters), or the content of a collection (scope:name)')
     .option('-f, --filter <filter>', 'metadata filter, e.g. "run>=5", "type=raw,name=run*" (repeatable; all must hold)', collect)
-    .option('-t, --type <type>', 'all, collection, dataset, container or file (scope listings)', 'collection')
+    .option('-t, --type <type>', 'all, collection, dataset, container or file (scope listings)', checked('--type', (t, w) => parseChoice(t, w, ['all', 'collection', 'dataset', 'container', 'file'])), 'collection')
     .option('-r, --recursive', 'also list the content of the collections, down to the files')
     .action(
       act(io, async (ctx: CommandContext, target: string, opts: { filter?: string[]; type: string; recursive?: boolean }) => {
+        const filter = parseDidFilters(opts.filter ?? []);
         const colon = target.indexOf(':');
         const scope = colon > 0 ? target.slice(0, colon) : target;
         const namePart = colon > 0 ? target.slice(colon + 1) : '';
@@ -109,7 +108,6 @@ export function registerDidCommands(program: Command, io: CliIo): void {
             bar.add(1);
           }
         } else {
-          const filter = parseDidFilters(opts.filter ?? []);
           if (namePart) filter.name = namePart;
           const query = { filters: JSON.stringify([filter]), type: opts.type, long: 'True' };
           for await (const row of ctx.client.ndjson<Record<string, any>>('GET', `/dids/${encodeURIComponent(scope)}/dids/search`, {

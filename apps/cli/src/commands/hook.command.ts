@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collect, parseDuration, parsePositiveInt } from '../arguments.js';
+import { checked, checkedList, parseChoice, parseDuration, parseJsonObject, parseNumber, parsePositiveInt } from '../arguments.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { act, type CommandContext } from '../context.js';
@@ -36,17 +36,6 @@ export function formatRuleTemplate(rule: Record<string, any>): string {
     .filter(([k, v]) => !['copies', 'rse_expression', 'rseExpression', 'lifetime'].includes(k) && v !== null && v !== undefined)
     .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`);
   return `${rule.copies}@${expression}${rule.lifetime ? `~${rule.lifetime}s` : ''}${rest.length ? ` (${rest.join(', ')})` : ''}`;
-}
-
-export function parseJsonObject(text: string, what: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new CliError(`${what} is not valid JSON (${(error as Error).message}).`, ExitCode.USAGE);
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new CliError(`${what} must be a JSON object.`, ExitCode.USAGE);
-  return parsed as Record<string, unknown>;
 }
 
 const describeSource = (s: Row | undefined) =>
@@ -94,24 +83,19 @@ function hookOptions(command: Command): Command {
     .option('--did-name <template>', "file DID name template (default '{basename}')")
     .option('--dataset <template>', "dataset name template, e.g. 'night.{date}'")
     .option('--pattern <regex>', 'regex with named groups over the relative path, for templates and metadata')
-    .option('--meta <key=template>', 'metadata of each file (repeatable), e.g. run={run}', collect)
-    .option('--checksum <policy>', 'registrar (zero-copy default), compute (drop-box default) or storage')
-    .option('--rule <rule>', 'rule for each dataset the hook creates (repeatable): [COPIES@]EXPRESSION[~LIFETIME] or JSON', collect)
+    .option('--meta <key=template>', 'metadata of each file (repeatable), e.g. run={run}', checkedList('--meta', parseMetaTemplate))
+    .option('--checksum <policy>', 'registrar (zero-copy default), compute (drop-box default) or storage', checked('--checksum', (t, w) => parseChoice(t, w, ['registrar', 'compute', 'storage'])))
+    .option('--rule <rule>', 'rule for each dataset the hook creates (repeatable): [COPIES@]EXPRESSION[~LIFETIME] or JSON', checkedList('--rule', (t) => parseRuleTemplateArg(t)))
     .option('--remove-source', 'drop-box: remove the local file once its replica is verified')
     .option('--owner <account>', 'account that owns the hook and its DIDs (default: yours)')
     .option('--comment <text>', 'comment')
     .option('--spec <file>', 'the hook as the API takes it (JSON file); the other options override it');
 }
 
-function metaTemplates(pairs: string[] | undefined): Record<string, string> | undefined {
-  if (!pairs) return undefined;
-  const meta: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new CliError(`--meta '${pair}' is not key=template, e.g. run={run}.`, ExitCode.USAGE);
-    meta[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return meta;
+function parseMetaTemplate(pair: string): [string, string] {
+  const eq = pair.indexOf('=');
+  if (eq <= 0) throw new CliError(`--meta '${pair}' is not key=template, e.g. run={run}.`, ExitCode.USAGE);
+  return [pair.slice(0, eq), pair.slice(eq + 1)];
 }
 
 /** A stored source back in the form the API takes. */
@@ -149,7 +133,7 @@ function hookBody(ctx: CommandContext, opts: Row, base: Row, updating: boolean):
     if (opts.glob !== undefined) source.glob = opts.glob;
     body.source = source;
   }
-  const meta = metaTemplates(opts.meta);
+  const meta = opts.meta ? Object.fromEntries(opts.meta as Array<[string, string]>) : undefined;
   const targetFlags = { scope: opts.scope, rse: opts.rse, name: opts.didName, dataset: opts.dataset, pattern: opts.pattern, meta };
   if (Object.values(targetFlags).some((v) => v !== undefined)) {
     const target: Row = { ...(body.target ?? base.target ?? {}) };
@@ -162,7 +146,7 @@ function hookBody(ctx: CommandContext, opts: Row, base: Row, updating: boolean):
   if (opts.schedule !== undefined) body.schedule = opts.schedule;
   if (opts.timezone !== undefined) body.timezone = opts.timezone;
   if (opts.checksum !== undefined) body.checksum = opts.checksum;
-  if (opts.rule) body.rules = (opts.rule as string[]).map(parseRuleTemplateArg);
+  if (opts.rule) body.rules = opts.rule;
   if (opts.noRules) body.rules = [];
   if (opts.removeSource) body.after = { removeSource: true };
   if (opts.keepSource) body.after = { removeSource: false };
@@ -249,11 +233,11 @@ export function registerHookCommands(program: Command, io: CliIo): void {
   hook
     .command('show <name>')
     .description('A hook: source, target, rules, schedule, files taken in, and its latest runs')
-    .option('--runs <n>', 'how many runs to show', '5')
+    .option('--runs <n>', 'how many runs to show', checked('--runs', parsePositiveInt), 5)
     .action(
-      act(io, async (ctx: CommandContext, name: string, opts: { runs: string }) => {
+      act(io, async (ctx: CommandContext, name: string, opts: { runs: number }) => {
         const shown = await ctx.client.json<Row>('GET', hookPath(name), { what: `Showing hook '${name}'` });
-        const runs = await ctx.client.json<Row[]>('GET', `${hookPath(name)}/runs`, { what: `Listing the runs of hook '${name}'`, query: { limit: parsePositiveInt(opts.runs, '--runs') } });
+        const runs = await ctx.client.json<Row[]>('GET', `${hookPath(name)}/runs`, { what: `Listing the runs of hook '${name}'`, query: { limit: opts.runs } });
         printHook(ctx, shown, runs);
       }),
     );
@@ -292,10 +276,10 @@ export function registerHookCommands(program: Command, io: CliIo): void {
   hook
     .command('run <name>')
     .description('Run a hook now (the ingester takes it up within its interval)')
-    .option('--wait <duration>', 'wait for the run to finish (at most this long; exit 9 if it has not, 1 if it failed or a file failed)')
-    .option('--interval <seconds>', 'seconds between polls with --wait', (v) => Number(v), 1)
+    .option('--wait <duration>', 'wait for the run to finish (at most this long, e.g. 10m; exit 9 if it has not, 1 if it failed or a file failed)', checked('--wait', parseDuration))
+    .option('--interval <seconds>', 'seconds between polls with --wait', checked('--interval', (t, w) => parseNumber(t, w, 0.1)), 1)
     .action(
-      act(io, async (ctx: CommandContext, name: string, opts: { wait?: string; interval: number }) => {
+      act(io, async (ctx: CommandContext, name: string, opts: { wait?: number; interval: number }) => {
         const requested = await ctx.client.json<Row>('POST', `${hookPath(name)}/run`, { what: `Asking for a run of hook '${name}'` });
         if (!opts.wait) {
           if (ctx.json) ctx.printJson(requested);
@@ -303,16 +287,16 @@ export function registerHookCommands(program: Command, io: CliIo): void {
           return;
         }
         const since = Date.parse(requested.runRequestedAt);
-        const deadline = Date.now() + parseDuration(opts.wait, 'Wait') * 1000;
+        const deadline = Date.now() + opts.wait * 1000;
         let run: Row | undefined;
         for (;;) {
           const runs = await ctx.client.json<Row[]>('GET', `${hookPath(name)}/runs`, { what: `Listing the runs of hook '${name}'`, query: { limit: 5 } });
           run = runs.find((r) => Date.parse(r.startedAt) >= since && r.state !== 'RUNNING');
           if (run || Date.now() >= deadline) break;
           ctx.checkAborted(`waiting for a run of hook '${name}'`);
-          await new Promise((r) => setTimeout(r, Math.max(0.1, opts.interval) * 1000));
+          await new Promise((r) => setTimeout(r, opts.interval * 1000));
         }
-        if (!run) throw new CliError(`Hook '${name}' has not finished a run within ${opts.wait}: is the ingester running? Follow it with 'tarn hook runs ${name}'.`, ExitCode.TIMEOUT);
+        if (!run) throw new CliError(`Hook '${name}' has not finished a run within ${opts.wait} s: is the ingester running? Follow it with 'tarn hook runs ${name}'.`, ExitCode.TIMEOUT);
         printRun(ctx, run);
         if (run.state !== 'DONE') throw new CliError(`Run ${run.id} of hook '${name}' ${run.state}: ${run.errors?.[0]?.error ?? 'see tarn hook runs'}.`, ExitCode.FAILURE);
         if (run.filesFailed > 0) throw new CliError(`Run ${run.id} of hook '${name}': ${run.filesFailed} file(s) failed, e.g. ${run.errors?.[0]?.path ?? ''}: ${run.errors?.[0]?.error ?? ''}`, ExitCode.FAILURE);
@@ -322,14 +306,14 @@ export function registerHookCommands(program: Command, io: CliIo): void {
   hook
     .command('runs <name> [run-id]')
     .description("A hook's latest runs, newest first (counts), or one run with its errors")
-    .option('--limit <n>', 'how many runs', '20')
+    .option('--limit <n>', 'how many runs', checked('--limit', parsePositiveInt), 20)
     .action(
-      act(io, async (ctx: CommandContext, name: string, runId: string | undefined, opts: { limit: string }) => {
+      act(io, async (ctx: CommandContext, name: string, runId: string | undefined, opts: { limit: number }) => {
         if (runId) {
           const run = await ctx.client.json<Row>('GET', `${hookPath(name)}/runs/${encodeURIComponent(runId)}`, { what: `Showing run ${runId} of hook '${name}'` });
           return printRun(ctx, run);
         }
-        const runs = await ctx.client.json<Row[]>('GET', `${hookPath(name)}/runs`, { what: `Listing the runs of hook '${name}'`, query: { limit: parsePositiveInt(opts.limit, '--limit') } });
+        const runs = await ctx.client.json<Row[]>('GET', `${hookPath(name)}/runs`, { what: `Listing the runs of hook '${name}'`, query: { limit: opts.limit } });
         ctx.printList(runs, [...runColumns, { header: 'ERRORS', value: (r: Row) => (r.errors?.length ? `${r.errors.length}: ${r.errors[0].error}` : '') }]);
       }),
     );

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collect, parseKeyValues, parseSize, scalar } from '../arguments.js';
+import { checked, collect, parseChoice, parseInteger, parseJsonObject, parseKeyValues, parseSize, scalar } from '../arguments.js';
 import { act, type CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -65,15 +65,15 @@ export function registerRseCommands(program: Command, io: CliIo): void {
   rse
     .command('add <rse>')
     .description('Add an RSE (administrators)')
-    .option('--type <type>', 'DISK or TAPE', 'DISK')
+    .option('--type <type>', 'DISK or TAPE', checked('--type', (t, w) => parseChoice(t, w, ['DISK', 'TAPE'])), 'DISK')
     .option('--non-deterministic', 'paths are given at registration, not computed from the DID')
     .option('--volatile', 'a cache: files may vanish')
-    .option('--qos <class>', 'QoS class, e.g. SAFE')
+    .option('--qos <class>', "QoS class, e.g. SAFE: the RSE's QOS attribute, which rules select with QOS=SAFE")
     .action(
       act(io, async (ctx: CommandContext, name: string, opts: { type: string; nonDeterministic?: boolean; volatile?: boolean; qos?: string }) => {
         await ctx.client.request('POST', rsePath(name), {
           what: `Adding RSE '${name}'`,
-          body: { rse_type: opts.type.toUpperCase(), deterministic: !opts.nonDeterministic, volatile: Boolean(opts.volatile), ...(opts.qos ? { qos_class: opts.qos } : {}) },
+          body: { rse_type: opts.type, deterministic: !opts.nonDeterministic, volatile: Boolean(opts.volatile), ...(opts.qos ? { qos_class: opts.qos } : {}) },
         });
         ctx.note(`Added RSE ${name}.`);
       }),
@@ -108,22 +108,17 @@ export function registerRseCommands(program: Command, io: CliIo): void {
     .requiredOption('--scheme <scheme>', 'file, s3, s3+https, s3+http, davs, https, dav, http, root, roots')
     .requiredOption('--prefix <prefix>', 'path prefix (s3: /bucket/key-prefix)')
     .option('--hostname <host>', 'host name', 'localhost')
-    .option('--port <port>', 'port', (v) => Number(v))
+    .option('--port <port>', 'port', checked('--port', (t, w) => parseInteger(t, w, 0, 65535)))
     .option('--impl <impl>', 'Rucio implementation class name (for the stock rucio client)')
-    .option('--priority <n>', 'priority of read, write and delete, wan and lan (1 = preferred)', (v) => Number(v), 1)
-    .option('--tpc <n>', 'third-party-copy priority (0 = none)', (v) => Number(v), 1)
-    .option('--domain-json <json>', 'full domains object, as rucio-admin takes it (overrides --priority/--tpc)')
+    .option('--priority <n>', 'priority of read, write and delete, wan and lan (1 = preferred, 0 = not for that)', checked('--priority', (t, w) => parseInteger(t, w, 0)), 1)
+    .option('--tpc <n>', 'third-party-copy priority (0 = none)', checked('--tpc', (t, w) => parseInteger(t, w, 0)), 1)
+    .option('--domain-json <json>', 'full domains object, as rucio-admin takes it (overrides --priority/--tpc)', checked('--domain-json', (t, w) => parseJsonObject(t, w)))
     .option('--ext <key=value>', 'extended attribute (repeatable), e.g. --ext region=us-east-1', collect)
     .action(
       act(io, async (ctx: CommandContext, name: string, opts: Record<string, any>) => {
         let domains: unknown;
-        if (opts.domainJson) {
-          try {
-            domains = JSON.parse(opts.domainJson);
-          } catch {
-            throw new CliError(`--domain-json for RSE '${name}' is not JSON: write e.g. '{"wan": {"read": 1, "write": 1, "delete": 1}}'.`, ExitCode.USAGE);
-          }
-        } else {
+        if (opts.domainJson) domains = opts.domainJson;
+        else {
           const p = opts.priority;
           domains = {
             wan: { read: p, write: p, delete: p, third_party_copy_read: opts.tpc, third_party_copy_write: opts.tpc },
@@ -147,11 +142,12 @@ export function registerRseCommands(program: Command, io: CliIo): void {
     );
 
   rse
-    .command('set-limit <rse> <name> <value>')
+    .command('set-limit <rse> <name>')
     .description('Set a limit (administrators): MinFreeSpace or MaxBytes, in bytes or with a unit (10TB)')
+    .argument('<value>', 'bytes, or with a unit (10TB)', checked('the limit', parseSize))
     .action(
-      act(io, async (ctx: CommandContext, name: string, limit: string, value: string) => {
-        await ctx.client.request('PUT', `${rsePath(name)}/limits`, { what: `Setting limit ${limit} of RSE '${name}'`, body: { name: limit, value: parseSize(value, limit) } });
+      act(io, async (ctx: CommandContext, name: string, limit: string, value: number) => {
+        await ctx.client.request('PUT', `${rsePath(name)}/limits`, { what: `Setting limit ${limit} of RSE '${name}'`, body: { name: limit, value } });
         ctx.note(`Set ${limit}=${value} on RSE ${name}.`);
       }),
     );
@@ -173,15 +169,15 @@ export function registerRseCommands(program: Command, io: CliIo): void {
     );
 
   rse
-    .command('distance <source> <destination> [distance]')
+    .command('distance <source> <destination>')
+    .argument('[distance]', 'a whole number >= 0 to set it', checked('The distance', (t, w) => parseInteger(t, w, 0)))
     .description('Show the distance between two RSEs, or set it (administrators; lower is preferred as a source)')
     .action(
-      act(io, async (ctx: CommandContext, source: string, destination: string, distance?: string) => {
+      act(io, async (ctx: CommandContext, source: string, destination: string, distance?: number) => {
         const path = `${rsePath(source)}/distances/${encodeURIComponent(destination)}`;
         const what = `the distance from RSE '${source}' to '${destination}'`;
         if (distance !== undefined) {
-          const value = Number(distance);
-          if (!Number.isInteger(value) || value < 0) throw new CliError(`The distance from '${source}' to '${destination}' must be a whole number >= 0, not '${distance}'.`, ExitCode.USAGE);
+          const value = distance;
           const existing = await ctx.client.json<unknown[]>('GET', path, { what: `Reading ${what}` });
           await ctx.client.request(existing.length > 0 ? 'PUT' : 'POST', path, { what: `Setting ${what}`, body: { distance: value } });
           ctx.note(`Set the distance from ${source} to ${destination} to ${value}.`);

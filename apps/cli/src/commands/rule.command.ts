@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseDidArg, parseDuration, parseNumber } from '../arguments.js';
+import { assertNoStrayUnit, checked, expiryBody, parseBool, parseChoice, parseDidArg, parseDuration, parseInteger, parseLifetime, parseNumber, parsePositiveInt } from '../arguments.js';
 import { act, type CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -20,11 +20,8 @@ export const ruleColumns = [
   { header: 'EXPIRES', value: (r: Row) => r.expires_at },
 ];
 
-function parseBool(text: string, what: string): boolean {
-  if (/^(true|yes|1)$/i.test(text)) return true;
-  if (/^(false|no|0)$/i.test(text)) return false;
-  throw new CliError(`${what} is true or false, not '${text}'.`, ExitCode.USAGE);
-}
+const RULE_STATES = ['OK', 'REPLICATING', 'STUCK', 'SUSPENDED', 'WAITING_APPROVAL', 'INJECT'] as const;
+const LIFETIME_HELP = 'a duration (30d, 48h, "2 days", 1h30m) or an expiry date (2027-01-31, 2027-01-31T12:00Z)';
 
 const FINAL_STATES = new Set(['OK', 'STUCK', 'SUSPENDED']);
 
@@ -75,14 +72,15 @@ export function registerRuleCommands(program: Command, io: CliIo): void {
 
   rule
     .command('add <dids...>')
-    .description('Add a rule on each DID: COPIES replicas on RSEs of the expression')
+    .description('Add a rule on each DID (all or none): COPIES replicas on RSEs of the expression')
     .requiredOption('--rses <expression>', 'RSE expression, e.g. QOS=SAFE')
-    .option('--copies <n>', 'number of copies', (v) => Number(v), 1)
-    .option('--lifetime <duration>', 'the rule expires after this long (seconds, or 30d, 12h)')
-    .option('--grouping <grouping>', 'DATASET (default), ALL or NONE')
+    .option('--copies <n>', 'number of copies', checked('--copies', parsePositiveInt), 1)
+    .option('--lifetime <lifetime>', `the rule expires: ${LIFETIME_HELP}`, checked('--lifetime', parseLifetime))
+    .option('--grouping <grouping>', 'DATASET (default), ALL or NONE', checked('--grouping', (t, w) => parseChoice(t, w, ['DATASET', 'ALL', 'NONE'])))
     .option('--weight <attribute>', 'numeric RSE attribute used as selection weight')
     .option('--source-rses <expression>', 'only copy from these RSEs')
     .option('--activity <activity>', 'transfer activity')
+    .option('--priority <n>', 'transfer priority, 1 (lowest) to 5', checked('--priority', (t, w) => parseInteger(t, w, 1, 5)))
     .option('--comment <text>', 'comment')
     .option('--locked', 'the rule cannot be deleted until unlocked')
     .option('--purge-replicas', 'delete the replicas as soon as the rule goes')
@@ -91,31 +89,28 @@ export function registerRuleCommands(program: Command, io: CliIo): void {
     .option('--ask-approval', 'wait for an administrator to approve it')
     .action(
       act(io, async (ctx: CommandContext, didTexts: string[], opts: Record<string, any>) => {
-        if (!Number.isInteger(opts.copies) || opts.copies < 1) throw new CliError(`--copies must be a whole number >= 1.`, ExitCode.USAGE);
-        const ids: string[] = [];
-        for (const text of didTexts) {
-          const did = parseDidArg(text);
-          const answer = await ctx.client.json<string[]>('POST', '/rules/', {
-            what: `Adding a rule on ${text} for '${opts.rses}'`,
-            body: {
-              dids: [did],
-              copies: opts.copies,
-              rse_expression: opts.rses,
-              ...(opts.lifetime ? { lifetime: parseDuration(opts.lifetime, 'Lifetime') } : {}),
-              ...(opts.grouping ? { grouping: String(opts.grouping).toUpperCase() } : {}),
-              ...(opts.weight ? { weight: opts.weight } : {}),
-              ...(opts.sourceRses ? { source_replica_expression: opts.sourceRses } : {}),
-              ...(opts.activity ? { activity: opts.activity } : {}),
-              ...(opts.comment ? { comment: opts.comment } : {}),
-              ...(opts.locked ? { locked: true } : {}),
-              ...(opts.purgeReplicas ? { purge_replicas: true } : {}),
-              ...(opts.ignoreAvailability ? { ignore_availability: true } : {}),
-              ...(opts.asynchronous ? { asynchronous: true } : {}),
-              ...(opts.askApproval ? { ask_approval: true } : {}),
-            },
-          });
-          ids.push(...answer);
-        }
+        assertNoStrayUnit(didTexts, opts, ['lifetime']);
+        const dids = didTexts.map((text) => parseDidArg(text));
+        const ids = await ctx.client.json<string[]>('POST', '/rules/', {
+          what: `Adding a rule on ${didTexts.length === 1 ? didTexts[0] : `${didTexts.length} DIDs`} for '${opts.rses}'`,
+          body: {
+            dids,
+            copies: opts.copies,
+            rse_expression: opts.rses,
+            ...expiryBody(opts.lifetime, 'expires_at'),
+            ...(opts.grouping ? { grouping: opts.grouping } : {}),
+            ...(opts.weight ? { weight: opts.weight } : {}),
+            ...(opts.sourceRses ? { source_replica_expression: opts.sourceRses } : {}),
+            ...(opts.activity ? { activity: opts.activity } : {}),
+            ...(opts.priority !== undefined ? { priority: opts.priority } : {}),
+            ...(opts.comment ? { comment: opts.comment } : {}),
+            ...(opts.locked ? { locked: true } : {}),
+            ...(opts.purgeReplicas ? { purge_replicas: true } : {}),
+            ...(opts.ignoreAvailability ? { ignore_availability: true } : {}),
+            ...(opts.asynchronous ? { asynchronous: true } : {}),
+            ...(opts.askApproval ? { ask_approval: true } : {}),
+          },
+        });
         if (ctx.json) ctx.printJson(ids);
         else ctx.out(ids.join('\n'));
       }),
@@ -126,7 +121,7 @@ export function registerRuleCommands(program: Command, io: CliIo): void {
     .description('Rules, by account (default: yours), DID, state or RSE expression')
     .option('--owner <account>', 'owner (default: yours; "all" for every account)')
     .option('--did <did>', 'rules on this DID')
-    .option('--state <state>', 'OK, REPLICATING, STUCK, SUSPENDED, ...')
+    .option('--state <state>', RULE_STATES.join(', '), checked('--state', (t, w) => parseChoice(t, w, RULE_STATES)))
     .option('--rses <expression>', 'rules with this RSE expression')
     .action(
       act(io, async (ctx: CommandContext, opts: { owner?: string; did?: string; state?: string; rses?: string }) => {
@@ -147,12 +142,12 @@ export function registerRuleCommands(program: Command, io: CliIo): void {
   rule
     .command('show <id>')
     .description('A rule, what its locks wait for (by reason), and every lock with its reason')
-    .option('--wait <duration>', 'poll until the rule is OK, STUCK or SUSPENDED (at most this long, e.g. 10m, 2h; exit 9 if not reached); the lock counts are shown as they change')
-    .option('--interval <seconds>', 'seconds between polls with --wait', '2')
+    .option('--wait <duration>', 'poll until the rule is OK, STUCK or SUSPENDED (at most this long, e.g. 10m, 2h; exit 9 if not reached); the lock counts are shown as they change', checked('--wait', parseDuration))
+    .option('--interval <seconds>', 'seconds between polls with --wait', checked('--interval', (t, w) => parseNumber(t, w, 0.1)), 2)
     .action(
-      act(io, async (ctx: CommandContext, id: string, opts: { wait?: string; interval: string }) => {
-        const waitSeconds = opts.wait === undefined ? null : parseDuration(opts.wait, '--wait');
-        const interval = parseNumber(opts.interval, '--interval', 0.1);
+      act(io, async (ctx: CommandContext, id: string, opts: { wait?: number; interval: number }) => {
+        const waitSeconds = opts.wait ?? null;
+        const interval = opts.interval;
         const fetch = () => ctx.client.json<Row>('GET', rulePath(id), { what: `Showing rule ${id}` });
         let current = await fetch();
         if (waitSeconds !== null) current = await waitForRule(ctx, id, current, fetch, waitSeconds, interval);
@@ -190,7 +185,7 @@ export function registerRuleCommands(program: Command, io: CliIo): void {
             throw new CliError(`Rule ${id} on ${current.scope}:${current.name} is ${current.state}: ${current.error ?? analysis?.rule_error ?? 'see its locks above'}.`, ExitCode.FAILURE);
           }
           throw new CliError(
-            `Rule ${id} on ${current.scope}:${current.name} is still ${current.state} after ${opts.wait}: ${analysis?.rule_error ?? 'see its locks above'}.`,
+            `Rule ${id} on ${current.scope}:${current.name} is still ${current.state} after ${waitSeconds} s: ${analysis?.rule_error ?? 'see its locks above'}.`,
             ExitCode.TIMEOUT,
           );
         }
@@ -200,19 +195,19 @@ export function registerRuleCommands(program: Command, io: CliIo): void {
   rule
     .command('update <id>')
     .description('Change a rule: lifetime, locked, comment, activity, priority, owner, state')
-    .option('--lifetime <duration>', 'new lifetime from now (seconds, or 30d)')
-    .option('--locked <bool>', 'true or false')
+    .option('--lifetime <lifetime>', `new lifetime: ${LIFETIME_HELP}; "none" for never`, checked('--lifetime', (t, w) => (/^none$/i.test(t) ? null : parseLifetime(t, w))))
+    .option('--locked <bool>', 'true or false', checked('--locked', parseBool))
     .option('--comment <text>', 'comment')
     .option('--activity <activity>', 'activity')
-    .option('--priority <n>', 'transfer priority', (v) => Number(v))
+    .option('--priority <n>', 'transfer priority, 1 (lowest) to 5', checked('--priority', (t, w) => parseInteger(t, w, 1, 5)))
     .option('--owner <account>', 'new owner')
-    .option('--state <state>', 'e.g. STUCK to have the repairer look at it again')
+    .option('--state <state>', 'STUCK (the rule-repairer looks at it again), SUSPENDED, or REPLICATING to resume it', checked('--state', (t, w) => parseChoice(t, w, ['STUCK', 'SUSPENDED', 'REPLICATING'])))
     .action(
       act(io, async (ctx: CommandContext, id: string, opts: Record<string, any>) => {
         const options: Record<string, unknown> = {};
-        if (opts.lifetime !== undefined) options.lifetime = parseDuration(opts.lifetime, 'Lifetime');
-        if (opts.locked !== undefined) options.locked = parseBool(opts.locked, '--locked');
-        for (const key of ['comment', 'activity', 'priority', 'state']) if (opts[key] !== undefined) options[key] = opts[key];
+        if (opts.lifetime === null) options.lifetime = null;
+        else Object.assign(options, expiryBody(opts.lifetime, 'expires_at'));
+        for (const key of ['locked', 'comment', 'activity', 'priority', 'state']) if (opts[key] !== undefined) options[key] = opts[key];
         if (opts.owner !== undefined) options.account = opts.owner;
         if (Object.keys(options).length === 0) throw new CliError(`Nothing to change on rule ${id}: give --lifetime, --locked, --comment, --activity, --priority, --owner or --state.`, ExitCode.USAGE);
         await ctx.client.request('PUT', rulePath(id), { what: `Updating rule ${id}`, body: { options } });
@@ -222,12 +217,20 @@ export function registerRuleCommands(program: Command, io: CliIo): void {
 
   rule
     .command('delete <id>')
-    .description('Delete a rule (its replicas get a tombstone when no other rule holds them)')
-    .option('--purge-replicas', 'delete the replicas as soon as possible')
+    .description('Delete a rule: its copies that no other rule holds are kept until their RSE needs the space (least recently used first), or deleted at once with --purge-replicas')
+    .option('--purge-replicas', 'delete the copies no other rule holds as soon as possible')
     .action(
       act(io, async (ctx: CommandContext, id: string, opts: { purgeReplicas?: boolean }) => {
+        const rule = await ctx.client.json<Row>('GET', rulePath(id), { what: `Showing rule ${id}` });
         await ctx.client.request('DELETE', rulePath(id), { what: `Deleting rule ${id}`, body: { purge_replicas: Boolean(opts.purgeReplicas) } });
-        ctx.note(`Deleted rule ${id}.`);
+        const files = rule.locks_ok_cnt + rule.locks_replicating_cnt + rule.locks_stuck_cnt;
+        const what = `${files} file replica(s) on '${rule.rse_expression}'`;
+        ctx.note(
+          opts.purgeReplicas || rule.purge_replicas
+            ? `Deleted rule ${id} on ${rule.scope}:${rule.name}: its ${what} that no other rule holds are deleted as soon as possible (the reaper); queued transfers are cancelled.`
+            : `Deleted rule ${id} on ${rule.scope}:${rule.name}: its ${what} that no other rule holds stay until their RSE needs the space ` +
+                '(then least recently used first); queued transfers are cancelled. To free the space at once: delete with --purge-replicas.',
+        );
       }),
     );
 

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { collect, parseDuration, scalar } from '../arguments.js';
+import { checked, checkedList, collect, parseChoice, parseJsonObject, parseLifetime, scalar } from '../arguments.js';
 import { act, type CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { formatRuleTemplate, parseJsonObject, parseRuleTemplateArg } from './hook.command.js';
+import { formatRuleTemplate, parseRuleTemplateArg } from './hook.command.js';
 import { ruleColumns } from './rule.command.js';
 
 type Row = Record<string, any>;
@@ -42,14 +42,14 @@ const subscriptionRuleColumns = ruleColumns.filter((c) => c.header !== 'ACCOUNT'
 
 function subscriptionOptions(command: Command): Command {
   return command
-    .option('--filter <json>', 'Rucio filter as JSON, e.g. \'{"scope": ["data26"], "datatype": ["RAW"]}\'; the options below add to it')
+    .option('--filter <json>', 'Rucio filter as JSON, e.g. \'{"scope": ["data26"], "datatype": ["RAW"]}\'; the options below add to it', checked('--filter', (t, w) => parseJsonObject(t, `${w} '${t}'`)))
     .option('--scope <scope>', 'DIDs of this scope (repeatable)', collect)
-    .option('--did-type <type>', 'FILE, DATASET (default) or CONTAINER (repeatable)', collect)
+    .option('--did-type <type>', 'FILE, DATASET (default) or CONTAINER (repeatable)', checkedList('--did-type', (t, w) => parseChoice(t, w, ['FILE', 'DATASET', 'CONTAINER'])))
     .option('--pattern <regex>', 'DID names matching this regex')
     .option('--meta <key=value>', 'metadata the DIDs must have (repeatable; a key given twice: any of the values)', collect)
-    .option('--rule <rule>', 'rule for each matching DID (repeatable): [COPIES@]EXPRESSION[~LIFETIME] or JSON', collect)
+    .option('--rule <rule>', 'rule for each matching DID (repeatable): [COPIES@]EXPRESSION[~LIFETIME] or JSON', checkedList('--rule', (t) => parseRuleTemplateArg(t)))
     .option('--comment <text>', 'comment')
-    .option('--lifetime <duration>', 'the subscription stops after this long (seconds, or 30d)')
+    .option('--lifetime <lifetime>', 'the subscription stops: after a duration (30d, "2 weeks") or at a date (2027-01-31)', checked('--lifetime', parseLifetime))
     .option('--retroactive', 'also the DIDs that exist already')
     .option('--owner <account>', 'account of the subscription and its rules (default: yours)');
 }
@@ -58,9 +58,9 @@ function subscriptionOptions(command: Command): Command {
 function filterOf(opts: Row): Row | null {
   const given = opts.filter !== undefined || opts.scope || opts.didType || opts.pattern !== undefined || opts.meta;
   if (!given) return null;
-  const filter: Row = opts.filter !== undefined ? parseJsonObject(opts.filter, `--filter '${opts.filter}'`) : {};
+  const filter: Row = opts.filter !== undefined ? { ...opts.filter } : {};
   if (opts.scope) filter.scope = opts.scope;
-  if (opts.didType) filter.did_type = opts.didType.length === 1 ? String(opts.didType[0]).toUpperCase() : opts.didType.map((t: string) => t.toUpperCase());
+  if (opts.didType) filter.did_type = opts.didType.length === 1 ? opts.didType[0] : opts.didType;
   if (opts.pattern !== undefined) filter.pattern = opts.pattern;
   const values: Record<string, unknown[]> = {};
   for (const pair of (opts.meta as string[] | undefined) ?? []) {
@@ -76,10 +76,10 @@ function commonOptions(opts: Row): Row {
   const options: Row = {};
   const filter = filterOf(opts);
   if (filter) options.filter = filter;
-  if (opts.rule) options.replication_rules = (opts.rule as string[]).map(parseRuleTemplateArg);
+  if (opts.rule) options.replication_rules = opts.rule;
   if (opts.comment !== undefined) options.comments = opts.comment;
   // Rucio's subscription lifetime is in days.
-  if (opts.lifetime !== undefined) options.lifetime = parseDuration(opts.lifetime, 'Lifetime') / 86400;
+  if (opts.lifetime !== undefined) options.lifetime = opts.lifetime.seconds / 86400;
   if (opts.retroactive) options.retroactive = true;
   return options;
 }
@@ -143,12 +143,12 @@ export function registerSubscriptionCommands(program: Command, io: CliIo): void 
     );
 
   subscriptionOptions(sub.command('update <name>').description('Change a subscription: the options given replace the stored values'))
-    .option('--state <state>', 'ACTIVE or INACTIVE')
+    .option('--state <state>', 'ACTIVE or INACTIVE', checked('--state', (t, w) => parseChoice(t, w, ['ACTIVE', 'INACTIVE'])))
     .action(
       act(io, async (ctx: CommandContext, name: string, opts: Row) => {
         const owner = opts.owner ?? ctx.client.account;
         const options = commonOptions(opts);
-        if (opts.state !== undefined) options.state = String(opts.state).toUpperCase();
+        if (opts.state !== undefined) options.state = opts.state;
         if (Object.keys(options).length === 0) throw new CliError(`Nothing to change on subscription '${name}': give --filter, --rule, --state, --comment or --lifetime.`, ExitCode.USAGE);
         await ctx.client.request('PUT', subPath(owner, name), { what: `Updating subscription '${name}' of '${owner}'`, body: { options } });
         ctx.note(`Updated subscription ${name} of ${owner}.`);

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
-import { collect, parseDidArg, parseDuration, parseKeyValues, parsePositiveInt, parseSize } from '../arguments.js';
-import { createReadStream } from 'node:fs';
+import { assertNoStrayUnit, checked, collect, type Expiry, parseDidArg, parseDuration, parseKeyValues, parseLifetime, parsePositiveInt, parseSize } from '../arguments.js';
+import { createReadStream, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { checksumFile } from '@tarn/checksums';
+import { reasonTime } from '@tarn/domain';
 import { act, type CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -9,42 +11,91 @@ import { attachMissing, ensureDataset, type FileDid, protectOnRse, replicaStates
 import { RseDirectory } from '../storage-access.js';
 import { formatBytes } from '../table.js';
 import { localFiles, RateTransform, runPool } from '../transfer-utils.js';
+import { DidNamer, namingOptions } from './did-naming.js';
 
 interface UploadItem extends FileDid {
   path: string;
   bytes: number;
   adler32: string;
   md5: string;
-  status: 'pending' | 'skipped' | 'written';
+  status: 'pending' | 'skipped' | 'written' | 'failed';
   state?: string | null;
+  error?: string;
+}
+
+interface SummaryInput {
+  items: readonly UploadItem[];
+  rse: string;
+  dataset: FileDid | undefined;
+  datasetCreated: boolean;
+  lifetime: Expiry | undefined;
+  ruleAdded: boolean;
+  noRule: boolean;
+  writeSeconds: number;
+  seconds: number;
+}
+
+/** The last lines of an upload: what was written, at what rate, what was skipped or failed, and what expires when. */
+export function uploadSummary(s: SummaryInput): string {
+  const count = (status: UploadItem['status']) => s.items.filter((i) => i.status === status);
+  const written = count('written');
+  const bytes = written.reduce((sum, i) => sum + i.bytes, 0);
+  const rate = s.writeSeconds > 0 ? `, ${formatBytes(bytes / s.writeSeconds)}/s` : '';
+  const lines = [
+    `Uploaded ${written.length} file(s), ${formatBytes(bytes)} in ${s.seconds.toFixed(1)} s${rate} to ${s.rse}; ` +
+      `${count('skipped').length} skipped (already there), ${count('failed').length} failed.`,
+  ];
+  const until = s.lifetime === undefined ? null : reasonTime(s.lifetime.at ?? new Date(Date.now() + s.lifetime.seconds * 1000));
+  if (s.dataset) {
+    const name = `${s.dataset.scope}:${s.dataset.name}`;
+    if (!s.datasetCreated) lines.push(`Dataset ${name} existed: it keeps its own lifetime${until ? ' (--lifetime applies to the rule only)' : ''}.`);
+    else lines.push(`Dataset ${name} created${until ? `; it expires at ${until} (then the undertaker removes it and its rules)` : ', without expiry'}.`);
+  }
+  if (s.ruleAdded) {
+    lines.push(
+      until
+        ? `A rule keeps the files on ${s.rse} until ${until}; after that they stay until ${s.rse} needs the space.`
+        : `A rule keeps the files on ${s.rse} for good (no --lifetime).`,
+    );
+  } else if (!s.noRule) {
+    lines.push('No rule was added: not every file is AVAILABLE yet; run the same command again to finish.');
+  }
+  return lines.join('\n');
 }
 
 export function registerUploadCommand(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('upload <paths...>')
     .description('Upload files (directories: every file below) into a scope on an RSE, optionally into a dataset; re-running resumes')
     .requiredOption('-s, --scope <scope>', 'scope of the new files')
     .requiredOption('--rse <rse>', 'RSE to write to')
     .option('-d, --dataset <dataset>', 'dataset to attach the files to ([scope:]name; created if new)')
-    .option('--lifetime <duration>', 'lifetime of a new dataset and of the upload rule (seconds, or 30d)')
+    .option(
+      '--lifetime <lifetime>',
+      'how long the upload is kept: the rule that keeps the files on the RSE expires (then the files may be deleted when space is needed), and so does a new dataset; ' +
+        'a duration (30d, 48h, "2 days") or an expiry date (2027-01-31)',
+      checked('--lifetime', parseLifetime),
+    )
     .option('--meta <key=value>', 'metadata of the files and of a new dataset (repeatable)', collect)
-    .option('--parallel <n>', 'files written at once (default: config parallel, 4)')
-    .option('--timeout <duration>', 'how long to wait for the verification of the replicas', '10m')
-    .option('--limit-rate <rate>', 'bandwidth cap per file, bytes per second (or 10MB)')
-    .option('--no-rule', 'do not add the rule that keeps the upload on the RSE')
-    .action(act(io, upload));
+    .option('--parallel <n>', 'files written at once (default: config parallel, 4)', checked('--parallel', parsePositiveInt))
+    .option('--timeout <duration>', 'how long to wait for the verification of the replicas', checked('--timeout', parseDuration), 600)
+    .option('--limit-rate <rate>', 'bandwidth cap per file, bytes per second (or 10MB)', checked('--limit-rate', parseSize))
+    .option('--no-rule', 'do not add the rule that keeps the upload on the RSE');
+  namingOptions(command).action(act(io, upload));
 }
 
 async function upload(ctx: CommandContext, paths: string[], opts: Record<string, any>): Promise<void> {
+  assertNoStrayUnit(paths.filter((p) => !existsSync(resolve(ctx.io.cwd, p))), opts, ['lifetime', 'timeout']);
+  const started = Date.now();
   const scope: string = opts.scope;
   const rse: string = opts.rse;
   const dataset = opts.dataset ? parseDidArg(opts.dataset, scope) : undefined;
-  const lifetime = opts.lifetime ? parseDuration(opts.lifetime, 'Lifetime') : undefined;
-  const timeout = parseDuration(opts.timeout, 'Timeout');
+  const lifetime: Expiry | undefined = opts.lifetime;
   const meta = parseKeyValues(opts.meta, 'Metadata');
-  const parallel = opts.parallel ? parsePositiveInt(opts.parallel, '--parallel') : ctx.config.parallel;
-  const rate = opts.limitRate ? parseSize(opts.limitRate, '--limit-rate') : undefined;
-  const files = await localFiles(paths, ctx.io.cwd);
+  const parallel: number = opts.parallel ?? ctx.config.parallel;
+  const rate: number | undefined = opts.limitRate;
+  const namer = new DidNamer(opts.didName, opts.pattern);
+  const files = await localFiles(paths, ctx.io.cwd, (relative) => namer.name(relative));
   if (files.length === 0) throw new CliError(`Nothing to upload in ${paths.join(', ')}: no files found.`, ExitCode.USAGE);
 
   const rses = new RseDirectory(ctx.client, ctx.io.env);
@@ -95,6 +146,7 @@ async function upload(ctx: CommandContext, paths: string[], opts: Record<string,
 
     const pending = items.filter((i) => i.status === 'pending');
     const bar = ctx.progress(`upload to ${rse}`, pending.reduce((s, i) => s + i.bytes, 0), 'bytes', pending.length);
+    const writing = Date.now();
     await runPool(
       pending,
       parallel,
@@ -106,57 +158,72 @@ async function upload(ctx: CommandContext, paths: string[], opts: Record<string,
         ctx.io.signal?.addEventListener('abort', onAbort, { once: true });
         try {
           await storage.write(path, source.pipe(meter), { bytes: item.bytes, checksums: { adler32: item.adler32, md5: item.md5 } });
+          await ctx.client.request('PUT', '/replicas', {
+            what: `Marking the replica of ${item.scope}:${item.name} on RSE '${rse}' written`,
+            body: { rse, files: [{ scope: item.scope, name: item.name, state: 'A' }] },
+          });
+          item.status = 'written';
         } catch (error) {
           ctx.checkAborted(`uploading ${item.path} to RSE '${rse}'`);
-          throw new CliError(`Writing ${item.path} as ${item.scope}:${item.name} to RSE '${rse}' failed: ${(error as Error).message}`, ExitCode.FAILURE);
+          if (error instanceof CliError && error.exitCode === ExitCode.UNREACHABLE) throw error;
+          item.status = 'failed';
+          item.error = error instanceof CliError ? error.message : `Writing ${item.path} as ${item.scope}:${item.name} to RSE '${rse}' failed: ${(error as Error).message}`;
         } finally {
           ctx.io.signal?.removeEventListener('abort', onAbort);
         }
-        await ctx.client.request('PUT', '/replicas', {
-          what: `Marking the replica of ${item.scope}:${item.name} on RSE '${rse}' written`,
-          body: { rse, files: [{ scope: item.scope, name: item.name, state: 'A' }] },
-        });
-        item.status = 'written';
         bar.itemDone();
       },
       ctx.io.signal,
     );
     bar.finish();
     ctx.checkAborted(`uploading to RSE '${rse}'`);
+    const writeSeconds = (Date.now() - writing) / 1000;
 
     const written = items.filter((i) => i.status === 'written');
-    const states = await waitForReplicas(ctx, rse, written, timeout);
-    for (const item of items) item.state = item.status === 'skipped' ? 'AVAILABLE' : (states.get(`${item.scope}:${item.name}`) ?? null);
+    const states = await waitForReplicas(ctx, rse, written, opts.timeout);
+    for (const item of items) item.state = item.status === 'skipped' ? 'AVAILABLE' : item.status === 'failed' ? null : (states.get(`${item.scope}:${item.name}`) ?? null);
 
-    await setFilesMeta(ctx, items, meta);
-    if (dataset) {
-      await ensureDataset(ctx, dataset, { lifetime, meta });
-      await attachMissing(ctx, dataset, items);
+    const good = items.filter((i) => i.status !== 'failed');
+    await setFilesMeta(ctx, good, meta);
+    let datasetCreated = false;
+    if (dataset && good.length > 0) {
+      datasetCreated = await ensureDataset(ctx, dataset, { lifetime, meta });
+      await attachMissing(ctx, dataset, good);
     }
     const available = items.filter((i) => i.state === 'AVAILABLE');
-    if (opts.rule !== false && available.length === items.length) {
-      await protectOnRse(ctx, dataset ? [dataset] : items, rse, lifetime);
-    }
+    const ruleAdded = opts.rule !== false && available.length === items.length;
+    if (ruleAdded) await protectOnRse(ctx, dataset ? [dataset] : items, rse, lifetime);
 
-    const rows = items.map((i) => ({ did: `${i.scope}:${i.name}`, path: i.path, bytes: i.bytes, adler32: i.adler32, md5: i.md5, rse, action: i.status, state: i.state }));
+    const rows = items.map((i) => ({ did: `${i.scope}:${i.name}`, path: i.path, bytes: i.bytes, adler32: i.adler32, md5: i.md5, rse, action: i.status, state: i.state, error: i.error ?? null }));
     ctx.printList(rows, [
       { header: 'DID', value: (r) => r.did },
       { header: 'SIZE', value: (r) => formatBytes(r.bytes), align: 'right' },
       { header: 'ADLER32', value: (r) => r.adler32 },
       { header: 'ACTION', value: (r) => r.action },
       { header: 'STATE', value: (r) => r.state },
+      ...(rows.some((r) => r.error) ? [{ header: 'ERROR', value: (r: (typeof rows)[number]) => r.error ?? '' }] : []),
     ]);
+    ctx.note(uploadSummary({ items, rse, dataset, datasetCreated, lifetime, ruleAdded, noRule: opts.rule === false, writeSeconds, seconds: (Date.now() - started) / 1000 }));
+
+    const failed = items.filter((i) => i.status === 'failed');
+    if (failed.length > 0) {
+      throw new CliError(
+        `${failed.length} of ${items.length} file(s) could not be written to RSE '${rse}' (${failed[0].error}${failed.length > 1 ? '; ...' : ''}). ` +
+          'Fix the cause and run the same command again: it skips what is done.',
+        ExitCode.FAILURE,
+      );
+    }
     const bad = items.filter((i) => i.state === 'BAD');
     if (bad.length > 0) {
       throw new CliError(
-        `${bad.length} replica(s) on RSE '${rse}' failed verification and are BAD (${bad.map((i) => `${i.scope}:${i.name}`).join(', ')}): check the files and upload them again under new names.`,
+        `${bad.length} replica(s) on RSE '${rse}' failed verification and are BAD (${bad.map((i) => `${i.scope}:${i.name}`).join(', ')}): run the same command again to write them again.`,
         ExitCode.VERIFICATION,
       );
     }
     const waiting = items.filter((i) => i.state !== 'AVAILABLE');
     if (waiting.length > 0) {
       throw new CliError(
-        `${waiting.length} replica(s) on RSE '${rse}' were written but not verified within ${opts.timeout} (${waiting.map((i) => `${i.scope}:${i.name}`).join(', ')}): ` +
+        `${waiting.length} replica(s) on RSE '${rse}' were written but not verified within ${opts.timeout} s (${waiting.map((i) => `${i.scope}:${i.name}`).join(', ')}): ` +
           'run the same command later to finish (it waits again and skips what is done), or raise --timeout.',
         ExitCode.TIMEOUT,
       );

@@ -30,7 +30,7 @@ import { mapBounded } from '../bounded.js';
 import { localStorage, rseStorage } from './ingest-storage.js';
 import { nextTick } from './hook-schedule.js';
 import { compilePattern } from './hook-spec.js';
-import { builtinFields, extractFields, metaValue, renderTemplate } from './hook-template.js';
+import { builtinFields, extractFields, metaValue, renderTemplate } from '@tarn/domain';
 import type { HookRunTrigger, HookRunView, HookSpec } from './hook.types.js';
 import { hookRunView, specOf } from './hook.views.js';
 

@@ -1,8 +1,7 @@
 import { isAbsolute } from 'node:path';
 import picomatch from 'picomatch';
-import { accountProblem, InvalidInput, scopeProblem } from '@tarn/domain';
+import { accountProblem, BUILTIN_FIELDS, checkTemplate, compilePathPattern, InvalidInput, patternGroups, scopeProblem } from '@tarn/domain';
 import { parseRuleTemplates } from '../subscriptions/rule-template.js';
-import { BUILTIN_FIELDS, checkTemplate } from './hook-template.js';
 import { validateSchedule } from './hook-schedule.js';
 import { CHECKSUM_POLICIES, type ChecksumPolicy, type HookInput, type HookSource, type HookSpec, type HookTarget } from './hook.types.js';
 
@@ -23,17 +22,7 @@ export function validateHookName(name: unknown): string {
 
 /** A named-group regex, or a clear error. */
 export function compilePattern(pattern: string | null, hook: string): RegExp | null {
-  if (pattern === null) return null;
-  try {
-    return new RegExp(pattern);
-  } catch (error) {
-    throw invalid(`Hook '${hook}': the pattern ${JSON.stringify(pattern)} is not a valid regular expression (${(error as Error).message}).`, { pattern });
-  }
-}
-
-export function patternGroups(pattern: RegExp | null): string[] {
-  if (!pattern) return [];
-  return [...pattern.source.matchAll(/\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g)].map((m) => m[1]);
+  return compilePathPattern(pattern, `Hook '${hook}': the pattern`);
 }
 
 function parseSource(raw: unknown, hook: string): HookSource {

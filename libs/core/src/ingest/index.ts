@@ -3,5 +3,4 @@ export * from './hook.service.js';
 export * from './hook-runner.js';
 export * from './hook-schedule.js';
 export * from './hook-spec.js';
-export * from './hook-template.js';
 export * from './ingest.module.js';

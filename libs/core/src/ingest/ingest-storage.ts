@@ -13,7 +13,7 @@ export function rseStorage(info: RseInfo, operation: 'read' | 'write', hook: str
   const protocol = ranked[0];
   if (!protocol) {
     throw new NotFound(
-      `Hook '${hook}': RSE '${info.rse}' has no protocol to ${operation} with. Add one (rucio-admin rse add-protocol) with a ${operation} priority.`,
+      `Hook '${hook}': RSE '${info.rse}' has no protocol to ${operation} with. Add one with a ${operation} priority (tarn rse add-protocol ${info.rse}, or rucio-admin rse add-protocol).`,
       { rucioClass: 'RSEProtocolNotSupported', details: { rse: info.rse, operation } },
     );
   }

@@ -44,7 +44,7 @@ export async function checkReplicaOnStorage(pending: PendingVerification, protoc
   // Dequeued without I/O: the replica changed meanwhile (or is gone); the record step ignores it.
   if (pending.state !== ReplicaState.COPYING || pending.bytes === null) return { ...key, verdict: 'ok' };
   const retry = (reason: string): VerificationOutcome => ({ ...key, verdict: 'retry', reason, retryAfterSeconds: retryDelaySeconds(pending.attempts) });
-  if (protocols.length === 0) return retry(`RSE has no protocol to reach ${did(pending)} with; add one (rucio-admin rse add-protocol)`);
+  if (protocols.length === 0) return retry(`RSE has no protocol to reach ${did(pending)} with; add one (tarn rse add-protocol, or rucio-admin rse add-protocol)`);
   const first = protocols[0];
   const path = pending.path ?? (first.deterministic ? deterministicPath(pending.scope, pending.name, first.lfn2pfnAlgorithm ?? 'hash') : null);
   if (path === null) return { ...key, verdict: 'bad', reason: 'no path: the replica on a non-deterministic RSE has none recorded' };
