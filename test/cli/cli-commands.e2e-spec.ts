@@ -63,9 +63,8 @@ describe('tarn: every command against a running Tarn with posix and S3 RSEs', ()
 
   it('manages RSEs: add, protocols, attributes, limits, usage, distances, list, show', async () => {
     await root.ok(['rse', 'add', 'CLI_POSIX', '--qos', 'SAFE']);
-    await root.ok(['rse', 'set-attr', 'CLI_POSIX', 'QOS', 'SAFE']);
     await root.ok(['rse', 'add-protocol', 'CLI_POSIX', '--scheme', 'file', '--prefix', posix.root]);
-    await root.ok(['rse', 'add', 'CLI_S3', '--qos', 'SAFE']);
+    await root.ok(['rse', 'add', 'CLI_S3']);
     await root.ok(['rse', 'set-attr', 'CLI_S3', 'QOS', 'SAFE']);
     const p = bucket.protocol;
     await root.ok(['rse', 'add-protocol', 'CLI_S3', '--scheme', p.scheme, '--hostname', p.hostname, '--port', String(p.port), '--prefix', p.prefix]);

@@ -151,6 +151,35 @@ describe('tarn: checked arguments, safe registration, and the smaller things', (
     });
   });
 
+  describe('one meaning for QoS: the QOS attribute, also shown as the QoS class', () => {
+    it('rse add --qos, rse set-attr QOS and the API qos_class are one value, which QOS=... and qos_class=... select alike', async () => {
+      await root.ok(['rse', 'add', 'Q_SAFE', '--qos', 'SAFE']);
+      await root.ok(['rse', 'add', 'Q_FAST']);
+      await root.ok(['rse', 'set-attr', 'Q_FAST', 'QOS', 'FAST']);
+      const names = async (expression: string) => (await root.json(['rse', 'list', '-e', expression])).map((r: any) => r.rse);
+      expect(await names('QOS=SAFE')).toEqual(['Q_SAFE']);
+      expect(await names('qos_class=SAFE')).toEqual(['Q_SAFE']);
+      expect(await names('QOS=FAST')).toEqual(['Q_FAST']);
+      expect(await names('qos_class=FAST')).toEqual(['Q_FAST']);
+      expect(await root.json(['rse', 'show', 'Q_SAFE'])).toMatchObject({ qos_class: 'SAFE', attributes: { QOS: 'SAFE' } });
+      expect(await root.ok(['rse', 'list'])).toMatch(/^Q_FAST +DISK +FAST/m);
+
+      // Through Rucio's update_rse: qos_class changes the attribute too, and 'none' removes both.
+      const token = (await fetch(`${tarn.url}/auth/userpass`, { headers: { 'X-Rucio-Account': 'root', 'X-Rucio-Username': 'root', 'X-Rucio-Password': PASSWORD } })).headers.get('x-rucio-auth-token')!;
+      const update = (rse: string, body: unknown) =>
+        fetch(`${tarn.url}/rses/${rse}`, { method: 'PUT', headers: { 'X-Rucio-Auth-Token': token, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      expect((await update('Q_FAST', { qos_class: 'CHEAP-ANALYSIS' })).status).toBe(201);
+      expect((await root.json(['rse', 'show', 'Q_FAST'])).attributes.QOS).toBe('CHEAP-ANALYSIS');
+      expect((await update('Q_FAST', { qos_class: 'none' })).status).toBe(201);
+      expect(await root.json(['rse', 'show', 'Q_FAST'])).toMatchObject({ qos_class: null, attributes: {} });
+      await root.ok(['rse', 'del-attr', 'Q_SAFE', 'QOS']);
+      expect((await root.json(['rse', 'show', 'Q_SAFE'])).qos_class).toBeNull();
+      const numeric = await root.run(['rse', 'set-attr', 'Q_SAFE', 'QOS', '5']);
+      expect(numeric.code).toBe(2);
+      expect(numeric.stderr).toMatch(/QOS is the RSE's QoS class, a text of 1 to 64 characters \(e\.g\. SAFE\), not 5\./);
+    });
+  });
+
   describe('the smaller things', () => {
     it('login remembers the account; the URL follows the server’s own TARN_HOST and TARN_PORT', async () => {
       const user = new CliUser({ TARN_PORT: port() });

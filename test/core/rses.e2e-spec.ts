@@ -194,8 +194,8 @@ describe('RSEs', () => {
       await rses.setAttribute(ADMIN, 'ATTR_1', 'tier', '2');
       expect((await rses.getAttributes(ADMIN, 'ATTR_1')).tier).toBe('2');
       expect((await rses.getRse(ADMIN, 'ATTR_1')).attributes).toMatchObject({ QOS: 'SAFE', tier: '2' });
-      // QOS is only an attribute: the qos_class column is not touched.
-      expect((await rses.getRse(ADMIN, 'ATTR_1')).qosClass).toBeNull();
+      // QOS is the RSE's QoS class: the qos_class column follows it.
+      expect((await rses.getRse(ADMIN, 'ATTR_1')).qosClass).toBe('SAFE');
     });
 
     it('deletes an attribute, and says when there is none', async () => {

@@ -2,6 +2,13 @@ import { EntityManager } from 'typeorm';
 import { deletedAny } from './rse-sql.js';
 import { RseAttributeValue } from '@tarn/domain';
 
+/**
+ * The attribute that is an RSE's QoS class: rules select `QOS=SAFE`, as Rucio's users write it. The rses.qos_class
+ * column (Rucio's add_rse/update_rse qos_class, `tarn rse add --qos`) is the same value under another name: every
+ * write of one writes the other, so `QOS=SAFE` and `qos_class=SAFE` select the same RSEs.
+ */
+export const QOS_ATTRIBUTE = 'QOS';
+
 /** Sets (adds or replaces) one attribute. Values keep their JSON type: string, number or boolean. */
 export async function upsertRseAttribute(manager: EntityManager, rseId: string, key: string, value: RseAttributeValue): Promise<void> {
   await manager.query(
@@ -9,6 +16,17 @@ export async function upsertRseAttribute(manager: EntityManager, rseId: string, 
      ON CONFLICT (rse_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
     [rseId, key, JSON.stringify(value)],
   );
+  if (key === QOS_ATTRIBUTE) await manager.query(`UPDATE rses SET qos_class = $2, updated_at = now() WHERE id = $1`, [rseId, String(value)]);
+}
+
+/** Sets an RSE's QoS class, column and QOS attribute alike (null removes both). */
+export async function setRseQosClass(manager: EntityManager, rseId: string, qosClass: string | null): Promise<void> {
+  if (qosClass === null) {
+    await manager.query(`DELETE FROM rse_attributes WHERE rse_id = $1 AND key = $2`, [rseId, QOS_ATTRIBUTE]);
+    await manager.query(`UPDATE rses SET qos_class = NULL, updated_at = now() WHERE id = $1`, [rseId]);
+  } else {
+    await upsertRseAttribute(manager, rseId, QOS_ATTRIBUTE, qosClass);
+  }
 }
 
 export async function listRseAttributes(manager: EntityManager, rseId: string): Promise<Record<string, RseAttributeValue>> {
@@ -21,7 +39,9 @@ export async function listRseAttributes(manager: EntityManager, rseId: string): 
 
 /** True when the attribute existed. */
 export async function deleteRseAttribute(manager: EntityManager, rseId: string, key: string): Promise<boolean> {
-  return deletedAny(manager, `DELETE FROM rse_attributes WHERE rse_id = $1 AND key = $2 RETURNING 1`, [rseId, key]);
+  const existed = await deletedAny(manager, `DELETE FROM rse_attributes WHERE rse_id = $1 AND key = $2 RETURNING 1`, [rseId, key]);
+  if (existed && key === QOS_ATTRIBUTE) await manager.query(`UPDATE rses SET qos_class = NULL, updated_at = now() WHERE id = $1`, [rseId]);
+  return existed;
 }
 
 /** The QoS policies of an RSE, by name. */

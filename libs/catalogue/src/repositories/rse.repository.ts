@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { RseAttributeValue, RseType } from '@tarn/domain';
+import { setRseQosClass } from './rse-attribute.repository.js';
 
 export interface RseRecord {
   id: string;
@@ -61,7 +62,7 @@ function definedFields(fields: RseFields): [string, unknown][] {
     .map((key) => [FIELD_COLUMNS[key], fields[key]]);
 }
 
-/** Inserts a live RSE; null when a live RSE of that name exists already. */
+/** Inserts a live RSE (its QoS class also as its QOS attribute); null when a live RSE of that name exists already. */
 export async function insertRse(manager: EntityManager, fields: RseFields & { rse: string }): Promise<RseRecord | null> {
   const entries = definedFields(fields);
   const columns = entries.map(([column]) => column).join(', ');
@@ -71,7 +72,9 @@ export async function insertRse(manager: EntityManager, fields: RseFields & { rs
      ON CONFLICT (rse) WHERE deleted = false DO NOTHING RETURNING id`,
     entries.map(([, value]) => value),
   );
-  return inserted.length === 0 ? null : findRseById(manager, inserted[0].id);
+  if (inserted.length === 0) return null;
+  if (fields.qosClass) await setRseQosClass(manager, inserted[0].id, fields.qosClass);
+  return findRseById(manager, inserted[0].id);
 }
 
 export async function findRseById(manager: EntityManager, id: string): Promise<RseRecord | null> {
@@ -102,7 +105,7 @@ export async function listLiveRses(manager: EntityManager): Promise<RseRecord[]>
   return manager.query(`${SELECT_RSE} WHERE NOT r.deleted ORDER BY r.rse`);
 }
 
-/** Updates the given columns; null when a live RSE already has the new name. */
+/** Updates the given columns (the QoS class also as the QOS attribute); null when a live RSE already has the new name. */
 export async function updateRse(manager: EntityManager, id: string, fields: RseFields): Promise<RseRecord | null> {
   const entries = definedFields(fields);
   if (entries.length > 0) {
@@ -115,6 +118,7 @@ export async function updateRse(manager: EntityManager, id: string, fields: RseF
       if (clash.length > 0) return null;
     }
     await manager.query(`UPDATE rses SET ${sets}, updated_at = now() WHERE id = $1`, [id, ...entries.map(([, value]) => value)]);
+    if (fields.qosClass !== undefined) await setRseQosClass(manager, id, fields.qosClass);
   }
   return findRseById(manager, id);
 }

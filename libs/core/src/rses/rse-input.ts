@@ -1,5 +1,6 @@
 import { InvalidInput, RseAttributeValue, rseNameProblem, RseType } from '@tarn/domain';
 import type { RseFields, RseRecord } from '@tarn/catalogue/repositories/rse.repository.js';
+import { QOS_ATTRIBUTE } from '@tarn/catalogue/repositories/rse-attribute.repository.js';
 import type { AddRseInput, RseSummary, UpdateRseInput } from './rse.types.js';
 
 function invalid(message: string, details: Record<string, unknown> = {}): InvalidInput {
@@ -87,6 +88,12 @@ export function validAttribute(rse: string, key: unknown, value: unknown): [stri
   const ok = typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
   if (!ok) {
     throw new InvalidInput(`RSE '${rse}': attribute ${key} must be a string, a number or true/false, not ${JSON.stringify(value)}.`, {
+      rucioClass: 'InvalidValueForKey',
+      details: { rse, key },
+    });
+  }
+  if (key === QOS_ATTRIBUTE && (typeof value !== 'string' || value.length === 0 || value.length > 64)) {
+    throw new InvalidInput(`RSE '${rse}': ${QOS_ATTRIBUTE} is the RSE's QoS class, a text of 1 to 64 characters (e.g. SAFE), not ${JSON.stringify(value)}.`, {
       rucioClass: 'InvalidValueForKey',
       details: { rse, key },
     });

@@ -85,7 +85,7 @@ export class RseService {
     return all.filter((rse) => selected.has(rse.id));
   }
 
-  /** Adds or replaces an attribute. `QOS` is an attribute like any other; the QoS class is the qosClass column. */
+  /** Adds or replaces an attribute; `QOS` is the RSE's QoS class (its qos_class follows). */
   async setAttribute(issuer: Issuer, name: string, key: string, value: RseAttributeValue): Promise<void> {
     this.permissions.assertAdmin(issuer, `set attributes of RSE '${name}'`);
     const [validKey, validValue] = validAttribute(name, key, value);
