@@ -17,6 +17,7 @@ jest.setTimeout(30_000);
 describe('DaemonModule, MessengerModule and EventsModule in a Nest application', () => {
   let db: TestDatabase;
   let app: TestingModule;
+  let closed = false;
   const metricsPort = process.env.TARN_METRICS_PORT;
 
   beforeAll(async () => {
@@ -26,6 +27,7 @@ describe('DaemonModule, MessengerModule and EventsModule in a Nest application',
   });
 
   afterAll(async () => {
+    if (!closed) await app?.close().catch(() => undefined);
     if (metricsPort === undefined) delete process.env.TARN_METRICS_PORT;
     else process.env.TARN_METRICS_PORT = metricsPort;
     await db?.drop();
@@ -42,11 +44,14 @@ describe('DaemonModule, MessengerModule and EventsModule in a Nest application',
     while ((await heartbeats.listLive('messenger')).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect((await heartbeats.listLive('messenger')).map((h) => [h.pid, h.alive])).toEqual([[process.pid, true]]);
 
-    const { collector } = await Collector.subscribe(bus, { group: 'module-test', topics: ['tarn.did'] });
+    const { collector, subscription } = await Collector.subscribe(bus, { group: 'module-test', topics: ['tarn.did'] });
+    // New events only: those committed once it holds its partition (before that, a loaded machine could commit first).
+    await subscription.ready();
     await commitDidEvents(db.dataSource, 'through-the-module');
     await collector.until((c) => c.received.length === 1, 10_000, 'the event');
 
     await app.close();
+    closed = true;
     expect(await heartbeats.list('messenger')).toEqual([]);
     expect(registry.get('messenger')!.running).toBe(false);
   });
