@@ -211,6 +211,30 @@ export const SAMPLES: Record<string, SampleFn> = {
   'DELETE /rules/{ruleId}': async (fx) => ({ params: { ruleId: await fx.newRule() } }),
   'POST /rules/{ruleId}/move': async (fx) => ({ params: { ruleId: await fx.newRule() }, body: { rse_expression: fx.rse2 }, status: 201 }),
 
+  // runtime configuration
+  'POST /config': (fx) => ({ body: { [fx.unique('section')]: { knob: 1 } }, status: 201 }),
+  'GET /config/{section}': async (fx) => {
+    const section = fx.unique('section');
+    await fx.as('admin', 'post', '/config', { [section]: { knob: 1 } });
+    return { params: { section } };
+  },
+  'DELETE /config/{section}': async (fx) => {
+    const section = fx.unique('section');
+    await fx.as('admin', 'post', '/config', { [section]: { knob: 1 } });
+    return { params: { section } };
+  },
+  'GET /config/{section}/{option}': async (fx) => {
+    const section = fx.unique('section');
+    await fx.as('admin', 'post', '/config', { [section]: { knob: 1 } });
+    return { params: { section, option: 'knob' } };
+  },
+  'DELETE /config/{section}/{option}': async (fx) => {
+    const section = fx.unique('section');
+    await fx.as('admin', 'post', '/config', { [section]: { knob: 1 } });
+    return { params: { section, option: 'knob' } };
+  },
+  'PUT /config/{section}/{option}/{value}': (fx) => ({ params: { section: fx.unique('section'), option: 'knob', value: '7' }, status: 201 }),
+
   // dataset locks
   'GET /locks/{rse}': () => ({ query: { did_type: 'dataset' } }),
   'GET /locks/{scope}/{name}': () => ({ query: { did_type: 'dataset' } }),
@@ -219,6 +243,11 @@ export const SAMPLES: Record<string, SampleFn> = {
   // scopes
   'POST /scopes/{account}/{scope}': (fx) => ({ params: { scope: `user.${fx.unique('s').replace(/-/g, '')}` }, status: 201 }),
   'PUT /scopes/{scope}/restricted': () => ({ body: { restricted: true } }),
+  'PUT /scopes/{account}/{scope}': async (fx) => {
+    const scope = `user.${fx.unique('s').replace(/-/g, '')}`;
+    await fx.as('admin', 'post', `/scopes/${fx.owner}/${scope}`);
+    return { params: { account: fx.spare, scope }, status: 201 };
+  },
   'POST /scopes/{scope}/grants/{account}': (fx) => ({ params: { account: fx.spare }, status: 201 }),
   'DELETE /scopes/{scope}/grants/{account}': (fx) => ({ params: { account: fx.spare } }),
 

@@ -4,6 +4,7 @@ import { AccountsModule } from '@tarn/core';
 import { AccountsApiModule } from './accounts/accounts-api.module.js';
 import { TokenAuthGuard } from './auth/token-auth.guard.js';
 import { CredentialsApiModule } from './credentials/credentials-api.module.js';
+import { ConfigsApiModule } from './configs/configs-api.module.js';
 import { NamespaceApiModule } from './dids/namespace-api.module.js';
 import { HealthController } from './health/health.controller.js';
 import { HooksApiModule } from './hooks/hooks-api.module.js';
@@ -16,7 +17,7 @@ import { TracesApiModule } from './traces/traces-api.module.js';
  * (ApiAppModule) or from a test, so this module runs the same over both.
  */
 @Module({
-  imports: [DiscoveryModule, AccountsModule, StorageApiModule, AccountsApiModule, NamespaceApiModule, HooksApiModule, SubscriptionsApiModule, CredentialsApiModule, TracesApiModule],
+  imports: [DiscoveryModule, AccountsModule, StorageApiModule, AccountsApiModule, NamespaceApiModule, HooksApiModule, SubscriptionsApiModule, CredentialsApiModule, TracesApiModule, ConfigsApiModule],
   controllers: [HealthController],
   providers: [{ provide: APP_GUARD, useClass: TokenAuthGuard }],
 })

@@ -5,3 +5,4 @@ export * from './dids/index.js';
 export * from './rses/index.js';
 export * from './rules/index.js';
 export * from './replicas/index.js';
+export * from './configs/index.js';

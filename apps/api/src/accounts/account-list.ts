@@ -17,7 +17,7 @@ function sameValue(stored: string | number | boolean, wanted: string): boolean {
 }
 
 /**
- * GET /accounts/ with Rucio's filters: `account_type`, `status`, `account` (with `*` wildcards), `identity`
+ * GET /accounts/ with Rucio's filters: `account_type`, `status`, `account` and `email` (with `*` wildcards; email in any case), `identity`
  * (accounts the identity may act as; administrators only), and any other key=value as an account attribute.
  */
 export async function listAccountsFiltered(accounts: AccountService, issuer: Issuer, query: Record<string, unknown>): Promise<AccountView[]> {
@@ -31,11 +31,16 @@ export async function listAccountsFiltered(accounts: AccountService, issuer: Iss
   const status = take('status');
   const pattern = take('account');
   const identity = take('identity');
+  const email = take('email');
 
   let rows = await accounts.listAccounts(issuer, { type, status });
   if (pattern !== undefined) {
     const matcher = wildcard(pattern);
     rows = rows.filter((row) => matcher.test(row.account));
+  }
+  if (email !== undefined) {
+    const matcher = wildcard(email.toLowerCase());
+    rows = rows.filter((row) => row.email !== null && matcher.test(row.email.toLowerCase()));
   }
   if (identity !== undefined) {
     const allowed = new Set<string>();
@@ -46,7 +51,7 @@ export async function listAccountsFiltered(accounts: AccountService, issuer: Iss
   }
   for (const key of filters.keys()) {
     if (!/^[A-Za-z0-9_.:-]{1,255}$/.test(key)) {
-      throw new InvalidInput(`Invalid account filter '${key}': use account_type, status, account, identity or an attribute key.`, {
+      throw new InvalidInput(`Invalid account filter '${key}': use account_type, status, account, email, identity or an attribute key.`, {
         rucioClass: 'InvalidObject',
       });
     }

@@ -22,12 +22,13 @@ export class AccountsController {
 
   @Access.account()
   @Get()
-  @ApiOperation({ summary: 'List accounts (NDJSON). Filters: account_type, status, account (with *), identity, or attribute=value.' })
+  @ApiOperation({ summary: 'List accounts (NDJSON). Filters: account_type, status, account and email (with *), identity, or attribute=value.' })
   @ApiProduces(NDJSON_TYPE)
   @ApiQuery({ name: 'account_type', required: false })
   @ApiQuery({ name: 'status', required: false })
   @ApiQuery({ name: 'account', required: false, description: 'A name pattern with * wildcards.' })
   @ApiQuery({ name: 'identity', required: false })
+  @ApiQuery({ name: 'email', required: false, description: 'An address, or a pattern with * wildcards (any case).' })
   @Answers.ndjson(ACCOUNT_LINE, 'The accounts.')
   async list(@CurrentIssuer() issuer: Issuer, @Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const rows = await listAccountsFiltered(this.accounts, issuer, query);

@@ -77,6 +77,20 @@ export class ScopesController {
     sendJson(res, 200, scopeAnswer(await this.scopes.setRestricted(issuer, scope, body.restricted)));
   }
 
+  @Access.admin()
+  @Put(':account/:scope')
+  @ApiOperation({
+    summary:
+      "Give a scope another owner (Rucio update_scope; administrators). The scope's DIDs keep their accounts. " +
+      "(PUT /scopes/<scope>/restricted is Tarn's embargo route: a scope named 'restricted' cannot be given away here.)",
+  })
+  @HttpCode(201)
+  @Answers.created()
+  async changeOwner(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('scope') scope: string): Promise<string> {
+    await this.scopes.changeOwner(issuer, scope, account);
+    return 'Created';
+  }
+
   @Access.owner('scope-owner')
   @Get(':scope/grants')
   @ApiOperation({ summary: 'The accounts granted access to a scope (JSON array). Tarn only; owner or administrators.' })

@@ -79,6 +79,16 @@ export async function deleteIdentityAccount(manager: EntityManager, identity: st
   return count > 0;
 }
 
+/** Removes the identity when no account is mapped to it any more (it could not log in to anything). */
+export async function deleteIdentityIfUnmapped(manager: EntityManager, identity: string, identityType: string): Promise<boolean> {
+  const [, count] = await manager.query(
+    `DELETE FROM identities i WHERE i.identity = $1 AND i.identity_type = $2
+        AND NOT EXISTS (SELECT 1 FROM identity_accounts ia WHERE ia.identity = i.identity AND ia.identity_type = i.identity_type)`,
+    [identity, identityType],
+  );
+  return count > 0;
+}
+
 /** Removes the identity and every account mapping of it; true when the identity existed. */
 export async function deleteIdentity(manager: EntityManager, identity: string, identityType: string): Promise<boolean> {
   await manager.query(`DELETE FROM identity_accounts WHERE identity = $1 AND identity_type = $2`, [identity, identityType]);

@@ -38,6 +38,12 @@ export async function updateScopeRestricted(manager: EntityManager, scope: strin
 }
 
 /** Grants unless granted; true when the grant was added. */
+/** Gives a scope another owner; false when the scope does not exist. */
+export async function updateScopeAccount(manager: EntityManager, scope: string, account: string): Promise<boolean> {
+  const [, count] = await manager.query(`UPDATE scopes SET account = $2, updated_at = now() WHERE scope = $1`, [scope, account]);
+  return count > 0;
+}
+
 export async function insertScopeGrant(manager: EntityManager, scope: string, account: string): Promise<boolean> {
   const rows = await manager.query(
     `INSERT INTO scope_grants (scope, account) VALUES ($1, $2) ON CONFLICT (scope, account) DO NOTHING RETURNING account`,

@@ -6,6 +6,7 @@ import { findAccount } from '@tarn/catalogue/repositories/account.repository.js'
 import {
   deleteIdentity,
   deleteIdentityAccount,
+  deleteIdentityIfUnmapped,
   findIdentity,
   insertIdentity,
   insertIdentityAccount,
@@ -73,7 +74,12 @@ export class IdentityService {
         });
       }
     }
-    const known = await findIdentity(this.dataSource.manager, identity, type);
+    let known = await findIdentity(this.dataSource.manager, identity, type);
+    // An identity no account is mapped to any more (left by an older Tarn) is taken as new: it gets the new password.
+    if (known && input.password !== undefined && (await listAccountsOfIdentity(this.dataSource.manager, identity, type)).length === 0) {
+      await unitOfWork(this.dataSource, { what: `identity '${identity}'` }, (manager) => deleteIdentityIfUnmapped(manager, identity, type));
+      known = null;
+    }
     if (!known && type === IdentityType.USERPASS && input.password === undefined) {
       throw new InvalidInput(`A new USERPASS identity needs a password: '${identity}' has none yet.`, { rucioClass: 'InputValidationError' });
     }
@@ -123,12 +129,16 @@ export class IdentityService {
     return listAccountsOfIdentity(this.dataSource.manager, validateIdentity(identity), parseIdentityType(type));
   }
 
-  /** Removes one identity -> account mapping (the identity stays for its other accounts). */
+  /**
+   * Removes one identity -> account mapping; the identity stays for its other accounts, and goes with its last one (so
+   * that it can be added again, with a new password).
+   */
   async deleteAccountIdentity(issuer: Issuer, input: { account: string; identity: string; type: string }): Promise<void> {
     this.permissions.assertAdmin(issuer, `remove identities of account '${input?.account}'`);
     const type = parseIdentityType(input.type);
     await unitOfWork(this.dataSource, { what: `identity '${input.identity}' of account '${input.account}'` }, async (manager) => {
       if (!(await deleteIdentityAccount(manager, input.identity, type, input.account))) throw NOT_MAPPED(input.identity, type, input.account);
+      await deleteIdentityIfUnmapped(manager, input.identity, type);
     });
   }
 

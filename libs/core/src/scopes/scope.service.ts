@@ -11,6 +11,7 @@ import {
   listScopeGrants,
   listScopes,
   type ScopeRow,
+  updateScopeAccount,
   updateScopeRestricted,
 } from '@tarn/catalogue/repositories/scope.repository.js';
 import type { Issuer } from '../auth/issuer.js';
@@ -84,6 +85,23 @@ export class ScopeService {
     return unitOfWork(this.dataSource, { what: `scope '${scope}'` }, async (manager) => {
       await this.ownedScope(manager, issuer, scope, `restrict or open scope '${scope}'`);
       await updateScopeRestricted(manager, scope, restricted === true);
+      return scopeView((await findScope(manager, scope))!);
+    });
+  }
+
+  /**
+   * Gives a scope another owner (Rucio's update_scope; administrators). The DIDs keep their accounts; the new owner
+   * writes in the scope from now on, the old one no longer does (unless granted).
+   */
+  async changeOwner(issuer: Issuer, scope: string, account: string): Promise<ScopeView> {
+    this.permissions.assertAdmin(issuer, `give scope '${scope}' to another account`);
+    validateScope(scope);
+    validateAccountName(account);
+    return unitOfWork(this.dataSource, { what: `owner of scope '${scope}'` }, async (manager) => {
+      const owner = await findAccount(manager, account);
+      if (!owner || owner.deletedAt) throw NotFound.account(account);
+      if (!(await updateScopeAccount(manager, scope, account))) throw NotFound.scope(scope);
+      await deleteScopeGrant(manager, scope, account);
       return scopeView((await findScope(manager, scope))!);
     });
   }

@@ -1,0 +1,2 @@
+export * from './configs.service.js';
+export * from './configs.module.js';
