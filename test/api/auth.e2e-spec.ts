@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
 import { loadConfig } from '@tarn/config';
 import { AccountService } from '@tarn/core';
+import { AccountType } from '@tarn/domain';
 import { startTestApi, type TestApi } from '@tarn/testing/api.js';
 import { createTestDatabase, type TestDatabase } from '@tarn/testing/database.js';
 import { createTestingModule } from '@tarn/testing/nest.js';
@@ -73,9 +74,39 @@ describe('ping and authentication (Rucio REST v1)', () => {
     expectRucioError(await login(jdoe.account, 'nobody', 'secret-jdoe'), 401, 'CannotAuthenticate');
     expectRucioError(await login(jdoe.account, other.account, 'secret-other'), 401, 'CannotAuthenticate');
     expectRucioError(await request(api.url).get('/auth/userpass').set('X-Rucio-Account', jdoe.account), 401, 'CannotAuthenticate');
-    const noAccount = await request(api.url).get('/auth/userpass').set('X-Rucio-Username', jdoe.account).set('X-Rucio-Password', 'secret-jdoe');
-    expectRucioError(noAccount, 401, 'CannotAuthenticate');
-    expect(noAccount.body.ExceptionMessage).toContain('X-Rucio-Account');
+  });
+
+  it('logs in without X-Rucio-Account as Rucio\'s web UI does: the only account, or 206 with the accounts to choose from', async () => {
+    // Exactly the headers rucio/webui's RucioAuthServer.userpassLogin sends when no account was typed in.
+    const webuiLogin = (username: string, password: string) =>
+      request(api.url).get('/auth/userpass').set('X-Rucio-AppID', 'webui').set('X-Rucio-Username', username).set('X-Rucio-Password', password).set('X-Rucio-VO', 'def');
+    const only = await webuiLogin(jdoe.account, 'secret-jdoe').expect(200);
+    expect(only.headers['x-rucio-auth-account']).toBe(jdoe.account);
+    expect(only.headers['x-rucio-auth-token-expires']).toMatch(RFC1123);
+    await request(api.url).get('/auth/validate').set('X-Rucio-Auth-Token', only.headers['x-rucio-auth-token']).expect(200);
+
+    const group = await createAccount(db.dataSource, { type: AccountType.GROUP });
+    const suspended = await createAccount(db.dataSource, {});
+    await db.dataSource.query(`UPDATE accounts SET status = 'SUSPENDED' WHERE account = $1`, [suspended.account]);
+    await db.dataSource.query(
+      `INSERT INTO identity_accounts (identity, identity_type, account, is_default)
+       VALUES ($1, 'USERPASS', $2, false), ($1, 'USERPASS', $3, false)`,
+      [jdoe.account, group.account, suspended.account],
+    );
+    const several = await webuiLogin(jdoe.account, 'secret-jdoe').expect(206);
+    // A suspended account is not offered; no token is given until one account is named.
+    expect(several.headers['x-rucio-auth-accounts'].split(',').sort()).toEqual([jdoe.account, group.account].sort());
+    expect(several.headers['x-rucio-auth-token']).toBeUndefined();
+    expect(several.headers['access-control-expose-headers']).toContain('X-Rucio-Auth-Accounts');
+    expect(JSON.parse(Buffer.from(several.body).toString()).sort()).toEqual([jdoe.account, group.account].sort());
+    const chosen = await webuiLogin(jdoe.account, 'secret-jdoe').set('X-Rucio-Account', group.account).expect(200);
+    expect(chosen.headers['x-rucio-auth-account']).toBe(group.account);
+
+    expectRucioError(await webuiLogin(jdoe.account, 'wrong'), 401, 'CannotAuthenticate');
+    expectRucioError(await webuiLogin('nobody-at-all', 'secret-jdoe'), 401, 'CannotAuthenticate');
+    const unmapped = await createAccount(db.dataSource, { password: 'secret-u' });
+    await db.dataSource.query(`DELETE FROM identity_accounts WHERE identity = $1`, [unmapped.account]);
+    expectRucioError(await webuiLogin(unmapped.account, 'secret-u'), 401, 'CannotAuthenticate');
   });
 
   it('refuses a login to a suspended account', async () => {

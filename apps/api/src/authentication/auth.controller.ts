@@ -34,7 +34,11 @@ export class AuthController {
   @Access.public()
   @Get('userpass')
   @ApiOperation({ summary: 'Log in with a username and password; the token is in the X-Rucio-Auth-Token header.' })
-  @ApiHeader({ name: 'X-Rucio-Account', required: true, description: 'The account to act as.' })
+  @ApiHeader({
+    name: 'X-Rucio-Account',
+    required: false,
+    description: 'The account to act as. Without it the username logs in to its only account, or the answer is 206 with the accounts it may act as.',
+  })
   @ApiHeader({ name: 'X-Rucio-Username', required: true })
   @ApiHeader({ name: 'X-Rucio-Password', required: true })
   @ApiHeader({ name: 'X-Rucio-AppID', required: false, description: 'Accepted and ignored.' })
@@ -43,6 +47,11 @@ export class AuthController {
     status: 429,
     description: 'Too many failed logins for this account or address lately: refused without checking the password until Retry-After seconds have passed.',
     headers: { 'Retry-After': { description: 'Seconds until logins are taken again.', schema: { type: 'integer' } } },
+  })
+  @ApiResponse({
+    status: 206,
+    description: 'No X-Rucio-Account was given and the username may act as several accounts: they are in X-Rucio-Auth-Accounts (comma-separated) and the body (a JSON array); ask again naming one.',
+    headers: { 'X-Rucio-Auth-Accounts': { description: 'The accounts, comma-separated.', schema: { type: 'string' } } },
   })
   @ApiResponse({
     status: 200,
@@ -65,14 +74,17 @@ export class AuthController {
     if (!username || !password) {
       throw new Forbidden('Cannot authenticate without X-Rucio-Username and X-Rucio-Password headers.', { rucioClass: 'CannotAuthenticate' });
     }
-    if (!account) {
-      throw new Forbidden(`Cannot authenticate '${username}' without an X-Rucio-Account header: name the account to act as.`, {
-        rucioClass: 'CannotAuthenticate',
-      });
-    }
+    res.setHeader('Access-Control-Expose-Headers', 'X-Rucio-Auth-Token, X-Rucio-Auth-Token-Expires, X-Rucio-Auth-Account, X-Rucio-Auth-Accounts');
     // The client's address as Express sees it: X-Forwarded-For counts only from the proxies TARN_TRUST_PROXY names.
-    const login = await this.accounts.authenticateUserpass(account, username, password, { ip: ip || null });
-    res.setHeader('Access-Control-Expose-Headers', 'X-Rucio-Auth-Token, X-Rucio-Auth-Token-Expires, X-Rucio-Auth-Account');
+    const login = account
+      ? await this.accounts.authenticateUserpass(account, username, password, { ip: ip || null })
+      : await this.accounts.authenticateUserpassIdentity(username, password, { ip: ip || null });
+    if ('accounts' in login) {
+      res.setHeader('X-Rucio-Auth-Accounts', login.accounts.join(','));
+      res.status(206).setHeader('Content-Type', 'application/octet-stream');
+      res.end(JSON.stringify(login.accounts));
+      return;
+    }
     res.setHeader('X-Rucio-Auth-Account', login.account);
     res.setHeader('X-Rucio-Auth-Token', login.token);
     res.setHeader('X-Rucio-Auth-Token-Expires', rfc1123(login.expiresAt)!);

@@ -128,6 +128,20 @@ export async function findUserpassLogin(manager: EntityManager, username: string
   return rows[0] ?? null;
 }
 
+/** A userpass identity's password hash and the active accounts it is mapped to (login without naming an account). */
+export async function findUserpassAccounts(manager: EntityManager, username: string): Promise<{ passwordHash: string | null; accounts: string[] } | null> {
+  const rows = await manager.query(
+    `SELECT i.password_hash AS "passwordHash",
+            ARRAY(SELECT ia.account FROM identity_accounts ia JOIN accounts a ON a.account = ia.account
+                   WHERE ia.identity = i.identity AND ia.identity_type = i.identity_type AND a.status = 'ACTIVE'
+                   ORDER BY ia.is_default DESC, ia.account) AS accounts
+       FROM identities i
+      WHERE i.identity = $1 AND i.identity_type = 'USERPASS' AND NOT i.deleted`,
+    [username],
+  );
+  return rows[0] ?? null;
+}
+
 /** An account an OIDC identity may act as, with what a request needs to know of it. */
 export interface OidcLoginRow {
   account: string;

@@ -243,6 +243,10 @@ export class AccountService {
     return this.authentication.authenticateUserpass(account, username, password, options);
   }
 
+  authenticateUserpassIdentity(username: string, password: string, options: LoginOptions = {}): Promise<AuthToken | { accounts: string[] }> {
+    return this.authentication.authenticateUserpassIdentity(username, password, options);
+  }
+
   validateToken(token: string, options: { account?: string } = {}): Promise<Issuer> {
     return this.authentication.validateToken(token, options);
   }

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { AccountStatus, Forbidden, InvalidInput } from '@tarn/domain';
 import { TARN_CONFIG, type TarnConfig } from '@tarn/config';
 import { unitOfWork } from '@tarn/catalogue';
-import { findOidcLogins, findUserpassLogin, type OidcLoginRow } from '@tarn/catalogue/repositories/identity.repository.js';
+import { findOidcLogins, findUserpassAccounts, findUserpassLogin, type OidcLoginRow } from '@tarn/catalogue/repositories/identity.repository.js';
 import { deleteExpiredTokens, deleteToken, findToken, insertToken } from '@tarn/catalogue/repositories/token.repository.js';
 import type { Issuer } from '../auth/issuer.js';
 import { looksLikeJwt, OidcTokenVerifier, type VerifiedOidcToken } from '../auth/oidc-token-verifier.js';
@@ -42,6 +42,16 @@ function chooseAccount(identity: string, rows: OidcLoginRow[], requested: string
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600;
 export const MAX_TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600;
 
+function tokenLifetime(options: LoginOptions): number {
+  const lifetime = options.lifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
+  if (!Number.isSafeInteger(lifetime) || lifetime <= 0 || lifetime > MAX_TOKEN_LIFETIME_SECONDS) {
+    throw new InvalidInput(`Invalid token lifetime ${lifetime}: give whole seconds, at most ${MAX_TOKEN_LIFETIME_SECONDS}.`, {
+      rucioClass: 'InputValidationError',
+    });
+  }
+  return lifetime;
+}
+
 const tokenHash = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
 function cannotAuthenticate(message: string, details: Record<string, unknown> = {}): Forbidden {
@@ -76,12 +86,7 @@ export class AuthenticationService {
     password: string,
     options: LoginOptions = {},
   ): Promise<AuthToken> {
-    const lifetime = options.lifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
-    if (!Number.isSafeInteger(lifetime) || lifetime <= 0 || lifetime > MAX_TOKEN_LIFETIME_SECONDS) {
-      throw new InvalidInput(`Invalid token lifetime ${lifetime}: give whole seconds, at most ${MAX_TOKEN_LIFETIME_SECONDS}.`, {
-        rucioClass: 'InputValidationError',
-      });
-    }
+    const lifetime = tokenLifetime(options);
     const refused = cannotAuthenticate(
       `Cannot authenticate as account '${account}' with username '${username}': the account, username or password is wrong, ` +
         'or the username may not act as that account. Check them and try again.',
@@ -101,11 +106,37 @@ export class AuthenticationService {
     if (login.accountStatus !== AccountStatus.ACTIVE) {
       throw cannotAuthenticate(`Account '${account}' is ${login.accountStatus.toLowerCase()}: ask an administrator.`, { account });
     }
+    return this.issueToken(account, username, lifetime, ip);
+  }
 
+  /**
+   * Rucio's GET /auth/userpass without X-Rucio-Account: the password is checked against the identity, which then logs
+   * in to its only active account, or answers the accounts it may act as (the caller asks again naming one). Failures
+   * are throttled under the username, as they are under the account otherwise.
+   */
+  async authenticateUserpassIdentity(username: string, password: string, options: LoginOptions = {}): Promise<AuthToken | { accounts: string[] }> {
+    const lifetime = tokenLifetime(options);
+    const refused = cannotAuthenticate(`Cannot authenticate with username '${username}': the username or password is wrong. Check them and try again.`);
+    if ([username, password].some((v) => typeof v !== 'string' || v.length === 0)) throw refused;
+    const ip = options.ip ?? null;
+    await this.throttle.assertMayTry(username, ip);
+    const login = await findUserpassAccounts(this.dataSource.manager, username);
+    const passwordOk = await verifyPassword(password, login?.passwordHash ?? (await dummyPasswordHash()));
+    if (!login || !login.passwordHash || !passwordOk) {
+      await this.throttle.failed(username, ip);
+      throw refused;
+    }
+    await this.throttle.succeeded(username, ip);
+    if (login.accounts.length === 0) throw cannotAuthenticate(`The username '${username}' may act as no active account: ask an administrator.`);
+    if (login.accounts.length > 1) return { accounts: login.accounts };
+    return this.issueToken(login.accounts[0], username, lifetime, ip);
+  }
+
+  private async issueToken(account: string, identity: string, lifetimeSeconds: number, ip: string | null): Promise<AuthToken> {
     const token = randomBytes(32).toString('base64url');
-    const expiresAt = new Date(Date.now() + lifetime * 1000);
+    const expiresAt = new Date(Date.now() + lifetimeSeconds * 1000);
     await unitOfWork(this.dataSource, { what: `token for account '${account}'` }, (manager) =>
-      insertToken(manager, { tokenHash: tokenHash(token), account, identity: username, expiredAt: expiresAt, ip: options.ip ?? null }),
+      insertToken(manager, { tokenHash: tokenHash(token), account, identity, expiredAt: expiresAt, ip }),
     );
     return { account, token, expiresAt };
   }
