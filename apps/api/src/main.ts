@@ -1,16 +1,10 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@tarn/config';
 import { ApiAppModule } from './api-app.module.js';
-import { configureApi } from './configure-api.js';
+import { startHttp } from './bootstrap/start-http.js';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const app = await NestFactory.create(ApiAppModule, { abortOnError: false, bodyParser: false });
-  configureApi(app);
-  app.enableShutdownHooks();
-  await app.listen(config.port, config.host);
-  console.log(`Tarn API listening on http://${config.host}:${config.port}`);
+  await startHttp(ApiAppModule, loadConfig(), (url) => `Tarn API listening on ${url}`);
 }
 
 main().catch((error) => {

@@ -1,18 +1,16 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@tarn/config';
-import { configureApi } from '../../api/src/configure-api.js';
+import { startHttp } from '../../api/src/bootstrap/start-http.js';
 import { TarnModule } from './tarn.module.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const app = await NestFactory.create(TarnModule, { abortOnError: false, bodyParser: false });
-  configureApi(app);
-  app.enableShutdownHooks();
-  await app.listen(config.port, config.host);
-  console.log(
-    `Tarn listening on http://${config.host}:${config.port} ` +
-      `(${config.databaseUrl ? 'external PostgreSQL' : `embedded PostgreSQL in ${config.home}`}, ${config.eventBus} event bus)`,
+  await startHttp(
+    TarnModule,
+    config,
+    (url) =>
+      `Tarn listening on ${url} (${config.databaseUrl ? 'external PostgreSQL' : `embedded PostgreSQL in ${config.home}`}, ${config.eventBus} event bus); ` +
+      `tarn finds it with --url ${url}, or with the same TARN_HOST and TARN_PORT`,
   );
 }
 

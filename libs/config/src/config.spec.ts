@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, nestLogLevels } from './config.js';
 
 describe('loadConfig', () => {
   it('defaults to embedded PostgreSQL and the postgres event bus', () => {
@@ -63,5 +63,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ TARN_TRUST_PROXY: '1' }).trustProxy).toBe(1);
     expect(loadConfig({ TARN_TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback,10.0.0.0/8');
     expect(() => loadConfig({ TARN_TRUST_PROXY: 'everyone' })).toThrow(/TARN_TRUST_PROXY .* not everyone/);
+  });
+  it('reads TARN_LOG_LEVEL: warn by default, info or debug for the framework start-up steps', () => {
+    expect(loadConfig({}).logLevel).toBe('warn');
+    expect(loadConfig({ TARN_LOG_LEVEL: 'INFO' }).logLevel).toBe('info');
+    expect(nestLogLevels('warn')).toEqual(['error', 'warn']);
+    expect(nestLogLevels('info')).toEqual(['error', 'warn', 'log']);
+    expect(() => loadConfig({ TARN_LOG_LEVEL: 'loud' })).toThrow(/TARN_LOG_LEVEL must be warn, info, debug, not 'loud'/);
   });
 });

@@ -3,6 +3,15 @@ import { loadOidcConfig, type OidcConfig } from './oidc-config.js';
 
 export type EventBusKind = 'kafka' | 'postgres';
 
+export const LOG_LEVELS = ['warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The NestJS logger levels of a Tarn log level. */
+export function nestLogLevels(level: LogLevel): Array<'error' | 'warn' | 'log' | 'debug' | 'verbose'> {
+  if (level === 'debug') return ['error', 'warn', 'log', 'debug', 'verbose'];
+  return level === 'info' ? ['error', 'warn', 'log'] : ['error', 'warn'];
+}
+
 export interface TarnConfig {
   /** External PostgreSQL; when absent Tarn runs an embedded PostgreSQL under `home`. */
   databaseUrl: string | undefined;
@@ -14,6 +23,11 @@ export interface TarnConfig {
   eventBus: EventBusKind;
   rootPassword: string | undefined;
   logSql: boolean;
+  /**
+   * How much the framework says (TARN_LOG_LEVEL): `warn` (default) its warnings and errors only; `info` also its
+   * start-up steps (modules, the mapping of every route); `debug` everything. Tarn's own lines are always written.
+   */
+  logLevel: LogLevel;
   /** Tokens of identity providers; undefined when Tarn accepts none. */
   oidc: OidcConfig | undefined;
   /**
@@ -56,6 +70,14 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number, problems: 
   return value;
 }
 
+function logLevel(env: NodeJS.ProcessEnv, problems: string[]): LogLevel {
+  const raw = (env.TARN_LOG_LEVEL ?? '').trim().toLowerCase();
+  if (raw === '') return 'warn';
+  if ((LOG_LEVELS as readonly string[]).includes(raw)) return raw as LogLevel;
+  problems.push(`TARN_LOG_LEVEL must be ${LOG_LEVELS.join(', ')}, not '${env.TARN_LOG_LEVEL}'`);
+  return 'warn';
+}
+
 /** Reads and validates the environment once; every problem is reported at the same time. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): TarnConfig {
   const problems: string[] = [];
@@ -84,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TarnConfig {
     eventBus: eventBusRaw as EventBusKind,
     rootPassword: env.TARN_ROOT_PASSWORD || undefined,
     logSql: env.TARN_LOG_SQL === '1' || env.TARN_LOG_SQL === 'true',
+    logLevel: logLevel(env, problems),
     oidc: loadOidcConfig(env, problems),
     trustProxy: trustProxy(env, problems),
   };
