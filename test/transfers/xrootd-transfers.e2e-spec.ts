@@ -1,8 +1,9 @@
 /**
  * Rules on XRootD RSEs, end to end with the two XRootD servers of scripts/services/xrootd.sh and the WebDAV
  * server: a copy between two XRootD servers is third-party (the destination server pulls; the worker reads no
- * bytes; the request's record says so); a copy to WebDAV streams; a worker killed mid-copy is taken over; a
- * source whose root:// door is down is read through its other protocol, and the record says so.
+ * bytes; the request's record says so); a copy to WebDAV streams; one between two WebDAV doors that take HTTP-TPC
+ * is third-party; a worker killed mid-copy is taken over; a source whose root:// door is down is read, and a
+ * destination whose root:// door is down written, through its other protocol, and the record says so.
  */
 import { jest } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
@@ -179,6 +180,53 @@ describe('transfers with XRootD RSEs', () => {
     for await (const entry of targetStorage.list(`${t.scope.replace(/\./g, '/')}`)) listed.push(entry.path);
     expect(listed.filter((p) => p.includes('/killed.')).sort()).toEqual(files.map((f) => deterministicPath(f.scope, f.name)).sort());
     await setConfig(t.db.dataSource, 'transfers', 'lease_seconds', 120);
+  });
+
+  it('a rule between two WebDAV RSEs whose doors take HTTP-TPC is copied third-party: the destination pulls, the worker reads no bytes', async () => {
+    const [davA, davB] = await Promise.all([createTestXrootdArea('a'), createTestXrootdArea('b')]);
+    cleanups.push(davA.drop, davB.drop);
+    const from = await createRse(t.db.dataSource, { rse: uniqueRseName('DAV_TPC_SRC'), protocols: [protocolOf(davA.httpProtocol, 'rucio.rse.protocols.webdav.Default')] });
+    const to = await createRse(t.db.dataSource, { rse: uniqueRseName('DAV_TPC_DST'), protocols: [protocolOf(davB.httpProtocol, 'rucio.rse.protocols.webdav.Default')] });
+    const fromStorage = createStorage(davA.httpProtocol, { rse: from.rse });
+    cleanups.push(() => fromStorage.close());
+    const files = await makeContents(t.scope, 'httptpc', [8 * MIB + 5, 1]);
+    const ds = await seedDataset(t, 'httptpc', files, [{ rse: from, storage: fromStorage }]);
+    const [ruleId] = await t.rules.addRules(t.user.issuer, ruleSpec(ds, to.rse));
+    await t.submitter.runOnce();
+    const before = await bytesRead('self');
+    await t.worker.runOnce();
+    expect((await bytesRead('self')) - before).toBeLessThan(MIB);
+    await drive(t, async () => (await ruleState(t.db.dataSource, ruleId)).state === RuleState.OK, 3);
+
+    for (const f of files) expect((await readFile(join(davB.server.files, davB.directory, deterministicPath(f.scope, f.name)))).equals(f.content)).toBe(true);
+    const copies = await doneCopies(t, ruleId, to.id);
+    expect(copies.map((c) => c.copy_method)).toEqual(files.map(() => 'third-party'));
+    for (const c of copies) expect(c.copy_method_reason).toMatch(new RegExp(`^HTTP-TPC: ${davB.server.httpUrl.replace(/\/$/, '')} pulled`));
+  });
+
+  it("a destination whose root:// door is down is written through its WebDAV door, within the attempt, and the record says so", async () => {
+    const down = await closedPort();
+    const area = await createTestXrootdArea('b');
+    cleanups.push(area.drop);
+    const twoDoors = await createRse(t.db.dataSource, {
+      rse: uniqueRseName('XRD_DST_DOORS'),
+      protocols: [
+        { ...xrootd(area, 1), port: down },
+        { ...protocolOf(area.httpProtocol, 'rucio.rse.protocols.webdav.Default'), domains: { wan: { read: 2, write: 2, delete: 2, third_party_copy_read: 0, third_party_copy_write: 0 } } },
+      ],
+    });
+    const files = await makeContents(t.scope, 'dstdoors', [MIB + 7]);
+    const ds = await seedDataset(t, 'dstdoors', files, [{ rse: source, storage: sourceStorage }]);
+    const [ruleId] = await t.rules.addRules(t.user.issuer, ruleSpec(ds, twoDoors.rse, { sourceReplicaExpression: source.rse }));
+
+    await drive(t, async () => (await ruleState(t.db.dataSource, ruleId)).state === RuleState.OK, 3);
+
+    const [copy] = await doneCopies(t, ruleId, twoDoors.id);
+    expect(copy.copy_method).toBe('streamed');
+    expect(copy.copy_method_reason).toMatch(/^streamed through this host \(root:\/\/ -> dav:\/\/\)/);
+    expect(copy.copy_method_reason).toContain(`fell back after: destination root://127.0.0.1:${down}//${area.directory}/ failed`);
+    expect((await readFile(join(area.server.files, area.directory, deterministicPath(t.scope, files[0].name)))).equals(files[0].content)).toBe(true);
+    expect(await t.db.dataSource.query(`SELECT state FROM requests_history WHERE rule_id = $1`, [ruleId])).toEqual([{ state: 'D' }]);
   });
 
   it("a source whose root:// door is down is read through its WebDAV door, and the transfer's record says so", async () => {
