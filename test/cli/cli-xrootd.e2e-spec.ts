@@ -1,7 +1,8 @@
 /**
  * docs/xrootd.md with the tarn command line, against an embedded Tarn (its real daemons) and the two XRootD
  * servers of scripts/services/xrootd.sh: two XRootD RSEs, an upload verified with the server's checksum, a rule
- * whose copy is third-party (tarn rule show says so), a download back through root://.
+ * whose copy is third-party (tarn rule show says so), a download back through root://; an RSE whose root:// door
+ * is down is written and read through its WebDAV door, and tarn says so.
  */
 import { jest } from '@jest/globals';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@tarn/testing/database.js';
 import { createAccount } from '@tarn/testing/factories/account.factory.js';
 import { createTestXrootdArea } from '@tarn/testing/storage.js';
+import { closedPort } from '@tarn/testing/host.js';
 import { startTestTarn, type TestTarn } from '@tarn/testing/tarn.js';
 import { CliUser } from './cli-harness.js';
 
@@ -61,5 +63,40 @@ describe('tarn with XRootD RSEs', () => {
     const got = await cli.json(['download', 'user.xrd:frame.fits', '--dir', out, '--rses', 'EOS_B']);
     expect(got).toMatchObject([{ name: 'frame.fits', rse: 'EOS_B', action: 'downloaded' }]);
     expect(readFileSync(join(out, 'user.xrd', 'frame.fits')).equals(content)).toBe(true);
+  });
+
+  it('uploads and downloads through the WebDAV door of an RSE whose root:// door is down, and says so once', async () => {
+    const area = await createTestXrootdArea('a');
+    areas.push(area);
+    const down = await closedPort();
+    const http = new URL(area.server.httpUrl);
+    await cli.ok(['rse', 'add', 'EOS_DOORS']);
+    await cli.ok(['rse', 'add-protocol', 'EOS_DOORS', '--scheme', 'root', '--hostname', '127.0.0.1', '--port', String(down), '--prefix', `//${area.directory}`, '--priority', '1']);
+    await cli.ok(['rse', 'add-protocol', 'EOS_DOORS', '--scheme', 'dav', '--hostname', http.hostname, '--port', http.port, '--prefix', `/${area.directory}`, '--priority', '2']);
+    const night = join(cli.home, 'doors');
+    mkdirSync(night);
+    const contents = [randomBytes(300_000), randomBytes(200_001)];
+    contents.forEach((c, i) => writeFileSync(join(night, `door.${i}`), c));
+    const rootDoor = `root://127.0.0.1:${down}//${area.directory}/`;
+    const davDoor = `http://${http.host}/${area.directory}/`;
+
+    const uploaded = await cli.run(['upload', night, '--scope', 'user.xrd', '--rse', 'EOS_DOORS', '--parallel', '1']);
+    expect(uploaded.code).toBe(0);
+    const said = uploaded.stderr.split('\n').filter((l) => l.startsWith(`RSE 'EOS_DOORS': ${rootDoor} failed: `));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(new RegExp(`unavailable.*; going on through ${davDoor.replace(/[.]/g, '\\.')}\\.$`));
+    expect(uploaded.stdout).toMatch(/VIA/);
+    expect(uploaded.stderr).toMatch(/Uploaded 2 file\(s\)/);
+
+    const out = join(cli.home, 'out-doors');
+    const got = await cli.json(['download', 'user.xrd:door.0', 'user.xrd:door.1', '--dir', out, '--rses', 'EOS_DOORS', '--parallel', '1']);
+    expect(got.map((r: any) => [r.name, r.action, r.via])).toEqual([
+      ['door.0', 'downloaded', davDoor],
+      ['door.1', 'downloaded', davDoor],
+    ]);
+    // The door that did not answer is tried last for the rest of the run: only the first file went through it.
+    expect(got.filter((r: any) => r.fell_back_after.length > 0)).toHaveLength(1);
+    expect(got.find((r: any) => r.fell_back_after.length > 0).fell_back_after[0]).toContain(`EOS_DOORS: ${rootDoor} failed: `);
+    contents.forEach((c, i) => expect(readFileSync(join(out, 'user.xrd', `door.${i}`)).equals(c)).toBe(true));
   });
 });

@@ -1,4 +1,4 @@
-import { createStorage, SUPPORTED_SCHEMES, type StorageProtocol } from '@tarn/storage';
+import { ChecksumMismatch, createStorage, InvalidStoragePath, isStorageError, SUPPORTED_SCHEMES, type StorageProtocol } from '@tarn/storage';
 import { deterministicPath, protocolBase } from '@tarn/domain';
 import type { ApiClient } from './api-client.js';
 import { CliError, ExitCode } from './errors.js';
@@ -43,6 +43,11 @@ export class RseDirectory {
 
   /** The preferred protocol of an operation (lowest positive priority, wan then lan) among those Tarn's storage speaks. */
   async protocol(rse: string, operation: 'read' | 'write' | 'delete'): Promise<WireProtocol> {
+    return (await this.protocols(rse, operation))[0];
+  }
+
+  /** Every protocol of an operation that Tarn's storage speaks, best first (the next one when one fails). */
+  async protocols(rse: string, operation: 'read' | 'write' | 'delete'): Promise<WireProtocol[]> {
     const info = await this.info(rse);
     const supported = (p: WireProtocol) => (SUPPORTED_SCHEMES as readonly string[]).includes(p.scheme.toLowerCase());
     const priority = (p: WireProtocol) => {
@@ -56,7 +61,7 @@ export class RseDirectory {
         ExitCode.NOT_FOUND,
       );
     }
-    return candidates[0];
+    return candidates;
   }
 
   storage(rse: string, protocol: WireProtocol): StorageProtocol {
@@ -90,5 +95,42 @@ export class RseDirectory {
 
   async close(): Promise<void> {
     await Promise.all([...this.storages.values()].map((s) => s.close().catch(() => undefined)));
+  }
+}
+
+/**
+ * Falling back from one protocol (door) of an RSE to the next when it fails, as the transfer worker does: a
+ * door that did not answer (a transient error) is tried last for the rest of the run, and each door that failed
+ * is said once on stderr, not once per file.
+ */
+export class ProtocolFallback {
+  private readonly unanswered = new Set<string>();
+  private readonly said = new Set<string>();
+
+  constructor(private readonly note: (text: string) => void) {}
+
+  /** The candidates in their order, those whose door did not answer in this run last. */
+  order<T>(candidates: readonly T[], storageOf: (candidate: T) => StorageProtocol): T[] {
+    const answered = candidates.filter((c) => !this.unanswered.has(storageOf(c).endpoint));
+    return [...answered, ...candidates.filter((c) => this.unanswered.has(storageOf(c).endpoint))];
+  }
+
+  /**
+   * Whether another protocol may do what `storage` failed to: not when the bytes or the path were wrong (they
+   * would be through any door), nor for an error that is not the storage's.
+   */
+  static worthTrying(error: unknown): boolean {
+    return isStorageError(error) && !(error instanceof ChecksumMismatch) && !(error instanceof InvalidStoragePath);
+  }
+
+  /** Records that `storage` of `rse` failed; says so once per door when `next` (the door tried next) is left. */
+  failed(rse: string, storage: StorageProtocol, error: unknown, next: StorageProtocol | undefined): string {
+    const why = `${storage.endpoint} failed: ${(error as Error).message.replace(/\.$/, '')}`;
+    if ((error as { transient?: boolean }).transient === true) this.unanswered.add(storage.endpoint);
+    if (next && !this.said.has(storage.endpoint)) {
+      this.said.add(storage.endpoint);
+      this.note(`RSE '${rse}': ${why}; going on through ${next.endpoint}.`);
+    }
+    return why;
   }
 }

@@ -9,7 +9,7 @@ import { ChecksumSet } from '@tarn/checksums';
 import { act, type CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { RseDirectory, type WireProtocol } from '../storage-access.js';
+import { ProtocolFallback, RseDirectory, type WireProtocol } from '../storage-access.js';
 import { formatBytes } from '../table.js';
 import { RateTransform, runPool } from '../transfer-utils.js';
 
@@ -29,7 +29,8 @@ interface FileToGet {
   md5: string | null;
   pfns: Record<string, { rse: string; priority: number; domain: string }>;
   dest: string;
-  result?: { action: 'downloaded' | 'skipped'; rse: string | null };
+  /** How it went: from which RSE, through which endpoint, after which failed ones. */
+  result?: { action: 'downloaded' | 'skipped'; rse: string | null; via?: string; fellBackAfter?: string[] };
 }
 
 const PART = '.tarn-part';
@@ -96,6 +97,7 @@ async function download(ctx: CommandContext, didTexts: string[], opts: Record<st
   if (files.length === 0) throw new CliError(`${didTexts.join(', ')} has no files with an available replica${opts.rses ? ` on '${opts.rses}'` : ''}: check the DID (tarn replica list --all-states).`, ExitCode.NOT_FOUND);
 
   const rses = new RseDirectory(ctx.client, ctx.io.env);
+  const fallback = new ProtocolFallback((text) => ctx.note(text));
   const total = files.reduce((s, f) => s + f.bytes, 0);
   const bar = ctx.progress('download', total, 'bytes', files.length);
   const failures: string[] = [];
@@ -105,7 +107,7 @@ async function download(ctx: CommandContext, didTexts: string[], opts: Record<st
       parallel,
       async (file) => {
         try {
-          await downloadOne(ctx, rses, file, rate, (n) => bar.add(n));
+          await downloadOne(ctx, rses, fallback, file, rate, (n) => bar.add(n));
         } catch (error) {
           if (ctx.io.signal?.aborted) throw error;
           failures.push(error instanceof Error ? error.message : String(error));
@@ -124,9 +126,20 @@ async function download(ctx: CommandContext, didTexts: string[], opts: Record<st
     { header: 'DID', value: (f) => `${f.scope}:${f.name}` },
     { header: 'SIZE', value: (f) => formatBytes(f.bytes), align: 'right' },
     { header: 'RSE', value: (f) => f.result?.rse ?? '-' },
+    ...(rows.some((f) => f.result?.fellBackAfter) ? [{ header: 'VIA', value: (f: FileToGet) => f.result?.via ?? '' }] : []),
     { header: 'ACTION', value: (f) => f.result?.action },
     { header: 'PATH', value: (f) => f.dest },
-  ], (f) => ({ scope: f.scope, name: f.name, bytes: f.bytes, adler32: f.adler32, rse: f.result?.rse ?? null, action: f.result?.action, path: f.dest }));
+  ], (f) => ({
+    scope: f.scope,
+    name: f.name,
+    bytes: f.bytes,
+    adler32: f.adler32,
+    rse: f.result?.rse ?? null,
+    action: f.result?.action,
+    path: f.dest,
+    via: f.result?.via ?? null,
+    fell_back_after: f.result?.fellBackAfter ?? [],
+  }));
   if (failures.length > 0) {
     throw new CliError(`${failures.length} of ${files.length} file(s) not downloaded: ${failures.join('; ')}`, failures.every((f) => f.includes('checksum')) ? ExitCode.VERIFICATION : ExitCode.FAILURE);
   }
@@ -154,7 +167,7 @@ async function candidates(rses: RseDirectory, file: FileToGet): Promise<Candidat
   return out.sort((a, b) => a.rank - b.rank);
 }
 
-async function downloadOne(ctx: CommandContext, rses: RseDirectory, file: FileToGet, rate: number | undefined, onBytes: (n: number) => void): Promise<void> {
+async function downloadOne(ctx: CommandContext, rses: RseDirectory, fallback: ProtocolFallback, file: FileToGet, rate: number | undefined, onBytes: (n: number) => void): Promise<void> {
   const did = `${file.scope}:${file.name}`;
   if ((await sizeOf(file.dest)) === file.bytes) {
     const set = await ChecksumSet.create(['adler32', 'md5']);
@@ -168,16 +181,19 @@ async function downloadOne(ctx: CommandContext, rses: RseDirectory, file: FileTo
   await mkdir(dirname(file.dest), { recursive: true });
   const part = `${file.dest}${PART}`;
   const tried: string[] = [];
-  for (const candidate of await candidates(rses, file)) {
+  const ordered = fallback.order(await candidates(rses, file), (c) => rses.storage(c.rse, c.protocol));
+  for (const [i, candidate] of ordered.entries()) {
     ctx.checkAborted(`downloading ${did}`);
     const storage = rses.storage(candidate.rse, candidate.protocol);
+    const next = ordered[i + 1];
     const set = await ChecksumSet.create(['adler32', 'md5']);
     let offset = (await sizeOf(part)) ?? 0;
     if (offset > file.bytes) {
       await rm(part, { force: true });
       offset = 0;
     }
-    if (offset > 0) await hashLocal(part, set, onBytes);
+    // A part left by an earlier run counts once; one left by the candidate before was counted as it came.
+    if (offset > 0) await hashLocal(part, set, i === 0 ? onBytes : undefined);
     try {
       const source = await storage.read(candidate.path, { offset });
       const onAbort = () => source.destroy(new Error('interrupted'));
@@ -193,7 +209,7 @@ async function downloadOne(ctx: CommandContext, rses: RseDirectory, file: FileTo
       }
     } catch (error) {
       ctx.checkAborted(`downloading ${did}`);
-      tried.push(`${candidate.rse}: ${(error as Error).message}`);
+      tried.push(`${candidate.rse}: ${fallback.failed(candidate.rse, storage, error, next && rses.storage(next.rse, next.protocol))}`);
       continue;
     }
     const mismatch = matches(set.result(), file);
@@ -203,7 +219,7 @@ async function downloadOne(ctx: CommandContext, rses: RseDirectory, file: FileTo
       continue;
     }
     await rename(part, file.dest);
-    file.result = { action: 'downloaded', rse: candidate.rse };
+    file.result = { action: 'downloaded', rse: candidate.rse, via: storage.endpoint, ...(tried.length > 0 ? { fellBackAfter: tried } : {}) };
     return;
   }
   throw new CliError(

@@ -4,11 +4,13 @@ import { createReadStream, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checksumFile } from '@tarn/checksums';
 import { reasonTime } from '@tarn/domain';
+import type { StorageProtocol } from '@tarn/storage';
 import { act, type CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { attachMissing, ensureDataset, type FileDid, protectOnRse, replicaStates, setFilesMeta, waitForReplicas } from '../publish.js';
-import { RseDirectory } from '../storage-access.js';
+import { ProtocolFallback, RseDirectory } from '../storage-access.js';
+import type { ProgressBar } from '../progress.js';
 import { formatBytes } from '../table.js';
 import { localFiles, RateTransform, runPool } from '../transfer-utils.js';
 import { DidNamer, namingOptions } from './did-naming.js';
@@ -21,6 +23,9 @@ interface UploadItem extends FileDid {
   status: 'pending' | 'skipped' | 'written' | 'failed';
   state?: string | null;
   error?: string;
+  /** The endpoint (RSE protocol) it was written through, and the ones that failed first. */
+  via?: string;
+  fellBackAfter?: string[];
 }
 
 interface SummaryInput {
@@ -100,8 +105,8 @@ async function upload(ctx: CommandContext, paths: string[], opts: Record<string,
 
   const rses = new RseDirectory(ctx.client, ctx.io.env);
   try {
-    const protocol = await rses.protocol(rse, 'write');
-    const storage = rses.storage(rse, protocol);
+    const storages = (await rses.protocols(rse, 'write')).map((p) => rses.storage(rse, p));
+    const fallback = new ProtocolFallback((text) => ctx.note(text));
 
     // Checksums first: the replica is announced with them, and the storage checks the bytes it writes against them.
     const total = files.reduce((sum, f) => sum + f.bytes, 0);
@@ -152,12 +157,8 @@ async function upload(ctx: CommandContext, paths: string[], opts: Record<string,
       parallel,
       async (item) => {
         const path = await rses.path(rse, item.scope, item.name);
-        const source = createReadStream(item.path);
-        const meter = new RateTransform(rate, (n) => bar.add(n));
-        const onAbort = () => source.destroy(new Error('interrupted'));
-        ctx.io.signal?.addEventListener('abort', onAbort, { once: true });
         try {
-          await storage.write(path, source.pipe(meter), { bytes: item.bytes, checksums: { adler32: item.adler32, md5: item.md5 } });
+          await writeThroughProtocols(ctx, fallback, rse, fallback.order(storages, (s) => s), item, path, rate, bar);
           await ctx.client.request('PUT', '/replicas', {
             what: `Marking the replica of ${item.scope}:${item.name} on RSE '${rse}' written`,
             body: { rse, files: [{ scope: item.scope, name: item.name, state: 'A' }] },
@@ -168,8 +169,6 @@ async function upload(ctx: CommandContext, paths: string[], opts: Record<string,
           if (error instanceof CliError && error.exitCode === ExitCode.UNREACHABLE) throw error;
           item.status = 'failed';
           item.error = error instanceof CliError ? error.message : `Writing ${item.path} as ${item.scope}:${item.name} to RSE '${rse}' failed: ${(error as Error).message}`;
-        } finally {
-          ctx.io.signal?.removeEventListener('abort', onAbort);
         }
         bar.itemDone();
       },
@@ -194,13 +193,26 @@ async function upload(ctx: CommandContext, paths: string[], opts: Record<string,
     const ruleAdded = opts.rule !== false && available.length === items.length;
     if (ruleAdded) await protectOnRse(ctx, dataset ? [dataset] : items, rse, lifetime);
 
-    const rows = items.map((i) => ({ did: `${i.scope}:${i.name}`, path: i.path, bytes: i.bytes, adler32: i.adler32, md5: i.md5, rse, action: i.status, state: i.state, error: i.error ?? null }));
+    const rows = items.map((i) => ({
+      did: `${i.scope}:${i.name}`,
+      path: i.path,
+      bytes: i.bytes,
+      adler32: i.adler32,
+      md5: i.md5,
+      rse,
+      action: i.status,
+      state: i.state,
+      error: i.error ?? null,
+      via: i.via ?? null,
+      fell_back_after: i.fellBackAfter ?? [],
+    }));
     ctx.printList(rows, [
       { header: 'DID', value: (r) => r.did },
       { header: 'SIZE', value: (r) => formatBytes(r.bytes), align: 'right' },
       { header: 'ADLER32', value: (r) => r.adler32 },
       { header: 'ACTION', value: (r) => r.action },
       { header: 'STATE', value: (r) => r.state },
+      ...(rows.some((r) => r.fell_back_after.length > 0) ? [{ header: 'VIA', value: (r: (typeof rows)[number]) => r.via ?? '' }] : []),
       ...(rows.some((r) => r.error) ? [{ header: 'ERROR', value: (r: (typeof rows)[number]) => r.error ?? '' }] : []),
     ]);
     ctx.note(uploadSummary({ items, rse, dataset, datasetCreated, lifetime, ruleAdded, noRule: opts.rule === false, writeSeconds, seconds: (Date.now() - started) / 1000 }));
@@ -230,5 +242,49 @@ async function upload(ctx: CommandContext, paths: string[], opts: Record<string,
     }
   } finally {
     await rses.close();
+  }
+}
+
+/**
+ * Writes one file through the RSE's write protocols in turn until one takes it (each verifies size and checksums
+ * before the file shows); the next protocol only when the failure was the door's, not the bytes' or the path's.
+ */
+async function writeThroughProtocols(
+  ctx: CommandContext,
+  fallback: ProtocolFallback,
+  rse: string,
+  storages: readonly StorageProtocol[],
+  item: UploadItem,
+  path: string,
+  rate: number | undefined,
+  bar: ProgressBar,
+): Promise<void> {
+  const failures: string[] = [];
+  for (const [i, storage] of storages.entries()) {
+    const source = createReadStream(item.path);
+    let sent = 0;
+    const meter = new RateTransform(rate, (n) => {
+      sent += n;
+      bar.add(n);
+    });
+    const onAbort = () => source.destroy(new Error('interrupted'));
+    ctx.io.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await storage.write(path, source.pipe(meter), { bytes: item.bytes, checksums: { adler32: item.adler32, md5: item.md5 } });
+      item.via = storage.endpoint;
+      if (failures.length > 0) item.fellBackAfter = failures;
+      return;
+    } catch (error) {
+      source.destroy();
+      bar.add(-sent);
+      ctx.checkAborted(`uploading ${item.path} to RSE '${rse}'`);
+      if (!ProtocolFallback.worthTrying(error) || i === storages.length - 1) {
+        if (failures.length === 0) throw error;
+        throw new Error(`${(error as Error).message} (after: ${failures.join('; ')})`);
+      }
+      failures.push(fallback.failed(rse, storage, error, storages[i + 1]));
+    } finally {
+      ctx.io.signal?.removeEventListener('abort', onAbort);
+    }
   }
 }
