@@ -2,7 +2,7 @@
  * The reaper on a posix RSE against real PostgreSQL: which tombstoned replicas go (epoch always, others oldest
  * first only while the RSE is below MinFreeSpace, all on greedy RSEs), never locked ones nor a live transfer's
  * only source; storage files, rows, usage, events and per-RSE metrics agree afterwards; two instances at once
- * delete every replica exactly once.
+ * delete every replica exactly once; an RSE whose root:// door is down is reaped through its WebDAV door.
  */
 import { jest } from '@jest/globals';
 import { existsSync } from 'node:fs';
@@ -20,6 +20,11 @@ import { createReplicas } from '@tarn/testing/factories/replica.factory.js';
 import { readEvents } from '@tarn/testing/factories/rule.factory.js';
 import { ReaperWorker } from '../../apps/reaper/src/reaper.worker.js';
 import type { ReaperWorkerSettings } from '../../apps/reaper/src/reaper.config.js';
+import { Readable } from 'node:stream';
+import { createStorage } from '@tarn/storage';
+import { createFiles } from '@tarn/testing/factories/did.factory.js';
+import { closedPort } from '@tarn/testing/host.js';
+import { createTestXrootdArea } from '@tarn/testing/storage.js';
 import { createPosixRse, filesOnDisk, type PosixRse, replicaNames, seedReplicas } from './support/reaper-fixtures.js';
 
 jest.setTimeout(60_000);
@@ -190,5 +195,34 @@ describe('reaper', () => {
     expect((await pass({ ...SETTINGS, graceSeconds: 0 }).run()).items).toBe(1);
     expect((await replicaNames(db.dataSource, rse.id)).size).toBe(0);
     expect(onDisk(rse, file.name)).toBe(false);
+  });
+  it("an RSE whose root:// door is down is reaped through its next delete protocol, and the reaper says so once", async () => {
+    const area = await createTestXrootdArea('a');
+    rses.push({ drop: area.drop } as PosixRse);
+    const down = await closedPort();
+    const rse = await createRse(db.dataSource, {
+      attributes: { greedyDeletion: true },
+      protocols: [
+        { scheme: 'root', hostname: '127.0.0.1', port: down, prefix: area.protocol.prefix, impl: 'rucio.rse.protocols.xrootd.Default', domains: { wan: { read: 1, write: 1, delete: 1 } } },
+        { ...area.httpProtocol, port: area.httpProtocol.port!, impl: 'rucio.rse.protocols.webdav.Default', domains: { wan: { read: 2, write: 2, delete: 2 } } },
+      ],
+    });
+    const files = await createFiles(db.dataSource, { scope, account, count: 3, prefix: 'doors', bytes: 5 });
+    const writer = createStorage(area.protocol);
+    await Promise.all(files.map((f) => writer.write(deterministicPath(f.scope, f.name), Readable.from([Buffer.from('12345')]))));
+    await writer.close();
+    await createReplicas(db.dataSource, { rseId: rse.id, files });
+    await db.dataSource.query(`UPDATE replicas SET tombstone = $2 WHERE rse_id = $1`, [rse.id, EPOCH_TOMBSTONE.toISOString()]);
+
+    const warnings: string[] = [];
+    const [target] = await service.reapableRses(SETTINGS, [rse.id]);
+    expect(target.protocols.map((p) => p.scheme)).toEqual(['root', 'dav']);
+    const result = await service.reapRse(target, SETTINGS, { logger: { log: () => undefined, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) } });
+
+    expect(result).toMatchObject({ deleted: 3, failed: 0 });
+    expect((await replicaNames(db.dataSource, rse.id)).size).toBe(0);
+    for (const f of files) expect(existsSync(join(area.server.files, area.directory, deterministicPath(f.scope, f.name)))).toBe(false);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(new RegExp(`^RSE '${rse.rse}': deleting through root://127\\.0\\.0\\.1:${down}//\\S+ failed \\(.*unavailable.*\\); deleted through http://`));
   });
 });

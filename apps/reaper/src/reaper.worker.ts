@@ -35,7 +35,7 @@ export class ReaperWorker implements DaemonDefinition {
     let failed = 0;
     let more = false;
     const outcomes = await settleBounded(rses, this.settings.rseConcurrency, async (rse) => {
-      const result = await this.service.reapRse(rse, this.settings, { signal: ctx.signal, metrics: this.metrics });
+      const result = await this.service.reapRse(rse, this.settings, { signal: ctx.signal, metrics: this.metrics, logger: ctx.logger });
       deleted += result.deleted;
       failed += result.failed;
       more ||= result.more;

@@ -12,8 +12,16 @@ export interface ReapableRse {
   minFreeSpace: number;
   /** Free bytes: storage-reported (rse_usage 'storage'), else MaxBytes - catalogue usage; null when unknown. */
   free: number | null;
-  /** The protocol to delete through (best delete priority), null when the RSE has none. */
-  protocol: { scheme: string; hostname: string; port: number; prefix: string; extendedAttributes: Record<string, unknown> | null } | null;
+  /** The protocols to delete through, best delete priority first (the next when one fails); none when the RSE has none. */
+  protocols: DeleteProtocol[];
+}
+
+export interface DeleteProtocol {
+  scheme: string;
+  hostname: string;
+  port: number;
+  prefix: string;
+  extendedAttributes: Record<string, unknown> | null;
 }
 
 /** A replica claimed for deletion (state BEING_DELETED). */
@@ -62,10 +70,10 @@ export const reaperRepository = {
               (SELECT a.value #>> '{}' FROM rse_attributes a WHERE a.rse_id = s.id AND a.key = 'lfn2pfn_algorithm') AS lfn2pfn,
               coalesce((SELECT l.value FROM rse_limits l WHERE l.rse_id = s.id AND l.name = 'MinFreeSpace'), 0) AS min_free,
               ${FREE_SQL('s.id')} AS free,
-              (SELECT json_build_object('scheme', p.scheme, 'hostname', p.hostname, 'port', p.port, 'prefix', p.prefix,
-                                        'extendedAttributes', p.extended_attributes)
-                 FROM rse_protocols p WHERE p.rse_id = s.id AND (p.delete_wan > 0 OR p.delete_lan > 0)
-                ORDER BY least(nullif(p.delete_lan, 0), nullif(p.delete_wan, 0)), p.scheme LIMIT 1) AS protocol
+              (SELECT coalesce(json_agg(json_build_object('scheme', p.scheme, 'hostname', p.hostname, 'port', p.port, 'prefix', p.prefix,
+                                                          'extendedAttributes', p.extended_attributes)
+                                        ORDER BY least(nullif(p.delete_lan, 0), nullif(p.delete_wan, 0)), p.scheme), '[]')
+                 FROM rse_protocols p WHERE p.rse_id = s.id AND (p.delete_wan > 0 OR p.delete_lan > 0)) AS protocols
          FROM rses s
         WHERE NOT s.deleted AND s.availability_delete AND ($2::uuid[] IS NULL OR s.id = ANY($2::uuid[]))
           AND (EXISTS (SELECT 1 FROM replicas r WHERE r.rse_id = s.id AND ${REAPABLE})
@@ -74,7 +82,7 @@ export const reaperRepository = {
       [graceSeconds, rseIds ? plainArray(rseIds) : null],
     );
     return rows.map(
-      (r: { id: string; rse: string; deterministic: boolean; greedy: boolean; lfn2pfn: string | null; min_free: string; free: string | null; protocol: ReapableRse['protocol'] }) => ({
+      (r: { id: string; rse: string; deterministic: boolean; greedy: boolean; lfn2pfn: string | null; min_free: string; free: string | null; protocols: DeleteProtocol[] }) => ({
         id: r.id,
         rse: r.rse,
         deterministic: r.deterministic,
@@ -82,7 +90,7 @@ export const reaperRepository = {
         lfn2pfnAlgorithm: r.lfn2pfn,
         minFreeSpace: Number(r.min_free),
         free: r.free === null ? null : Number(r.free),
-        protocol: r.protocol,
+        protocols: r.protocols,
       }),
     );
   },

@@ -3,8 +3,8 @@ import { DataSource } from 'typeorm';
 import { deterministicPath } from '@tarn/domain';
 import { unitOfWork } from '@tarn/catalogue';
 import { reaperRepository, type ReapableRse, type ReapedReplica } from '@tarn/catalogue/repositories/reaper.repository.js';
-import { appendEvents, tarnEvent } from '@tarn/events';
-import { createStorage, type StorageProtocol } from '@tarn/storage';
+import { appendEvents, type Logger, tarnEvent } from '@tarn/events';
+import { DeleteProtocols, type OpenDeleteStorage } from './delete-protocols.js';
 import { settleBounded } from '../bounded.js';
 import type { ReaperMetrics } from './reaper.metrics.js';
 
@@ -33,8 +33,10 @@ export interface RseReapResult {
 export interface ReapOptions {
   signal?: AbortSignal;
   metrics?: ReaperMetrics | null;
-  /** Opens the storage of an RSE (default: createStorage of its delete protocol). */
-  openStorage?: (rse: ReapableRse) => StorageProtocol;
+  /** Opens the storage of one of an RSE's delete protocols (default: createStorage). */
+  openStorage?: OpenDeleteStorage;
+  /** Where a protocol that failed while another worked is said. */
+  logger?: Logger;
 }
 
 /**
@@ -57,14 +59,13 @@ export class ReaperService {
   /** Reaps one RSE: up to maxBatchesPerRse batches, each claimed, deleted on storage, then removed from the catalogue. */
   async reapRse(rse: ReapableRse, settings: ReaperSettings, options: ReapOptions = {}): Promise<RseReapResult> {
     const result: RseReapResult = { rse: rse.rse, deleted: 0, bytes: 0, failed: 0, more: false };
-    let storage: StorageProtocol | null = null;
+    const storage = new DeleteProtocols(rse, options.openStorage, options.logger);
     try {
       for (let batch = 0; ; batch++) {
         if (options.signal?.aborted) return { ...result, more: true };
         if (batch >= settings.maxBatchesPerRse) return { ...result, more: true };
         const claimed = await this.claim(rse, settings);
         if (claimed.length === 0) return result;
-        if (!storage && rse.protocol) storage = options.openStorage ? options.openStorage(rse) : createStorage(rse.protocol, { rse: rse.rse });
         const done = await this.deleteBatch(rse, claimed, storage, settings);
         result.deleted += done.deleted;
         result.bytes += done.bytes;
@@ -76,7 +77,7 @@ export class ReaperService {
         if (done.deleted === 0) return result;
       }
     } finally {
-      await storage?.close().catch(() => undefined);
+      await storage.close();
     }
   }
 
@@ -98,7 +99,7 @@ export class ReaperService {
   private async deleteBatch(
     rse: ReapableRse,
     claimed: readonly ReapedReplica[],
-    storage: StorageProtocol | null,
+    storage: DeleteProtocols,
     settings: ReaperSettings,
   ): Promise<{ deleted: number; bytes: number; failed: number }> {
     // The rows stay locked while their files are deleted: no other reaper takes them over meanwhile.
@@ -107,7 +108,6 @@ export class ReaperService {
       const mine = claimed.filter((r) => held.has(`${r.scope}:${r.name}`));
       const outcomes = await settleBounded(mine, settings.concurrency, async (replica) => {
         const path = replica.path ?? (rse.deterministic ? deterministicPath(replica.scope, replica.name, rse.lfn2pfnAlgorithm ?? 'hash') : null);
-        if (!storage) throw new Error(`RSE '${rse.rse}' has no protocol for deletion: add one with a delete priority`);
         if (!path) throw new Error(`the replica has no path on the non-deterministic RSE '${rse.rse}'`);
         await storage.delete(path);
       });
