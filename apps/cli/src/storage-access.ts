@@ -1,4 +1,4 @@
-import { ChecksumMismatch, createStorage, InvalidStoragePath, isStorageError, SUPPORTED_SCHEMES, type StorageProtocol } from '@tarn/storage';
+import { createStorage, ProtocolFallback, SUPPORTED_SCHEMES, type StorageProtocol } from '@tarn/storage';
 import { deterministicPath, protocolBase } from '@tarn/domain';
 import type { ApiClient } from './api-client.js';
 import { CliError, ExitCode } from './errors.js';
@@ -99,38 +99,24 @@ export class RseDirectory {
 }
 
 /**
- * Falling back from one protocol (door) of an RSE to the next when it fails, as the transfer worker does: a
- * door that did not answer (a transient error) is tried last for the rest of the run, and each door that failed
- * is said once on stderr, not once per file.
+ * Falling back from one protocol (door) of an RSE to the next when it fails, as the transfer worker does; each
+ * door that failed is said once on stderr, naming the door tried next.
  */
-export class ProtocolFallback {
-  private readonly unanswered = new Set<string>();
-  private readonly said = new Set<string>();
+export class CliProtocolFallback {
+  private readonly doors = new ProtocolFallback<string>();
 
   constructor(private readonly note: (text: string) => void) {}
 
   /** The candidates in their order, those whose door did not answer in this run last. */
   order<T>(candidates: readonly T[], storageOf: (candidate: T) => StorageProtocol): T[] {
-    const answered = candidates.filter((c) => !this.unanswered.has(storageOf(c).endpoint));
-    return [...answered, ...candidates.filter((c) => this.unanswered.has(storageOf(c).endpoint))];
+    return this.doors.order(candidates, (c) => storageOf(c).endpoint);
   }
 
-  /**
-   * Whether another protocol may do what `storage` failed to: not when the bytes or the path were wrong (they
-   * would be through any door), nor for an error that is not the storage's.
-   */
-  static worthTrying(error: unknown): boolean {
-    return isStorageError(error) && !(error instanceof ChecksumMismatch) && !(error instanceof InvalidStoragePath);
-  }
-
-  /** Records that `storage` of `rse` failed; says so once per door when `next` (the door tried next) is left. */
+  /** Records that `storage` of `rse` failed (said when `next`, the door tried next, is left); returns what failed. */
   failed(rse: string, storage: StorageProtocol, error: unknown, next: StorageProtocol | undefined): string {
     const why = `${storage.endpoint} failed: ${(error as Error).message.replace(/\.$/, '')}`;
-    if ((error as { transient?: boolean }).transient === true) this.unanswered.add(storage.endpoint);
-    if (next && !this.said.has(storage.endpoint)) {
-      this.said.add(storage.endpoint);
-      this.note(`RSE '${rse}': ${why}; going on through ${next.endpoint}.`);
-    }
+    this.doors.failed(storage.endpoint, error);
+    if (next && this.doors.sayOnce(storage.endpoint)) this.note(`RSE '${rse}': ${why}; going on through ${next.endpoint}.`);
     return why;
   }
 }

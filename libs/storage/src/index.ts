@@ -9,3 +9,4 @@ export { XrootdSession } from './xrootd-session.js';
 export * from './create-storage.js';
 export * from './openid.js';
 export * from './storage-tokens.js';
+export * from './protocol-fallback.js';

@@ -9,7 +9,7 @@ import { ChecksumSet } from '@tarn/checksums';
 import { act, type CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { ProtocolFallback, RseDirectory, type WireProtocol } from '../storage-access.js';
+import { CliProtocolFallback, RseDirectory, type WireProtocol } from '../storage-access.js';
 import { formatBytes } from '../table.js';
 import { RateTransform, runPool } from '../transfer-utils.js';
 
@@ -97,7 +97,7 @@ async function download(ctx: CommandContext, didTexts: string[], opts: Record<st
   if (files.length === 0) throw new CliError(`${didTexts.join(', ')} has no files with an available replica${opts.rses ? ` on '${opts.rses}'` : ''}: check the DID (tarn replica list --all-states).`, ExitCode.NOT_FOUND);
 
   const rses = new RseDirectory(ctx.client, ctx.io.env);
-  const fallback = new ProtocolFallback((text) => ctx.note(text));
+  const fallback = new CliProtocolFallback((text) => ctx.note(text));
   const total = files.reduce((s, f) => s + f.bytes, 0);
   const bar = ctx.progress('download', total, 'bytes', files.length);
   const failures: string[] = [];
@@ -167,7 +167,7 @@ async function candidates(rses: RseDirectory, file: FileToGet): Promise<Candidat
   return out.sort((a, b) => a.rank - b.rank);
 }
 
-async function downloadOne(ctx: CommandContext, rses: RseDirectory, fallback: ProtocolFallback, file: FileToGet, rate: number | undefined, onBytes: (n: number) => void): Promise<void> {
+async function downloadOne(ctx: CommandContext, rses: RseDirectory, fallback: CliProtocolFallback, file: FileToGet, rate: number | undefined, onBytes: (n: number) => void): Promise<void> {
   const did = `${file.scope}:${file.name}`;
   if ((await sizeOf(file.dest)) === file.bytes) {
     const set = await ChecksumSet.create(['adler32', 'md5']);

@@ -4,12 +4,12 @@ import { createReadStream, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checksumFile } from '@tarn/checksums';
 import { reasonTime } from '@tarn/domain';
-import type { StorageProtocol } from '@tarn/storage';
+import { ProtocolFallback, type StorageProtocol } from '@tarn/storage';
 import { act, type CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { attachMissing, ensureDataset, type FileDid, protectOnRse, replicaStates, setFilesMeta, waitForReplicas } from '../publish.js';
-import { ProtocolFallback, RseDirectory } from '../storage-access.js';
+import { CliProtocolFallback, RseDirectory } from '../storage-access.js';
 import type { ProgressBar } from '../progress.js';
 import { formatBytes } from '../table.js';
 import { localFiles, RateTransform, runPool } from '../transfer-utils.js';
@@ -106,7 +106,7 @@ async function upload(ctx: CommandContext, paths: string[], opts: Record<string,
   const rses = new RseDirectory(ctx.client, ctx.io.env);
   try {
     const storages = (await rses.protocols(rse, 'write')).map((p) => rses.storage(rse, p));
-    const fallback = new ProtocolFallback((text) => ctx.note(text));
+    const fallback = new CliProtocolFallback((text) => ctx.note(text));
 
     // Checksums first: the replica is announced with them, and the storage checks the bytes it writes against them.
     const total = files.reduce((sum, f) => sum + f.bytes, 0);
@@ -251,7 +251,7 @@ async function upload(ctx: CommandContext, paths: string[], opts: Record<string,
  */
 async function writeThroughProtocols(
   ctx: CommandContext,
-  fallback: ProtocolFallback,
+  fallback: CliProtocolFallback,
   rse: string,
   storages: readonly StorageProtocol[],
   item: UploadItem,

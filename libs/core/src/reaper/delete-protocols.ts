@@ -1,6 +1,6 @@
 import type { DeleteProtocol, ReapableRse } from '@tarn/catalogue/repositories/reaper.repository.js';
 import { type Logger, silentLogger } from '@tarn/events';
-import { createStorage, InvalidStoragePath, isStorageError, type StorageProtocol } from '@tarn/storage';
+import { createStorage, ProtocolFallback, type StorageProtocol } from '@tarn/storage';
 
 /** Opens the storage of one delete protocol of an RSE. */
 export type OpenDeleteStorage = (rse: ReapableRse, protocol: DeleteProtocol) => StorageProtocol;
@@ -15,8 +15,7 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
  */
 export class DeleteProtocols {
   private readonly storages = new Map<number, StorageProtocol>();
-  private readonly unanswered = new Set<number>();
-  private readonly said = new Set<number>();
+  private readonly doors = new ProtocolFallback<number>();
 
   constructor(
     private readonly rse: ReapableRse,
@@ -28,21 +27,19 @@ export class DeleteProtocols {
   async delete(path: string): Promise<void> {
     const { protocols } = this.rse;
     if (protocols.length === 0) throw new Error(`RSE '${this.rse.rse}' has no protocol for deletion: add one with a delete priority`);
-    const order = protocols.map((_, i) => i).sort((a, b) => Number(this.unanswered.has(a)) - Number(this.unanswered.has(b)));
+    const order = this.doors.order(protocols.map((_, i) => i), (i) => i);
     const failures: Array<{ i: number; storage: StorageProtocol; error: unknown }> = [];
     for (const i of order) {
       const storage = this.storage(i);
       try {
         await storage.delete(path);
-        for (const f of failures.filter((f) => !this.said.has(f.i))) {
-          this.said.add(f.i);
+        for (const f of failures.filter((f) => this.doors.sayOnce(f.i))) {
           this.logger.warn(`RSE '${this.rse.rse}': deleting through ${f.storage.endpoint} failed (${messageOf(f.error)}); deleted through ${storage.endpoint}`);
         }
         return;
       } catch (error) {
-        // Another door does not help with a path that is wrong, nor with an error that is not the storage's.
-        if (!isStorageError(error) || error instanceof InvalidStoragePath) throw error;
-        if (error.transient) this.unanswered.add(i);
+        if (!ProtocolFallback.worthTrying(error)) throw error;
+        this.doors.failed(i, error);
         failures.push({ i, storage, error });
       }
     }
