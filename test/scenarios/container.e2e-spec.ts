@@ -72,6 +72,6 @@ describe.each<EventBusMode>(['embedded', 'kafka'])('scenario: container (%s)', (
     // Re-running the download skips what is complete and verified.
     const rerun = await cli.json<Row[]>(['download', `${SCOPE}:campaign-2026`, '--dir', out]);
     expect(new Set(rerun.map((g) => g.action))).toEqual(new Set(['skipped']));
-    process.stderr.write(`container (${mode}): ${since(t0)}\n`);
+    console.log(`container (${mode}): ${since(t0)}`);
   });
 });

@@ -109,6 +109,6 @@ describe.each<EventBusMode>(['embedded', 'kafka'])('scenario: nightly upload (%s
       `SELECT payload->>'name' AS name, payload->>'rse' AS rse FROM outbox_messages WHERE event_type = 'deletion.done' ORDER BY 1`,
     );
     expect(deletions).toEqual([...content.keys()].sort().map((name) => ({ name, rse: 'SCRATCH_FAST' })));
-    process.stderr.write(`nightly-upload (${mode}): rules OK ${((okAt - t0) / 1000).toFixed(1)} s after the hook was added; FAST reaped ${((reapedAt - okAt) / 1000).toFixed(1)} s after OK; ${since(t0)} in all\n`);
+    console.log(`nightly-upload (${mode}): rules OK ${((okAt - t0) / 1000).toFixed(1)} s after the hook was added; FAST reaped ${((reapedAt - okAt) / 1000).toFixed(1)} s after OK; ${since(t0)} in all`);
   });
 });

@@ -60,7 +60,7 @@ function watch(s: Scenario, landingRoot: string): { files: Map<string, FileWatch
     async stop() {
       running = false;
       await loop;
-      process.stderr.write(`subscription watcher: ${passes} passes over storage and catalogue\n`);
+      console.log(`subscription watcher: ${passes} passes over storage and catalogue`);
     },
   };
 }
@@ -140,7 +140,7 @@ describe.each<EventBusMode>(['embedded', 'kafka'])('scenario: subscription (%s)'
         async () => RAW.every((name) => !existsSync(join(landing.root, deterministicPath(SCOPE, name)))) && (await landingRows()) === 0,
         30_000,
       );
-      process.stderr.write(`subscription (${mode}): landing emptied ${since(uploadedAt)} after the uploads\n`);
+      console.log(`subscription (${mode}): landing emptied ${since(uploadedAt)} after the uploads`);
     } finally {
       await watcher.stop();
     }
@@ -177,6 +177,6 @@ describe.each<EventBusMode>(['embedded', 'kafka'])('scenario: subscription (%s)'
     const shown = await cli.json<Row>(['subscription', 'show', 'raw-to-fast']);
     expect(shown).toMatchObject({ id, name: 'raw-to-fast', state: 'ACTIVE', filter: { scope: [SCOPE], did_type: 'FILE', datatype: ['RAW'] } });
     expect(shown.rules.map((r: Row) => [r.name, r.rse_expression, r.state]).sort()).toEqual(RAW.map((name) => [name, 'QOS=FAST', 'OK']));
-    process.stderr.write(`subscription (${mode}): ${since(t0)} in all\n`);
+    console.log(`subscription (${mode}): ${since(t0)} in all`);
   });
 });

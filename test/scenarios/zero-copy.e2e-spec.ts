@@ -97,6 +97,6 @@ describe.each<EventBusMode>(['embedded', 'kafka'])('scenario: zero-copy registra
 
     // A second run takes nothing in twice.
     expect(await cli.json(['hook', 'run', 'daq-runs', '--wait', '30s', '--interval', '0.2'])).toMatchObject({ state: 'DONE', filesRegistered: 0, filesSkipped: 3 });
-    process.stderr.write(`zero-copy (${mode}): ${since(t0)}\n`);
+    console.log(`zero-copy (${mode}): ${since(t0)}`);
   });
 });

@@ -66,7 +66,7 @@ export async function startScenario(mode: EventBusMode, env: Record<string, stri
     const attributes = async (name: string, attrs: Record<string, string> = {}) => {
       for (const [key, value] of Object.entries(attrs)) await user.ok(['rse', 'set-attr', name, key, value]);
     };
-    process.stderr.write(`scenario (${mode}): Tarn started in ${Date.now() - started} ms\n`);
+    console.log(`scenario (${mode}): Tarn started in ${Date.now() - started} ms`);
     return {
       mode,
       db,
