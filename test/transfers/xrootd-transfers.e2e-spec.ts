@@ -257,5 +257,15 @@ describe('transfers with XRootD RSEs', () => {
     expect((await readFile(join(b.server.files, b.directory, path))).equals(files[0].content)).toBe(true);
     // Only this attempt: the fallback happened within it, not after a failed attempt.
     expect(await t.db.dataSource.query(`SELECT state FROM requests_history WHERE rule_id = $1`, [ruleId])).toEqual([{ state: 'D' }]);
+
+    // The copies that follow go straight through the door that answers: the one that did not is offered last for a minute.
+    const more = await makeContents(t.scope, 'doors-next', [MIB + 2]);
+    const next = await seedDataset(t, 'doors-next', more, [{ rse: twoDoors, storage: sourceStorage }]);
+    const [nextRule] = await t.rules.addRules(t.user.issuer, ruleSpec(next, target.rse));
+    await drive(t, async () => (await ruleState(t.db.dataSource, nextRule)).state === RuleState.OK, 3);
+    const [straight] = await doneCopies(t, nextRule, target.id);
+    expect(straight.copy_method_reason).toMatch(/^streamed through this host \(dav:\/\/ -> root:\/\/\)/);
+    expect(straight.copy_method_reason).not.toContain('fell back');
+    expect(straight.copy_method_reason).not.toContain(`:${down}/`); // not even asked for a third-party copy
   });
 });

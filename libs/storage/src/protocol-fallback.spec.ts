@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { ProtocolFallback } from './protocol-fallback.js';
 import { ChecksumMismatch, InvalidStoragePath, StoragePermissionDenied, StorageUnavailable } from './storage.errors.js';
 
@@ -22,6 +23,20 @@ describe('protocol fallback', () => {
     expect(doors.order(all, (d) => d)).toEqual(all);
     doors.failed('root', down);
     expect(doors.order(all, (d) => d)).toEqual(['davs', 's3', 'root']);
+  });
+
+  test('a long-running process forgets a door that did not answer after a while', () => {
+    const doors = new ProtocolFallback<string>(50);
+    doors.failed('root', down);
+    expect(doors.order(['root', 'davs'], (d) => d)).toEqual(['davs', 'root']);
+    const later = Date.now() + 60;
+    jest.useFakeTimers({ now: later, doNotFake: ['nextTick', 'setImmediate'] });
+    try {
+      expect(doors.order(['root', 'davs'], (d) => d)).toEqual(['root', 'davs']);
+      expect(doors.isUnanswered('root')).toBe(false);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   test('each door is said once', () => {

@@ -17,6 +17,8 @@ export interface CopyJob {
   signal?: AbortSignal;
   /** Files smaller than this are streamed even where a third-party copy is possible (configs transfers/tpc_min_bytes). */
   thirdPartyMinBytes?: number;
+  /** Told every storage error met on the way (which names its endpoint), also those another protocol got past. */
+  storageFailed?: (error: unknown) => void;
 }
 
 /** How the bytes went: copied by the storage itself (third-party, server-side), or through this host. */
@@ -95,10 +97,16 @@ export async function copyVerified(job: CopyJob): Promise<CopyResult> {
 async function tryThirdParty(copy: Copy): Promise<{ result: CopyResult } | { why: string[] }> {
   const { job } = copy;
   const byTpc = (a: OpenedProtocol, b: OpenedProtocol) => a.tpc - b.tpc;
-  const destinations = job.destination.protocols.filter((p) => p.tpc > 0 && p.storage.copyFrom).sort(byTpc);
-  const sources = job.source.protocols.filter((p) => p.tpc > 0).sort(byTpc);
-  if (destinations.length === 0) return { why: [`no write protocol of ${job.destination.rse} takes third-party copies (third_party_copy_write > 0, a storage that copies by itself)`] };
-  if (sources.length === 0) return { why: [`no read protocol of ${job.source.rse} allows third-party copies (third_party_copy_read > 0)`] };
+  // A door that did not answer lately is not waited for again here while the RSE has another one to stream through.
+  const answering = (protocols: OpenedProtocol[]) => (protocols.some((p) => !p.lastResort) ? protocols.filter((p) => !p.lastResort) : protocols);
+  const tpcWriters = job.destination.protocols.filter((p) => p.tpc > 0 && p.storage.copyFrom);
+  const tpcReaders = job.source.protocols.filter((p) => p.tpc > 0);
+  if (tpcWriters.length === 0) return { why: [`no write protocol of ${job.destination.rse} takes third-party copies (third_party_copy_write > 0, a storage that copies by itself)`] };
+  if (tpcReaders.length === 0) return { why: [`no read protocol of ${job.source.rse} allows third-party copies (third_party_copy_read > 0)`] };
+  const destinations = tpcWriters.filter((p) => answering(job.destination.protocols).includes(p)).sort(byTpc);
+  const sources = tpcReaders.filter((p) => answering(job.source.protocols).includes(p)).sort(byTpc);
+  const unanswered = [...tpcWriters, ...tpcReaders].filter((p) => !destinations.includes(p) && !sources.includes(p)).map((p) => p.storage.endpoint);
+  if (destinations.length === 0 || sources.length === 0) return { why: [`${unanswered.join(' and ')} did not answer lately`] };
   const minimum = job.thirdPartyMinBytes ?? 0;
   if (job.bytes < minimum) return { why: [`smaller than transfers/tpc_min_bytes (${minimum})`] };
   const why: string[] = [];
@@ -114,6 +122,7 @@ async function tryThirdParty(copy: Copy): Promise<{ result: CopyResult } | { why
         });
       } catch (error) {
         job.signal?.throwIfAborted();
+        job.storageFailed?.(error);
         if (error instanceof ChecksumMismatch) {
           const what = error.mismatched.map((m) => `${m.what} expected ${m.expected}, copied ${m.actual}`).join('; ');
           throw new CorruptSource(`the source replica of ${routeOf(copy, from, to)} does not match the catalogue (${what}, copied third-party): it may be corrupted; nothing was kept`, what);
@@ -207,6 +216,7 @@ async function streamOne(copy: Copy, from: OpenedProtocol, to: OpenedProtocol): 
       streamed = await to.storage.streamFrom(from.storage, job.source.path, job.destination.path, { bytes: job.bytes, checksums: expected, algorithms, signal: job.signal });
     } catch (error) {
       job.signal?.throwIfAborted();
+      job.storageFailed?.(error);
       if (error instanceof ChecksumMismatch) {
         const what = error.mismatched.map((m) => `${m.what} expected ${m.expected}, copied ${m.actual}`).join('; ');
         throw new CorruptSource(`the source replica of ${route} does not match the catalogue (${what}): it may be corrupted; nothing was kept`, what);
@@ -221,6 +231,7 @@ async function streamOne(copy: Copy, from: OpenedProtocol, to: OpenedProtocol): 
   try {
     stream = await from.storage.read(job.source.path);
   } catch (error) {
+    job.storageFailed?.(error);
     throw new CopyFailed(`cannot read the source of ${route}: ${messageOf(error)}`, 'source');
   }
   const abort = () => stream.destroy(new Error('the transfer was cancelled'));
@@ -231,6 +242,7 @@ async function streamOne(copy: Copy, from: OpenedProtocol, to: OpenedProtocol): 
     return { ...written, via: 'Tarn' };
   } catch (error) {
     stream.destroy();
+    job.storageFailed?.(error);
     if (error instanceof ChecksumMismatch) {
       const what = error.mismatched.map((m) => `${m.what} expected ${m.expected}, read ${m.actual}`).join('; ');
       throw new CorruptSource(`the source replica of ${route} does not match the catalogue (${what}): it may be corrupted; nothing was written`, what);

@@ -1,6 +1,6 @@
 import { deterministicPath, normalizePrefix } from '@tarn/domain';
 import type { TransferRse } from '@tarn/catalogue/repositories/transfer-request.repository.js';
-import { createStorage, SUPPORTED_SCHEMES, type StorageProtocol, type StorageProtocolConfig } from '@tarn/storage';
+import { createStorage, ProtocolFallback, SUPPORTED_SCHEMES, type StorageProtocol, type StorageProtocolConfig } from '@tarn/storage';
 
 /** The schemes the built-in transfer tool copies from and to (those libs/storage implements). */
 export const TRANSFER_SCHEMES: readonly string[] = SUPPORTED_SCHEMES;
@@ -17,6 +17,8 @@ export interface OpenedProtocol {
   tpc: number;
   /** For local posix protocols (file, posix): the prefix directory, so that copies between two may skip streams. */
   localRoot?: string;
+  /** Its door did not answer lately: tried after the others, whatever its priority. */
+  lastResort?: boolean;
 }
 
 /** Where a file of a transfer lives: the RSE, its path under the protocols' prefix, and the protocols to reach it, best first. */
@@ -39,26 +41,43 @@ function usable(protocols: Protocol[], priority: (p: Protocol) => number): Proto
     .sort((a, b) => priority(a) - priority(b));
 }
 
+/** How long a door (endpoint) that did not answer is tried last by the copies that follow. */
+const UNANSWERED_DOOR_MS = 60_000;
+
 /**
  * StorageProtocol instances of RSE protocols, made once per protocol configuration (a changed protocol, e.g. a
- * new port, gets a new instance) and closed together.
+ * new port, gets a new instance) and closed together. A door that did not answer a copy (its storage error was
+ * transient) is offered last for a minute, so that the copies after it go straight through the RSE's next protocol
+ * instead of each waiting for it to time out.
  */
 export class TransferStorages {
   private readonly storages = new Map<string, StorageProtocol>();
   private readonly roots = new WeakMap<StorageProtocol, string>();
+  private readonly doors = new ProtocolFallback<string>(UNANSWERED_DOOR_MS);
+
+  /** Learns from a copy's storage error: the door it names is offered last for a while when it did not answer. */
+  readonly storageFailed = (error: unknown): void => {
+    const endpoint = (error as { storage?: { endpoint?: string } } | null)?.storage?.endpoint;
+    if (endpoint) this.doors.failed(endpoint, error);
+  };
 
   /** The protocols to read `rse` through, by WAN read priority (the next when one fails), or an Error saying why there is none. */
   readers(rse: TransferRse): OpenedProtocol[] | Error {
     const protocols = usable(rse.protocols, (p) => p.readWan);
     if (protocols.length === 0) return new Error(`RSE '${rse.rse}' has no protocol Tarn can read from (read priority > 0, scheme one of ${TRANSFER_SCHEMES.join(', ')})`);
-    return protocols.map((p) => this.open(rse, p, p.readWan, p.thirdPartyCopyRead));
+    return this.byAnswer(protocols.map((p) => this.open(rse, p, p.readWan, p.thirdPartyCopyRead)));
   }
 
   /** The protocols to write `rse` through, by WAN write priority, or an Error saying why there is none. */
   writers(rse: TransferRse): OpenedProtocol[] | Error {
     const protocols = usable(rse.protocols, (p) => p.writeWan);
     if (protocols.length === 0) return new Error(`RSE '${rse.rse}' has no protocol Tarn can write to (write priority > 0, scheme one of ${TRANSFER_SCHEMES.join(', ')})`);
-    return protocols.map((p) => this.open(rse, p, p.writeWan, p.thirdPartyCopyWrite));
+    return this.byAnswer(protocols.map((p) => this.open(rse, p, p.writeWan, p.thirdPartyCopyWrite)));
+  }
+
+  private byAnswer(opened: OpenedProtocol[]): OpenedProtocol[] {
+    const marked = opened.map((p) => (this.doors.isUnanswered(p.storage.endpoint) ? { ...p, lastResort: true } : p));
+    return this.doors.order(marked, (p) => p.storage.endpoint);
   }
 
   private open(rse: TransferRse, protocol: Protocol, priority: number, tpc: number): OpenedProtocol {

@@ -212,6 +212,7 @@ export class TransferWorkerService implements OnModuleDestroy {
         destination: { rse: destination.rse, path: destinationPath, protocols: writers },
         signal,
         thirdPartyMinBytes,
+        storageFailed: this.storages.storageFailed,
       });
       if (result.reason.includes('fell back after')) logger.warn(`${transfer.scope}:${transfer.name} to ${destination.rse}: ${result.reason}`);
       return {
