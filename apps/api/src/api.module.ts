@@ -8,6 +8,7 @@ import { ConfigsApiModule } from './configs/configs-api.module.js';
 import { NamespaceApiModule } from './dids/namespace-api.module.js';
 import { HealthController } from './health/health.controller.js';
 import { HooksApiModule } from './hooks/hooks-api.module.js';
+import { OverviewApiModule } from './overview/overview-api.module.js';
 import { StorageApiModule } from './rses/storage-api.module.js';
 import { SubscriptionsApiModule } from './subscriptions/subscriptions-api.module.js';
 import { TracesApiModule } from './traces/traces-api.module.js';
@@ -17,7 +18,7 @@ import { TracesApiModule } from './traces/traces-api.module.js';
  * (ApiAppModule) or from a test, so this module runs the same over both.
  */
 @Module({
-  imports: [DiscoveryModule, AccountsModule, StorageApiModule, AccountsApiModule, NamespaceApiModule, HooksApiModule, SubscriptionsApiModule, CredentialsApiModule, TracesApiModule, ConfigsApiModule],
+  imports: [DiscoveryModule, AccountsModule, StorageApiModule, AccountsApiModule, NamespaceApiModule, HooksApiModule, SubscriptionsApiModule, CredentialsApiModule, TracesApiModule, ConfigsApiModule, OverviewApiModule],
   controllers: [HealthController],
   providers: [{ provide: APP_GUARD, useClass: TokenAuthGuard }],
 })

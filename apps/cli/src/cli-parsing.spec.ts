@@ -1,6 +1,5 @@
-import { expiryBody, parseDate, parseDidArg, parseDuration, parseLifetime, parseSize } from './arguments.js';
+import { expiryBody, parseDate, parseDidArg, parseDidFilters, parseDuration, parseLifetime, parseSize } from './arguments.js';
 import { loadCliConfig, serverUrl } from './config.js';
-import { parseDidFilters } from './commands/did-filter.js';
 import { exitCodeOfClass } from './errors.js';
 import { formatBytes, formatTable } from './table.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -6,3 +6,4 @@ export * from './rses/index.js';
 export * from './rules/index.js';
 export * from './replicas/index.js';
 export * from './configs/index.js';
+export * from './overview/index.js';

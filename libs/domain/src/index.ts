@@ -16,3 +16,4 @@ export * from './tombstone.js';
 export * from './rule-state.js';
 export * from './lock-reason.js';
 export * from './path-template.js';
+export * from './user-input.js';

@@ -4,18 +4,12 @@ import { Forbidden } from '@tarn/domain';
 import type { Response } from 'express';
 import { AccountService, looksLikeJwt } from '@tarn/core';
 import { ACCESS_POLICY, type AccessPolicy } from './access.decorator.js';
+import { assertCsrf, requestTokenOf } from './browser-session.js';
 import type { AuthenticatedRequest } from './current-issuer.decorator.js';
 
-function tokenOf(request: AuthenticatedRequest): string | undefined {
-  const header = request.headers['x-rucio-auth-token'];
-  if (typeof header === 'string' && header) return header;
-  const authorization = request.headers.authorization;
-  if (typeof authorization === 'string' && authorization.startsWith('Bearer ')) return authorization.slice(7).trim();
-  return undefined;
-}
-
 /**
- * Every route needs a token (X-Rucio-Auth-Token, or Authorization: Bearer) unless it declares @Access.public(): a token
+ * Every route needs a token (X-Rucio-Auth-Token, Authorization: Bearer, or the web UI's session cookie with its CSRF
+ * header on changes, see browser-session.ts) unless it declares @Access.public(): a token
  * Tarn issued, or a JWT access token of a configured identity provider (X-Rucio-Account then chooses among the accounts
  * of its identity).
  * Missing: 400, as Rucio answers; unknown or expired: 401 CannotAuthenticate (from the account service).
@@ -33,14 +27,16 @@ export class TokenAuthGuard implements CanActivate {
     const policy = this.reflector.getAllAndOverride<AccessPolicy | undefined>(ACCESS_POLICY, [context.getHandler(), context.getClass()]);
     if (policy?.kind === 'public') return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest & { method: string; path: string }>();
-    const token = tokenOf(request);
-    if (!token) {
+    const found = requestTokenOf(request.headers);
+    if (!found) {
       throw new BadRequestException({
         exceptionClass: 'CannotAuthenticate',
         message:
           'This request carries no token. Authenticate first (GET /auth/userpass) and send the token as X-Rucio-Auth-Token or Authorization: Bearer.',
       });
     }
+    const { token, fromCookie } = found;
+    if (fromCookie) assertCsrf(request.method, request.path, request.headers, token);
     const account = request.headers['x-rucio-account'];
     try {
       request.issuer = await this.accounts.validateToken(token, { account: typeof account === 'string' && account ? account : undefined });

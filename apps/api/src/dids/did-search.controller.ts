@@ -12,7 +12,7 @@ import { parsePythonLiteral } from './python-literal.js';
 import { Access } from '../auth/access.decorator.js';
 import { Answers } from '../http/answers.js';
 
-const SEARCH_PARAMS = new Set(['type', 'limit', 'long', 'recursive', 'filters']);
+const SEARCH_PARAMS = new Set(['type', 'limit', 'long', 'recursive', 'filters', 'offset']);
 const DID_TYPE_SELECTORS = ['all', 'collection', 'container', 'dataset', 'file'];
 const isTrue = (value: unknown) => typeof value === 'string' && ['true', '1'].includes(value.toLowerCase());
 
@@ -52,6 +52,7 @@ export class DidSearchController {
   @ApiQuery({ name: 'type', required: false, enum: ['all', 'collection', 'container', 'dataset', 'file'] })
   @ApiQuery({ name: 'long', required: false })
   @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'offset', required: false, description: 'DIDs skipped before the first one answered (Tarn: paging, with limit).' })
   @ApiQuery({ name: 'recursive', required: false, description: 'Also the matching DIDs inside the collections found, at any depth' })
   @Answers.ndjson(SEARCH_LINE, 'The matching DIDs.')
   async search(
@@ -71,11 +72,12 @@ export class DidSearchController {
     const long = isTrue(query.long);
     // A limit that is not a whole number goes to the service as given, which refuses it naming the value.
     const limit = typeof query.limit === 'string' && /^\d+$/.test(query.limit) ? Number(query.limit) : ((query.limit ?? null) as number | null);
+    const offset = typeof query.offset === 'string' && /^\d+$/.test(query.offset) ? Number(query.offset) : ((query.offset ?? null) as number | null);
     const type = typeof query.type === 'string' ? query.type : 'collection';
     if (!DID_TYPE_SELECTORS.includes(type.toLowerCase())) {
       throw unsupported(`'${type}' is not a valid DID type to search for: use all, collection, container, dataset or file.`);
     }
-    const rows = await this.metadata.search(issuer, scope, { filters, type, limit, recursive: isTrue(query.recursive) });
+    const rows = await this.metadata.search(issuer, scope, { filters, type, limit, offset, recursive: isTrue(query.recursive) });
     await streamNdjson(
       res,
       mapRows(rows, (d) => (long ? { scope: d.scope, name: d.name, did_type: didTypeWire(d.didType), bytes: d.bytes, length: d.length } : d.name)),

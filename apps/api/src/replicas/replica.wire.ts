@@ -1,6 +1,7 @@
 import { ApiResponse } from '@nestjs/swagger';
 import { RseType } from '@tarn/domain';
 import type { DatasetReplicaView, FileReplicas } from '@tarn/core';
+import type { BadReplicaDeclaration } from '@tarn/core';
 import { replicaStateName } from '@tarn/core';
 import { mapOf, named, shape } from '../http/answers.js';
 import { NDJSON_TYPE, rfc1123 } from '../http/rucio-wire.js';
@@ -225,4 +226,30 @@ export const NOT_DECLARED_ANSWER = named('NotDeclared', mapOf('string[]', 'The r
 export const SUSPICIOUS_ANSWER = named(
   'SuspiciousReplica',
   shape({ scope: 'string', name: 'string', rse: 'string', rse_id: 'string', cnt: 'integer', created_at: 'date' }),
+);
+
+const BAD_STATE_NAMES: Record<string, string> = { B: 'BAD', S: 'SUSPICIOUS', L: 'LOST' };
+
+/** A declaration as Rucio's list_bad_replicas_status answers it. */
+export function badReplicaWire(row: BadReplicaDeclaration): Record<string, unknown> {
+  return {
+    scope: row.scope,
+    name: row.name,
+    rse: row.rse,
+    rse_id: row.rseId,
+    state: BAD_STATE_NAMES[row.state] ?? row.state,
+    reason: row.reason,
+    account: row.account,
+    bytes: row.bytes,
+    created_at: rfc1123(row.createdAt),
+    updated_at: rfc1123(row.updatedAt),
+  };
+}
+
+export const BAD_REPLICA_LINE = named(
+  'BadReplicaDeclaration',
+  shape({
+    scope: 'string', name: 'string', rse: 'string', rse_id: 'string', state: { type: 'string', enum: ['BAD', 'SUSPICIOUS', 'LOST'] },
+    reason: 'string?', account: 'string', bytes: 'integer?', created_at: 'date', updated_at: 'date',
+  }),
 );

@@ -1,7 +1,7 @@
 import { BadRequestException, Body, Controller, Delete, Get, Headers, HttpException, HttpStatus, Inject, NotFoundException, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { formatDid, isTarnError, ReplicaState } from '@tarn/domain';
+import { formatDid, InvalidInput, isTarnError, ReplicaState } from '@tarn/domain';
 import { DatasetReplicaService, DidService, type Issuer, RseService, type RseDetails } from '@tarn/core';
 import { type FileReplicas, type ListReplicasOptions, type ReplicaRef, ReplicaService } from '@tarn/core';
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
@@ -25,6 +25,8 @@ import {
   UpdateReplicasDto,
 } from './replica.dto.js';
 import {
+  BAD_REPLICA_LINE,
+  badReplicaWire,
   DATASET_REPLICA_LINE,
   METALINK_HEAD,
   METALINK_TAIL,
@@ -205,6 +207,35 @@ export class ReplicasController {
       200,
       found.map((r) => ({ scope: r.scope, name: r.name, rse: r.rse, rse_id: r.rseId, cnt: r.count, created_at: rfc1123(r.lastDeclaredAt) })),
     );
+  }
+
+  @Access.admin()
+  @Get('bad/states')
+  @ApiOperation({ summary: 'Declarations of bad, suspicious and lost replicas, newest first (Rucio list_bad_replicas_status; NDJSON; administrators).' })
+  @ApiQuery({ name: 'state', required: false, enum: ['BAD', 'SUSPICIOUS', 'LOST'] })
+  @ApiQuery({ name: 'rse', required: false })
+  @ApiQuery({ name: 'younger_than', required: false, description: 'ISO 8601 date' })
+  @ApiQuery({ name: 'older_than', required: false, description: 'ISO 8601 date' })
+  @ApiQuery({ name: 'limit', required: false, description: '1 to 1,000 (default 1,000)' })
+  @ApiQuery({ name: 'offset', required: false, description: 'Declarations skipped first (Tarn: paging)' })
+  @Answers.ndjson(BAD_REPLICA_LINE, 'The declarations.')
+  async badStates(@CurrentIssuer() issuer: Issuer, @Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const text = (key: string): string | undefined => {
+      const value = query[key];
+      if (value === undefined || value === '') return undefined;
+      if (typeof value !== 'string') throw new InvalidInput(`Give ${key} once.`, { rucioClass: 'InputValidationError' });
+      return value;
+    };
+    const [limit, offset, youngerThan, olderThan] = [text('limit'), text('offset'), text('younger_than'), text('older_than')];
+    const rows = await this.replicas.listBadReplicas(issuer, {
+      state: text('state'),
+      rse: text('rse'),
+      youngerThan: youngerThan === undefined ? undefined : dateParameter('younger_than', youngerThan),
+      olderThan: olderThan === undefined ? undefined : dateParameter('older_than', olderThan),
+      limit: limit === undefined ? undefined : wholeNumberParameter('limit', limit),
+      offset: offset === undefined ? undefined : wholeNumberParameter('offset', offset),
+    });
+    await streamNdjson(res, rowsOf(rows.map(badReplicaWire)));
   }
 
   // Before ':scope/:name', which would take 'rse' for a scope (Rucio orders its routes so too).

@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiQuery } from '@nestjs/swagger';
 import { badRequest } from '../rses/request-body.js';
 import type { RuleListFilter } from '@tarn/core';
-import { booleanParameter, dateParameter } from '../http/query-parameters.js';
+import { booleanParameter, dateParameter, wholeNumberParameter } from '../http/query-parameters.js';
 
 type Parser = (wire: string, value: string) => Partial<RuleListFilter>;
 const text = (key: keyof RuleListFilter): Parser => (_wire, value) => ({ [key]: value });
@@ -27,19 +27,40 @@ const FILTERS: Record<string, Parser> = {
   updated_after: date('updatedAfter'),
 };
 
+/** Tarn's paging of a listing (not Rucio's, which streams every rule): limit, offset and newest_first. */
+const PAGING = ['limit', 'offset', 'newest_first'];
+
 /** A rule listing's query parameters as a filter; an unknown or repeated parameter is a 400 that names it. */
 export function ruleFilter(query: Record<string, unknown>, fixed: Partial<RuleListFilter> = {}): RuleListFilter {
   const filter: RuleListFilter = {};
+  const paging: Record<string, string> = {};
   for (const [wire, value] of Object.entries(query ?? {})) {
     const parse = FILTERS[wire];
-    if (!parse) {
-      throw badRequest('InputValidationError', `Listing rules: unknown filter '${wire}'. Known filters: ${Object.keys(FILTERS).join(', ')}.`);
+    if (!parse && !PAGING.includes(wire)) {
+      throw badRequest('InputValidationError', `Listing rules: unknown filter '${wire}'. Known filters: ${[...Object.keys(FILTERS), ...PAGING].join(', ')}.`);
     }
     if (typeof value !== 'string') throw badRequest('InputValidationError', `Give the rule filter ${wire} once.`);
-    Object.assign(filter, parse(wire, value));
+    if (parse) Object.assign(filter, parse(wire, value));
+    else paging[wire] = value;
+  }
+  if (paging.offset !== undefined || paging.newest_first !== undefined) paging.limit ??= String(DEFAULT_PAGE);
+  if (paging.limit !== undefined) {
+    filter.page = {
+      limit: wholeNumberParameter('limit', paging.limit),
+      offset: paging.offset === undefined ? 0 : wholeNumberParameter('offset', paging.offset),
+      newestFirst: paging.newest_first === undefined ? false : booleanParameter('newest_first', paging.newest_first),
+    };
   }
   return { ...filter, ...fixed };
 }
 
+const DEFAULT_PAGE = 100;
+
 /** The filters in the OpenAPI document of a rule listing. */
-export const ApiRuleFilters = () => applyDecorators(...Object.keys(FILTERS).map((name) => ApiQuery({ name, required: false })));
+export const ApiRuleFilters = () =>
+  applyDecorators(
+    ...Object.keys(FILTERS).map((name) => ApiQuery({ name, required: false })),
+    ApiQuery({ name: 'limit', required: false, description: 'One page of at most this many rules (1 to 1,000); without it, every rule.' }),
+    ApiQuery({ name: 'offset', required: false, description: 'Rules skipped before the page (0 to 1,000,000).' }),
+    ApiQuery({ name: 'newest_first', required: false, description: 'true: the newest rules first (default: oldest first).' }),
+  );

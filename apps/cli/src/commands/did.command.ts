@@ -5,7 +5,7 @@ import { act, type CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { formatBytes } from '../table.js';
-import { parseDidFilters } from './did-filter.js';
+import { parseDidFilters } from '../arguments.js';
 
 interface DidRow {
   scope: string;

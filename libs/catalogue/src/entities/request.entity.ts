@@ -114,6 +114,7 @@ export class Request extends RequestColumns {
 @Entity('requests_history')
 @Index('requests_history_did_idx', ['scope', 'name'])
 @Index('requests_history_rule_idx', ['ruleId'])
+@Index('requests_history_updated_at_idx', ['updatedAt'])
 export class RequestHistory extends RequestColumns {
   @PrimaryColumn({ type: 'uuid' })
   id: string;

@@ -45,7 +45,40 @@ export interface SuspiciousReplica {
   lastDeclaredAt: Date;
 }
 
+/** A declaration of bad_replicas with its RSE's name (Rucio's list_bad_replicas_status). */
+export interface BadReplicaDeclaration extends BadReplicaRecord {
+  rse: string;
+  updatedAt: Date;
+}
+
 export const badReplicaRepository = {
+  /** Declarations, newest first, filtered by state, RSE and age; one page (`limit` after `offset`). */
+  async list(
+    manager: EntityManager,
+    filter: { state?: BadReplicaState; rseId?: string; youngerThan?: Date; olderThan?: Date; limit: number; offset: number },
+  ): Promise<BadReplicaDeclaration[]> {
+    const rows = await manager.query(
+      `SELECT b.scope, b.name, b.rse_id, s.rse, b.state::text AS state, b.reason, b.account, b.bytes, b.created_at, b.updated_at
+         FROM bad_replicas b JOIN rses s ON s.id = b.rse_id
+        WHERE ($1::text IS NULL OR b.state::text = $1) AND ($2::uuid IS NULL OR b.rse_id = $2)
+          AND ($3::timestamptz IS NULL OR b.created_at >= $3) AND ($4::timestamptz IS NULL OR b.created_at < $4)
+        ORDER BY b.created_at DESC, b.scope, b.name LIMIT $5 OFFSET $6`,
+      [filter.state ?? null, filter.rseId ?? null, filter.youngerThan ?? null, filter.olderThan ?? null, filter.limit, filter.offset],
+    );
+    return rows.map((r: Record<string, unknown>) => ({
+      scope: String(r.scope),
+      name: String(r.name),
+      rseId: String(r.rse_id),
+      rse: String(r.rse),
+      state: r.state as BadReplicaState,
+      reason: (r.reason as string | null) ?? null,
+      account: String(r.account),
+      bytes: r.bytes === null ? null : Number(r.bytes),
+      createdAt: r.created_at as Date,
+      updatedAt: r.updated_at as Date,
+    }));
+  },
+
   /**
    * AVAILABLE replicas declared SUSPICIOUS more than `minCount` times since `since` and not declared BAD since, on
    * `rseIds` (all RSEs when null), outside `excludeScopes`; most often declared first.

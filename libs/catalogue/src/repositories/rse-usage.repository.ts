@@ -23,11 +23,12 @@ export async function upsertRseUsage(
   );
 }
 
-export async function listRseUsage(manager: EntityManager, rseId: string, source?: string): Promise<RseUsageRecord[]> {
+/** The usage of an RSE by source (of every RSE when `rseId` is null), by RSE and source. */
+export async function listRseUsage(manager: EntityManager, rseId: string | null, source?: string): Promise<RseUsageRecord[]> {
   const rows: (Omit<RseUsageRecord, 'used' | 'free' | 'files'> & { used: string; free: string | null; files: string })[] =
     await manager.query(
       `SELECT rse_id AS "rseId", source, used, free, files, updated_at AS "updatedAt"
-         FROM rse_usage WHERE rse_id = $1 AND ($2::varchar IS NULL OR source = $2) ORDER BY source`,
+         FROM rse_usage WHERE ($1::uuid IS NULL OR rse_id = $1) AND ($2::varchar IS NULL OR source = $2) ORDER BY rse_id, source`,
       [rseId, source ?? null],
     );
   return rows.map((row) => ({

@@ -59,6 +59,14 @@ export interface RuleFilter {
   updatedAfter?: Date;
   /** Rules on these scopes are left out (restricted scopes the reader may not see). */
   excludeScopes?: string[];
+  /** One page of the listing (the web UI's): `limit` rules after `offset`, newest first when `newestFirst`. */
+  page?: RulePage;
+}
+
+export interface RulePage {
+  limit: number;
+  offset: number;
+  newestFirst: boolean;
 }
 
 const COLUMNS = `id, subscription_id, account, scope, name, did_type, state, error, rse_expression, copies, expires_at,
@@ -260,8 +268,11 @@ export const ruleRepository = {
   listQuery(filter: RuleFilter): { sql: string; params: unknown[] } {
     const params: unknown[] = [];
     const where = filterSql(filter, params);
+    const { page } = filter;
+    const order = page?.newestFirst ? 'created_at DESC, id DESC' : 'created_at, id';
+    const window = page ? ` LIMIT ${Math.trunc(page.limit)} OFFSET ${Math.trunc(page.offset)}` : '';
     return {
-      sql: `SELECT ${COLUMNS} FROM rules ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id`,
+      sql: `SELECT ${COLUMNS} FROM rules ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order}${window}`,
       params,
     };
   },

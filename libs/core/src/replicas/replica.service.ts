@@ -16,7 +16,8 @@ import { unitOfWork } from '@tarn/catalogue';
 import { findDids, openCursor } from '@tarn/catalogue/repositories/did.repository.js';
 import { mergeDidMeta } from '@tarn/catalogue/repositories/did-meta.repository.js';
 import { listAncestors } from '@tarn/catalogue/repositories/did-ancestors.repository.js';
-import { badReplicaRepository, type SuspiciousReplica } from '@tarn/catalogue/repositories/bad-replica.repository.js';
+import { badReplicaRepository, type BadReplicaDeclaration, type SuspiciousReplica } from '@tarn/catalogue/repositories/bad-replica.repository.js';
+import { findLiveRseByName } from '@tarn/catalogue/repositories/rse.repository.js';
 import {
   RegisteredReplica,
   RegistrationMisfit,
@@ -273,6 +274,38 @@ export class ReplicaService {
       await refreshLockReasons(manager, keys);
       return rows.length;
     });
+  }
+
+  /**
+   * Declarations of bad, suspicious and lost replicas (Rucio list_bad_replicas_status), newest first, one page of at
+   * most 1,000: administrators only (they name files of every scope).
+   */
+  async listBadReplicas(
+    issuer: Issuer,
+    filter: { state?: string; rse?: string; youngerThan?: Date; olderThan?: Date; limit?: number; offset?: number } = {},
+  ): Promise<BadReplicaDeclaration[]> {
+    this.permissions.assertAdmin(issuer, 'list bad replicas');
+    const limit = filter.limit ?? 1000;
+    const offset = filter.offset ?? 0;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000 || !Number.isSafeInteger(offset) || offset < 0) {
+      throw new InvalidInput(`Bad replicas are listed 1 to 1,000 at a time from an offset of 0 or more, not limit ${limit} offset ${offset}.`, {
+        rucioClass: 'InputValidationError',
+      });
+    }
+    const states: Record<string, BadReplicaState> = { BAD: BadReplicaState.BAD, SUSPICIOUS: BadReplicaState.SUSPICIOUS, LOST: BadReplicaState.LOST };
+    const letters = Object.values(BadReplicaState) as string[];
+    const state = filter.state === undefined ? undefined : (states[filter.state.toUpperCase()] ?? (letters.includes(filter.state) ? (filter.state as BadReplicaState) : null));
+    if (state === null) {
+      throw new InvalidInput(`'${filter.state}' is not a bad replica state: use BAD, SUSPICIOUS or LOST.`, { rucioClass: 'InputValidationError' });
+    }
+    const manager = this.dataSource.manager;
+    let rseId: string | undefined;
+    if (filter.rse !== undefined) {
+      const rse = await findLiveRseByName(manager, filter.rse);
+      if (!rse) throw NotFound.rse(filter.rse);
+      rseId = rse.id;
+    }
+    return badReplicaRepository.list(manager, { state, rseId, youngerThan: filter.youngerThan, olderThan: filter.olderThan, limit, offset });
   }
 
   /**

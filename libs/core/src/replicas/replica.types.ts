@@ -109,3 +109,6 @@ export interface MarkAvailableResult {
 
 /** How much of a collection an RSE holds (Rucio's dataset replica). */
 export type { DatasetReplicaRow as DatasetReplicaView } from '@tarn/catalogue/repositories/dataset-replica.repository.js';
+
+/** A declaration of a bad, suspicious or lost replica, with its RSE's name. */
+export type { BadReplicaDeclaration } from '@tarn/catalogue/repositories/bad-replica.repository.js';

@@ -67,6 +67,23 @@ function isPlacementFailure(error: unknown): error is TarnError {
   );
 }
 
+/** The most rules one page of a listing holds, and how far it may skip (an offset scan past that is the wrong tool). */
+export const RULE_PAGE_LIMITS = { limit: 1000, offset: 1_000_000 };
+
+function assertRulePage(page: RuleListFilter['page']): void {
+  if (!page) return;
+  if (!Number.isSafeInteger(page.limit) || page.limit < 1 || page.limit > RULE_PAGE_LIMITS.limit) {
+    throw new InvalidInput(`A page of rules holds 1 to ${RULE_PAGE_LIMITS.limit} rules, not ${page.limit}: give a limit in that range.`, {
+      rucioClass: 'InputValidationError',
+    });
+  }
+  if (!Number.isSafeInteger(page.offset) || page.offset < 0 || page.offset > RULE_PAGE_LIMITS.offset) {
+    throw new InvalidInput(`A page of rules starts 0 to ${RULE_PAGE_LIMITS.offset} rules in, not ${page.offset}: narrow the filter instead.`, {
+      rucioClass: 'InputValidationError',
+    });
+  }
+}
+
 /**
  * Replication rules: creation (placement, locks, replicas, transfers, usage in one transaction), approval,
  * injection of deferred rules, reads, updates, deletion and expiry, moves.
@@ -172,6 +189,7 @@ export class RuleService {
     const didType = filter.didType === undefined ? undefined : parseDidType(filter.didType);
     const grouping = filter.grouping === undefined ? undefined : parseGrouping(filter.grouping);
     if (filter.id !== undefined && !UUID.test(filter.id)) throw NotFound.rule(filter.id);
+    assertRulePage(filter.page);
     if (filter.subscriptionId !== undefined && !UUID.test(filter.subscriptionId)) {
       throw new InvalidInput(`subscription_id '${filter.subscriptionId}' is not a subscription id (a UUID).`, { rucioClass: 'InvalidObject' });
     }

@@ -98,6 +98,8 @@ export interface RuleListFilter {
   createdAfter?: Date;
   updatedBefore?: Date;
   updatedAfter?: Date;
+  /** One page of the listing: `limit` rules (1 to 1,000) after `offset`, newest first when `newestFirst`. */
+  page?: { limit: number; offset: number; newestFirst: boolean };
 }
 
 /** A rule with its lock counters, state, error and expiry (every column of the rules table). */

@@ -1,0 +1,3 @@
+export * from './overview.module.js';
+export * from './overview.service.js';
+export * from './overview.types.js';
