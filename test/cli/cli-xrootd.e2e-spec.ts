@@ -81,7 +81,7 @@ describe('tarn with XRootD RSEs', () => {
     const davDoor = `http://${http.host}/${area.directory}/`;
 
     const uploaded = await cli.run(['upload', night, '--scope', 'user.xrd', '--rse', 'EOS_DOORS', '--parallel', '1']);
-    expect(uploaded.code).toBe(0);
+    expect({ code: uploaded.code, stderr: uploaded.stderr }).toMatchObject({ code: 0 });
     const said = uploaded.stderr.split('\n').filter((l) => l.startsWith(`RSE 'EOS_DOORS': ${rootDoor} failed: `));
     expect(said).toHaveLength(1);
     expect(said[0]).toMatch(new RegExp(`unavailable.*; going on through ${davDoor.replace(/[.]/g, '\\.')}\\.$`));

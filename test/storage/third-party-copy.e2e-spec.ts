@@ -96,6 +96,19 @@ describe('third-party copies', () => {
     expect(await destination.copyFrom!(open(a.protocol), 'x', 'y', { checksums: { md5: 'a'.repeat(32) } })).toEqual({ refused: expect.stringMatching(/no adler32/) });
   });
 
+  test("root:// refuses a third-party copy of a source path with '&' (XRootD would wait for it until its authorization expires); streamed, it copies", async () => {
+    const source = open(a.protocol, { rse: 'XRD_A' });
+    const destination = open(b.protocol, { rse: 'XRD_B' }) as XrootdStorage;
+    const data = Buffer.from('R&D frames');
+    await source.write('amp/r&d.fits', Readable.from([data]));
+    const adler32 = await adler32Of(data);
+    const started = Date.now();
+    expect(await destination.copyFrom(source, 'amp/r&d.fits', 'amp/r&d.fits', { bytes: data.length, checksums: { adler32 } })).toEqual({ refused: expect.stringMatching(/cannot name a source path with '&'/) });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await destination.streamFrom(source, 'amp/r&d.fits', 'amp/r&d.fits', { bytes: data.length, checksums: { adler32 } })).toEqual({ bytes: data.length, adler32 });
+    expect((await readFile(join(b.server.files, b.directory, 'amp/r&d.fits'))).equals(data)).toBe(true);
+  });
+
   test('HTTP-TPC: a COPY with a Source header to the destination WebDAV door, which pulls; then checked and moved into place', async () => {
     const source = open(a.httpProtocol, { rse: 'DAV_A' });
     const destination = open(b.httpProtocol, { rse: 'DAV_B' });

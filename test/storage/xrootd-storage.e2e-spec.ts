@@ -1,11 +1,16 @@
-/** What only XRootD storage has to get right: the server's checksums, TLS, one client session for many files. */
+/**
+ * What only XRootD storage has to get right: the server's checksums, TLS, one client session for many files; and
+ * its HTTP door, which does not decode the Destination of a MOVE.
+ */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { readdir } from 'node:fs/promises';
 import {
   InvalidStoragePath,
+  UnsupportedStorageOperation,
   StorageMisconfigured,
   StorageUnavailable,
   XrootdStorage,
@@ -125,6 +130,26 @@ describe('xrootd storage', () => {
       expect((error as Error).message).toMatch(/python3-xrootd|XRootD client library/);
     } finally {
       await broken.close();
+    }
+  });
+  test("its HTTP door: a name that needs escaping is refused, as its MOVE would put it elsewhere; nothing is left, and the next is refused before a byte is sent", async () => {
+    const dav = createStorage(area.httpProtocol, { rse: 'XRD_DAV' });
+    try {
+      await dav.write('door/plain.bin', Readable.from([Buffer.from('plain')]));
+      expect((await readFile(join(area.server.files, area.directory, 'door/plain.bin'))).toString()).toBe('plain');
+      const refused = await dav.write('door/night 1.fits', Readable.from([Buffer.from('frame')])).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(UnsupportedStorageOperation);
+      expect((refused as Error).message).toMatch(/does not decode the Destination of a MOVE.*'door\/night 1\.fits'.*root:\/\//);
+      expect((await readdir(join(area.server.files, area.directory, 'door'))).sort()).toEqual(['plain.bin']);
+      let read = false;
+      const next = await dav.write('door/ü.fits', new Readable({ read() { read = true; this.push(null); } })).catch((e: unknown) => e);
+      expect(next).toBeInstanceOf(UnsupportedStorageOperation);
+      expect(read).toBe(false);
+      // Through root:// the same names are written where they belong, and the HTTP door reads them.
+      await storage.write('door/night 1.fits', Readable.from([Buffer.from('frame')]));
+      expect((await readStream(await dav.read('door/night 1.fits'))).toString()).toBe('frame');
+    } finally {
+      await dav.close();
     }
   });
 });

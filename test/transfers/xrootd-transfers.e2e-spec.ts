@@ -229,6 +229,32 @@ describe('transfers with XRootD RSEs', () => {
     expect(await t.db.dataSource.query(`SELECT state FROM requests_history WHERE rule_id = $1`, [ruleId])).toEqual([{ state: 'D' }]);
   });
 
+  it("a name that needs escaping reaches an RSE whose WebDAV door cannot move it into place, through its root:// door (and '&' is not handed to XRootD third-party copy)", async () => {
+    const area = await createTestXrootdArea('b');
+    cleanups.push(area.drop);
+    const doors = await createRse(t.db.dataSource, {
+      rse: uniqueRseName('XRD_DAV_FIRST'),
+      protocols: [protocolOf(area.httpProtocol, 'rucio.rse.protocols.webdav.Default'), { ...xrootd(area, 2) }],
+    });
+    const files = await makeContents(t.scope, 'night 4711 & flats ü', [MIB + 3, 10]);
+    const ds = await seedDataset(t, 'escaped', files, [{ rse: source, storage: sourceStorage }]);
+    const [ruleId] = await t.rules.addRules(t.user.issuer, ruleSpec(ds, doors.rse, { sourceReplicaExpression: source.rse }));
+
+    await drive(t, async () => (await ruleState(t.db.dataSource, ruleId)).state === RuleState.OK, 3);
+
+    for (const f of files) expect((await readFile(join(area.server.files, area.directory, deterministicPath(f.scope, f.name)))).equals(f.content)).toBe(true);
+    const copies = await doneCopies(t, ruleId, doors.id);
+    expect(copies.map((c) => c.copy_method)).toEqual(['streamed', 'streamed']);
+    for (const c of copies) {
+      expect(c.copy_method_reason).toMatch(/^streamed through this host \(root:\/\/ -> root:\/\/, by the XRootD client\)/);
+      expect(c.copy_method_reason).toContain("XRootD third-party copy cannot name a source path with '&'");
+    }
+    expect(copies.some((c) => /fell back after: destination http:\/\/.*does not decode the Destination of a MOVE/.test(c.copy_method_reason))).toBe(true);
+    // Nothing was left under another name.
+    const stray = (await readdir(join(area.server.files, area.directory), { recursive: true })).filter((p) => p.includes('%') || p.split('/').pop()!.startsWith(TEMPORARY_PREFIX));
+    expect(stray).toEqual([]);
+  });
+
   it("a source whose root:// door is down is read through its WebDAV door, and the transfer's record says so", async () => {
     const down = await closedPort();
     const http = new URL(a.server.httpUrl);

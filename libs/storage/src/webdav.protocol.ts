@@ -2,6 +2,7 @@ import axios, { AxiosInstance, AxiosResponse, Method } from 'axios';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { Readable, pipeline } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { StorageBase } from './storage-base.js';
 import {
   ChecksumMismatch,
@@ -73,6 +74,11 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
   private readonly hasPassword: boolean;
   /** This server answered an HTTP-TPC COPY as something it does not do: why, and until when to believe it. */
   private tpcRefusal: { why: string; until: number } | undefined;
+  /**
+   * Whether the server decodes the Destination of a MOVE as it decodes request paths: learnt from the first name
+   * that needs escaping (XRootD's HTTP door 5.5 does not, and would put `a b` at the literal name `a%20b`).
+   */
+  private moveDecodes: boolean | undefined;
 
   constructor(options: WebDavStorageOptions) {
     const base = new URL(options.baseUrl);
@@ -154,6 +160,7 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
 
   async write(path: string, source: Readable, options: WriteOptions = {}): Promise<WriteResult> {
     const segments = this.fileSegments(path);
+    this.assertMovable(segments, path);
     const directory = segments.slice(0, -1);
     const finalUrl = this.fileUrl(path);
     const verifier = new VerifyingTransform(options, options.algorithms ?? [], (m) => new ChecksumMismatch(this.location(path), m), true);
@@ -178,6 +185,9 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
       }
       if (put.status >= 300) throw this.statusError(put, 'write', path);
       uploaded = true;
+      // The server may answer once it has the declared bytes, before the source has said it ended: wait for the
+      // verifier to have seen the end (and checked the size) before reading what it found.
+      await finished(verifier, { readable: false });
       verifier.assertMatches();
       const result = verifier.result;
       await this.moveIntoPlace(temporaryUrl, finalUrl, 'write', path);
@@ -201,6 +211,29 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
       );
     }
     if (move.status >= 300) throw this.statusError(move, operation, path);
+    const segments = this.fileSegments(path);
+    if (this.moveDecodes === true || !needsEscaping(segments)) return;
+    // A name that needs escaping: did the file land at it, or at its escaped text taken literally?
+    const landed = await this.request('HEAD', finalUrl, operation, path);
+    if (landed.status < 300) {
+      this.moveDecodes = true;
+      return;
+    }
+    if (landed.status !== 404) throw this.statusError(landed, operation, path);
+    this.moveDecodes = false;
+    await this.request('DELETE', this.urlOf(segments.map(encodeSegment), false), operation, path).catch(() => undefined);
+    this.assertMovable(segments, path);
+  }
+
+  /** Refuses, before anything is sent, a name that this server would put elsewhere when moving it into place. */
+  private assertMovable(segments: string[], path: string): void {
+    if (this.moveDecodes !== false || !needsEscaping(segments)) return;
+    throw new UnsupportedStorageOperation(
+      this.location(path),
+      'MOVE to a name that needs escaping in a URL',
+      `The server does not decode the Destination of a MOVE (as XRootD's HTTP door 5.5), so '${path}' would land under another name: ` +
+        'write it through another protocol of the RSE (root://), or rename the file.',
+    );
   }
 
   /**
@@ -219,6 +252,7 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
     const expected = options.checksums ?? {};
     if (!expected.adler32 && !expected.md5) return { refused: 'the file has no adler32 or md5 in the catalogue to check a third-party copy with' };
     const segments = this.fileSegments(path);
+    if (this.moveDecodes === false && needsEscaping(segments)) return { refused: `${this.endpoint} would not move '${path}' into place under its own name (it does not decode MOVE's Destination)` };
     const directory = segments.slice(0, -1);
     const temporary = temporaryName();
     const temporaryUrl = this.urlOf([...directory, temporary], false);
@@ -438,7 +472,11 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
   ): Promise<AxiosResponse> {
     const send = async () => this.http.request({ method: method as Method, url, ...config, headers: { ...config.headers, ...(await this.authorization(operation, path)) } });
     try {
-      const response = await send();
+      const response = await send().catch((error: unknown) => {
+        // A kept-alive connection the server had closed meanwhile: a request that changes nothing twice goes again, once.
+        if (IDEMPOTENT.has(method) && !(config.data instanceof Readable) && ['ECONNRESET', 'EPIPE'].includes(networkErrorCode(error) ?? '')) return send();
+        throw error;
+      });
       // A token the storage no longer takes (revoked, or expired by its clock): once more with a new one, when the body can be sent again.
       if (response.status === 401 && this.tokens && !(config.data instanceof Readable)) {
         this.tokens.source.forget(this.tokens.audience, this.tokens.scope);
@@ -499,8 +537,16 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
   }
 }
 
+/** Methods that may be sent again when a connection broke under them. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'DELETE', 'PROPFIND', 'OPTIONS']);
+
 function encodeSegment(segment: string): string {
   return encodeURIComponent(segment);
+}
+
+/** Whether a path's segments change when escaped for a URL (spaces, non-ASCII, '#', '&'...). */
+function needsEscaping(segments: readonly string[]): boolean {
+  return segments.some((segment) => encodeSegment(segment) !== segment);
 }
 
 function headerOf(response: AxiosResponse | undefined, name: string): string | undefined {

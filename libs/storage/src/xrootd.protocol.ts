@@ -164,6 +164,9 @@ export class XrootdStorage extends StorageBase implements StorageProtocol {
   async copyFrom(source: StorageProtocol, sourcePath: string, path: string, options: CopyFromOptions = {}): Promise<StorageSideCopy | NoStorageSideCopy> {
     if (!(source instanceof XrootdStorage)) return { refused: `the source ${source.endpoint} does not speak XRootD` };
     if (!options.checksums?.adler32) return { refused: 'the file has no adler32 in the catalogue, which is what a third-party copy is checked with' };
+    // The destination server is handed the source path among its third-party copy parameters, which '&' separates:
+    // it would wait for a copy that never starts, until its authorization expires.
+    if (sourcePath.includes('&')) return { refused: `XRootD third-party copy cannot name a source path with '&' ('${sourcePath}')` };
     const copied = await this.copyWithXrdCl(source, sourcePath, path, options, 'only');
     if ('refused' in copied) return copied;
     return { result: copied, how: `XRootD third-party copy: ${this.server} pulled the file from ${source.server}`, verified: true };
