@@ -2,7 +2,7 @@
  * docs/xrootd.md with the tarn command line, against an embedded Tarn (its real daemons) and the two XRootD
  * servers of scripts/services/xrootd.sh: two XRootD RSEs, an upload verified with the server's checksum, a rule
  * whose copy is third-party (tarn rule show says so), a download back through root://; an RSE whose root:// door
- * is down is written and read through its WebDAV door, and tarn says so.
+ * is down is written, read and registered through its WebDAV door, and tarn says so.
  */
 import { jest } from '@jest/globals';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -10,7 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@tarn/testing/database.js';
 import { createAccount } from '@tarn/testing/factories/account.factory.js';
-import { createTestXrootdArea } from '@tarn/testing/storage.js';
+import { Readable } from 'node:stream';
+import { deterministicPath } from '@tarn/domain';
+import { createStorage } from '@tarn/storage';
+import { adler32Of, createTestXrootdArea } from '@tarn/testing/storage.js';
 import { closedPort } from '@tarn/testing/host.js';
 import { startTestTarn, type TestTarn } from '@tarn/testing/tarn.js';
 import { CliUser } from './cli-harness.js';
@@ -65,7 +68,7 @@ describe('tarn with XRootD RSEs', () => {
     expect(readFileSync(join(out, 'user.xrd', 'frame.fits')).equals(content)).toBe(true);
   });
 
-  it('uploads and downloads through the WebDAV door of an RSE whose root:// door is down, and says so once', async () => {
+  it('uploads, downloads and registers through the WebDAV door of an RSE whose root:// door is down, and says so once', async () => {
     const area = await createTestXrootdArea('a');
     areas.push(area);
     const down = await closedPort();
@@ -98,5 +101,13 @@ describe('tarn with XRootD RSEs', () => {
     expect(got.filter((r: any) => r.fell_back_after.length > 0)).toHaveLength(1);
     expect(got.find((r: any) => r.fell_back_after.length > 0).fell_back_after[0]).toContain(`EOS_DOORS: ${rootDoor} failed: `);
     contents.forEach((c, i) => expect(readFileSync(join(out, 'user.xrd', `door.${i}`)).equals(c)).toBe(true));
+
+    // A file already there is registered through the door that answers, with the checksum the storage computed.
+    const placed = randomBytes(123_457);
+    const writer = createStorage(area.protocol);
+    await writer.write(deterministicPath('user.xrd', 'placed.0'), Readable.from([placed]));
+    await writer.close();
+    const registered = await cli.json(['register', 'placed.0', '--rse', 'EOS_DOORS', '--scope', 'user.xrd']);
+    expect(registered).toMatchObject([{ name: 'placed.0', action: 'registered', state: 'AVAILABLE', bytes: placed.length, adler32: await adler32Of(placed) }]);
   });
 });

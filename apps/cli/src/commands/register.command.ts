@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { checksumStream } from '@tarn/checksums';
 import { didNameProblem } from '@tarn/domain';
-import type { StorageProtocol } from '@tarn/storage';
+import { ProtocolFallback, type StorageProtocol } from '@tarn/storage';
 import { checked, collect, parseDidArg, parseDuration, parseHex, parseKeyValues, parseLifetime, parsePositiveInt, parseSize } from '../arguments.js';
 import { act, type CommandContext } from '../context.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { attachMissing, ensureDataset, protectOnRse, type ReplicaStates, replicaStates, setFilesMeta, waitForReplicas } from '../publish.js';
-import { RseDirectory } from '../storage-access.js';
+import { CliProtocolFallback, RseDirectory } from '../storage-access.js';
 import { formatBytes } from '../table.js';
 import { runPool } from '../transfer-utils.js';
 import { DidNamer, namingOptions } from './did-naming.js';
@@ -72,14 +72,14 @@ async function register(ctx: CommandContext, args: string[], opts: Record<string
       return { scope, name: namer.name(path), path };
     });
     assertDistinctNames(targets, args);
-    const storage = rses.storage(rse, await rses.protocol(rse, 'read'));
+    const doors = { storages: (await rses.protocols(rse, 'read')).map((p) => rses.storage(rse, p)), fallback: new CliProtocolFallback((text) => ctx.note(text)) };
     const known = await replicaStates(ctx, rse, targets);
     const bar = ctx.progress(`checksums on ${rse}`, null, 'bytes', targets.length);
     const items = (await runPool(
       targets,
       parallel,
       async (t): Promise<Registration> => {
-        const item = await examine(ctx, rses, storage, rse, { ...t, path: t.path ?? (await rses.path(rse, t.scope, t.name)) }, known, opts);
+        const item = await examine(ctx, rses, doors, rse, { ...t, path: t.path ?? (await rses.path(rse, t.scope, t.name)) }, known, opts);
         if (item.bytes !== null) bar.add(item.bytes);
         bar.itemDone();
         return item;
@@ -164,7 +164,7 @@ function assertDistinctNames(targets: ReadonlyArray<{ scope: string; name: strin
 async function examine(
   ctx: CommandContext,
   rses: RseDirectory,
-  storage: StorageProtocol,
+  doors: { storages: StorageProtocol[]; fallback: CliProtocolFallback },
   rse: string,
   t: { scope: string; name: string; path: string },
   known: ReplicaStates,
@@ -172,11 +172,24 @@ async function examine(
 ): Promise<Registration> {
   const entry = known.get(key(t))!;
   const fail = (error: string, exitCode: ExitCodeValue): Registration => ({ ...t, bytes: null, adler32: null, md5: null, action: 'failed', error, exitCode });
+  // Through the RSE's read protocols by priority: the next one when one fails.
+  const through = async <T>(op: (storage: StorageProtocol) => Promise<T>): Promise<{ value: T; storage: StorageProtocol }> => {
+    const storages = doors.fallback.order(doors.storages, (s) => s);
+    for (const [i, storage] of storages.entries()) {
+      try {
+        return { value: await op(storage), storage };
+      } catch (error) {
+        if (!ProtocolFallback.worthTrying(error) || i === storages.length - 1) throw Object.assign(error as Error, { endpoint: storage.endpoint });
+        doors.fallback.failed(rse, storage, error, storages[i + 1]);
+      }
+    }
+    throw new Error(`RSE '${rse}' has no protocol to read with`);
+  };
   let stat;
   try {
-    stat = await storage.stat(t.path);
+    stat = (await through((s) => s.stat(t.path))).value;
   } catch (error) {
-    return fail(`not on RSE '${rse}' at ${storage.endpoint}${t.path} (${(error as Error).message}); upload it with 'tarn upload' instead`, ExitCode.NOT_FOUND);
+    return fail(`not on RSE '${rse}' at ${(error as { endpoint?: string }).endpoint ?? ''}${t.path} (${(error as Error).message}); upload it with 'tarn upload' instead`, ExitCode.NOT_FOUND);
   }
   const did = key(t);
   if (entry.exists && entry.state !== null) {
@@ -188,8 +201,13 @@ async function examine(
       return { ...t, bytes: entry.bytes, adler32: entry.adler32, md5: entry.md5, action: 'skipped', state: entry.state };
     }
   }
-  let sums: { bytes: number; adler32?: string | null; md5?: string | null } = { bytes: opts.bytes ?? stat.bytes, adler32: opts.adler32 ?? null, md5: opts.md5 ?? null };
-  if (!sums.adler32) sums = await checksumStream(await storage.read(t.path), ['adler32', 'md5']);
+  // The storage's own adler32 (XRootD, WebDAV with Digest) spares reading the file; otherwise it is read and checksummed.
+  let sums: { bytes: number; adler32?: string | null; md5?: string | null } = {
+    bytes: opts.bytes ?? stat.bytes,
+    adler32: opts.adler32 ?? stat.checksums?.adler32 ?? null,
+    md5: opts.md5 ?? stat.checksums?.md5 ?? null,
+  };
+  if (!sums.adler32) sums = (await through(async (s) => checksumStream(await s.read(t.path), ['adler32', 'md5']))).value;
   const sameContent =
     entry.bytes === sums.bytes && (!entry.adler32 || entry.adler32 === sums.adler32) && (!entry.md5 || !sums.md5 || entry.md5 === sums.md5);
   if (entry.exists && !sameContent) {
