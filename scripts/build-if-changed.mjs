@@ -10,13 +10,15 @@ import { join, relative } from 'node:path';
 const root = process.env.TARN_BUILD_ROOT || join(import.meta.dirname, '..');
 const stamp = join(root, 'dist', '.build-fingerprint');
 const SOURCES = ['apps', 'libs', 'migrations', 'scripts'].filter((dir) => existsSync(join(root, dir)));
+// TypeScript and the web UI's sources (apps/web: pages, styles, its index.html).
+const SOURCE_FILE = /\.(ts|tsx|json|mjs|css|html)$/;
 const FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'nest-cli.json'];
 
 function walk(dir, out) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) walk(path, out);
-    else if (entry.name.endsWith('.ts') || entry.name.endsWith('.json') || entry.name.endsWith('.mjs')) out.push(path);
+    else if (SOURCE_FILE.test(entry.name)) out.push(path);
   }
   return out;
 }
@@ -35,7 +37,7 @@ if (process.argv.includes('--record')) {
   // After `nest build`: what it was built from.
   writeFileSync(stamp, fingerprint());
 } else {
-  const built = existsSync(join(root, 'dist', 'apps', 'tarn', 'src', 'main.js')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === fingerprint();
+  const built = existsSync(join(root, 'dist', 'apps', 'tarn', 'src', 'main.js')) && existsSync(join(root, 'dist', 'web', 'index.html')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === fingerprint();
   if (!built) {
     process.stdout.write('Building Tarn (its sources changed since the last build)...\n');
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });

@@ -1,9 +1,10 @@
-// Starts (or finds) the services the tests need: PostgreSQL, Kafka, and the S3, WebDAV and XRootD servers. With CI=true a service that cannot be
-// reached fails the run; it is never skipped.
+// Starts (or finds) the services the tests need: PostgreSQL, Kafka, the S3, WebDAV and XRootD servers, and Chromium for the web UI. With
+// CI=true a service that cannot be reached fails the run; it is never skipped.
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 const { ensureKafka } = require('./services/kafka.cjs');
 const { ensureStorageServers } = require('./services/storage.cjs');
+const { ensureChromium } = require('./services/chromium.cjs');
 
 const root = path.resolve(__dirname, '..');
 
@@ -21,5 +22,6 @@ function ensurePostgres() {
 module.exports = async () => {
   ensurePostgres();
   const ci = process.env.CI === 'true';
+  ensureChromium({ ci });
   await Promise.all([ensureKafka({ ci }), ensureStorageServers({ ci })]);
 };

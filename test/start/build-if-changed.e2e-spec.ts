@@ -15,9 +15,11 @@ describe('npm start: no build when nothing changed', () => {
     root = mkdtempSync(join(tmpdir(), 'tarn-build-'));
     mkdirSync(join(root, 'apps'));
     writeFileSync(join(root, 'apps', 'main.ts'), 'export const a = 1;\n');
+    mkdirSync(join(root, 'apps', 'web'));
+    writeFileSync(join(root, 'apps', 'web', 'page.tsx'), 'export const P = () => null;\n');
     writeFileSync(join(root, 'builds'), '0');
     // A build that counts itself, makes the entry point and records what it was built from, as `npm run build` does.
-    const build = `node -e "const f=require('fs');f.writeFileSync('builds',String(Number(f.readFileSync('builds','utf8'))+1));f.mkdirSync('dist/apps/tarn/src',{recursive:true});f.writeFileSync('dist/apps/tarn/src/main.js','')" && node ${GATE} --record`;
+    const build = `node -e "const f=require('fs');f.writeFileSync('builds',String(Number(f.readFileSync('builds','utf8'))+1));f.mkdirSync('dist/apps/tarn/src',{recursive:true});f.writeFileSync('dist/apps/tarn/src/main.js','');f.mkdirSync('dist/web',{recursive:true});f.writeFileSync('dist/web/index.html','')" && node ${GATE} --record`;
     writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'gate-test', private: true, scripts: { build } }));
   });
 
@@ -37,5 +39,13 @@ describe('npm start: no build when nothing changed', () => {
     expect(builds()).toBe(3);
     expect(start()).toBe('');
     expect(builds()).toBe(3);
+    // The web UI's sources count too, and a build without the web UI is no build.
+    writeFileSync(join(root, 'apps', 'web', 'styles.css'), 'body { margin: 0; }\n');
+    start();
+    expect(builds()).toBe(4);
+    rmSync(join(root, 'dist', 'web'), { recursive: true });
+    start();
+    expect(builds()).toBe(5);
+    expect(start()).toBe('');
   });
 });

@@ -10,6 +10,7 @@ import { readableUrl } from './http/readable-url.middleware.js';
 import { assertEveryRouteDeclaresAccess, routeTable } from './http/route-table.js';
 import { RucioExceptionFilter } from './http/rucio-exception.filter.js';
 import { createValidationPipe, OneTextParameterPipe } from './http/validation.pipe.js';
+import { defaultWebUiDir, WEB_UI_PATH, webUiMiddleware } from './web-ui/web-ui.middleware.js';
 
 /** Everything about the HTTP surface that is not a route: shared by main.ts and the tests. */
 export function configureApi(app: INestApplication): void {
@@ -19,6 +20,7 @@ export function configureApi(app: INestApplication): void {
   assertEveryRouteDeclaresAccess(routes);
   app.use(exactContentType);
   app.use(readableUrl);
+  app.use(WEB_UI_PATH, webUiMiddleware(app.get<TarnConfig>(TARN_CONFIG).uiDir ?? defaultWebUiDir()));
   app.useGlobalFilters(new RucioExceptionFilter(CatalogueOutage.of(app.get(DataSource))));
   app.useGlobalInterceptors(new JsonBodyInterceptor(app.get(Reflector)));
   app.useGlobalPipes(new OneTextParameterPipe(), createValidationPipe());

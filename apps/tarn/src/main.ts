@@ -10,6 +10,7 @@ async function main(): Promise<void> {
     config,
     (url) =>
       `Tarn listening on ${url} (${config.databaseUrl ? 'external PostgreSQL' : `embedded PostgreSQL in ${config.home}`}, ${config.eventBus} event bus); ` +
+      `the web UI at ${url}/ui; ` +
       `tarn finds it with --url ${url}, or with the same TARN_HOST and TARN_PORT`,
   );
 }

@@ -35,6 +35,8 @@ export interface TarnConfig {
    * loopback, uniquelocal, or addresses and CIDRs); by default none, so a client cannot pose as another address.
    */
   trustProxy: string | number | false;
+  /** TARN_UI_DIR: the built web UI served at /ui; by default dist/web of Tarn's installation (`npm run build` makes it). */
+  uiDir: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -109,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TarnConfig {
     logLevel: logLevel(env, problems),
     oidc: loadOidcConfig(env, problems),
     trustProxy: trustProxy(env, problems),
+    uiDir: env.TARN_UI_DIR ? path.resolve(env.TARN_UI_DIR) : undefined,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

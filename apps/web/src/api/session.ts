@@ -1,0 +1,47 @@
+import { createContext } from 'preact';
+import { useContext } from 'preact/hooks';
+import { ApiError, call, getJson, setCsrfToken } from './api.client.js';
+
+export interface Session {
+  account: string;
+  admin: boolean;
+  expires_at: string;
+  csrf_token: string;
+}
+
+/** The logged-in session, or null before login. */
+export async function currentSession(): Promise<Session | null> {
+  try {
+    const session = await getJson<Session>('/auth/session');
+    setCsrfToken(session.csrf_token);
+    return session;
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 401 || error.status === 400)) return null;
+    throw error;
+  }
+}
+
+/** Logs in; without an account, a username that may act as several answers them to choose from. */
+export async function logIn(username: string, password: string, account?: string): Promise<Session | { accounts: string[] }> {
+  const answer = (await call('POST', '/auth/session', { username, password, ...(account ? { account } : {}) })) as Session | { accounts: string[] };
+  if ('csrf_token' in answer) setCsrfToken(answer.csrf_token);
+  return answer;
+}
+
+export async function logOut(): Promise<void> {
+  await call('DELETE', '/auth/session');
+  setCsrfToken(null);
+}
+
+export const SessionContext = createContext<Session | null>(null);
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error('useSession outside a logged-in page');
+  return session;
+}
+
+/** Whether the session may change a thing of `account` (its own, or any as an administrator), as the API decides. */
+export function mayChange(session: Session, account: string): boolean {
+  return session.admin || session.account === account;
+}
