@@ -73,6 +73,17 @@ describe('the web UI session (cookie and CSRF token)', () => {
     expect((await login({ password: PASSWORD }).expect(400)).body.ExceptionMessage).toMatch(/needs a username/);
   });
 
+  it('takes no login from a form another site could post', async () => {
+    // <form enctype="text/plain"> with a field named '{"username":"…","password":"…","x":"' sends valid JSON.
+    const body = `{"username":"${jdoe}","password":"${PASSWORD}","x":"="}`;
+    const plain = await request(api.url).post('/auth/session').set('Content-Type', 'text/plain').send(body).expect(400);
+    expect(plain.body.ExceptionMessage).toMatch(/Content-Type: application\/json/);
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const response = await request(api.url).post('/auth/session').set('Content-Type', type).send(body);
+      expect([type, response.status, response.headers['set-cookie'], response.body.ExceptionMessage]).toEqual([type, 400, undefined, expect.any(String)]);
+    }
+  });
+
   it('answers 206 with the accounts when the username may act as several, and logs in to the one named', async () => {
     const person = uniqueAccountName('ann');
     const second = uniqueAccountName('grp');

@@ -157,6 +157,13 @@ describe('web UI in Chromium', () => {
     await waitFor('the approved rule to leave WAITING_APPROVAL', async () => (await ruleState(page).textContent()) !== 'WAITING_APPROVAL', 15_000);
     await page.getByTestId('rule-state').getByText('OK', { exact: true }).waitFor({ timeout: 30_000 });
     expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    // Extending its lifetime: read as the command line reads it.
+    await page.getByLabel(/^Lifetime from now/).fill('2 days');
+    await page.getByRole('button', { name: 'Set lifetime' }).click();
+    await waitFor('the new expiry', async () => {
+      const expires = (await s.cli.json<Row>(['rule', 'show', approvalRule])).expires_at;
+      return typeof expires === 'string' && Math.abs(new Date(expires).getTime() - Date.now() - 2 * 86_400_000) < 120_000;
+    }, 15_000);
   });
 
   it('downloads a file from an S3 RSE through a presigned URL', async () => {
@@ -199,8 +206,12 @@ describe('web UI in Chromium', () => {
       await page.goto(`${s.tarn.url}/ui/rules/${waiting}`);
       await ruleState(page).waitFor();
       expect(await ruleState(page).textContent()).toBe('WAITING_APPROVAL');
-      await page.getByRole('button', { name: 'Delete rule' }).waitFor();
       expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+      // Its owner deletes it, once the browser's confirmation is accepted.
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page.getByRole('button', { name: 'Delete rule' }).click();
+      await page.waitForURL(/\/ui\/rules$/);
+      expect((await s.cli.json<Row[]>(['rule', 'list', '--did', 'exp.ui:run4711'])).map((r) => r.id)).not.toContain(waiting);
       await page.goto(`${s.tarn.url}/ui/replicas`);
       await page.getByText('No such page').waitFor();
     } finally {

@@ -32,6 +32,11 @@ export class SessionController {
   @Answers.json(SESSION_ANSWER, 'Logged in.')
   async login(@Body() body: SessionLoginBody, @Ip() ip: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
     noStore(res);
+    // A page of another site can post a form (text/plain bodies can be JSON too) but not application/json: so no
+    // other site can log a browser in to an account of its choosing.
+    if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
+      throw new InvalidInput('Log in to the web UI with a JSON body sent as Content-Type: application/json.', { rucioClass: 'InputValidationError' });
+    }
     const username = body.username ?? body.account;
     if (username === undefined) {
       throw new InvalidInput('Logging in needs a username (and the account to act as, unless the username has only one).', { rucioClass: 'InputValidationError' });

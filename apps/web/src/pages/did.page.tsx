@@ -53,8 +53,9 @@ function Download(props: { rse: string; pfn: string; did: string }) {
   const open = async () => {
     setError(null);
     try {
-      const url = await getText(withQuery('/credentials/signurl', { rse: props.rse, url: props.pfn, svc: 's3', op: 'read', lifetime: 600 }));
-      window.location.assign(url.trim());
+      const url = (await getText(withQuery('/credentials/signurl', { rse: props.rse, url: props.pfn, svc: 's3', op: 'read', lifetime: 600 }))).trim();
+      if (!/^https?:\/\//.test(url)) throw new Error(`The storage's presigned URL is not an http(s) URL: ${url.slice(0, 80)}`);
+      window.location.assign(url);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     }
