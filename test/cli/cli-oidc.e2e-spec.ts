@@ -89,6 +89,14 @@ describe('tarn login --oidc: device and browser logins, tokens renewed on the wa
     expect((await provider.stats()).deviceLogins).toBeGreaterThanOrEqual(1);
     // No --account: the login remembered it.
     expect(await user.json(['whoami'])).toMatchObject({ account: jdoe.account });
+
+    // Logging out revokes the refresh token at the provider: it renews nothing any more.
+    const loggedOut = await user.run(['logout']);
+    expect([loggedOut.code, loggedOut.stderr]).toEqual([0, `Forgot the token of ${jdoe.account} at ${tarn.url}, and revoked its refresh token at the identity provider.\n`]);
+    const renewal = await axios.post(`${provider.issuer}/token`, new URLSearchParams({ grant_type: 'refresh_token', refresh_token: cached.oidc.refreshToken, client_id: 'tarn-cli' }), {
+      validateStatus: () => true,
+    });
+    expect([renewal.status, renewal.data.error]).toEqual([400, 'invalid_grant']);
   });
 
   it('logs in with the authorization code flow and PKCE through a listener on 127.0.0.1', async () => {

@@ -4,7 +4,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import type { CliConfig } from './config.js';
 import { CliError, ExitCode, exitCodeOfClass, oneLine } from './errors.js';
-import { renewOidcToken } from './oidc-login.js';
+import { renewOidcToken, revokeRefreshToken } from './oidc-login.js';
 import { type CachedToken, OIDC_USERNAME, type OidcSession, TokenCache } from './token-cache.js';
 
 /** A token is renewed this long before it expires (at most; a quarter of its life for short-lived ones), so that a long command does not lose it half-way. */
@@ -155,9 +155,13 @@ export class ApiClient {
     return { token, path };
   }
 
-  logout(): void {
+  /** Forgets the cached tokens; the refresh token of an OIDC login is revoked at the provider first (when it can be reached). */
+  async logout(): Promise<{ revoked: boolean }> {
+    const oidc = this.tokens.read(this.config.url, this.account, OIDC_USERNAME)?.oidc;
+    const revoked = oidc?.refreshToken ? await revokeRefreshToken(oidc) : false;
     this.tokens.remove(this.config.url, this.account, this.username);
     this.tokens.remove(this.config.url, this.account, OIDC_USERNAME);
+    return { revoked };
   }
 
   /** Unauthenticated GET of a JSON document (public routes). */

@@ -146,3 +146,13 @@ export async function renewOidcToken(token: CachedToken): Promise<CachedToken> {
     oidc: { ...session, refreshToken: answer.refresh_token ?? session.refreshToken },
   };
 }
+
+/** Revokes a refresh token at its provider (RFC 7009); false when the provider could not be asked. */
+export async function revokeRefreshToken(session: OidcSession): Promise<boolean> {
+  try {
+    await openid.tokenRevocation(await provider(session.issuer, session.clientId), session.refreshToken!, { token_type_hint: 'refresh_token' });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -64,8 +64,8 @@ export function registerAuthCommands(program: Command, io: CliIo): void {
     .description('Forget the cached token')
     .action(
       act(io, async (ctx: CommandContext) => {
-        ctx.client.logout();
-        ctx.note(`Forgot the token of ${ctx.client.account} at ${ctx.config.url}.`);
+        const { revoked } = await ctx.client.logout();
+        ctx.note(`Forgot the token of ${ctx.client.account} at ${ctx.config.url}${revoked ? ', and revoked its refresh token at the identity provider' : ''}.`);
       }),
     );
 
