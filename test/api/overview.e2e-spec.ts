@@ -90,6 +90,7 @@ describe('the web UI aggregates and paged listings', () => {
     expect(hours.reduce((n, h) => n + h.failed, 0)).toBe(3); // the one older than 24 h is not counted
     expect(new Date(hours[23].hour).getTime()).toBe(Math.floor(Date.now() / 3_600_000) * 3_600_000);
     expect(hours.reduce((n, h) => n + h.bytes, 0)).toBe(3000);
+    expect(asJdoe.transfers.lastHour).toEqual({ done: 3, failed: 2 }); // 60 minutes back, whatever the clock's hour
     expect(asJdoe.transfers.failureReasons).toEqual([
       { reason: 'Connection refused: … after … s', count: 2, example: expect.stringContaining('Connection refused: https://dav.site-b.org'), last: expect.any(String) },
     ]);
@@ -125,7 +126,7 @@ describe('the web UI aggregates and paged listings', () => {
     expect(problems).toEqual(
       expect.arrayContaining([
         "error: 1 rule is STUCK: a lock failed after its retries (the rule's locks say why).",
-        expect.stringMatching(/^error: 2 of 5 transfer attempts failed this hour \(40 %\)/),
+        expect.stringMatching(/^error: 2 of 5 transfer attempts failed in the last hour \(40 %\)/),
         expect.stringMatching(/^warning: 2 transfers queued, the oldest for 2 h 0 min: is the transfer-submitter running/),
         expect.stringMatching(/^warning: 2 changed DIDs wait for the rule-evaluator, the oldest for 20 min: is it running\?/),
       ]),

@@ -27,6 +27,7 @@ export const OVERVIEW_ANSWER = named(
     rulesByState: mapOf('integer', 'Rules by state letter (O OK, R REPLICATING, S STUCK, U SUSPENDED, W WAITING_APPROVAL, I INJECT).'),
     transfers: shape({
       perHour: listOf(HOUR),
+      lastHour: { ...shape({ done: 'integer', failed: 'integer' }), description: 'Attempts over the 60 minutes before generatedAt.' },
       failureReasons: listOf(shape({ reason: 'string', count: 'integer', example: 'string', last: ISO })),
     }),
     deletions: shape({ perHour: listOf(HOUR) }),

@@ -41,7 +41,7 @@ export interface Overview {
     consumers: { group: string; topic: string; behind: number; oldestSeconds: number | null }[];
   };
   rulesByState: Record<string, number>;
-  transfers: { perHour: HourBucket[]; failureReasons: { reason: string; count: number; example: string; last: string }[] };
+  transfers: { perHour: HourBucket[]; lastHour: { done: number; failed: number }; failureReasons: { reason: string; count: number; example: string; last: string }[] };
   deletions: { perHour: HourBucket[] };
   problems: { severity: 'warning' | 'error'; what: string }[];
 }

@@ -155,6 +155,16 @@ export const overviewRepository = {
     return rows.map(hourly);
   },
 
+  /** Transfer attempts done and failed since `since` (the problems' rolling last hour). */
+  async transferAttemptsSince(manager: EntityManager, since: Date): Promise<{ done: number; failed: number }> {
+    const [row] = await manager.query(
+      `SELECT count(*) FILTER (WHERE state = 'D') AS done, count(*) FILTER (WHERE state <> 'D') AS failed
+         FROM requests_history WHERE updated_at >= $1 AND request_type = 'T'`,
+      [since],
+    );
+    return { done: n(row.done), failed: n(row.failed) };
+  },
+
   /**
    * Failed transfer attempts since `since`, grouped by their error with paths, numbers and ids taken out (so that
    * one cause on many files is one group), largest groups first; attempts on `excludeScopes` are left out.

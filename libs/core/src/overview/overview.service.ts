@@ -52,13 +52,13 @@ export function findProblems(overview: Omit<Overview, 'problems'>): Problem[] {
   if (stuck > 0) problems.push({ severity: 'error', what: `${stuck} rule${stuck === 1 ? ' is' : 's are'} STUCK: a lock failed after its retries (the rule's locks say why).` });
   const suspended = rulesByState.U ?? 0;
   if (suspended > 0) problems.push({ severity: 'warning', what: `${suspended} rule${suspended === 1 ? ' is' : 's are'} SUSPENDED: given up after too many attempts.` });
-  const lastHour = transfers.perHour[transfers.perHour.length - 1];
-  if (lastHour && lastHour.failed > 0) {
+  const lastHour = transfers.lastHour;
+  if (lastHour.failed > 0) {
     const attempts = lastHour.done + lastHour.failed;
     const share = Math.round((100 * lastHour.failed) / attempts);
     problems.push({
       severity: share >= 20 ? 'error' : 'warning',
-      what: `${lastHour.failed} of ${attempts} transfer attempts failed this hour (${share} %): see the failures by reason.`,
+      what: `${lastHour.failed} of ${attempts} transfer attempts failed in the last hour (${share} %): see the failures by reason.`,
     });
   }
   const queued = backlog.requestsByState.Q ?? 0;
@@ -115,10 +115,11 @@ export class OverviewService {
     const manager = this.dataSource.manager;
     const since = new Date(Math.floor(now.getTime() / HOUR_MS) * HOUR_MS - (OVERVIEW_HOURS - 1) * HOUR_MS);
     const excludeScopes = await this.permissions.unreadableScopes(manager, issuer);
-    const [backlog, rulesByState, transfers, reasons, deletions] = await Promise.all([
+    const [backlog, rulesByState, transfers, lastHour, reasons, deletions] = await Promise.all([
       this.backlog(),
       overviewRepository.rulesByState(manager),
       overviewRepository.transfersPerHour(manager, since),
+      overviewRepository.transferAttemptsSince(manager, new Date(now.getTime() - HOUR_MS)),
       overviewRepository.transferFailureReasons(manager, since, excludeScopes, MAX_REASONS),
       overviewRepository.deletionsPerHour(manager, since),
     ]);
@@ -126,7 +127,7 @@ export class OverviewService {
       generatedAt: now,
       backlog,
       rulesByState,
-      transfers: { perHour: hourBuckets(transfers, now, OVERVIEW_HOURS, (state) => state === 'D'), failureReasons: reasons },
+      transfers: { perHour: hourBuckets(transfers, now, OVERVIEW_HOURS, (state) => state === 'D'), lastHour, failureReasons: reasons },
       deletions: { perHour: hourBuckets(deletions, now, OVERVIEW_HOURS, (type) => type === 'deletion.done') },
     };
     return { ...overview, problems: findProblems(overview) };

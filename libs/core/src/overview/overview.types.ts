@@ -38,7 +38,8 @@ export interface Overview {
   backlog: Backlog;
   /** Rules by state letter (O, R, S, U, W, I). */
   rulesByState: Record<string, number>;
-  transfers: { perHour: HourBucket[]; failureReasons: ReasonRow[] };
+  /** `lastHour`: attempts over the 60 minutes before `generatedAt` (the charts' current hour may have just begun). */
+  transfers: { perHour: HourBucket[]; lastHour: { done: number; failed: number }; failureReasons: ReasonRow[] };
   deletions: { perHour: HourBucket[] };
   problems: Problem[];
 }
