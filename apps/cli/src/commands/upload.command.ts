@@ -21,6 +21,10 @@ interface UploadItem extends FileDid {
   adler32: string;
   md5: string;
   status: 'pending' | 'skipped' | 'written' | 'failed';
+  /** Announced by an earlier run that stopped before its replica was verified. */
+  announced?: boolean;
+  /** Its bytes were already on the RSE from that run: not sent again, only marked written. */
+  foundOnStorage?: boolean;
   state?: string | null;
   error?: string;
   /** The endpoint (RSE protocol) it was written through, and the ones that failed first. */
@@ -138,6 +142,7 @@ async function upload(ctx: CommandContext, paths: string[], opts: Record<string,
       }
       if (entry.state === 'AVAILABLE') item.status = 'skipped';
       else if (entry.state === null) toAnnounce.push(item);
+      else if (entry.state === 'COPYING') item.announced = true;
     }
     if (toAnnounce.length > 0) {
       await ctx.client.request('POST', '/replicas', {
@@ -158,12 +163,15 @@ async function upload(ctx: CommandContext, paths: string[], opts: Record<string,
       async (item) => {
         const path = await rses.path(rse, item.scope, item.name);
         try {
-          await writeThroughProtocols(ctx, fallback, rse, fallback.order(storages, (s) => s), item, path, rate, bar);
+          if (item.announced && (await sameSizeOnStorage(storages, path, item.bytes))) {
+            item.foundOnStorage = true;
+            bar.add(item.bytes);
+          } else await writeThroughProtocols(ctx, fallback, rse, fallback.order(storages, (s) => s), item, path, rate, bar);
           await ctx.client.request('PUT', '/replicas', {
             what: `Marking the replica of ${item.scope}:${item.name} on RSE '${rse}' written`,
             body: { rse, files: [{ scope: item.scope, name: item.name, state: 'A' }] },
           });
-          item.status = 'written';
+          item.status = item.foundOnStorage ? 'skipped' : 'written';
         } catch (error) {
           ctx.checkAborted(`uploading ${item.path} to RSE '${rse}'`);
           if (error instanceof CliError && error.exitCode === ExitCode.UNREACHABLE) throw error;
@@ -178,9 +186,9 @@ async function upload(ctx: CommandContext, paths: string[], opts: Record<string,
     ctx.checkAborted(`uploading to RSE '${rse}'`);
     const writeSeconds = (Date.now() - writing) / 1000;
 
-    const written = items.filter((i) => i.status === 'written');
+    const written = items.filter((i) => i.status === 'written' || i.foundOnStorage);
     const states = await waitForReplicas(ctx, rse, written, opts.timeout);
-    for (const item of items) item.state = item.status === 'skipped' ? 'AVAILABLE' : item.status === 'failed' ? null : (states.get(`${item.scope}:${item.name}`) ?? null);
+    for (const item of items) item.state = item.status === 'skipped' && !item.foundOnStorage ? 'AVAILABLE' : item.status === 'failed' ? null : (states.get(`${item.scope}:${item.name}`) ?? null);
 
     const good = items.filter((i) => i.status !== 'failed');
     await setFilesMeta(ctx, good, meta);
@@ -267,9 +275,16 @@ async function writeThroughProtocols(
       sent += n;
       bar.add(n);
     });
-    const onAbort = () => source.destroy(new Error('interrupted'));
+    // Destroyed without an error: no 'error' event that nobody listens to once the write has read its last byte.
+    // A write still reading sees its source close early and fails, and the interrupt is reported as such.
+    const onAbort = () => {
+      source.destroy();
+      meter.destroy();
+    };
     ctx.io.signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      // pipe() does not pass a read error on.
+      source.on('error', (error) => meter.destroy(error));
       await storage.write(path, source.pipe(meter), { bytes: item.bytes, checksums: { adler32: item.adler32, md5: item.md5 } });
       item.via = storage.endpoint;
       if (failures.length > 0) item.fellBackAfter = failures;
@@ -287,4 +302,20 @@ async function writeThroughProtocols(
       ctx.io.signal?.removeEventListener('abort', onAbort);
     }
   }
+}
+
+/**
+ * Whether a file of `bytes` bytes is already at `path` (an earlier run wrote it, then stopped before its replica was
+ * verified). Writes publish whole files only, and the replica-registrar still checks its checksum before it is
+ * AVAILABLE (BAD otherwise, and the next run writes it again), so the size is enough to not send it twice.
+ */
+async function sameSizeOnStorage(storages: readonly StorageProtocol[], path: string, bytes: number): Promise<boolean> {
+  for (const storage of storages) {
+    try {
+      return (await storage.stat(path)).bytes === bytes;
+    } catch {
+      // not there, or this door cannot say: the next door, else write it
+    }
+  }
+  return false;
 }
