@@ -220,6 +220,41 @@ describe('ReplicaService', () => {
       expect(await rules.getRule(jdoe.issuer, ruleId)).toMatchObject({ state: RuleState.OK, locksOkCnt: 1 });
       expect((await readReplicas(db.dataSource, scope, f.name))[0].state).toBe(ReplicaState.AVAILABLE);
     });
+
+    it('markReplicasAvailable sends a transfer that found no source on its way at once, not after its back-off', async () => {
+      const [f] = await files(1, 10);
+      await createReplicas(db.dataSource, { rseId: d1.id, files: [f], state: ReplicaState.COPYING });
+      const [ruleId] = await rules.addRules(jdoe.issuer, ruleSpec(f, 'D_2'));
+      // Its first attempt found the only replica still COPYING (as the submitter records it), the next is an hour away.
+      await db.dataSource.query(
+        `UPDATE requests SET retry_count = 1, retry_after = now() + interval '1 hour',
+                err_msg = 'no source: no AVAILABLE replica of ' || scope || ':' || name || '; the replica on D_1 is not AVAILABLE yet'
+          WHERE scope = $1 AND name = $2`,
+        [scope, f.name],
+      );
+      const before = Number((await db.dataSource.query(`SELECT count(*) AS n FROM outbox_messages WHERE event_type = 'transfer.queued'`))[0].n);
+      await unitOfWork(db.dataSource, { what: 'test' }, (manager) => markReplicasAvailable(manager, [{ scope, name: f.name, rseId: d1.id }]));
+      const [request] = await db.dataSource.query(`SELECT state, retry_after FROM requests WHERE scope = $1 AND name = $2`, [scope, f.name]);
+      expect(request).toEqual({ state: 'Q', retry_after: null });
+      const events = await db.dataSource.query(
+        `SELECT payload FROM outbox_messages WHERE event_type = 'transfer.queued' ORDER BY id OFFSET $1`,
+        [before],
+      );
+      expect(events.map((e: { payload: unknown }) => e.payload)).toEqual([{ ruleId, destRseId: d2.id, count: 1 }]);
+    });
+
+    it('markReplicasAvailable leaves alone a queued transfer that failed for another reason', async () => {
+      const [f] = await files(1, 10);
+      await createReplicas(db.dataSource, { rseId: d1.id, files: [f], state: ReplicaState.COPYING });
+      await rules.addRules(jdoe.issuer, ruleSpec(f, 'D_2'));
+      await db.dataSource.query(
+        `UPDATE requests SET retry_count = 1, retry_after = now() + interval '1 hour', err_msg = 'Connection refused: https://d2/' WHERE scope = $1 AND name = $2`,
+        [scope, f.name],
+      );
+      await unitOfWork(db.dataSource, { what: 'test' }, (manager) => markReplicasAvailable(manager, [{ scope, name: f.name, rseId: d1.id }]));
+      const [request] = await db.dataSource.query(`SELECT retry_after > now() AS later FROM requests WHERE scope = $1 AND name = $2`, [scope, f.name]);
+      expect(request.later).toBe(true);
+    });
   });
 
   describe('listReplicas', () => {

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { appendEvents, tarnEvent, TarnEvent } from '@tarn/events';
+import { appendEvents, outboxColumns, tarnEvent, TarnEvent } from '@tarn/events';
 import { lockRepository } from '@tarn/catalogue/repositories/lock.repository.js';
 import { ReplicaKey, replicaRepository, sortReplicaKeys } from '@tarn/catalogue/repositories/replica.repository.js';
 import { requestRepository } from '@tarn/catalogue/repositories/request.repository.js';
@@ -38,6 +38,8 @@ export async function replicasBecameAvailable(
   const keys = sortReplicaKeys(waiting.map((r) => ({ scope: r.scope, name: r.name, rseId: r.rseId })));
   const satisfied = await lockRepository.satisfy(manager, keys);
   const transfersFinished = await requestRepository.finishForReplicas(manager, keys, 'the replica became available');
+  // A new source: transfers of these files that found none go now rather than after their back-off.
+  await requestRepository.wakeForNewSources(manager, available, outboxColumns('transfer.queued'));
   const events: TarnEvent[] = available.map((r) =>
     tarnEvent('replica.available', { scope: r.scope, name: r.name, rse: r.rse, rseId: r.rseId, bytes: r.bytes }),
   );
