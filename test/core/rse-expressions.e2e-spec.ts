@@ -1,4 +1,5 @@
 import { TestingModule } from '@nestjs/testing';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { InvalidInput, TarnError } from '@tarn/domain';
 import { ROOT_ISSUER } from '@tarn/core/auth/issuer.js';
@@ -250,18 +251,23 @@ describe('RSE expressions against the catalogue', () => {
 });
 
 /**
- * Resolves once `service` heard a NOTIFY sent now: announcements committed before it (by earlier tests) have then
- * been delivered too, so none can drop the cache in the middle of a test.
+ * Resolves once `service` heard a NOTIFY sent now (told apart from earlier ones by its payload): announcements
+ * committed before it (by earlier tests) have then been delivered too, so none can drop the cache in the middle of
+ * a test. Our handler is added after the service's on the same connection, so the service has handled it first.
  */
 async function announcementsDelivered(service: RseExpressionService): Promise<void> {
-  const invalidate = service.invalidate.bind(service);
+  expect(await service.listening()).toBe(true);
+  const internals = service as unknown as { listener: { client: Client }; dataSource: { query(sql: string, params: unknown[]): Promise<unknown> } };
+  const client = internals.listener.client;
+  const token = randomUUID();
   const heard = new Promise<void>((resolve) => {
-    service.invalidate = () => {
-      invalidate();
-      service.invalidate = invalidate;
+    const onNotification = (message: { payload?: string }) => {
+      if (message.payload !== token) return;
+      client.off('notification', onNotification);
       resolve();
     };
+    client.on('notification', onNotification);
   });
-  await (service as unknown as { dataSource: { query(sql: string): Promise<unknown> } }).dataSource.query(`SELECT pg_notify('tarn_rse_changed', '')`);
+  await internals.dataSource.query(`SELECT pg_notify('tarn_rse_changed', $1)`, [token]);
   await heard;
 }
