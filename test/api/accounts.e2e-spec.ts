@@ -255,18 +255,18 @@ describe('accounts, identities, scopes, limits and usage (Rucio REST v1)', () =>
     it('per RSE are set by administrators and read as {RSE: bytes}; unlimited is Infinity, as Rucio writes it', async () => {
       const user = await createAccount(db.dataSource);
       const base = `/accounts/${user.account}/limits`;
-      expect((await as(jdoeToken).get(base).expect(200)).body).toEqual({});
+      expect((await as(rootToken).get(base).expect(200)).body).toEqual({});
       expect((await as(rootToken).post(`${base}/local/${rse.rse}`, { bytes: 10_000_000_000 }).expect(201)).text).toBe('Created');
       for (const path of [base, `${base}/local`]) {
-        const response = await as(jdoeToken).get(path).expect(200);
+        const response = await as(rootToken).get(path).expect(200);
         expect(response.headers['content-type']).toBe('application/json');
         expect(response.body).toEqual({ [rse.rse]: 10_000_000_000 });
       }
       for (const path of [`${base}/local/${rse.rse}`, `${base}/${rse.rse}`]) {
-        expect((await as(jdoeToken).get(path).expect(200)).body).toEqual({ [rse.rse]: 10_000_000_000 });
+        expect((await as(rootToken).get(path).expect(200)).body).toEqual({ [rse.rse]: 10_000_000_000 });
       }
       await as(rootToken).post(`${base}/local/${rse.rse}`, { bytes: -1 }).expect(201);
-      expect((await as(jdoeToken).text(base).expect(200)).body).toBe(`{"${rse.rse}":Infinity}`);
+      expect((await as(rootToken).text(base).expect(200)).body).toBe(`{"${rse.rse}":Infinity}`);
       expectRucioError(await as(jdoeToken).post(`${base}/local/${rse.rse}`, { bytes: 1 }), 401, 'AccessDenied');
       expectRucioError(await as(rootToken).post(`${base}/local/NO_SUCH_RSE`, { bytes: 1 }), 404, 'RSENotFound');
       expectRucioError(await as(rootToken).post(`/accounts/nobody-here/limits/local/${rse.rse}`, { bytes: 1 }), 404, 'AccountNotFound');
@@ -276,8 +276,8 @@ describe('accounts, identities, scopes, limits and usage (Rucio REST v1)', () =>
       expect((await as(rootToken).post(`${base}/local/${rse.rse}`, { bytes: -2 })).status).toBe(400);
 
       await as(rootToken).delete(`${base}/local/${rse.rse}`).expect(200);
-      expect((await as(jdoeToken).get(base).expect(200)).body).toEqual({});
-      expect((await as(jdoeToken).get(`${base}/local/${rse.rse}`).expect(200)).body).toEqual({ [rse.rse]: null });
+      expect((await as(rootToken).get(base).expect(200)).body).toEqual({});
+      expect((await as(rootToken).get(`${base}/local/${rse.rse}`).expect(200)).body).toEqual({ [rse.rse]: null });
     });
 
     it('per RSE expression are set by administrators and read with the RSEs the expression selects', async () => {
@@ -285,13 +285,13 @@ describe('accounts, identities, scopes, limits and usage (Rucio REST v1)', () =>
       const base = `/accounts/${user.account}/limits/global`;
       const expression = encodeURIComponent('QOS=SAFE');
       await as(rootToken).post(`${base}/${expression}`, { bytes: 5000 }).expect(201);
-      const all = await as(jdoeToken).get(base).expect(200);
+      const all = await as(rootToken).get(base).expect(200);
       expect(all.body['QOS=SAFE']).toEqual({ limit: 5000, resolved_rses: expect.arrayContaining([rse.rse]), resolved_rse_ids: expect.arrayContaining([rse.id]) });
-      expect((await as(jdoeToken).get(`${base}/${expression}`).expect(200)).body).toEqual({ 'QOS=SAFE': 5000 });
-      expect((await as(jdoeToken).get(`${base}/${encodeURIComponent('QOS=FAST')}`).expect(200)).body).toEqual({ 'QOS=FAST': null });
+      expect((await as(rootToken).get(`${base}/${expression}`).expect(200)).body).toEqual({ 'QOS=SAFE': 5000 });
+      expect((await as(rootToken).get(`${base}/${encodeURIComponent('QOS=FAST')}`).expect(200)).body).toEqual({ 'QOS=FAST': null });
       expectRucioError(await as(rootToken).post(`${base}/${encodeURIComponent('QOS=SAFE|(')}`, { bytes: 1 }), 400, 'InvalidRSEExpression');
       await as(rootToken).delete(`${base}/${expression}`).expect(200);
-      expect((await as(jdoeToken).get(base).expect(200)).body).toEqual({});
+      expect((await as(rootToken).get(base).expect(200)).body).toEqual({});
     });
 
     it('are also set through Rucio’s /accountlimits routes', async () => {
@@ -325,19 +325,19 @@ describe('accounts, identities, scopes, limits and usage (Rucio REST v1)', () =>
       const local = { rse_id: rse.id, rse: rse.rse, files: 3, bytes: 300, bytes_limit: 1000, bytes_remaining: 700 };
       const unlimited = { rse_id: other.id, rse: other.rse, files: 1, bytes: 50, bytes_limit: '∞', bytes_remaining: '∞' };
       for (const path of ['usage', 'usage/local', 'usage/']) {
-        const response = await as(jdoeToken).text(`/accounts/${user.account}/${path}`).expect(200);
+        const response = await as(rootToken).text(`/accounts/${user.account}/${path}`).expect(200);
         expect(response.headers['content-type']).toBe('application/x-json-stream');
         expect(ndjson(response.body)).toEqual(expect.arrayContaining([local, unlimited]));
         expect(ndjson(response.body)).toHaveLength(2);
       }
       for (const path of [`usage/local/${rse.rse}`, `usage/${rse.rse}`]) {
-        expect(ndjson((await as(jdoeToken).text(`/accounts/${user.account}/${path}`).expect(200)).body)).toEqual([local]);
+        expect(ndjson((await as(rootToken).text(`/accounts/${user.account}/${path}`).expect(200)).body)).toEqual([local]);
       }
-      const global = ndjson((await as(jdoeToken).text(`/accounts/${user.account}/usage/global`).expect(200)).body);
+      const global = ndjson((await as(rootToken).text(`/accounts/${user.account}/usage/global`).expect(200)).body);
       expect(global).toEqual([{ rse_expression: 'QOS=SAFE', files: 3, bytes: 300, bytes_limit: 2000, bytes_remaining: 1700 }]);
-      expect(ndjson((await as(jdoeToken).text(`/accounts/${user.account}/usage/global/QOS%3DSAFE`).expect(200)).body)).toEqual(global);
-      expect((await as(jdoeToken).text(`/accounts/${user.account}/usage/global/QOS%3DFAST`).expect(200)).body).toBe('');
-      expectRucioError(await as(jdoeToken).get(`/accounts/${user.account}/usage/NO_SUCH_RSE`), 404, 'RSENotFound');
+      expect(ndjson((await as(rootToken).text(`/accounts/${user.account}/usage/global/QOS%3DSAFE`).expect(200)).body)).toEqual(global);
+      expect((await as(rootToken).text(`/accounts/${user.account}/usage/global/QOS%3DFAST`).expect(200)).body).toBe('');
+      expectRucioError(await as(rootToken).get(`/accounts/${user.account}/usage/NO_SUCH_RSE`), 404, 'RSENotFound');
     });
   });
 });

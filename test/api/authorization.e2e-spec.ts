@@ -156,6 +156,40 @@ describe('authorization through the API', () => {
     });
   });
 
+  describe("an account's usage and limits", () => {
+    it('are read by the account itself and administrators, refused to others whether or not the account exists', async () => {
+      await call(root, 'post', `/accounts/${alice.account}/limits/local/${rse.rse}`, { bytes: 5000 });
+      await call(root, 'post', `/accounts/${alice.account}/limits/global/${rse.rse}`, { bytes: 7000 });
+      const paths = (account: string) => [
+        `/accounts/${account}/limits`,
+        `/accounts/${account}/limits/local`,
+        `/accounts/${account}/limits/local/${rse.rse}`,
+        `/accounts/${account}/limits/${rse.rse}`,
+        `/accounts/${account}/limits/global`,
+        `/accounts/${account}/limits/global/${rse.rse}`,
+        `/accounts/${account}/usage`,
+        `/accounts/${account}/usage/local`,
+        `/accounts/${account}/usage/local/${rse.rse}`,
+        `/accounts/${account}/usage/${rse.rse}`,
+        `/accounts/${account}/usage/global`,
+        `/accounts/${account}/usage/global/${rse.rse}`,
+      ];
+      for (const path of [...paths(alice.account), ...paths('no-such-account')]) {
+        const refused = await call(bob, 'get', path);
+        expect({ path, status: refused.status, exceptionClass: refused.body.ExceptionClass }).toEqual({ path, status: 401, exceptionClass: 'AccessDenied' });
+        expect(refused.text).not.toMatch(/5000|7000/);
+      }
+      expect((await call(bob, 'get', paths(alice.account)[0])).body.ExceptionMessage).toBe(
+        `Account '${bob.account}' may not read the limits of account '${alice.account}': only that account or an administrator may.`,
+      );
+      for (const user of [alice, root]) {
+        expect((await call(user, 'get', `/accounts/${alice.account}/limits`)).body).toEqual({ [rse.rse]: 5000 });
+        expect((await call(user, 'get', `/accounts/${alice.account}/limits/global`)).body[rse.rse]).toMatchObject({ limit: 7000 });
+        for (const path of paths(alice.account)) expect({ path, status: (await call(user, 'get', path)).status }).toEqual({ path, status: 200 });
+      }
+    });
+  });
+
   describe('administrative routes', () => {
     it('are refused to ordinary accounts and allowed to administrators', async () => {
       const target = await createAccount(db.dataSource);

@@ -14,7 +14,8 @@ const UNLIMITED_NOTE = 'An unlimited quota is written `Infinity`, as Rucio (Pyth
 
 /**
  * Quotas (account limits) per RSE ("local") and per RSE expression ("global"), and what the account uses, as the
- * stock client reads and sets them under /accounts/<account>/limits and /usage. Setting is for administrators.
+ * stock client reads and sets them under /accounts/<account>/limits and /usage. Reading is for the account itself and
+ * administrators (as in Rucio); setting is for administrators.
  */
 @ApiTags('account limits')
 @ApiSecurity('rucio-token')
@@ -22,7 +23,7 @@ const UNLIMITED_NOTE = 'An unlimited quota is written `Infinity`, as Rucio (Pyth
 export class AccountLimitsController {
   constructor(@Inject(AccountLimitService) private readonly limits: AccountLimitService) {}
 
-  @Access.account()
+  @Access.owner('account')
   @Get(['limits', 'limits/local'])
   @ApiOperation({ summary: 'Per-RSE limits: {RSE: bytes}.', description: UNLIMITED_NOTE })
   @Answers.json(LIMITS_ANSWER, 'The limits by RSE.')
@@ -30,7 +31,7 @@ export class AccountLimitsController {
     sendRucioJson(res, 200, await this.limits.getRseLimits(issuer, account));
   }
 
-  @Access.account()
+  @Access.owner('account')
   @Get('limits/global')
   @ApiOperation({ summary: 'Per-expression limits: {expression: {limit, resolved_rses, resolved_rse_ids}}.', description: UNLIMITED_NOTE })
   @Answers.json(GLOBAL_LIMITS_ANSWER, 'The limits by RSE expression.')
@@ -42,7 +43,7 @@ export class AccountLimitsController {
     sendRucioJson(res, 200, body);
   }
 
-  @Access.account()
+  @Access.owner('account')
   @Get('limits/global/:expression')
   @ApiOperation({ summary: 'The limit on one RSE expression: {expression: bytes or null}.', description: UNLIMITED_NOTE })
   @Answers.json(LIMITS_ANSWER, 'The limit on the expression (null: none).')
@@ -56,7 +57,7 @@ export class AccountLimitsController {
     sendRucioJson(res, 200, { [expression]: limits[expression]?.limit ?? null });
   }
 
-  @Access.account()
+  @Access.owner('account')
   @Get(['limits/local/:rse', 'limits/:rse'])
   @ApiOperation({ summary: 'The limit on one RSE: {RSE: bytes or null}.', description: UNLIMITED_NOTE })
   @Answers.json(LIMITS_ANSWER, 'The limit on the RSE (null: none).')
@@ -111,7 +112,7 @@ export class AccountLimitsController {
     await this.limits.deleteExpressionLimit(issuer, account, expression);
   }
 
-  @Access.account()
+  @Access.owner('account')
   @Get(['usage', 'usage/local'])
   @ApiOperation({ summary: 'Usage and limit per RSE (NDJSON of {rse_id, rse, files, bytes, bytes_limit, bytes_remaining}).', description: UNLIMITED_NOTE })
   @ApiProduces(NDJSON_TYPE)
@@ -120,7 +121,7 @@ export class AccountLimitsController {
     await this.sendLocalUsage(issuer, account, undefined, res);
   }
 
-  @Access.account()
+  @Access.owner('account')
   @Get('usage/global')
   @ApiOperation({ summary: 'Usage per expression limit (NDJSON of {rse_expression, files, bytes, bytes_limit, bytes_remaining}).', description: UNLIMITED_NOTE })
   @ApiProduces(NDJSON_TYPE)
@@ -129,7 +130,7 @@ export class AccountLimitsController {
     await this.sendGlobalUsage(issuer, account, undefined, res);
   }
 
-  @Access.account()
+  @Access.owner('account')
   @Get('usage/global/:expression')
   @ApiOperation({ summary: 'Usage under one expression limit (NDJSON).', description: UNLIMITED_NOTE })
   @ApiProduces(NDJSON_TYPE)
@@ -143,7 +144,7 @@ export class AccountLimitsController {
     await this.sendGlobalUsage(issuer, account, expression, res);
   }
 
-  @Access.account()
+  @Access.owner('account')
   @Get(['usage/local/:rse', 'usage/:rse'])
   @ApiOperation({ summary: 'Usage and limit on one RSE (NDJSON).', description: UNLIMITED_NOTE })
   @ApiProduces(NDJSON_TYPE)

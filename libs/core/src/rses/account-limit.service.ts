@@ -87,7 +87,8 @@ export class AccountLimitService {
   }
 
   /** The account's per-RSE limits by RSE name (Infinity for unlimited); only `rse`'s when given. */
-  async getRseLimits(_issuer: Issuer, account: string, rse?: string): Promise<Record<string, number>> {
+  async getRseLimits(issuer: Issuer, account: string, rse?: string): Promise<Record<string, number>> {
+    this.permissions.assertSelfOrAdmin(issuer, account, 'read the limits');
     const manager = this.dataSource.manager;
     await requireAccount(manager, account);
     const rseIds = rse === undefined ? undefined : [(await requireRse(manager, rse)).id];
@@ -115,7 +116,8 @@ export class AccountLimitService {
   }
 
   /** The account's expression limits with the RSEs each selects now, keyed by expression (Rucio's get_global_account_limits). */
-  async getExpressionLimits(_issuer: Issuer, account: string): Promise<Record<string, AccountExpressionLimitView>> {
+  async getExpressionLimits(issuer: Issuer, account: string): Promise<Record<string, AccountExpressionLimitView>> {
+    this.permissions.assertSelfOrAdmin(issuer, account, 'read the limits');
     const manager = this.dataSource.manager;
     await requireAccount(manager, account);
     const scopes = await expressionLimitScopes(this.expressions, manager, account);
@@ -134,7 +136,8 @@ export class AccountLimitService {
   }
 
   /** Usage and limit per RSE where the account uses something or has a limit; only `rse` when given. */
-  async getRseUsage(_issuer: Issuer, account: string, rse?: string): Promise<AccountRseUsage[]> {
+  async getRseUsage(issuer: Issuer, account: string, rse?: string): Promise<AccountRseUsage[]> {
+    this.permissions.assertSelfOrAdmin(issuer, account, 'read the usage');
     const manager = this.dataSource.manager;
     await requireAccount(manager, account);
     const rseIds = rse === undefined ? undefined : [(await requireRse(manager, rse)).id];
@@ -151,7 +154,8 @@ export class AccountLimitService {
   }
 
   /** Usage summed over the RSEs of each expression limit of the account (Rucio's get_global_account_usage). */
-  async getExpressionUsage(_issuer: Issuer, account: string): Promise<AccountExpressionUsage[]> {
+  async getExpressionUsage(issuer: Issuer, account: string): Promise<AccountExpressionUsage[]> {
+    this.permissions.assertSelfOrAdmin(issuer, account, 'read the usage');
     const manager = this.dataSource.manager;
     await requireAccount(manager, account);
     const scopes = await expressionLimitScopes(this.expressions, manager, account);
