@@ -149,9 +149,13 @@ describe('tarn: every command against a running Tarn with posix and S3 RSEs', ()
     const again = await root.json(['download', 'user.root:box', '--dir', dest]);
     expect(again.every((r: any) => r.action === 'skipped')).toBe(true);
 
-    // A corrupted local copy is fetched again.
-    writeFileSync(join(dest, 'user.root', 'posix.dat'), randomBytes(1234));
-    const repaired = await root.json(['download', 'user.root:posix.dat', '--dir', dest]);
+    // A local copy with other bytes is left alone and reported, then fetched again when --overwrite says so.
+    const changed = randomBytes(1234);
+    writeFileSync(join(dest, 'user.root', 'posix.dat'), changed);
+    const kept = await root.run(['download', 'user.root:posix.dat', '--dir', dest]);
+    expect([kept.code, kept.stderr]).toEqual([1, expect.stringContaining('exists with other content and is left as it is; run again with --overwrite')]);
+    expect(readFileSync(join(dest, 'user.root', 'posix.dat'))).toEqual(changed);
+    const repaired = await root.json(['download', 'user.root:posix.dat', '--dir', dest, '--overwrite']);
     expect(repaired[0].action).toBe('downloaded');
     expect(readFileSync(join(dest, 'user.root', 'posix.dat'))).toEqual(readFileSync(other));
 

@@ -8,6 +8,8 @@ import {
   parseLifetime as domainParseLifetime,
   scalar,
   UNIT_SECONDS,
+  validateDid,
+  validateScope,
 } from '@tarn/domain';
 import { CliError, ExitCode } from './errors.js';
 
@@ -35,6 +37,9 @@ export const parseDuration = asUsage(domainParseDuration);
 export const parseDate = asUsage(domainParseDate);
 export const parseLifetime = asUsage(domainParseLifetime);
 export const parseDidFilters = asUsage(domainParseDidFilters);
+/** A scope name as Tarn takes it ('.' and '..' are not: a scope names a directory). */
+export const parseScope = asUsage(validateScope);
+const checkedDid = asUsage(validateDid);
 export { type Expiry, expiryBody, scalar };
 
 /** A number, at least `min` (and at most `max`). */
@@ -88,8 +93,8 @@ export function parseSize(text: string, what: string): number {
 /** scope:name (scope required unless a default is given). */
 export function parseDidArg(text: string, defaultScope?: string): { scope: string; name: string } {
   const colon = text.indexOf(':');
-  if (colon > 0 && colon < text.length - 1) return { scope: text.slice(0, colon), name: text.slice(colon + 1) };
-  if (defaultScope && colon < 0 && text.length > 0) return { scope: defaultScope, name: text };
+  if (colon > 0 && colon < text.length - 1) return checkedDid({ scope: text.slice(0, colon), name: text.slice(colon + 1) });
+  if (defaultScope && colon < 0 && text.length > 0) return checkedDid({ scope: defaultScope, name: text });
   throw usage(`'${text}' is not a DID: write scope:name, e.g. user.jdoe:run4711.`);
 }
 

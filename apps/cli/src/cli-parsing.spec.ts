@@ -15,7 +15,11 @@ describe('tarn CLI parsing', () => {
   });
 
   it('reads DIDs, durations and sizes', () => {
-    expect(parseDidArg('user.jdoe:a:b')).toEqual({ scope: 'user.jdoe', name: 'a:b' });
+    expect(parseDidArg('user.jdoe:run/4711.raw')).toEqual({ scope: 'user.jdoe', name: 'run/4711.raw' });
+    expect(() => parseDidArg('user.jdoe:a:b')).toThrow(/must not contain ':'/);
+    // A DID's scope and name become paths: none that would leave a directory gets as far as a request.
+    expect(() => parseDidArg('..:x')).toThrow(/Invalid scope "\.\."/);
+    expect(() => parseDidArg('user.jdoe:a/../b')).toThrow(/'\.' or '\.\.' as a path segment/);
     expect(parseDidArg('f1', 'user.x')).toEqual({ scope: 'user.x', name: 'f1' });
     expect(() => parseDidArg('f1')).toThrow(/not a DID/);
     expect(parseDuration('30d', 'x')).toBe(2_592_000);

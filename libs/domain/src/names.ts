@@ -29,6 +29,7 @@ export function scopeProblem(scope: string): string | null {
   if (typeof scope !== 'string' || scope.length === 0) return 'a scope name must not be empty';
   if (scope.length > SCOPE_MAX_LENGTH) return `a scope name has at most ${SCOPE_MAX_LENGTH} characters (this one has ${scope.length})`;
   if (!SCOPE_PATTERN.test(scope)) return "a scope name may contain only letters, digits, '_', '-' and '.'";
+  if (scope === '.' || scope === '..') return "a scope name must not be '.' or '..': scopes name directories on storage and on disk";
   return null;
 }
 

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { parseDidArg, parsePositiveInt, parseSize } from '../arguments.js';
 import { constants, createWriteStream } from 'node:fs';
-import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { access, lstat, mkdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ChecksumSet } from '@tarn/checksums';
 import { act, type CommandContext } from '../context.js';
@@ -29,6 +29,8 @@ interface FileToGet {
   md5: string | null;
   pfns: Record<string, { rse: string; priority: number; domain: string }>;
   dest: string;
+  /** Why it is not written at all (its target would leave --dir, or another file of this run has it). */
+  refused?: string;
   /** How it went: from which RSE, through which endpoint, after which failed ones. */
   result?: { action: 'downloaded' | 'skipped'; rse: string | null; via?: string; fellBackAfter?: string[] };
 }
@@ -67,6 +69,7 @@ export function registerDownloadCommand(program: Command, io: CliIo): void {
     .option('--rses <expression>', 'only from these RSEs')
     .option('--parallel <n>', 'files downloaded at once (default: config parallel, 4)')
     .option('--limit-rate <rate>', 'bandwidth cap per file, bytes per second (or 10MB)')
+    .option('--overwrite', 'replace a local file that has other content (by default such a file is left alone and reported)')
     .action(act(io, download));
 }
 
@@ -77,6 +80,7 @@ async function download(ctx: CommandContext, didTexts: string[], opts: Record<st
   const dir = resolve(ctx.io.cwd, opts.dir);
   const files: FileToGet[] = [];
   const seen = new Set<string>();
+  const targets = new Map<string, string>();
   for await (const row of ctx.client.ndjson<Record<string, any>>('POST', '/replicas/list', {
     what: `Listing the replicas of ${didTexts.join(', ')}`,
     body: { dids, all_states: false, ...(opts.rses ? { rse_expression: opts.rses } : {}) },
@@ -84,6 +88,11 @@ async function download(ctx: CommandContext, didTexts: string[], opts: Record<st
     const id = `${row.scope}:${row.name}`;
     if (seen.has(id)) continue;
     seen.add(id);
+    const target = targetUnder(dir, opts.subdir === false ? [row.name] : [row.scope, row.name]);
+    let refused = target.problem;
+    const other = targets.get(target.path);
+    if (!refused && other) refused = `${other} is written to ${target.path} too: download them without --no-subdir, or one at a time into other directories`;
+    targets.set(target.path, id);
     files.push({
       scope: row.scope,
       name: row.name,
@@ -91,7 +100,8 @@ async function download(ctx: CommandContext, didTexts: string[], opts: Record<st
       adler32: row.adler32 ?? null,
       md5: row.md5 ?? null,
       pfns: row.pfns ?? {},
-      dest: opts.subdir === false ? join(dir, row.name) : join(dir, row.scope, row.name),
+      dest: target.path,
+      refused: refused ? `${id}: not written: ${refused}` : undefined,
     });
   }
   if (files.length === 0) throw new CliError(`${didTexts.join(', ')} has no files with an available replica${opts.rses ? ` on '${opts.rses}'` : ''}: check the DID (tarn replica list --all-states).`, ExitCode.NOT_FOUND);
@@ -107,7 +117,8 @@ async function download(ctx: CommandContext, didTexts: string[], opts: Record<st
       parallel,
       async (file) => {
         try {
-          await downloadOne(ctx, rses, fallback, file, rate, (n) => bar.add(n));
+          if (file.refused) throw new CliError(file.refused, ExitCode.USAGE);
+          await downloadOne(ctx, rses, fallback, file, { dir, rate, overwrite: opts.overwrite === true }, (n) => bar.add(n));
         } catch (error) {
           if (ctx.io.signal?.aborted) throw error;
           failures.push(error instanceof Error ? error.message : String(error));
@@ -167,7 +178,36 @@ async function candidates(rses: RseDirectory, file: FileToGet): Promise<Candidat
   return out.sort((a, b) => a.rank - b.rank);
 }
 
-async function downloadOne(ctx: CommandContext, rses: RseDirectory, fallback: CliProtocolFallback, file: FileToGet, rate: number | undefined, onBytes: (n: number) => void): Promise<void> {
+/**
+ * `dir`/`segments` when it stays inside `dir`. DID names are checked by Tarn when they are made, but a file is never
+ * written where its name says without checking again here: the listing comes from a server, and catalogues outlive
+ * the rules they were made under.
+ */
+export function targetUnder(dir: string, segments: readonly string[]): { path: string; problem?: string } {
+  const path = resolve(dir, ...segments);
+  const parts = segments.flatMap((s) => s.split('/'));
+  if (parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\0'))) {
+    return { path, problem: `its name has an empty, '.' or '..' path segment, which would not stay inside ${dir}` };
+  }
+  if (!path.startsWith(dir.endsWith(sep) ? dir : dir + sep)) return { path, problem: `${path} is outside ${dir}` };
+  return { path };
+}
+
+/** Whether `path` (resolved through symbolic links) is `dir` or inside it. */
+async function staysInside(dir: string, path: string): Promise<boolean> {
+  const [realDir, real] = await Promise.all([realpath(dir), realpath(path)]);
+  return real === realDir || real.startsWith(realDir.endsWith(sep) ? realDir : realDir + sep);
+}
+
+async function downloadOne(
+  ctx: CommandContext,
+  rses: RseDirectory,
+  fallback: CliProtocolFallback,
+  file: FileToGet,
+  options: { dir: string; rate: number | undefined; overwrite: boolean },
+  onBytes: (n: number) => void,
+): Promise<void> {
+  const { rate } = options;
   const did = `${file.scope}:${file.name}`;
   if ((await sizeOf(file.dest)) === file.bytes) {
     const set = await ChecksumSet.create(['adler32', 'md5']);
@@ -178,7 +218,20 @@ async function downloadOne(ctx: CommandContext, rses: RseDirectory, fallback: Cl
       return;
     }
   }
+  const existing = await lstat(file.dest).catch(() => null);
+  if (existing?.isDirectory()) {
+    throw new CliError(`${did}: not written: ${file.dest} is a directory; move it away or download into another --dir`, ExitCode.EXISTS);
+  }
+  if (existing && !options.overwrite) {
+    throw new CliError(
+      `${did}: not written: ${file.dest} exists with other content and is left as it is; run again with --overwrite to replace it, or download into another --dir`,
+      ExitCode.EXISTS,
+    );
+  }
   await mkdir(dirname(file.dest), { recursive: true });
+  if (!(await staysInside(options.dir, dirname(file.dest)))) {
+    throw new CliError(`${did}: not written: ${dirname(file.dest)} leads outside ${options.dir} through a symbolic link`, ExitCode.USAGE);
+  }
   const part = `${file.dest}${PART}`;
   const tried: string[] = [];
   const ordered = fallback.order(await candidates(rses, file), (c) => rses.storage(c.rse, c.protocol));

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parseScope } from '../arguments.js';
 import { act, type CommandContext } from '../context.js';
 import type { CliIo } from '../io.js';
 
@@ -11,6 +12,7 @@ export function registerScopeCommands(program: Command, io: CliIo): void {
     .option('--owner <account>', 'owning account (administrators may name another)')
     .action(
       act(io, async (ctx: CommandContext, name: string, opts: { owner?: string }) => {
+        parseScope(name);
         const owner = opts.owner ?? ctx.client.account;
         await ctx.client.request('POST', `/accounts/${encodeURIComponent(owner)}/scopes/${encodeURIComponent(name)}`, { what: `Adding scope '${name}' for account '${owner}'` });
         ctx.note(`Added scope ${name} (owner ${owner}).`);
