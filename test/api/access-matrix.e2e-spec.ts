@@ -15,7 +15,7 @@
 import { jest } from '@jest/globals';
 import request from 'supertest';
 import { AuthenticationService } from '@tarn/core';
-import { lfn2pfn } from '@tarn/domain';
+import { lfn2pfn, scopeDirectory } from '@tarn/domain';
 import { startTestApi, type TestApi } from '@tarn/testing/api.js';
 import { createTestDatabase, type TestDatabase } from '@tarn/testing/database.js';
 import { createAccount, uniqueAccountName } from '@tarn/testing/factories/account.factory.js';
@@ -98,7 +98,7 @@ describe('the authorization matrix of every route', () => {
     };
     const newHook = async () => {
       const name = unique('hook');
-      await as('owner', 'post', '/hooks', { name, schedule: '0 2 * * *', source: { rse, prefix: 'incoming' }, target: { scope, dataset: 'daq.{yyyy}' } });
+      await as('owner', 'post', '/hooks', { name, schedule: '0 2 * * *', source: { rse, prefix: `${scopeDirectory(scope)}incoming` }, target: { scope, dataset: 'daq.{yyyy}' } });
       return name;
     };
     const newSubscription = async () => {

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type request from 'supertest';
+import { scopeDirectory } from '@tarn/domain';
 
 export type Caller = 'none' | 'other' | 'owner' | 'admin';
 
@@ -266,7 +267,7 @@ export const SAMPLES: Record<string, SampleFn> = {
 
   // ingestion hooks
   'POST /hooks': (fx) => ({
-    body: { name: fx.unique('hook'), schedule: '0 2 * * *', source: { rse: fx.rse, prefix: 'incoming' }, target: { scope: fx.scope, dataset: 'daq.{yyyy}' } },
+    body: { name: fx.unique('hook'), schedule: '0 2 * * *', source: { rse: fx.rse, prefix: `${scopeDirectory(fx.scope)}incoming` }, target: { scope: fx.scope, dataset: 'daq.{yyyy}' } },
     status: 201,
   }),
   'GET /hooks/{name}': (fx) => ({ params: { name: fx.hook } }),

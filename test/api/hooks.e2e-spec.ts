@@ -43,7 +43,7 @@ describe('hook routes', () => {
   const zeroCopy = (name: string, extra: Record<string, unknown> = {}) => ({
     name,
     schedule: '0 2 * * *',
-    source: { rse: 'DAQ', prefix: 'incoming', glob: '**/*.dat' },
+    source: { rse: 'DAQ', prefix: 'user/jdoe/incoming', glob: '**/*.dat' },
     target: { scope: 'user.jdoe', dataset: 'daq.{yyyy}{mm}{dd}' },
     rules: [{ copies: 1, rse_expression: 'QOS=SAFE', lifetime: 86400 }],
     ...extra,
@@ -59,10 +59,10 @@ describe('hook routes', () => {
     }
     await createScope(db.dataSource, { scope: 'user.jdoe', account: 'jdoe' });
     disk = await createTestDirectory();
-    await createRse(db.dataSource, { rse: 'DAQ', deterministic: false, protocols: [posixProtocol(disk.root)] });
+    await createRse(db.dataSource, { rse: 'DAQ', deterministic: false, attributes: { allow_user_paths: true }, protocols: [posixProtocol(disk.root)] });
     await createRse(db.dataSource, { rse: 'VAULT', attributes: { QOS: 'SAFE' } });
-    mkdirSync(join(disk.root, 'incoming/a'), { recursive: true });
-    for (const f of ['a/1.dat', 'a/2.dat', 'skip.txt']) writeFileSync(join(disk.root, 'incoming', f), `data of ${f}`);
+    mkdirSync(join(disk.root, 'user/jdoe/incoming/a'), { recursive: true });
+    for (const f of ['a/1.dat', 'a/2.dat', 'skip.txt']) writeFileSync(join(disk.root, 'user/jdoe/incoming', f), `data of ${f}`);
   });
 
   afterAll(async () => {
@@ -77,7 +77,7 @@ describe('hook routes', () => {
       name: 'daq',
       account: 'jdoe',
       enabled: true,
-      source: { kind: 'rse', rse: 'DAQ', prefix: 'incoming', glob: '**/*.dat' },
+      source: { kind: 'rse', rse: 'DAQ', prefix: 'user/jdoe/incoming', glob: '**/*.dat' },
       target: { scope: 'user.jdoe', rse: 'DAQ', name: '{basename}', dataset: 'daq.{yyyy}{mm}{dd}' },
       checksum: 'registrar',
       rules: [{ copies: 1, rseExpression: 'QOS=SAFE', lifetime: 86400 }],
@@ -107,8 +107,18 @@ describe('hook routes', () => {
     await as('jdoe').post('/hooks', { ...zeroCopy('bad'), rules: [{ copies: 0, rse_expression: 'QOS=SAFE' }] }).expect(400);
     const duplicate = await as('jdoe').post('/hooks', zeroCopy('daq')).expect(409);
     expect(duplicate.body.ExceptionMessage).toMatch(/'daq' exists already/);
-    const noRse = await as('jdoe').post('/hooks', zeroCopy('nowhere', { source: { rse: 'NO_SUCH_RSE' } })).expect(404);
+    const noRse = await as('jdoe').post('/hooks', zeroCopy('nowhere', { source: { rse: 'NO_SUCH_RSE', prefix: 'user/jdoe/x' } })).expect(404);
     expect(noRse.body.ExceptionClass).toBe('RSENotFound');
+    // In place, an account's hook lists only its scope's directory: its runs never show other scopes' files.
+    for (const prefix of ['user', 'user/alice', 'user/jdoex']) {
+      const outside = await as('jdoe').post('/hooks', zeroCopy('outside', { source: { rse: 'DAQ', prefix } })).expect(401);
+      expect(outside.body.ExceptionMessage).toContain("only under its scope's directory 'user/jdoe/' on RSE 'DAQ'");
+    }
+    for (const prefix of ['', 'user/jdoe/../alice']) {
+      const refused = await as('jdoe').post('/hooks', zeroCopy('outside', { source: { rse: 'DAQ', prefix } }));
+      expect({ prefix, status: refused.status }).toEqual({ prefix, status: expect.any(Number) });
+      expect([400, 401]).toContain(refused.status);
+    }
     const dropbox = await as('jdoe').post('/hooks', zeroCopy('box', { source: { dropbox: '/etc' }, target: { scope: 'user.jdoe', rse: 'VAULT' } })).expect(401);
     expect(dropbox.body.ExceptionClass).toBe('AccessDenied');
     const notFound = await as('jdoe').get('/hooks/nope').expect(404);
@@ -125,12 +135,12 @@ describe('hook routes', () => {
   });
 
   it('updates only the fields given; a disabled hook cannot be run', async () => {
-    const updated = await as('jdoe').put('/hooks/daq', { enabled: false, comment: 'paused', source: { rse: 'DAQ', prefix: 'incoming/a' } }).expect(200);
-    expect(updated.body).toMatchObject({ enabled: false, comment: 'paused', source: { kind: 'rse', prefix: 'incoming/a', glob: null }, schedule: '0 2 * * *' });
+    const updated = await as('jdoe').put('/hooks/daq', { enabled: false, comment: 'paused', source: { rse: 'DAQ', prefix: 'user/jdoe/incoming/a' } }).expect(200);
+    expect(updated.body).toMatchObject({ enabled: false, comment: 'paused', source: { kind: 'rse', prefix: 'user/jdoe/incoming/a', glob: null }, schedule: '0 2 * * *' });
     expect(updated.body.rules).toHaveLength(1);
     const refused = await as('jdoe').post('/hooks/daq/run').expect(400);
     expect(refused.body.ExceptionClass).toBe('UnsupportedOperation');
-    const moved = await as('jdoe').put('/hooks/daq', { enabled: true, schedule: '30 3 * * *', timezone: 'Europe/Berlin', source: { rse: 'DAQ', prefix: 'incoming', glob: '**/*.dat' } }).expect(200);
+    const moved = await as('jdoe').put('/hooks/daq', { enabled: true, schedule: '30 3 * * *', timezone: 'Europe/Berlin', source: { rse: 'DAQ', prefix: 'user/jdoe/incoming', glob: '**/*.dat' } }).expect(200);
     expect(moved.body).toMatchObject({ enabled: true, schedule: '30 3 * * *', timezone: 'Europe/Berlin' });
     await as('jdoe').put('/hooks/daq', { schedule: 'every night' }).expect(400);
   });

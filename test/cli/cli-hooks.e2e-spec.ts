@@ -33,12 +33,14 @@ describe('tarn hook and tarn subscription', () => {
     vault = await createTestDirectory();
     await admin.ok(['rse', 'add', 'DAQ', '--non-deterministic']);
     await admin.ok(['rse', 'add-protocol', 'DAQ', '--scheme', 'file', '--prefix', daq.root]);
+    // jdoe's hooks register the files where the DAQ wrote them, under user/jdoe/ (the scope's directory).
+    await admin.ok(['rse', 'set-attr', 'DAQ', 'allow_user_paths', 'true']);
     await admin.ok(['rse', 'add', 'VAULT']);
     await admin.ok(['rse', 'add-protocol', 'VAULT', '--scheme', 'file', '--prefix', vault.root]);
     await admin.ok(['rse', 'set-attr', 'VAULT', 'QOS', 'SAFE']);
     await admin.ok(['scope', 'add', 'user.jdoe', '--owner', 'jdoe']);
-    mkdirSync(join(daq.root, 'incoming/2026-11-21'), { recursive: true });
-    for (const f of ['frame_1.dat', 'frame_2.dat']) writeFileSync(join(daq.root, 'incoming/2026-11-21', f), `bytes of ${f}`);
+    mkdirSync(join(daq.root, 'user/jdoe/incoming/2026-11-21'), { recursive: true });
+    for (const f of ['frame_1.dat', 'frame_2.dat']) writeFileSync(join(daq.root, 'user/jdoe/incoming/2026-11-21', f), `bytes of ${f}`);
   });
 
   afterAll(async () => {
@@ -64,7 +66,7 @@ describe('tarn hook and tarn subscription', () => {
     it('adds a zero-copy hook and lists and shows it (table and --json)', async () => {
       const added = await user.run([
         'hook', 'add', 'daq-nightly', '--schedule', '0 2 * * *', '--timezone', 'Europe/Berlin',
-        '--source-rse', 'DAQ', '--prefix', 'incoming', '--glob', '**/*.dat',
+        '--source-rse', 'DAQ', '--prefix', 'user/jdoe/incoming', '--glob', '**/*.dat',
         '--scope', 'user.jdoe', '--did-name', 'daq.{night}.{stem}', '--dataset', 'daq.{night}', '--pattern', '^(?<night>[0-9-]+)/',
         '--meta', 'instrument=cam1', '--rule', '1@QOS=SAFE~30d', '--comment', 'DAQ frames',
       ]);
@@ -73,7 +75,7 @@ describe('tarn hook and tarn subscription', () => {
 
       const table = await user.ok(['hook', 'list']);
       expect(table.split('\n')[0]).toMatch(/^NAME +ACCOUNT +SCHEDULE +SOURCE +TARGET +RULES +ENABLED +NEXT RUN +LAST SUCCESS$/);
-      expect(table).toMatch(/daq-nightly +jdoe +0 2 \* \* \* Europe\/Berlin +DAQ:incoming \(\*\*\/\*\.dat\) +user\.jdoe:daq\.\{night\}\.\{stem\} in user\.jdoe:daq\.\{night\} @ DAQ +1@QOS=SAFE~2592000s +true/);
+      expect(table).toMatch(/daq-nightly +jdoe +0 2 \* \* \* Europe\/Berlin +DAQ:user\/jdoe\/incoming \(\*\*\/\*\.dat\) +user\.jdoe:daq\.\{night\}\.\{stem\} in user\.jdoe:daq\.\{night\} @ DAQ +1@QOS=SAFE~2592000s +true/);
       const [listed] = await user.json(['hook', 'list']);
       expect(listed).toMatchObject({ name: 'daq-nightly', account: 'jdoe', checksum: 'registrar', target: { meta: { instrument: 'cam1' } } });
 
@@ -93,7 +95,7 @@ describe('tarn hook and tarn subscription', () => {
       const cron = await user.run(['hook', 'add', 'x', '--schedule', '61 2 * * *', '--source-rse', 'DAQ', '--scope', 'user.jdoe']);
       expect(cron.code).toBe(2);
       expect(cron.stderr).toMatch(/^tarn: Creating hook 'x': .*invalid schedule '61 2 \* \* \*'.*\[InputValidationError\]\n$/);
-      const duplicate = await user.run(['hook', 'add', 'daq-nightly', '--schedule', '0 3 * * *', '--source-rse', 'DAQ', '--scope', 'user.jdoe']);
+      const duplicate = await user.run(['hook', 'add', 'daq-nightly', '--schedule', '0 3 * * *', '--source-rse', 'DAQ', '--prefix', 'user/jdoe/incoming', '--scope', 'user.jdoe']);
       expect(duplicate.code).toBe(5);
       expect((await user.run(['hook', 'show', 'nope'])).code).toBe(4);
       const dropbox = await user.run(['hook', 'add', 'box', '--schedule', '0 3 * * *', '--dropbox', '/tmp', '--scope', 'user.jdoe', '--rse', 'VAULT']);
@@ -106,7 +108,7 @@ describe('tarn hook and tarn subscription', () => {
     it('updates a hook; a disabled hook does not run', async () => {
       await user.ok(['hook', 'update', 'daq-nightly', '--disable', '--glob', '**/frame_*.dat']);
       const updated = await user.json(['hook', 'show', 'daq-nightly']);
-      expect(updated).toMatchObject({ enabled: false, source: { kind: 'rse', rse: 'DAQ', prefix: 'incoming', glob: '**/frame_*.dat' }, schedule: '0 2 * * *', comment: 'DAQ frames' });
+      expect(updated).toMatchObject({ enabled: false, source: { kind: 'rse', rse: 'DAQ', prefix: 'user/jdoe/incoming', glob: '**/frame_*.dat' }, schedule: '0 2 * * *', comment: 'DAQ frames' });
       expect(updated.rules).toHaveLength(1);
       const refused = await user.run(['hook', 'run', 'daq-nightly']);
       expect(refused.code).toBe(2);
@@ -131,8 +133,8 @@ describe('tarn hook and tarn subscription', () => {
     });
 
     it('exits 1 when a run had files that failed, naming the first', async () => {
-      mkdirSync(join(daq.root, 'incoming/not-a-night'), { recursive: true });
-      writeFileSync(join(daq.root, 'incoming/not-a-night/frame_9.dat'), 'stray');
+      mkdirSync(join(daq.root, 'user/jdoe/incoming/not-a-night'), { recursive: true });
+      writeFileSync(join(daq.root, 'user/jdoe/incoming/not-a-night/frame_9.dat'), 'stray');
       await user.ok(['hook', 'update', 'daq-nightly', '--pattern', '^(?<night>\\d{4}-\\d{2}-\\d{2})/']);
       const failed = await user.run(['hook', 'run', 'daq-nightly', '--wait', '30s', '--interval', '0.2']);
       expect(failed.code).toBe(1);

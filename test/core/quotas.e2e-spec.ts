@@ -146,7 +146,9 @@ describe('account limits and quotas', () => {
       { rseExpression: 'Q_C', files: 1, bytes: 50, bytesLimit: Infinity, bytesRemaining: Infinity },
       { rseExpression: 'tier=1', files: 5, bytes: 750, bytesLimit: 800, bytesRemaining: 50 },
     ]);
-    await expect(limits.getRseUsage(JDOE, 'nobody')).rejects.toMatchObject({ rucioClass: 'AccountNotFound' });
+    await expect(limits.getRseUsage(ADMIN, 'nobody')).rejects.toMatchObject({ rucioClass: 'AccountNotFound' });
+    // Another account's usage is its own and the administrators' business, whether or not it exists.
+    for (const account of ['alice', 'nobody']) expect(await rejection(limits.getRseUsage(JDOE, account))).toBeInstanceOf(Forbidden);
   });
 
   it('forgets limits and usage on deleted RSEs', async () => {

@@ -160,7 +160,7 @@ describe('ReplicaService', () => {
       expect((await rejection(replicas.addReplicas(jdoe.issuer, 'ND_1', [{ ...asInput(fs)[0], pfn: 'https://elsewhere.org:443/x/y' }]))).message).toMatch(
         /does not start with the base URL of any protocol of RSE 'ND_1' \(https:\/\/nd\.example\.org:443\/store\/\)/,
       );
-      await replicas.addReplicas(jdoe.issuer, 'ND_1', [
+      await replicas.addReplicas(admin.issuer, 'ND_1', [
         { ...asInput(fs)[0], pfn: `https://nd.example.org:443/store/run1/${fs[0].name}` },
         { ...asInput(fs)[1], path: `/run1/${fs[1].name}` },
         { ...asInput(fs)[2], path: `run1/${fs[2].name}` },
@@ -291,7 +291,7 @@ describe('ReplicaService', () => {
 
     it('gives the stored path on a non-deterministic RSE', async () => {
       const [f] = await files(1);
-      await replicas.addReplicas(jdoe.issuer, 'ND_1', [{ scope, name: f.name, bytes: f.bytes, path: 'x/y/z' }]);
+      await replicas.addReplicas(admin.issuer, 'ND_1', [{ scope, name: f.name, bytes: f.bytes, path: 'x/y/z' }]);
       await passQueuedVerifications(db.dataSource);
       const [listed] = await collectRows(await replicas.listReplicas(jdoe.issuer, [f]));
       expect(listed.replicas[0]).toMatchObject({ rse: 'ND_1', path: 'x/y/z', pfns: [{ pfn: 'https://nd.example.org:443/store/x/y/z', scheme: 'https', priority: 1, domain: 'wan' }] });

@@ -54,14 +54,14 @@ describe('ingestion hooks', () => {
   });
 
   describe('zero-copy hook', () => {
-    const paths = ['night/2026-11-21/run_4711/img_001.fits', 'night/2026-11-21/run_4711/img_002.fits', 'night/2026-11-21/run_4712/img_001.fits'];
+    const paths = ['user/jdoe/night/2026-11-21/run_4711/img_001.fits', 'user/jdoe/night/2026-11-21/run_4711/img_002.fits', 'user/jdoe/night/2026-11-21/run_4712/img_001.fits'];
 
     it('registers the files where they are, in datasets from the template, with metadata and rules, each once', async () => {
-      await writeFiles(t.disk.dir, [...paths, 'night/2026-11-21/README.txt', 'elsewhere/x.fits']);
+      await writeFiles(t.disk.dir, [...paths, 'user/jdoe/night/2026-11-21/README.txt', 'elsewhere/x.fits']);
       const hook = await t.hooks.createHook(t.user.issuer, {
         name: 'telescope',
         schedule: '0 2 * * *',
-        source: { rse: 'TELESCOPE_DISK', prefix: 'night', glob: '**/*.fits' },
+        source: { rse: 'TELESCOPE_DISK', prefix: 'user/jdoe/night', glob: '**/*.fits' },
         target: {
           scope: t.scope,
           name: 'tel.run{run}.{basename}',
@@ -72,7 +72,7 @@ describe('ingestion hooks', () => {
         rules: [{ copies: 1, rse_expression: 'QOS=SAFE', lifetime: 86400 }],
       });
       expect(hook.nextRunAt!.getTime()).toBeGreaterThan(Date.now());
-      expect(hook.source).toEqual({ kind: 'rse', rse: 'TELESCOPE_DISK', prefix: 'night', glob: '**/*.fits' });
+      expect(hook.source).toEqual({ kind: 'rse', rse: 'TELESCOPE_DISK', prefix: 'user/jdoe/night', glob: '**/*.fits' });
 
       const run = await t.runner.run(hook.id, { force: true });
       expect(run).toMatchObject({ state: 'DONE', trigger: 'MANUAL', filesListed: 3, filesRegistered: 3, filesSkipped: 0, filesFailed: 0, datasetsCreated: 2, rulesCreated: 2 });
@@ -82,7 +82,7 @@ describe('ingestion hooks', () => {
         [t.scope, t.disk.id],
       );
       expect(replicas.map((r: { name: string }) => r.name)).toEqual(['tel.run4711.img_001.fits', 'tel.run4711.img_002.fits', 'tel.run4712.img_001.fits']);
-      expect(replicas.map((r: { path: string }) => r.path)).toEqual(['night/2026-11-21/run_4711/img_001.fits', 'night/2026-11-21/run_4711/img_002.fits', 'night/2026-11-21/run_4712/img_001.fits']);
+      expect(replicas.map((r: { path: string }) => r.path)).toEqual(['user/jdoe/night/2026-11-21/run_4711/img_001.fits', 'user/jdoe/night/2026-11-21/run_4711/img_002.fits', 'user/jdoe/night/2026-11-21/run_4712/img_001.fits']);
       const meta = await t.db.dataSource.query(`SELECT meta FROM did_meta WHERE scope = $1 AND name = 'tel.run4711.img_002.fits'`, [t.scope]);
       expect(meta[0].meta).toEqual({ night: '2026-11-21', run: 4711, instrument: 'cam1' });
       const content = await t.db.dataSource.query(`SELECT name, child_name FROM contents WHERE scope = $1 ORDER BY name, child_name`, [t.scope]);
@@ -102,7 +102,7 @@ describe('ingestion hooks', () => {
       expect(await verifyAll(t.registrar)).toBe(3);
 
       // A second run finds nothing new; a new file of an existing dataset is attached, without new rules.
-      await writeFiles(t.disk.dir, ['night/2026-11-21/run_4712/img_002.fits']);
+      await writeFiles(t.disk.dir, ['user/jdoe/night/2026-11-21/run_4712/img_002.fits']);
       const again = await t.runner.run(hook.id, { force: true });
       expect(again).toMatchObject({ state: 'DONE', filesListed: 4, filesRegistered: 1, filesSkipped: 3, datasetsCreated: 0, rulesCreated: 0 });
       expect(await verifyAll(t.registrar)).toBe(1);
@@ -114,7 +114,7 @@ describe('ingestion hooks', () => {
     });
 
     it('records a file that does not fit (pattern) as an error of the run, registers the others, and tries it again next run', async () => {
-      await writeFiles(t.disk.dir, ['night/bad-night/run_1/img.fits']);
+      await writeFiles(t.disk.dir, ['user/jdoe/night/bad-night/run_1/img.fits']);
       const hook = await t.hooks.getHook(t.user.issuer, 'telescope');
       const run = await t.runner.run(hook.id, { force: true });
       expect(run).toMatchObject({ state: 'DONE', filesRegistered: 0, filesFailed: 1 });
@@ -125,7 +125,7 @@ describe('ingestion hooks', () => {
       const hook = await t.hooks.createHook(t.user.issuer, {
         name: 'nightly',
         schedule: '0 3 * * *',
-        source: { rse: 'TELESCOPE_DISK', prefix: 'nowhere' },
+        source: { rse: 'TELESCOPE_DISK', prefix: 'user/jdoe/nowhere' },
         target: { scope: t.scope },
       });
       expect(await t.runner.run(hook.id)).toBeNull();

@@ -37,7 +37,7 @@ describe('ingester killed mid-run', () => {
     t = await ingestContext();
     await writeFiles(
       t.disk.dir,
-      Array.from({ length: FILES }, (_, i) => `incoming/batch${Math.floor(i / 1000)}/f${String(i).padStart(5, '0')}.dat`),
+      Array.from({ length: FILES }, (_, i) => `user/jdoe/incoming/batch${Math.floor(i / 1000)}/f${String(i).padStart(5, '0')}.dat`),
     );
   });
 
@@ -50,7 +50,7 @@ describe('ingester killed mid-run', () => {
     const hook = await t.hooks.createHook(t.user.issuer, {
       name: 'crash',
       schedule: '0 4 * * *',
-      source: { rse: 'TELESCOPE_DISK', prefix: 'incoming' },
+      source: { rse: 'TELESCOPE_DISK', prefix: 'user/jdoe/incoming' },
       target: { scope: t.scope, name: 'crash.{stem}', dataset: 'crash.{dir}' },
       rules: [{ copies: 1, rse_expression: 'QOS=SAFE' }],
     });

@@ -6,7 +6,8 @@
  */
 import { jest } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Registry } from 'prom-client';
 import { DaemonMetrics, DaemonRunner } from '@tarn/daemon';
 import { deterministicPath, EPOCH_TOMBSTONE } from '@tarn/domain';
@@ -65,6 +66,33 @@ describe('reaper', () => {
 
   const deletionEvents = async (rseId: string) => (await readEvents(db.dataSource, 'deletion.done')).filter((e) => e.rseId === rseId);
   const onDisk = (rse: PosixRse, name: string) => existsSync(join(rse.dir, deterministicPath(scope, name)));
+
+  it("removes a replica whose file another replica references without deleting the file, and says so", async () => {
+    // 'identity' paths: user.jdoe:b/c.dat and user.jdoe.b:c.dat are both user/jdoe/b/c.dat. The second, registered
+    // before such twins were refused, is the one that goes.
+    const rse = await posixRse({ attributes: { lfn2pfn_algorithm: 'identity', greedyDeletion: true } });
+    await createScope(db.dataSource, { scope: 'user.jdoe.b', account });
+    const [victim] = await createFiles(db.dataSource, { scope, account, count: 1, bytes: 5 });
+    await db.dataSource.query(`UPDATE dids SET name = 'b/c.dat' WHERE scope = $1 AND name = $2`, [scope, victim.name]);
+    const [twin] = await createFiles(db.dataSource, { scope: 'user.jdoe.b', account, count: 1, bytes: 5 });
+    await db.dataSource.query(`UPDATE dids SET name = 'c.dat' WHERE scope = 'user.jdoe.b' AND name = $1`, [twin.name]);
+    const file = join(rse.dir, 'user/jdoe/b/c.dat');
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, 'hello');
+    await createReplicas(db.dataSource, { rseId: rse.id, files: [{ scope, name: 'b/c.dat', bytes: 5 }], lockCnt: 1 });
+    await createReplicas(db.dataSource, { rseId: rse.id, files: [{ scope: 'user.jdoe.b', name: 'c.dat', bytes: 5 }], tombstone: EPOCH_TOMBSTONE });
+
+    const { run, registry } = pass();
+    await run();
+    expect([...(await replicaNames(db.dataSource, rse.id))]).toEqual(['b/c.dat']);
+    expect(existsSync(file)).toBe(true);
+    expect(await deletionEvents(rse.id)).toEqual([]);
+    expect((await readEvents(db.dataSource, 'deletion.kept')).filter((e) => e.rseId === rse.id)).toEqual([
+      expect.objectContaining({ scope: 'user.jdoe.b', name: 'c.dat', rse: rse.rse, reason: expect.stringContaining('referenced by another replica') }),
+    ]);
+    const kept = await registry.getSingleMetric('tarn_reaper_files_kept_total')!.get();
+    expect(kept.values).toEqual([expect.objectContaining({ labels: { rse: rse.rse }, value: 1 })]);
+  });
 
   it('below MinFreeSpace deletes exactly what frees it, oldest tombstones first, one event each', async () => {
     const rse = await posixRse({ limits: { MinFreeSpace: 50 * 200 }, usage: [{ source: 'storage', used: 250 * 200, free: 1 }] });

@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './format.js';
 export * from './names.js';
 export * from './lfn2pfn.js';
+export * from './storage-path.js';
 export * from './rse-descriptor.js';
 export * from './rse-expression.error.js';
 export * from './rse-expression.lexer.js';

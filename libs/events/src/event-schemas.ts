@@ -45,6 +45,7 @@ export const EVENT_SCHEMAS: { readonly [T in EventType]: Readonly<Record<number,
   'transfer.failed': { 1: { requestId: 'string', ...did, destRseId: 'string', error: 'string', attempt: 'number' } },
   'deletion.done': { 1: { ...did, rse: 'string', rseId: 'string', bytes: 'number' } },
   'deletion.failed': { 1: { ...did, rse: 'string', rseId: 'string', error: 'string' } },
+  'deletion.kept': { 1: { ...did, rse: 'string', rseId: 'string', reason: 'string' } },
 };
 
 function fits(kind: FieldKind, value: unknown): boolean {

@@ -38,6 +38,8 @@ export interface EventPayloads {
   'transfer.failed': { requestId: string; scope: string; name: string; destRseId: string; error: string; attempt: number };
   'deletion.done': DidRef & { rse: string; rseId: string; bytes: number };
   'deletion.failed': DidRef & { rse: string; rseId: string; error: string };
+  /** A replica removed without deleting its file, which another replica references. */
+  'deletion.kept': DidRef & { rse: string; rseId: string; reason: string };
 }
 
 export type EventType = keyof EventPayloads;
@@ -66,6 +68,7 @@ export const EVENT_TOPICS: { [T in EventType]: Topic } = {
   'transfer.failed': TOPICS.transfer,
   'deletion.done': TOPICS.deletion,
   'deletion.failed': TOPICS.deletion,
+  'deletion.kept': TOPICS.deletion,
 };
 
 /** Events whose payload changed shape carry a newer version (see EVENT_SCHEMAS for every version). */

@@ -6,6 +6,7 @@ import { readReplicas } from '@tarn/testing/factories/replica.factory.js';
 import { expectSucceeded, lastJson, StockCalls } from '@tarn/testing/stock-calls.js';
 import { RSE_CALLS } from './stock-calls.plan.js';
 import { stockClientWorld, type StockClientWorld } from './stock-client-setup.js';
+import { scopeDirectory } from '@tarn/domain';
 
 const TIMEOUT = 180_000;
 const POSIX_DOMAINS = JSON.stringify({ wan: { read: 1, write: 1, delete: 1 }, lan: { read: 1, write: 1, delete: 1 } });
@@ -68,14 +69,17 @@ describe('RSEs with the stock Rucio client', () => {
   }, TIMEOUT);
 
   it('answers lfns2pfns: computed on a deterministic RSE, the stored path on a non-deterministic one', async () => {
-    const pfn = `file://localhost${storage}/run/4711/tape-1.raw`;
+    // The account writes at a PFN of its choosing: the RSE lets it, under its scope's directory.
+    const area = scopeDirectory(w.scope);
+    await w.db.dataSource.query(`INSERT INTO rse_attributes (rse_id, key, value) SELECT id, 'allow_user_paths', 'true'::jsonb FROM rses WHERE rse = $1`, [nonDet]);
+    const pfn = `file://localhost${storage}/${area}run/4711/tape-1.raw`;
     const uploaded = await calls.run([
       calls.call('rucio upload --pfn (non-deterministic RSE)', w.user.step('rucio', ['upload', '--rse', nonDet, '--scope', w.scope, '--pfn', pfn, path.join(work, 'tape-1.raw')])),
     ]);
     expectSucceeded(uploaded);
-    expect(fs.readFileSync(path.join(storage, 'run/4711/tape-1.raw')).equals(fs.readFileSync(path.join(work, 'tape-1.raw')))).toBe(true);
+    expect(fs.readFileSync(path.join(storage, `${area}run/4711/tape-1.raw`)).equals(fs.readFileSync(path.join(work, 'tape-1.raw')))).toBe(true);
     const [replica] = await readReplicas(w.db.dataSource, w.scope, 'tape-1.raw');
-    expect(replica.path).toBe('run/4711/tape-1.raw');
+    expect(replica.path).toBe(`${area}run/4711/tape-1.raw`);
 
     const results = await calls.run([
       calls.call(
@@ -96,7 +100,7 @@ print(json.dumps({
       calls.call('Client.lfns2pfns (no such scheme)', w.user.pythonStep(`import sys\nfrom rucio.client import Client\nClient().lfns2pfns(sys.argv[1], ['a:b'], scheme='root')`, [w.siteA.rse]), { fails: true }),
     ]);
     const answers = lastJson(results.of('Client.lfns2pfns'));
-    expect(answers.nondet).toEqual({ [`${w.scope}:tape-1.raw`]: `file://localhost${storage}/run/4711/tape-1.raw` });
+    expect(answers.nondet).toEqual({ [`${w.scope}:tape-1.raw`]: `file://localhost${storage}/${area}run/4711/tape-1.raw` });
     expect(answers.det[`${w.scope}:night.1`]).toMatch(new RegExp(`^davs://site-a-${w.hex}\\.example\\.org:443/tarn/data/user/jdoe${w.hex}/[0-9a-f]{2}/[0-9a-f]{2}/night\\.1$`));
     expect(answers.explicit).toEqual({ [`${w.scope}:other.raw`]: `file://localhost${storage}/a/b/other.raw` });
     expect(results.of('Client.lfns2pfns (no such scheme)').stderr).toContain('RSEProtocolNotSupported');

@@ -50,7 +50,7 @@ export async function ingestContext(): Promise<IngestContext> {
   const { scope } = await createScope(db.dataSource, { scope: 'user.jdoe', account: user.account });
   const diskDir = await createTestDirectory();
   const storeDir = await createTestDirectory();
-  const disk = await createRse(db.dataSource, { rse: 'TELESCOPE_DISK', deterministic: false, attributes: { QOS: 'FAST' }, protocols: [posixProtocol(diskDir.root)] });
+  const disk = await createRse(db.dataSource, { rse: 'TELESCOPE_DISK', deterministic: false, attributes: { QOS: 'FAST', allow_user_paths: true }, protocols: [posixProtocol(diskDir.root)] });
   const store = await createRse(db.dataSource, { rse: 'ARCHIVE', attributes: { QOS: 'SAFE' }, protocols: [posixProtocol(storeDir.root)] });
   return {
     db,

@@ -5,7 +5,8 @@ import { bigintNumber, bytesColumn, timestamp } from './columns.js';
 @Entity('replicas')
 @Index('replicas_rse_tombstone_idx', ['rseId', 'tombstone'])
 @Index('replicas_state_idx', ['state'])
-@Index('replicas_rse_path_idx', ['rseId', 'path'], { where: 'path IS NOT NULL' })
+// One replica per file on storage: a path is held by at most one replica of an RSE.
+@Index('replicas_rse_path_uq', ['rseId', 'path'], { unique: true, where: 'path IS NOT NULL' })
 export class Replica {
   @PrimaryColumn({ type: 'varchar', length: 25 })
   scope: string;

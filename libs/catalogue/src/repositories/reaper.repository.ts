@@ -177,6 +177,39 @@ export const reaperRepository = {
    * Removes the rows of replicas deleted from storage (still BEING_DELETED) in one statement; the RSE's catalogue
    * usage shrinks and its storage-reported free space grows by what was freed. Returns the rows removed.
    */
+  /**
+   * Of these replicas about to be deleted from storage, those whose file another replica row of the RSE still
+   * references: the same explicit path, or (deterministic RSEs) a file whose computed path is the same one
+   * (`owners`: the files that path is computed for). Their files must stay.
+   */
+  async sharedFiles(
+    manager: EntityManager,
+    rseId: string,
+    replicas: ReadonlyArray<{ scope: string; name: string; path: string; owners: ReadonlyArray<{ scope: string; name: string }> }>,
+  ): Promise<Set<string>> {
+    if (replicas.length === 0) return new Set();
+    const owners = replicas.flatMap((r) => r.owners.map((o) => ({ scope: r.scope, name: r.name, ownerScope: o.scope, ownerName: o.name })));
+    const rows = await manager.query(
+      `SELECT u.scope, u.name FROM unnest($2::varchar[], $3::varchar[], $4::varchar[]) AS u(scope, name, path)
+        WHERE EXISTS (SELECT 1 FROM replicas o WHERE o.rse_id = $1 AND o.path = u.path AND NOT (o.scope = u.scope AND o.name = u.name))
+       UNION
+       SELECT u.scope, u.name FROM unnest($5::varchar[], $6::varchar[], $7::varchar[], $8::varchar[]) AS u(scope, name, owner_scope, owner_name)
+        WHERE NOT (u.owner_scope = u.scope AND u.owner_name = u.name)
+          AND EXISTS (SELECT 1 FROM replicas o WHERE o.rse_id = $1 AND o.scope = u.owner_scope AND o.name = u.owner_name AND o.path IS NULL)`,
+      [
+        rseId,
+        textArray(replicas.map((r) => r.scope)),
+        textArray(replicas.map((r) => r.name)),
+        textArray(replicas.map((r) => r.path)),
+        textArray(owners.map((o) => o.scope)),
+        textArray(owners.map((o) => o.name)),
+        textArray(owners.map((o) => o.ownerScope)),
+        textArray(owners.map((o) => o.ownerName)),
+      ],
+    );
+    return new Set(rows.map((r: { scope: string; name: string }) => `${r.scope}:${r.name}`));
+  },
+
   async removeDeleted(manager: EntityManager, rseId: string, replicas: readonly ReapedReplica[]): Promise<ReapedReplica[]> {
     if (replicas.length === 0) return [];
     const rows = await manager.query(

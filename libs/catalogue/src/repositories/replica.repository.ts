@@ -93,6 +93,8 @@ export interface ReplicaRseInfo {
   availabilityWrite: boolean;
   /** lfn2pfn_algorithm attribute, when set. */
   lfn2pfnAlgorithm: string | null;
+  /** Attribute allow_user_paths: accounts other than administrators may register replicas at explicit paths. */
+  allowUserPaths: boolean;
   protocols: Array<{ scheme: string; hostname: string; port: number; prefix: string; readWan: number; readLan: number }>;
 }
 
@@ -169,10 +171,26 @@ export function sortReplicaKeys<T extends ReplicaKey>(rows: T[]): T[] {
 
 export const replicaRepository = {
   /** Live RSEs by name (all when `names` is null), with their protocols. */
+  /**
+   * Of these (file, path) pairs on an RSE, the paths another replica already holds (replicas_rse_path_uq makes it
+   * at most one), and which of them its holder is being registered again at.
+   */
+  async pathsHeldByOthers(manager: EntityManager, rseId: string, rows: ReadonlyArray<{ scope: string; name: string; path: string }>): Promise<string[]> {
+    if (rows.length === 0) return [];
+    const held = await manager.query(
+      `SELECT DISTINCT u.path FROM unnest($2::varchar[], $3::varchar[], $4::varchar[]) AS u(scope, name, path)
+         JOIN replicas r ON r.rse_id = $1 AND r.path = u.path
+        WHERE NOT (r.scope = u.scope AND r.name = u.name)`,
+      [rseId, textArray(rows.map((r) => r.scope)), textArray(rows.map((r) => r.name)), textArray(rows.map((r) => r.path))],
+    );
+    return held.map((r: { path: string }) => r.path);
+  },
+
   async rseInfo(manager: EntityManager, names: readonly string[] | null, ids: readonly string[] | null = null): Promise<ReplicaRseInfo[]> {
     const rows = await manager.query(
       `SELECT s.id, s.rse, s.deterministic, s.availability_read, s.availability_write,
               (SELECT a.value #>> '{}' FROM rse_attributes a WHERE a.rse_id = s.id AND a.key = 'lfn2pfn_algorithm') AS lfn2pfn,
+              coalesce((SELECT lower(a.value #>> '{}') IN ('true', '1') FROM rse_attributes a WHERE a.rse_id = s.id AND a.key = 'allow_user_paths'), false) AS allow_user_paths,
               coalesce((SELECT json_agg(json_build_object('scheme', p.scheme, 'hostname', p.hostname, 'port', p.port,
                                 'prefix', p.prefix, 'readWan', p.read_wan, 'readLan', p.read_lan))
                           FROM rse_protocols p WHERE p.rse_id = s.id), '[]') AS protocols
@@ -181,13 +199,17 @@ export const replicaRepository = {
       [names, ids],
     );
     return rows.map(
-      (r: { id: string; rse: string; deterministic: boolean; availability_read: boolean; availability_write: boolean; lfn2pfn: string | null; protocols: ReplicaRseInfo['protocols'] }) => ({
+      (r: {
+        id: string; rse: string; deterministic: boolean; availability_read: boolean; availability_write: boolean; lfn2pfn: string | null;
+        allow_user_paths: boolean; protocols: ReplicaRseInfo['protocols'];
+      }) => ({
         id: r.id,
         rse: r.rse,
         deterministic: r.deterministic,
         availabilityRead: r.availability_read,
         availabilityWrite: r.availability_write,
         lfn2pfnAlgorithm: r.lfn2pfn,
+        allowUserPaths: r.allow_user_paths,
         protocols: r.protocols,
       }),
     );

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { Duplicate, Forbidden, InvalidInput, NotFound } from '@tarn/domain';
+import { Duplicate, Forbidden, InvalidInput, NotFound, scopeDirectory } from '@tarn/domain';
 import { unitOfWork } from '@tarn/catalogue';
 import { findAccount, isAdminAccount } from '@tarn/catalogue/repositories/account.repository.js';
 import { type HookRecord, hookRepository } from '@tarn/catalogue/repositories/hook.repository.js';
@@ -130,6 +130,18 @@ export class HookService {
     if (!(await findAccount(manager, spec.account))) throw NotFound.account(spec.account);
     const owner: Issuer = { account: spec.account, admin: await isAdminAccount(manager, spec.account) };
     await this.permissions.assertCanWriteScopes(manager, owner, [spec.target.scope]);
+    if (spec.source.kind === 'rse' && !owner.admin) {
+      // A hook lists what is under its prefix: an owner who is not an administrator lists only its scope's directory,
+      // so that neither its runs nor their errors show files of scopes it may not read.
+      const area = scopeDirectory(spec.target.scope);
+      const prefix = (spec.source.prefix ?? '').replace(/^\/+/, '').replace(/\/*$/, '/');
+      if (!prefix.startsWith(area) || prefix.split('/').some((s) => s === '.' || s === '..')) {
+        throw new Forbidden(
+          `Hook '${spec.name}' of account '${spec.account}' may take files in place only under its scope's directory '${area}' on RSE '${spec.source.rse}' ` +
+            `(its prefix is '${spec.source.prefix ?? ''}'): set --prefix to '${area}...', or ask an administrator to own the hook.`,
+        );
+      }
+    }
     if (!(await hookRepository.rseId(manager, spec.target.rse))) throw NotFound.rse(spec.target.rse);
     for (const rule of spec.rules) await this.expressions.resolve(manager, rule.rseExpression);
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { deterministicPath } from '@tarn/domain';
+import { deterministicOwners, deterministicPath } from '@tarn/domain';
 import { unitOfWork } from '@tarn/catalogue';
 import { reaperRepository, type ReapableRse, type ReapedReplica } from '@tarn/catalogue/repositories/reaper.repository.js';
 import { appendEvents, type Logger, tarnEvent } from '@tarn/events';
@@ -26,6 +26,8 @@ export interface RseReapResult {
   deleted: number;
   bytes: number;
   failed: number;
+  /** Replicas removed from the catalogue whose file stayed: another replica references it. */
+  kept: number;
   /** True when the RSE may have more to reap (the pass stopped at maxBatchesPerRse). */
   more: boolean;
 }
@@ -58,7 +60,7 @@ export class ReaperService {
 
   /** Reaps one RSE: up to maxBatchesPerRse batches, each claimed, deleted on storage, then removed from the catalogue. */
   async reapRse(rse: ReapableRse, settings: ReaperSettings, options: ReapOptions = {}): Promise<RseReapResult> {
-    const result: RseReapResult = { rse: rse.rse, deleted: 0, bytes: 0, failed: 0, more: false };
+    const result: RseReapResult = { rse: rse.rse, deleted: 0, bytes: 0, failed: 0, kept: 0, more: false };
     const storage = new DeleteProtocols(rse, options.openStorage, options.logger);
     try {
       for (let batch = 0; ; batch++) {
@@ -70,11 +72,13 @@ export class ReaperService {
         result.deleted += done.deleted;
         result.bytes += done.bytes;
         result.failed += done.failed;
+        result.kept += done.kept;
+        if (done.kept > 0) options.metrics?.kept.inc({ rse: rse.rse }, done.kept);
         options.metrics?.deletions.inc({ rse: rse.rse }, done.deleted);
         options.metrics?.deletedBytes.inc({ rse: rse.rse }, done.bytes);
         if (done.failed > 0) options.metrics?.failures.inc({ rse: rse.rse }, done.failed);
         // Failed deletions stay BEING_DELETED until the grace period: stop rather than spin on them.
-        if (done.deleted === 0) return result;
+        if (done.deleted + done.kept === 0) return result;
       }
     } finally {
       await storage.close();
@@ -101,13 +105,26 @@ export class ReaperService {
     claimed: readonly ReapedReplica[],
     storage: DeleteProtocols,
     settings: ReaperSettings,
-  ): Promise<{ deleted: number; bytes: number; failed: number }> {
+  ): Promise<{ deleted: number; bytes: number; failed: number; kept: number }> {
     // The rows stay locked while their files are deleted: no other reaper takes them over meanwhile.
     return this.dataSource.transaction(async (manager) => {
       const held = await reaperRepository.holdClaimed(manager, rse.id, claimed);
-      const mine = claimed.filter((r) => held.has(`${r.scope}:${r.name}`));
+      const algorithm = rse.lfn2pfnAlgorithm ?? 'hash';
+      const pathOf = (replica: ReapedReplica) => replica.path ?? (rse.deterministic ? deterministicPath(replica.scope, replica.name, algorithm) : null);
+      const candidates = claimed.filter((r) => held.has(`${r.scope}:${r.name}`));
+      // A file another replica row references stays: its row goes, and deletion.kept says why.
+      const shared = await reaperRepository.sharedFiles(
+        manager,
+        rse.id,
+        candidates.flatMap((r) => {
+          const path = pathOf(r);
+          return path === null ? [] : [{ scope: r.scope, name: r.name, path, owners: rse.deterministic ? deterministicOwners(path, algorithm) : [] }];
+        }),
+      );
+      const kept = candidates.filter((r) => shared.has(`${r.scope}:${r.name}`));
+      const mine = candidates.filter((r) => !shared.has(`${r.scope}:${r.name}`));
       const outcomes = await settleBounded(mine, settings.concurrency, async (replica) => {
-        const path = replica.path ?? (rse.deterministic ? deterministicPath(replica.scope, replica.name, rse.lfn2pfnAlgorithm ?? 'hash') : null);
+        const path = pathOf(replica);
         if (!path) throw new Error(`the replica has no path on the non-deterministic RSE '${rse.rse}'`);
         await storage.delete(path);
       });
@@ -117,13 +134,25 @@ export class ReaperService {
         if (outcome.status === 'fulfilled') deleted.push(mine[i]);
         else failures.push({ scope: mine[i].scope, name: mine[i].name, error: errorText(outcome.reason) });
       });
-      const gone = await reaperRepository.removeDeleted(manager, rse.id, deleted);
+      const gone = await reaperRepository.removeDeleted(manager, rse.id, [...deleted, ...kept]);
+      const keptKeys = new Set(kept.map((r) => `${r.scope}:${r.name}`));
+      const removed = gone.filter((r) => !keptKeys.has(`${r.scope}:${r.name}`));
+      const left = gone.filter((r) => keptKeys.has(`${r.scope}:${r.name}`));
       await reaperRepository.recordFailures(manager, rse.id, failures);
       await appendEvents(manager, [
-        ...gone.map((r) => tarnEvent('deletion.done', { scope: r.scope, name: r.name, rse: rse.rse, rseId: rse.id, bytes: r.bytes })),
+        ...removed.map((r) => tarnEvent('deletion.done', { scope: r.scope, name: r.name, rse: rse.rse, rseId: rse.id, bytes: r.bytes })),
+        ...left.map((r) =>
+          tarnEvent('deletion.kept', {
+            scope: r.scope,
+            name: r.name,
+            rse: rse.rse,
+            rseId: rse.id,
+            reason: 'its file on storage is referenced by another replica of this RSE: the replica is removed, the file stays',
+          }),
+        ),
         ...failures.map((f) => tarnEvent('deletion.failed', { scope: f.scope, name: f.name, rse: rse.rse, rseId: rse.id, error: f.error })),
       ]);
-      return { deleted: gone.length, bytes: gone.reduce((sum, r) => sum + r.bytes, 0), failed: failures.length };
+      return { deleted: removed.length, bytes: removed.reduce((sum, r) => sum + r.bytes, 0), failed: failures.length, kept: left.length };
     });
   }
 }

@@ -2,14 +2,19 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import {
   BadReplicaState,
+  deterministicOwners,
+  deterministicPath,
   DidType,
   Duplicate,
   EPOCH_TOMBSTONE,
   formatBytes,
+  Forbidden,
   formatDid,
   InvalidInput,
   NotFound,
   ReplicaState,
+  scopeDirectory,
+  storagePathOf,
 } from '@tarn/domain';
 import { appendEvents, beginOutboxWrites, FILES_PER_EVENT, outboxColumns, tarnEvent } from '@tarn/events';
 import { unitOfWork } from '@tarn/catalogue';
@@ -156,8 +161,8 @@ export class ReplicaService {
       const rows: RegisteredReplica[] = valid.map((f) => {
         let path: string | null = null;
         if (!info.deterministic) {
-          if (f.path) path = f.path.replace(/^\/+/, '');
-          else if (f.pfn) path = pathFromPfn(info, f.pfn, formatDid(f));
+          if (f.path) path = checkedPath(f.path, formatDid(f), rse);
+          else if (f.pfn) path = checkedPath(pathFromPfn(info, f.pfn, formatDid(f)), formatDid(f), rse);
           else {
             throw new InvalidInput(
               `RSE '${rse}' is non-deterministic: the replica of ${formatDid(f)} needs its pfn or path, since its location cannot be computed.`,
@@ -168,6 +173,7 @@ export class ReplicaService {
         return { scope: f.scope, name: f.name, bytes: f.bytes, adler32: f.adler32, md5: f.md5, xxh64: f.xxh64, path, state: f.state, guid: f.guid };
       });
 
+      await this.assertMayHoldPaths(manager, issuer, info, rows);
       await beginOutboxWrites(manager);
       const result = await replicaRepository.register(manager, info, rows, {
         account: issuer.account,
@@ -204,6 +210,68 @@ export class ReplicaService {
       }
       return { registered: result.registered, inserted: result.inserted, filesCreated: result.filesCreated, announced: result.announced };
     });
+  }
+
+  /**
+   * A file on storage has one owner: an explicit path (a non-deterministic RSE's) is the administrators' to give,
+   * or, where the RSE's attribute allow_user_paths is true, any writer's under its scope's directory; and a path
+   * another replica holds is refused without saying whose it is (the schema's replicas_rse_path_uq backs this).
+   */
+  private async assertMayHoldPaths(manager: EntityManager, issuer: Issuer, info: ReplicaRseInfo, rows: readonly RegisteredReplica[]): Promise<void> {
+    if (info.deterministic) return this.assertComputedPathsFree(manager, info, rows);
+    const placed = rows.filter((r): r is RegisteredReplica & { path: string } => r.path !== null);
+    if (placed.length === 0) return;
+    if (!issuer.admin) {
+      if (!info.allowUserPaths) {
+        throw new Forbidden(
+          `Account '${issuer.account}' may not register replicas at paths of its choosing on RSE '${info.rse}': only administrators may, ` +
+            `unless the RSE allows it (RSE attribute ${ALLOW_USER_PATHS}=true). Ask an administrator, or upload to a deterministic RSE.`,
+        );
+      }
+      const astray = placed.find((r) => !r.path.startsWith(scopeDirectory(r.scope)));
+      if (astray) {
+        throw new Forbidden(
+          `The replica of ${formatDid(astray)} may be registered on RSE '${info.rse}' only under its scope's directory '${scopeDirectory(astray.scope)}', not at '${astray.path}'.`,
+        );
+      }
+    }
+    const paths = new Map<string, string>();
+    for (const r of placed) {
+      const other = paths.get(r.path);
+      if (other && other !== formatDid(r)) {
+        throw new InvalidInput(`${other} and ${formatDid(r)} are both registered at '${r.path}' on RSE '${info.rse}': each file has a path of its own.`, {
+          rucioClass: 'InvalidPath',
+        });
+      }
+      paths.set(r.path, formatDid(r));
+    }
+    const [held] = await replicaRepository.pathsHeldByOthers(manager, info.id, placed);
+    if (held !== undefined) {
+      throw new Duplicate(`RSE '${info.rse}' already holds a file at '${held}' for another replica: register ${paths.get(held)} at a path of its own.`, {
+        rucioClass: 'Duplicate',
+        details: { rse: info.rse, path: held },
+      });
+    }
+  }
+
+  /** On a deterministic RSE two files can have one path (scope directories nest): the second is refused. */
+  private async assertComputedPathsFree(manager: EntityManager, info: ReplicaRseInfo, rows: readonly RegisteredReplica[]): Promise<void> {
+    const algorithm = info.lfn2pfnAlgorithm ?? 'hash';
+    const others = rows.flatMap((r) => {
+      const path = deterministicPath(r.scope, r.name, algorithm);
+      return deterministicOwners(path, algorithm)
+        .filter((o) => o.scope !== r.scope || o.name !== r.name)
+        .map((o) => ({ ...o, path, of: formatDid(r) }));
+    });
+    if (others.length === 0) return;
+    const held = await replicaRepository.find(manager, others.map((o) => ({ scope: o.scope, name: o.name, rseId: info.id })));
+    const taken = others.find((o) => held.some((h) => h.scope === o.scope && h.name === o.name));
+    if (taken) {
+      throw new Duplicate(`RSE '${info.rse}' already holds a file at '${taken.path}' for another replica, where ${taken.of} would go: choose another name for it.`, {
+        rucioClass: 'Duplicate',
+        details: { rse: info.rse, path: taken.path },
+      });
+    }
   }
 
   /**
@@ -460,4 +528,18 @@ async function* groupByFile(
     if (done.length > 0) yield done;
   }
   if (current) yield [current];
+}
+
+/** RSE attribute: accounts other than administrators may register replicas at explicit paths (under their scope's directory). */
+export const ALLOW_USER_PATHS = 'allow_user_paths';
+
+function checkedPath(path: string, did: string, rse: string): string {
+  const checked = storagePathOf(path);
+  if ('problem' in checked) {
+    throw new InvalidInput(`The path ${JSON.stringify(path)} of ${did} on RSE '${rse}' is not usable: ${checked.problem}.`, {
+      rucioClass: 'InvalidPath',
+      details: { did, rse },
+    });
+  }
+  return checked.path;
 }
