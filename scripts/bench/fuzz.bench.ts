@@ -17,7 +17,7 @@ const GOAL_REQUESTS = 20_000;
 
 async function main(): Promise<void> {
   const answers = new AnswerCounter();
-  const api = await startBenchApi('fuzz', (req, res) => answers.count(req.method, req.url, res.statusCode));
+  const api = await startBenchApi('fuzz', { onResponse: (req, res) => answers.count(req.method, req.url, res.statusCode) });
   let storage: string | undefined;
   try {
     const auth = api.app.get(AuthenticationService);

@@ -103,6 +103,16 @@ describe('request limits', () => {
     expect(atLimit.status).not.toBe(413);
   });
 
+  it('takes fewer items where each is heavy work of its own (a rule per DID: 1,000), and says so', async () => {
+    const dids = Array.from({ length: 1001 }, (_, i) => ({ scope: SCOPE, name: `f${i}` }));
+    const body = (list: unknown[]) => Buffer.from(JSON.stringify({ dids: list, copies: 1, rse_expression: 'SITE_A' }));
+    const answer = await send('POST', '/rules', body(dids));
+    expect(answer.status).toBe(413);
+    expect(answer.body.ExceptionMessage).toMatch(/body\.dids of the body of POST \/rules\/? lists 1,001 items; one request may list at most 1,000/);
+    const atLimit = await send('POST', '/rules', body(dids.slice(1)));
+    expect({ status: atLimit.status, exceptionClass: atLimit.body.ExceptionClass }).toEqual({ status: 404, exceptionClass: 'DataIdentifierNotFound' });
+  });
+
   it('never reads the body of a caller without a token, nor of a route that takes none', async () => {
     const huge = Buffer.alloc(REQUEST_LIMITS.bulkBodyBytes * 2, 0x5b); // '[[[[...': never valid, never parsed
     const anonymous = await send('POST', '/replicas', huge, { token: null });

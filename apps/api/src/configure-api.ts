@@ -1,5 +1,4 @@
 import type { INestApplication } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { CatalogueOutage } from '@tarn/catalogue';
 import { TARN_CONFIG, type TarnConfig } from '@tarn/config';
@@ -22,7 +21,7 @@ export function configureApi(app: INestApplication): void {
   app.use(readableUrl);
   app.use(WEB_UI_PATH, webUiMiddleware(app.get<TarnConfig>(TARN_CONFIG).uiDir ?? defaultWebUiDir()));
   app.useGlobalFilters(new RucioExceptionFilter(CatalogueOutage.of(app.get(DataSource))));
-  app.useGlobalInterceptors(new JsonBodyInterceptor(app.get(Reflector)));
+  app.useGlobalInterceptors(new JsonBodyInterceptor());
   app.useGlobalPipes(new OneTextParameterPipe(), createValidationPipe());
   setUpOpenApi(app, routes);
 }

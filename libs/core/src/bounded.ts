@@ -28,3 +28,21 @@ export async function settleBounded<T, R>(items: readonly T[], limit: number, wo
   });
   return results;
 }
+
+/** Items a synchronous step handles before the event loop is served again (mapYielding). */
+export const YIELD_EVERY = 100;
+
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * `map` over a long list (the 10,000 items of a bulk request) in chunks, serving the event loop between them, so that
+ * CPU work on one request never holds the process (and in embedded mode every daemon) for long.
+ */
+export async function mapYielding<T, R>(items: readonly T[], map: (item: T, index: number) => R): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
+    results[i] = map(items[i], i);
+  }
+  return results;
+}

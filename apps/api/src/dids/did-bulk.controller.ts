@@ -7,11 +7,11 @@ import { ReplicaService } from '@tarn/core';
 import { RuleService } from '@tarn/core';
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { streamNdjson } from '../http/rucio-wire.js';
-import { AttachmentsDto, BulkDidDto, BulkFilesDto, BulkMetaDto, DidSampleDto, DidsMetaBulkDto } from './did.dto.js';
+import { AttachmentDto, AttachmentsDto, BulkDidDto, BulkFilesDto, BulkMetaDto, DidSampleDto, DidsMetaBulkDto } from './did.dto.js';
 import { newDidOf, replicaFilesOf, ruleSpecOf, unsupported } from './did-input.js';
 import { created, metadataAnswer, metadataPlugin } from './did-answers.js';
 import { rowsOf } from '../rses/request-body.js';
-import { validateBody, validateList } from './validate-body.js';
+import { validateList, validateObject } from '../http/body-validation.js';
 import { Access } from '../auth/access.decorator.js';
 import { Answers } from '../http/answers.js';
 import { BULK_FILE_LINE, DID_METADATA_ANSWER } from './did.wire.js';
@@ -35,7 +35,7 @@ export class DidBulkController {
   @Answers.created('application/json')
   @BulkBody()
   async addDids(@CurrentIssuer() issuer: Issuer, @Body() body: unknown, @Res() res: Response): Promise<void> {
-    const entries = validateList(BulkDidDto, body, 'dids');
+    const entries = await validateList(BulkDidDto, body, 'dids');
     for (const entry of entries) {
       if (entry.rse && entry.dids?.length) await this.replicas.addReplicas(issuer, entry.rse, replicaFilesOf(entry.dids), { createMissingFiles: true });
     }
@@ -52,7 +52,10 @@ export class DidBulkController {
   @Answers.created('application/json')
   @BulkBody()
   async attachments(@CurrentIssuer() issuer: Issuer, @Body() body: unknown, @Res() res: Response): Promise<void> {
-    const request = validateBody(AttachmentsDto, Array.isArray(body) ? { attachments: body } : body);
+    const plain = Array.isArray(body) ? { attachments: body } : body;
+    // Each attachment on its own, so that one of 10,000 files is validated a chunk at a time too.
+    const request = await validateObject(AttachmentsDto, { ...(plain as object), attachments: [] });
+    request.attachments = await validateList(AttachmentDto, (plain as { attachments?: unknown }).attachments, 'attachments');
     for (const attachment of request.attachments) {
       if (attachment.rse && attachment.dids.length > 0) {
         await this.replicas.addReplicas(issuer, attachment.rse, replicaFilesOf(attachment.dids), { createMissingFiles: true });
@@ -81,7 +84,7 @@ export class DidBulkController {
   @Post('bulkmeta')
   @ApiOperation({ summary: 'The metadata of many DIDs (NDJSON, one object per DID that exists, with scope and name; plugin DID_COLUMN by default, JSON or ALL)' })
   @Answers.ndjson(DID_METADATA_ANSWER, 'The metadata of each DID that exists, with its scope and name.')
-  @BulkBody()
+  @BulkBody({ items: 1000 })
   async getMetadataBulk(@CurrentIssuer() issuer: Issuer, @Body() body: BulkMetaDto, @Res() res: Response): Promise<void> {
     if (body.inherit) throw unsupported('Inherited metadata (inherit=true) is not supported: ask for each DID and its parents.');
     const plugin = metadataPlugin(body.plugin ?? 'DID_COLUMN');

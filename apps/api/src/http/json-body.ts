@@ -2,7 +2,7 @@ import { BadRequestException, HttpException, HttpStatus } from '@nestjs/common';
 import type { Request } from 'express';
 import getRawBody from 'raw-body';
 import { unreadableText } from './readable-text.js';
-import { bodyTooLarge, REQUEST_LIMITS, tooManyItems } from './request-limits.js';
+import { type BodyLimits, bodyTooLarge, REQUEST_LIMITS, tooManyItems } from './request-limits.js';
 
 const invalid = (message: string) => new BadRequestException({ exceptionClass: 'InvalidObject', message });
 
@@ -16,7 +16,7 @@ function at(path: readonly (string | number)[]): string {
  * stored (NUL, unpaired surrogates). One quick pass over every value; only when it finds something does a second,
  * slower pass find where, to name it.
  */
-function checkJson(root: unknown, route: string): void {
+function checkJson(root: unknown, route: string, listItems: number): void {
   const stack: unknown[] = [root];
   const depths: number[] = [0];
   let problem = false;
@@ -28,7 +28,7 @@ function checkJson(root: unknown, route: string): void {
     } else if (value !== null && typeof value === 'object') {
       if (depth >= REQUEST_LIMITS.depth) problem = true;
       else if (Array.isArray(value)) {
-        if (value.length > REQUEST_LIMITS.listItems) problem = true;
+        if (value.length > listItems) problem = true;
         for (const item of value) {
           stack.push(item);
           depths.push(depth + 1);
@@ -42,10 +42,10 @@ function checkJson(root: unknown, route: string): void {
       }
     }
   }
-  if (problem) describeProblem(root, route, []);
+  if (problem) describeProblem(root, route, [], listItems);
 }
 
-function describeProblem(value: unknown, route: string, path: (string | number)[]): void {
+function describeProblem(value: unknown, route: string, path: (string | number)[], listItems: number): void {
   if (typeof value === 'string') {
     const why = unreadableText(value);
     if (why) throw invalid(`${at(path)} of the body of ${route} contains ${why}: send text without it.`);
@@ -56,23 +56,24 @@ function describeProblem(value: unknown, route: string, path: (string | number)[
     throw invalid(`The body of ${route} is nested deeper than ${REQUEST_LIMITS.depth} levels (at ${at(path)}); Tarn takes no deeper JSON.`);
   }
   if (Array.isArray(value)) {
-    if (value.length > REQUEST_LIMITS.listItems) throw tooManyItems(route, at(path), value.length);
-    value.forEach((item, index) => describeProblem(item, route, [...path, index]));
+    if (value.length > listItems) throw tooManyItems(route, at(path), value.length, listItems);
+    value.forEach((item, index) => describeProblem(item, route, [...path, index], listItems));
     return;
   }
   for (const [key, item] of Object.entries(value)) {
     const why = unreadableText(key);
     if (why) throw invalid(`A key in ${at(path)} of the body of ${route} contains ${why}: send keys without it.`);
-    describeProblem(item, route, [...path, key]);
+    describeProblem(item, route, [...path, key], listItems);
   }
 }
 
 /**
  * The body of a request as JSON, whatever its Content-Type (the stock Rucio client sends none), read only for routes
- * that take one, after the token was checked: strict UTF-8, at most `limit` bytes, checked by checkJson. A request
+ * that take one, after the token was checked: strict UTF-8, within `limits`, checked by checkJson. A request
  * without a body gives undefined, an empty body {}.
  */
-export async function readJsonBody(req: Request, route: string, limit: number): Promise<unknown> {
+export async function readJsonBody(req: Request, route: string, limits: BodyLimits): Promise<unknown> {
+  const limit = limits.bytes;
   const length = req.headers['content-length'];
   if (length === undefined && req.headers['transfer-encoding'] === undefined) return undefined;
   if (length !== undefined && Number(length) > limit) throw bodyTooLarge(route, limit, Number(length));
@@ -101,6 +102,6 @@ export async function readJsonBody(req: Request, route: string, limit: number): 
   } catch (error) {
     throw invalid(`The request body is not valid JSON: ${(error as Error).message}`);
   }
-  checkJson(value, route);
+  checkJson(value, route, limits.listItems);
   return value;
 }

@@ -31,8 +31,8 @@ function errorsOf(route: Route): Record<string, ResponseObject> {
   if (route.method === 'POST' || route.method === 'PUT') errors['409'] = error('It exists already (Duplicate, DataIdentifierAlreadyExists, DuplicateRule...), or a quota would be exceeded.');
   if (route.readsBody) {
     errors['413'] = error(
-      `The body is larger than this route takes (${route.bodyLimit / 1024 / 1024} MiB), or a list in it has more than ` +
-        `${REQUEST_LIMITS.listItems.toLocaleString('en')} items; split the work into several requests.`,
+      `The body is larger than this route takes (${route.bodyLimits.bytes / 1024 / 1024} MiB), or a list in it has more than ` +
+        `${route.bodyLimits.listItems.toLocaleString('en')} items; split the work into several requests.`,
     );
   }
   errors['503'] = error('DatabaseUnavailable: the catalogue database does not answer; try again later (Retry-After).');

@@ -18,8 +18,25 @@ export const REQUEST_LIMITS = {
 
 export const BULK_BODY = 'tarn:bulk-body';
 
-/** The route takes REQUEST_LIMITS.bulkBodyBytes of body rather than bodyBytes. */
-export const BulkBody = (): MethodDecorator => SetMetadata(BULK_BODY, true);
+/** What one request to a route may carry. */
+export interface BodyLimits {
+  bytes: number;
+  /** Elements of any one JSON list. */
+  listItems: number;
+}
+
+/**
+ * The route takes REQUEST_LIMITS.bulkBodyBytes of body rather than bodyBytes; `items` lowers the list limit where
+ * each item is heavy work of its own (a rule per DID).
+ */
+export const BulkBody = (options: { items?: number } = {}): MethodDecorator => SetMetadata(BULK_BODY, options);
+
+/** The limits of a route handler, from its @BulkBody (or none). */
+export function bodyLimitsOf(handler: object): BodyLimits {
+  const bulk: { items?: number } | undefined = Reflect.getMetadata(BULK_BODY, handler);
+  if (!bulk) return { bytes: REQUEST_LIMITS.bodyBytes, listItems: REQUEST_LIMITS.listItems };
+  return { bytes: REQUEST_LIMITS.bulkBodyBytes, listItems: bulk.items ?? REQUEST_LIMITS.listItems };
+}
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toLocaleString('en')} MiB (${bytes.toLocaleString('en')} bytes)`;
 
@@ -36,13 +53,13 @@ export function bodyTooLarge(route: string, limit: number, size?: number): HttpE
 }
 
 /** 413: a JSON list with more elements than one request may carry. */
-export function tooManyItems(route: string, at: string, count: number): HttpException {
+export function tooManyItems(route: string, at: string, count: number, limit: number): HttpException {
   return new HttpException(
     {
       exceptionClass: 'InputValidationError',
       message:
         `${at} of the body of ${route} lists ${count.toLocaleString('en')} items; one request may list at most ` +
-        `${REQUEST_LIMITS.listItems.toLocaleString('en')}. Send them in several requests.`,
+        `${limit.toLocaleString('en')}. Send them in several requests.`,
     },
     HttpStatus.PAYLOAD_TOO_LARGE,
   );

@@ -4,7 +4,7 @@ import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/com
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { DiscoveryService } from '@nestjs/core';
 import { ACCESS_POLICY, type AccessPolicy } from '../auth/access.decorator.js';
-import { BULK_BODY, REQUEST_LIMITS } from './request-limits.js';
+import { type BodyLimits, bodyLimitsOf } from './request-limits.js';
 
 /** One route of the API as Nest registered it: what the authorization matrix and the OpenAPI checks walk over. */
 export interface Route {
@@ -18,8 +18,8 @@ export interface Route {
   access: AccessPolicy | undefined;
   /** The handler reads a request body (@Body()). */
   readsBody: boolean;
-  /** The most bytes of body it takes (REQUEST_LIMITS). */
-  bodyLimit: number;
+  /** What one request may carry (REQUEST_LIMITS, @BulkBody). */
+  bodyLimits: BodyLimits;
 }
 
 const METHODS: Partial<Record<RequestMethod, Route['method']>> = {
@@ -62,12 +62,12 @@ export function routeTable(app: INestApplication): Route[] {
       if (!method) throw new Error(`${controller.name}.${handler}: Tarn's API routes use GET, POST, PUT, DELETE or PATCH`);
       const access: AccessPolicy | undefined = Reflect.getMetadata(ACCESS_POLICY, fn) ?? classAccess;
       const readsBody = handlerReadsBody(controller, handler);
-      const bodyLimit = Reflect.getMetadata(BULK_BODY, fn) === true ? REQUEST_LIMITS.bulkBodyBytes : REQUEST_LIMITS.bodyBytes;
+      const bodyLimits = bodyLimitsOf(fn);
       for (const prefix of prefixes) {
         for (const suffix of asList(Reflect.getMetadata(PATH_METADATA, fn))) {
           const path = join(prefix, suffix);
           const params = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
-          routes.push({ method, path, params, controller: controller.name, handler, access, readsBody, bodyLimit });
+          routes.push({ method, path, params, controller: controller.name, handler, access, readsBody, bodyLimits });
         }
       }
     }

@@ -1,20 +1,29 @@
-import { type ArgumentMetadata, BadRequestException, type PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
+import { type ArgumentMetadata, BadRequestException, type PipeTransform, ValidationPipe } from '@nestjs/common';
+import { describeErrors, invalidBody, VALIDATION_CHUNK, validateObject } from './body-validation.js';
 
-function describe(errors: ValidationError[], parent = ''): string[] {
-  return errors.flatMap((error) => {
-    const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((text) => `${field}: ${text}`);
-    return [...own, ...describe(error.children ?? [], field)];
-  });
+const hasLongList = (value: unknown) =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) && Object.values(value).some((v) => Array.isArray(v) && v.length > VALIDATION_CHUNK);
+
+/**
+ * DTO validation: a 400 (InvalidObject) whose message names every offending field. A body with long lists (bulk
+ * requests) is validated a chunk of items at a time, so that it does not hold the event loop.
+ */
+class DtoValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const { metatype } = metadata;
+    if (metadata.type === 'body' && typeof metatype === 'function' && metatype !== Object && hasLongList(value)) {
+      return validateObject(metatype as new () => object, value);
+    }
+    return super.transform(value, metadata);
+  }
 }
 
-/** DTO validation: a 400 (InvalidObject) whose message names every offending field. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new DtoValidationPipe({
     transform: true,
     whitelist: false,
     forbidUnknownValues: false,
-    exceptionFactory: (errors) => new BadRequestException(`Invalid request: ${describe(errors).join('; ')}`),
+    exceptionFactory: (errors) => invalidBody(describeErrors(errors).join('; ')),
   });
 }
 

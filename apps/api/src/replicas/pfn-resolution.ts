@@ -38,9 +38,3 @@ export function pfnCandidates(pfn: string, rses: readonly RseDetails[]): Resolve
   }
   return found;
 }
-
-/** The replica a PFN names: among the candidates, one that exists (`exists`), else the first candidate, else null. */
-export function resolvePfn(pfn: string, rses: readonly RseDetails[], exists: (candidate: ResolvedPfn) => boolean = () => true): ResolvedPfn | null {
-  const candidates = pfnCandidates(pfn, rses);
-  return candidates.find(exists) ?? candidates[0] ?? null;
-}

@@ -10,7 +10,8 @@ import { created } from '../dids/did-answers.js';
 import { unsupported } from '../dids/did-input.js';
 import { mapRows } from '../dids/did.wire.js';
 import { parseAddReplicas } from './add-replicas.input.js';
-import { pfnCandidates, type ResolvedPfn, resolvePfn } from './pfn-resolution.js';
+import { pfnCandidates, type ResolvedPfn } from './pfn-resolution.js';
+import { mapYielding } from '@tarn/core/bounded.js';
 import {
   AddReplicasDto,
   BadPfnsDto,
@@ -287,7 +288,7 @@ export class ReplicasController {
   @ApiOperation({ summary: 'The replicas per RSE of many collections (Rucio list_dataset_replicas_bulk; NDJSON)' })
   @ApiBody({ type: DatasetsBulkDto })
   @Answers.ndjson(DATASET_REPLICA_LINE, 'Each collection\'s replicas per RSE.')
-  @BulkBody()
+  @BulkBody({ items: 1000 })
   async datasetReplicasBulk(@CurrentIssuer() issuer: Issuer, @Body() body: DatasetsBulkDto, @Res() res: Response): Promise<void> {
     const dids = body.dids.map((d) => ({ scope: d.scope, name: d.name }));
     await streamNdjson(res, rowsOf((await this.collections.ofDids(issuer, dids)).map(datasetReplicaWire)));
@@ -412,11 +413,18 @@ export class ReplicasController {
     return { refs, notDeclared, note };
   }
 
-  /** Resolves PFNs to replicas: a PFN matching several RSEs (sharing a storage URL) names the one that has the replica. */
+  /**
+   * Resolves PFNs to replicas: a PFN matching several RSEs (sharing a storage URL) names the one that has the replica.
+   * Each PFN's candidates are worked out once (an md5 per path split), a chunk at a time.
+   */
   private async pfnResolver(pfns: readonly string[], details: readonly RseDetails[]): Promise<(pfn: string) => ResolvedPfn | null> {
-    const candidates = pfns.flatMap((pfn) => pfnCandidates(pfn, details));
-    const existing = new Set((await this.replicas.existingReplicas(candidates)).map((r) => `${r.scope}:${r.name}@${r.rse}`));
-    return (pfn) => resolvePfn(pfn, details, (c) => existing.has(`${c.scope}:${c.name}@${c.rse}`));
+    const candidatesOf = new Map<string, ResolvedPfn[]>();
+    await mapYielding(pfns, (pfn) => candidatesOf.set(pfn, pfnCandidates(pfn, details)));
+    const existing = new Set((await this.replicas.existingReplicas([...candidatesOf.values()].flat())).map((r) => `${r.scope}:${r.name}@${r.rse}`));
+    return (pfn) => {
+      const candidates = candidatesOf.get(pfn) ?? pfnCandidates(pfn, details);
+      return candidates.find((c) => existing.has(`${c.scope}:${c.name}@${c.rse}`)) ?? candidates[0] ?? null;
+    };
   }
 
   /** Declares the replicas that exist; the others (unknown RSE or replica) are noted, as Rucio answers them. */

@@ -52,7 +52,7 @@ export class LocksController {
   @ApiBody({ type: LocksForDidsDto })
   @ApiProduces(NDJSON_TYPE)
   @Answers.ndjson(DATASET_LOCK_LINE, 'The dataset locks.')
-  @BulkBody()
+  @BulkBody({ items: 1000 })
   async bulk(@CurrentIssuer() issuer: Issuer, @Body() body: unknown, @Res() res: Response): Promise<void> {
     const { dids } = bodyObject<LocksForDidsDto>(body, 'a lock query');
     if (!Array.isArray(dids)) throw badRequest('InvalidObject', 'Can not find the list of DIDs in the data. Use "dids" keyword.');

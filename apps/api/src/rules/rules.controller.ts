@@ -50,7 +50,7 @@ export class RulesController {
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Add replication rules, one per DID; answers their ids.' })
   @Answers.json(listOf('string'), 'The ids of the new rules, one per DID.', 201)
-  @BulkBody()
+  @BulkBody({ items: 1000 })
   async add(@CurrentIssuer() issuer: Issuer, @Body() body: AddRulesDto): Promise<string[]> {
     return this.rules.addRules(issuer, ruleSpec(bodyObject<AddRulesDto>(body, 'a new replication rule')));
   }

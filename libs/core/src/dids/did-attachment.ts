@@ -16,6 +16,7 @@ import type { Issuer } from '../auth/issuer.js';
 import type { Permissions } from '../auth/permissions.js';
 import type { AttachChild, Attachment, AttachOptions } from './did.types.js';
 import { childChecks, didTypeName } from './did-validation.js';
+import { YIELD_EVERY, yieldToEventLoop } from '../bounded.js';
 
 /** Children per did.attached / did.detached event, so that a 100k-file attach never makes one huge message. */
 export const EVENT_CHILDREN_CHUNK = 1000;
@@ -32,7 +33,7 @@ interface Edge extends ContentPair {
 }
 
 /** Validates and de-duplicates the requested edges (a child listed twice under one parent counts once). */
-function edgesOf(attachments: Attachment[], verb: 'attach' | 'detach'): Edge[] {
+async function edgesOf(attachments: Attachment[], verb: 'attach' | 'detach'): Promise<Edge[]> {
   const seen = new Set<string>();
   const edges: Edge[] = [];
   for (const attachment of attachments) {
@@ -40,7 +41,8 @@ function edgesOf(attachments: Attachment[], verb: 'attach' | 'detach'): Edge[] {
     if (!Array.isArray(attachment.dids)) {
       throw new InvalidInput(`Nothing to ${verb} for ${keyOf(attachment.scope, attachment.name)}: give a list of DIDs.`);
     }
-    for (const child of attachment.dids) {
+    for (const [index, child] of attachment.dids.entries()) {
+      if (index > 0 && index % YIELD_EVERY === 0) await yieldToEventLoop();
       validateDid(child);
       if (child.scope === attachment.scope && child.name === attachment.name) {
         throw unsupported(`Cannot ${verb} ${keyOf(child.scope, child.name)} ${verb === 'attach' ? 'to' : 'from'} itself.`, {
@@ -139,7 +141,7 @@ export async function attachInTransaction(
   attachments: Attachment[],
   options: AttachOptions = {},
 ): Promise<number> {
-  let edges = edgesOf(attachments, 'attach');
+  let edges = await edgesOf(attachments, 'attach');
   if (edges.length === 0) return 0;
   const parents = await lockParents(manager, permissions, issuer, edges);
   for (const parent of parents.values()) {
@@ -211,7 +213,7 @@ export async function detachInTransaction(
   issuer: Issuer,
   attachments: Attachment[],
 ): Promise<number> {
-  const edges = edgesOf(attachments, 'detach');
+  const edges = await edgesOf(attachments, 'detach');
   if (edges.length === 0) return 0;
   await lockParents(manager, permissions, issuer, edges);
   const removed = await deleteContents(manager, edges);
