@@ -79,15 +79,22 @@ describe('tarn: checked arguments, safe registration, and the smaller things', (
       expect(clash.code).toBe(2);
       expect(clash.stderr).toBe("tarn: 'night1/x.dat' and 'night2/x.dat' would both be registered as user.root:x.dat: build distinct names from the path, e.g. --did-name '{path}' or --did-name '{dir}.{basename}' with a --pattern.\n");
 
-      const named = await root.json(['register', 'night1/x.dat', 'night2/x.dat', '--rse', 'ND', '--scope', 'user.root', '--did-name', '{dir}.{basename}', '--dataset', 'nights']);
+      onRse('night3/x.dat', a);
+      onRse('night4/x.dat', b);
+      const named = await root.json(['register', 'night3/x.dat', 'night4/x.dat', '--rse', 'ND', '--scope', 'user.root', '--did-name', '{dir}.{basename}', '--dataset', 'nights']);
       expect(named.map((r: any) => [r.name, r.bytes, r.action, r.state])).toEqual([
-        ['night1.x.dat', 3000, 'registered', 'AVAILABLE'],
-        ['night2.x.dat', 3100, 'registered', 'AVAILABLE'],
+        ['night3.x.dat', 3000, 'registered', 'AVAILABLE'],
+        ['night4.x.dat', 3100, 'registered', 'AVAILABLE'],
       ]);
-      expect((await root.json(['did', 'list', 'user.root:nights'])).map((d: any) => d.name)).toEqual(['night1.x.dat', 'night2.x.dat']);
+      expect((await root.json(['did', 'list', 'user.root:nights'])).map((d: any) => d.name)).toEqual(['night3.x.dat', 'night4.x.dat']);
 
-      const grouped = await root.json(['register', 'night2/x.dat', '--rse', 'ND', '--scope', 'user.root', '--pattern', '^night(?<n>\\d+)/', '--did-name', 'run{n}-{stem}.{ext}']);
-      expect(grouped).toEqual([expect.objectContaining({ name: 'run2-x.dat', bytes: 3100, action: 'registered' })]);
+      // A file on storage has one replica: the same file under a second name is refused, naming no other DID.
+      const twice = await root.run(['register', 'night4/x.dat', '--rse', 'ND', '--scope', 'user.root', '--did-name', 'again-{basename}']);
+      expect([twice.code, twice.stderr]).toEqual([5, expect.stringContaining("RSE 'ND' already holds a file at 'night4/x.dat' for another replica: register user.root:again-x.dat at a path of its own.")]);
+
+      onRse('night5/x.dat', b);
+      const grouped = await root.json(['register', 'night5/x.dat', '--rse', 'ND', '--scope', 'user.root', '--pattern', '^night(?<n>\\d+)/', '--did-name', 'run{n}-{stem}.{ext}']);
+      expect(grouped).toEqual([expect.objectContaining({ name: 'run5-x.dat', bytes: 3100, action: 'registered' })]);
       const unknown = await root.run(['register', 'night2/x.dat', '--rse', 'ND', '--scope', 'user.root', '--did-name', '{night}.{basename}']);
       expect(unknown.code).toBe(2);
       expect(unknown.stderr).toMatch(/^tarn: The --did-name template '\{night\}\.\{basename\}' refers to \{night\}, which is neither a built-in field \(path, dir, basename, stem, ext\) nor a named group/);
