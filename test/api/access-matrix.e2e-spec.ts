@@ -106,6 +106,13 @@ describe('the authorization matrix of every route', () => {
       await as('owner', 'post', `/subscriptions/${names.owner}/${name}`, { options: { filter: { scope: [scope] }, replication_rules: [{ copies: 1, rse_expression: rse }] } });
       return name;
     };
+    /** A lifetime exception the owner asked for, on a new dataset of its that expires in a day. */
+    const newException = async () => {
+      const { dataset: expiring } = await newDataset();
+      await db.dataSource.query(`UPDATE dids SET expired_at = now() + interval '1 day' WHERE scope = $1 AND name = $2`, [scope, expiring]);
+      const answer = await as('owner', 'post', '/lifetime_exceptions', { dids: [{ scope, name: expiring }], comments: 'the matrix' });
+      return Object.keys(answer.body.exceptions)[0];
+    };
     const { dataset, file } = await newDataset(true);
     const listed = await as('owner', 'post', '/replicas/list', { dids: [{ scope, name: file }], all_states: true });
     const hook = await newHook();
@@ -136,6 +143,7 @@ describe('the authorization matrix of every route', () => {
       newRule,
       newHook,
       newSubscription,
+      newException,
     };
   });
 

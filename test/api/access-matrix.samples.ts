@@ -49,6 +49,8 @@ export interface MatrixFixtures {
   newRule(): Promise<string>;
   newHook(): Promise<string>;
   newSubscription(): Promise<string>;
+  /** A lifetime exception the owner asked for (WAITING); returns its id. */
+  newException(): Promise<string>;
 }
 
 export type SampleFn = (fx: MatrixFixtures, caller: Caller) => Sample | Promise<Sample>;
@@ -210,6 +212,10 @@ export const SAMPLES: Record<string, SampleFn> = {
   // rules
   'POST /rules': async (fx) => ({ body: { dids: [{ scope: fx.scope, name: (await fx.newDataset()).dataset }], copies: 1, rse_expression: fx.rse }, status: 201 }),
   'PUT /rules/{ruleId}': () => ({ body: { options: { comment: 'matrix' } } }),
+  // lifetime exceptions
+  'POST /lifetime_exceptions': (fx) => ({ body: { dids: [{ scope: fx.scope, name: fx.dataset }], comments: 'the matrix' }, status: 201 }),
+  'GET /lifetime_exceptions/{exceptionId}': async (fx) => ({ params: { exceptionId: await fx.newException() } }),
+  'PUT /lifetime_exceptions/{exceptionId}': async (fx) => ({ params: { exceptionId: await fx.newException() }, body: { state: 'APPROVED' } }),
   'DELETE /rules/{ruleId}': async (fx) => ({ params: { ruleId: await fx.newRule() } }),
   'POST /rules/{ruleId}/move': async (fx) => ({ params: { ruleId: await fx.newRule() }, body: { rse_expression: fx.rse2 }, status: 201 }),
 

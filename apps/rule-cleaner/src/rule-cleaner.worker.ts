@@ -16,8 +16,9 @@ export interface RuleCleanerSettings {
 
 /**
  * Deletes rules whose lifetime is over (their locks go, replicas left unlocked get tombstones, rule.expired);
- * a locked rule outlives its lifetime and is logged once, saying why; a moved rule's parent goes once its child
- * is OK (rule.ok events wake it for that). Sweeps every `intervalMs`.
+ * a locked rule, or one on a DID an approved lifetime exception keeps, outlives its lifetime and is logged once,
+ * saying why; a moved rule's parent goes once its child is OK (rule.ok events wake it for that). Sweeps every
+ * `intervalMs`.
  */
 export class RuleCleanerWorker implements DaemonDefinition {
   readonly name = RULE_CLEANER;
@@ -57,6 +58,14 @@ export class RuleCleanerWorker implements DaemonDefinition {
         ctx.logger.warn(
           `rule ${held.ruleId} on ${formatDid(held)} expired at ${held.expiredAt.toISOString()} but is locked, so it stays; ` +
             'unlock it (update the rule with locked=false) to let it go',
+        );
+      }
+    }
+    for (const kept of await this.expiry.exceptedExpiredRules(this.settings.batchSize, now)) {
+      if (this.reported.first(`${kept.ruleId}@${kept.exceptionId}`)) {
+        ctx.logger.log(
+          `rule ${kept.ruleId} on ${formatDid(kept)} expired at ${kept.expiredAt.toISOString()} but lifetime exception ${kept.exceptionId} ` +
+            `keeps it until ${kept.keptUntil.toISOString()}`,
         );
       }
     }

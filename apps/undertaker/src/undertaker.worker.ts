@@ -15,7 +15,8 @@ export interface UndertakerSettings {
 
 /**
  * Removes expired DIDs (ExpiryService.removeExpiredDids: their unlocked rules first, then the DIDs, whose names
- * stay reserved), a batch per transaction; a DID a locked rule protects stays and is logged once with that rule.
+ * stay reserved), a batch per transaction; a DID a locked rule protects, or an approved lifetime exception keeps,
+ * stays and is logged once with that rule or exception.
  * Sweeps every `intervalMs`; instances share the DIDs (SKIP LOCKED).
  */
 export class UndertakerWorker implements DaemonDefinition {
@@ -50,6 +51,14 @@ export class UndertakerWorker implements DaemonDefinition {
         ctx.logger.warn(
           `${formatDid(held)} expired at ${held.expiredAt.toISOString()} but locked rule ${held.ruleId} protects it, so it stays; ` +
             'unlock or delete that rule to let it go',
+        );
+      }
+    }
+    for (const kept of await this.expiry.exceptedExpiredDids(this.settings.batchSize)) {
+      if (this.reported.first(`${kept.scope}:${kept.name}@${kept.exceptionId}`)) {
+        ctx.logger.log(
+          `${formatDid(kept)} expired at ${kept.expiredAt.toISOString()} but lifetime exception ${kept.exceptionId} keeps it ` +
+            `until ${kept.keptUntil.toISOString()}`,
         );
       }
     }

@@ -7,3 +7,4 @@ export * from './rules/index.js';
 export * from './replicas/index.js';
 export * from './configs/index.js';
 export * from './overview/index.js';
+export * from './lifetime-exceptions/index.js';

@@ -19,7 +19,8 @@ export type NotFoundClass =
   | 'RSEProtocolNotSupported'
   | 'KeyNotFound'
   | 'CounterNotFound'
-  | 'ConfigNotFound';
+  | 'ConfigNotFound'
+  | 'LifetimeExceptionNotFound';
 
 export type DuplicateClass =
   | 'Duplicate'

@@ -30,6 +30,9 @@ def run_step(step, bin_dir, out_path, err_path):
     if step.get('cwd'):
         os.chdir(step['cwd'])
     clean_cached_config()
+    # The CLI's command group picks its commands from the [cli] section when it is imported (once, before the fork):
+    # pick them again from this call's configuration.
+    rucio.cli.command.main.lazy_subcommands = rucio.cli.command.main.pick_commands()
     code = 0
     try:
         if step['kind'] == 'python':

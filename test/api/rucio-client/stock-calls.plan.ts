@@ -159,3 +159,11 @@ export const ADMIN_CALLS = [
   'rucio account attribute unset',
   'rucio account remove',
 ] as const;
+
+export const LIFETIME_CALLS = [
+  'rucio lifetime-exception add',
+  'Client.add_exception',
+  'Client.list_exceptions',
+  'Client.list_exceptions(exception_id)',
+  'Client.list_exceptions (no such exception)',
+] as const;

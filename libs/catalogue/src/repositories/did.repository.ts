@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { DidAvailability, DidType } from '@tarn/domain';
+import { exceptedDid } from './lifetime-exception.repository.js';
 
 export interface DidKey {
   scope: string;
@@ -252,7 +253,7 @@ export async function setDidExpiry(manager: EntityManager, keys: DidKey[], expir
 }
 
 /**
- * Expired DIDs that no locked rule protects, oldest expiry first. Rows are locked (SKIP LOCKED), so concurrent
+ * Expired DIDs that no locked rule protects and no approved lifetime exception keeps, oldest expiry first. Rows are locked (SKIP LOCKED), so concurrent
  * undertakers share the work; call it inside the unit of work that deletes them.
  */
 export async function listExpiredDids(manager: EntityManager, now: Date, limit: number): Promise<ExpiredDidRow[]> {
@@ -261,6 +262,7 @@ export async function listExpiredDids(manager: EntityManager, now: Date, limit: 
        FROM dids d
       WHERE d.expired_at IS NOT NULL AND d.expired_at < $1
         AND NOT EXISTS (SELECT 1 FROM rules r WHERE r.scope = d.scope AND r.name = d.name AND r.locked)
+        AND NOT ${exceptedDid('d', '$1')}
       ORDER BY d.expired_at
       LIMIT $2
       FOR UPDATE OF d SKIP LOCKED`,

@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { DidType, RuleGrouping, RuleNotification, RuleState, wildcardPattern } from '@tarn/domain';
 import type { Rule } from '../entities/rule.entity.js';
+import { exceptedDid } from './lifetime-exception.repository.js';
 
 /** A rule row as the services see it (the entity's shape, read with plain SQL). */
 export type RuleRecord = Rule;
@@ -300,10 +301,14 @@ export const ruleRepository = {
     return rows.map(toRuleRecord);
   },
 
-  /** Expired rules the cleaner may remove: not locked and not moved (a moved rule goes when its child is OK). */
+  /**
+   * Expired rules the cleaner may remove: not locked, not moved (a moved rule goes when its child is OK) and not on
+   * a DID an approved lifetime exception keeps.
+   */
   async expired(manager: EntityManager, now: Date, limit: number): Promise<string[]> {
     const rows = await manager.query(
       `SELECT id FROM rules WHERE expires_at IS NOT NULL AND expires_at <= $1 AND NOT locked AND child_rule_id IS NULL
+          AND NOT ${exceptedDid('rules', '$1')}
         ORDER BY expires_at LIMIT $2`,
       [now, limit],
     );

@@ -4,6 +4,7 @@ import { DidType, EPOCH_TOMBSTONE, formatDid } from '@tarn/domain';
 import { unitOfWork } from '@tarn/catalogue';
 import type { DidKey } from '@tarn/catalogue/repositories/did.repository.js';
 import { ruleRepository } from '@tarn/catalogue/repositories/rule.repository.js';
+import { lifetimeExceptionRepository, type KeptByException } from '@tarn/catalogue/repositories/lifetime-exception.repository.js';
 import { ruleRepairRepository } from '@tarn/catalogue/repositories/rule-repair.repository.js';
 import { appendEvents, tarnEvent, type TarnEvent } from '@tarn/events';
 import { DidLifecycleService } from '../dids/did-lifecycle.service.js';
@@ -27,8 +28,8 @@ export interface ExpiredDidRemoval {
 }
 
 /**
- * Expiry for the rule cleaner and the undertaker: what stays despite its expiry because it is locked (so the
- * daemons can say why), and the undertaker's unit of work removing expired DIDs with their rules.
+ * Expiry for the rule cleaner and the undertaker: what stays despite its expiry because it is locked or a lifetime
+ * exception keeps it (so the daemons can say why), and the undertaker's unit of work removing expired DIDs with their rules.
  */
 @Injectable()
 export class ExpiryService {
@@ -41,6 +42,16 @@ export class ExpiryService {
   async lockedExpiredRules(limit = 100, now = new Date()): Promise<HeldByLock[]> {
     const rows = await ruleRepairRepository.expiredLockedRules(this.dataSource.manager, now, limit);
     return rows.map((r) => ({ ruleId: r.id, scope: r.scope, name: r.name, expiredAt: r.expiresAt }));
+  }
+
+  /** Expired DIDs an approved lifetime exception keeps from the undertaker, with the exception. */
+  async exceptedExpiredDids(limit = 100, now = new Date()): Promise<KeptByException[]> {
+    return lifetimeExceptionRepository.keptDids(this.dataSource.manager, now, limit);
+  }
+
+  /** Expired rules on DIDs an approved lifetime exception keeps, with the exception. */
+  async exceptedExpiredRules(limit = 100, now = new Date()): Promise<(KeptByException & { ruleId: string })[]> {
+    return lifetimeExceptionRepository.keptRules(this.dataSource.manager, now, limit);
   }
 
   /** Expired DIDs kept because a locked rule is on them, with that rule. */

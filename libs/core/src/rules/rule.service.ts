@@ -22,6 +22,7 @@ import { lockRepository, toLockRecord } from '@tarn/catalogue/repositories/lock.
 import { lockReasonRepository, type LockReasonGroup } from '@tarn/catalogue/repositories/lock-reason.repository.js';
 import { datasetLockRepository } from '@tarn/catalogue/repositories/dataset-lock.repository.js';
 import { requestRepository } from '@tarn/catalogue/repositories/request.repository.js';
+import { lifetimeExceptionRepository } from '@tarn/catalogue/repositories/lifetime-exception.repository.js';
 import { ruleHistoryRepository, type RuleHistoryRecord, toRuleHistoryRecord } from '@tarn/catalogue/repositories/rule-history.repository.js';
 import type { Issuer } from '../auth/issuer.js';
 import { Permissions } from '../auth/permissions.js';
@@ -421,6 +422,7 @@ export class RuleService {
     return unitOfWork(this.dataSource, { what: `expiry of rule ${ruleId}` }, async (manager) => {
       const rule = await ruleRepository.findById(manager, ruleId, 'update');
       if (!rule || !isExpired(rule.expiresAt, now) || rule.locked || rule.childRuleId) return null;
+      if (await lifetimeExceptionRepository.covers(manager, rule, now)) return null;
       const result = await removeRule(manager, rule, { purgeReplicas: rule.purgeReplicas, why: 'expired' });
       await appendEvents(manager, [tarnEvent('rule.expired', { ruleId: rule.id, scope: rule.scope, name: rule.name })]);
       return result;

@@ -1,0 +1,2 @@
+export * from './lifetime-exception.service.js';
+export * from './lifetime-exceptions.module.js';
