@@ -1,12 +1,18 @@
 import { Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
-import { DaemonModule, DaemonRegistry } from '@tarn/daemon';
+import { DataSource } from 'typeorm';
+import { TARN_CONFIG, type TarnConfig } from '@tarn/config';
+import { DaemonMetrics, DaemonModule, DaemonRegistry } from '@tarn/daemon';
+import { CatalogueMetrics, readCatalogueSnapshot } from '@tarn/core/overview/catalogue.metrics.js';
 import { consoleLogger, EVENT_BUS, type EventBus } from '@tarn/events';
 import { RuleDaemonsModule } from '@tarn/core/rules/rule-daemons.module.js';
 import { RuleReevaluationService } from '@tarn/core/rules/rule-reevaluation.service.js';
 import { loadRuleEvaluatorSettings } from './rule-evaluator.config.js';
 import { RULE_EVALUATOR, RuleEvaluatorWorker } from './rule-evaluator.worker.js';
 
-/** Provides the rule evaluator (woken through EVENT_BUS when there is one), without starting it. */
+/**
+ * Provides the rule evaluator (woken through EVENT_BUS when there is one), without starting it, and the catalogue's
+ * gauges on its process's /metrics (one process of the deployment reads them: the rule-evaluator's).
+ */
 @Module({
   imports: [RuleDaemonsModule],
   providers: [
@@ -15,6 +21,12 @@ import { RULE_EVALUATOR, RuleEvaluatorWorker } from './rule-evaluator.worker.js'
       inject: [RuleReevaluationService, { token: EVENT_BUS, optional: true }],
       useFactory: (service: RuleReevaluationService, bus: EventBus | undefined) =>
         new RuleEvaluatorWorker(service, bus ?? null, loadRuleEvaluatorSettings(), consoleLogger(RULE_EVALUATOR)),
+    },
+    {
+      provide: CatalogueMetrics,
+      inject: [DataSource, TARN_CONFIG],
+      useFactory: (dataSource: DataSource, config: TarnConfig) =>
+        new CatalogueMetrics(DaemonMetrics.forProcess().registry, readCatalogueSnapshot(dataSource.manager, config.eventBus === 'kafka')),
     },
   ],
   exports: [RuleEvaluatorWorker],

@@ -144,6 +144,12 @@ export const overviewRepository = {
     return Object.fromEntries(rows.map((r: { state: string; n: string }) => [r.state, n(r.n)]));
   },
 
+  /** Replica locks by state letter. */
+  async locksByState(manager: EntityManager): Promise<Record<string, number>> {
+    const rows = await manager.query(`SELECT state::text AS state, count(*) AS n FROM locks GROUP BY state`);
+    return Object.fromEntries(rows.map((r: { state: string; n: string }) => [r.state, n(r.n)]));
+  },
+
   /** Finished transfer attempts per hour since `since`, by final state letter (requests_history_updated_at_idx). */
   async transfersPerHour(manager: EntityManager, since: Date): Promise<HourlyCountRow[]> {
     const rows = await manager.query(

@@ -1,3 +1,4 @@
 export * from './overview.module.js';
 export * from './overview.service.js';
 export * from './overview.types.js';
+export * from './catalogue.metrics.js';

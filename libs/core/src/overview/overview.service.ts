@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { TARN_CONFIG, type TarnConfig } from '@tarn/config';
 import { overviewRepository, type HourlyCountRow } from '@tarn/catalogue/repositories/overview.repository.js';
 import { listRseUsage } from '@tarn/catalogue/repositories/rse-usage.repository.js';
@@ -97,6 +97,17 @@ export function findProblems(overview: Omit<Overview, 'problems'>): Problem[] {
   return problems;
 }
 
+/** The backlog of the catalogue: with Kafka the messenger's outbox, else each consumer group's lag. */
+export async function readBacklog(manager: EntityManager, kafka: boolean): Promise<Backlog> {
+  const [rows, tombstonesDue, outbox, consumers] = await Promise.all([
+    overviewRepository.backlog(manager),
+    overviewRepository.tombstonesDue(manager),
+    kafka ? overviewRepository.outboxLag(manager) : Promise.resolve(null),
+    kafka ? Promise.resolve([]) : overviewRepository.consumerLag(manager),
+  ]);
+  return { ...rows, tombstonesDue, outbox, consumers };
+}
+
 /**
  * Aggregates over the catalogue for the web UI (GET /overview, GET /overview/rses) and for gauges: backlogs, rules by
  * state, transfers and deletions per hour, failures by reason, RSEs with usage, protocols and their last audit.
@@ -134,16 +145,8 @@ export class OverviewService {
   }
 
   /** Work waiting: changed DIDs, transfers, verifications, tombstones due, and the event bus's backlog. */
-  async backlog(): Promise<Backlog> {
-    const manager = this.dataSource.manager;
-    const kafka = this.config?.eventBus === 'kafka';
-    const [rows, tombstonesDue, outbox, consumers] = await Promise.all([
-      overviewRepository.backlog(manager),
-      overviewRepository.tombstonesDue(manager),
-      kafka ? overviewRepository.outboxLag(manager) : Promise.resolve(null),
-      kafka ? Promise.resolve([]) : overviewRepository.consumerLag(manager),
-    ]);
-    return { ...rows, tombstonesDue, outbox, consumers };
+  backlog(): Promise<Backlog> {
+    return readBacklog(this.dataSource.manager, this.config?.eventBus === 'kafka');
   }
 
   /** Live RSEs (those `expression` selects, when given) with usage, limits, protocols and their last audit. */
