@@ -13,24 +13,12 @@ import { createTestDatabase, type TestDatabase } from '@tarn/testing/database.js
 import { createAccount, uniqueAccountName } from '@tarn/testing/factories/account.factory.js';
 import { createRse, type CreatedRse } from '@tarn/testing/factories/rse.factory.js';
 import { createScope, uniqueScopeName } from '@tarn/testing/factories/scope.factory.js';
+import { sample } from '@tarn/testing/prometheus.js';
 import { waitFor } from '../scenarios/support/scenario.js';
 
 jest.setTimeout(90_000);
 
 const PASSWORD = 'metrics-secret';
-
-/** The value of one sample of a Prometheus text exposition, or undefined when it is absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const match = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const present = match[2] ? match[2].split(',') : [];
-    if (present.length === wanted.length && wanted.every((w) => present.includes(w))) return Number(match[3]);
-  }
-  return undefined;
-}
 
 describe('catalogue gauges', () => {
   let db: TestDatabase;

@@ -7,6 +7,7 @@
 import { Readable } from 'node:stream';
 import { deterministicPath, LockState, ReplicaState, RuleState } from '@tarn/domain';
 import { createStorage, type StorageProtocol } from '@tarn/storage';
+import { sample } from '@tarn/testing/prometheus.js';
 import { createTestBucket, createTestCollection, createTestDirectory, type TestStorageArea } from '@tarn/testing/storage.js';
 import { createRse, type CreatedRse, uniqueRseName } from '@tarn/testing/factories/rse.factory.js';
 import { createAccount } from '@tarn/testing/factories/account.factory.js';
@@ -198,6 +199,11 @@ describe('transfer engine', () => {
     expect(
       (await t.db.dataSource.query(`SELECT count(*)::int AS n FROM requests_history WHERE rule_id = $1 AND state = 'F'`, [ruleId]))[0].n,
     ).toBe(9);
+    const link = { src_rse: posix.rse.rse, dst_rse: down.rse };
+    const failedMetrics = await t.metrics.metrics();
+    expect(sample(failedMetrics, 'tarn_transfers_failed_total', { ...link, reason: 'connection' })).toBe(9);
+    expect(sample(failedMetrics, 'tarn_transfers_done_total', link)).toBeUndefined();
+    expect(failedMetrics).not.toContain('down.0');
 
     // The destination is back (its protocol now reaches the server): the repairer queues the copies again.
     await t.db.dataSource.query(`UPDATE rse_protocols SET port = $2 WHERE rse_id = $1`, [down.id, area.protocol.port]);
@@ -208,6 +214,11 @@ describe('transfer engine', () => {
     storages.push(storage);
     for (const f of files) expect((await readAll(storage, deterministicPath(f.scope, f.name))).equals(f.content)).toBe(true);
     expect(await inconsistencies(t.db.dataSource)).toEqual([]);
+    const doneMetrics = await t.metrics.metrics();
+    expect(sample(doneMetrics, 'tarn_transfers_done_total', link)).toBe(3);
+    expect(sample(doneMetrics, 'tarn_transfer_bytes_total', link)).toBe(6000);
+    expect(sample(doneMetrics, 'tarn_transfer_size_bytes_count', link)).toBe(3);
+    expect(sample(doneMetrics, 'tarn_transfer_duration_seconds_count', link)).toBe(3);
   });
 
   it('throttles per destination RSE and takes accounts in turn', async () => {

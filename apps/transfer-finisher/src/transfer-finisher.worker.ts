@@ -2,6 +2,7 @@ import type { DaemonContext, DaemonDefinition, PassResult } from '@tarn/daemon';
 import { EventWake } from '@tarn/daemon';
 import { type EventBus, type Logger, silentLogger, TOPICS } from '@tarn/events';
 import type { TransferFinisherService } from '@tarn/core/transfers/transfer-finisher.service.js';
+import type { TransferMetrics } from '@tarn/core/transfers/transfer.metrics.js';
 
 export const TRANSFER_FINISHER = 'transfer-finisher';
 
@@ -26,6 +27,7 @@ export class TransferFinisherWorker implements DaemonDefinition {
     bus: EventBus | null,
     private readonly settings: TransferFinisherSettings,
     logger: Logger = silentLogger,
+    private readonly metrics: TransferMetrics | null = null,
   ) {
     this.intervalMs = settings.intervalMs;
     this.eventWake = new EventWake(
@@ -37,6 +39,7 @@ export class TransferFinisherWorker implements DaemonDefinition {
 
   async runOnce(ctx: DaemonContext): Promise<PassResult> {
     const outcome = await this.service.finishBatch(this.settings.batchSize);
+    this.metrics?.record(outcome.attempts);
     if (outcome.stuck > 0) ctx.logger.warn(`${outcome.stuck} transfer(s) failed their last attempt: their locks are STUCK`);
     const items = outcome.done + outcome.retried + outcome.stuck + outcome.cancelled;
     const full = [outcome.done, outcome.retried + outcome.stuck, outcome.cancelled].some((n) => n >= this.settings.batchSize);

@@ -18,3 +18,4 @@ export * from './rule-state.js';
 export * from './lock-reason.js';
 export * from './path-template.js';
 export * from './user-input.js';
+export * from './transfer-failure-class.js';

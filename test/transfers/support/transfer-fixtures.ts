@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { TestingModule } from '@nestjs/testing';
+import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { ChecksumSet } from '@tarn/checksums';
 import { deterministicPath } from '@tarn/domain';
@@ -14,6 +15,7 @@ import { TransfersModule } from '@tarn/core/transfers/transfers.module.js';
 import { TransferFinisherService } from '@tarn/core/transfers/transfer-finisher.service.js';
 import { TransferSubmitterService } from '@tarn/core/transfers/transfer-submitter.service.js';
 import { TransferWorkerService } from '@tarn/core/transfers/transfer-worker.service.js';
+import { TransferMetrics } from '@tarn/core/transfers/transfer.metrics.js';
 import { createTestDatabase, type TestDatabase } from '@tarn/testing/database.js';
 import { createTestingModule } from '@tarn/testing/nest.js';
 import { createAccount, type CreatedAccount } from '@tarn/testing/factories/account.factory.js';
@@ -38,6 +40,8 @@ export interface TransfersContext {
   worker: TestRunner;
   finisher: TestRunner;
   repairer: TestRunner;
+  /** The finisher's transfer metrics. */
+  metrics: Registry;
   close(): Promise<void>;
 }
 
@@ -52,7 +56,11 @@ export async function transfersContext(): Promise<TransfersContext> {
     db.dataSource,
     new TransferWorkerWorker(moduleRef.get(TransferWorkerService), null, { intervalMs: 60_000, concurrency: 8, batchSize: 200 }),
   );
-  const finisher = testRunner(db.dataSource, new TransferFinisherWorker(moduleRef.get(TransferFinisherService), null, { intervalMs: 60_000, batchSize: 1000 }));
+  const metrics = new Registry();
+  const finisher = testRunner(
+    db.dataSource,
+    new TransferFinisherWorker(moduleRef.get(TransferFinisherService), null, { intervalMs: 60_000, batchSize: 1000 }, undefined, new TransferMetrics(metrics)),
+  );
   const repairer = testRunner(db.dataSource, new RuleRepairerWorker(moduleRef.get(RuleRepairService), null, { intervalMs: 60_000, batchSize: 100 }));
   return {
     db,
@@ -64,6 +72,7 @@ export async function transfersContext(): Promise<TransfersContext> {
     worker,
     finisher,
     repairer,
+    metrics,
     close: async () => {
       for (const r of [submitter, worker, finisher, repairer]) await r.stop();
       await moduleRef.close();

@@ -18,6 +18,11 @@ export interface FinishedRequest {
   error: string | null;
   /** Attempts before this one. */
   retryCount: number;
+  /** Names of the RSEs (for metrics labels); null when the source is unknown or the RSE row is gone. */
+  sourceRse: string | null;
+  destRse: string | null;
+  /** From submission to the end of the copy (or the last update), when it was submitted. */
+  durationSeconds: number | null;
 }
 
 /** A request cancelled because no lock needs its copy any more. */
@@ -44,6 +49,7 @@ const FROM_M = COLUMNS.split(',').map((c) => ENUM_COLUMNS[c.trim()] ?? `m.${c.tr
 type Row = {
   id: string; scope: string; name: string; dest_rse_id: string; source_rse_id: string | null; rule_id: string | null; state: 'D' | 'F' | '0';
   bytes: string | null; adler32: string | null; md5: string | null; dest_url: string | null; err_msg: string | null; retry_count: number;
+  source_rse: string | null; dest_rse: string | null; duration: string | number | null;
 };
 const toFinished = (r: Row): FinishedRequest => ({
   id: r.id,
@@ -59,6 +65,9 @@ const toFinished = (r: Row): FinishedRequest => ({
   destUrl: r.dest_url,
   error: r.err_msg,
   retryCount: Number(r.retry_count),
+  sourceRse: r.source_rse,
+  destRse: r.dest_rse,
+  durationSeconds: r.duration === null ? null : Math.max(0, Number(r.duration)),
 });
 
 /** SQL of the transfer finisher. */
@@ -66,7 +75,9 @@ export const transferFinisherRepository = {
   /** Up to `limit` requests in these states, locked FOR UPDATE SKIP LOCKED (finishers share them), oldest first. */
   async claim(manager: EntityManager, states: ReadonlyArray<'D' | 'F' | '0'>, limit: number): Promise<FinishedRequest[]> {
     const rows = await manager.query(
-      `SELECT id, scope, name, dest_rse_id, source_rse_id, rule_id, state, bytes, adler32, md5, dest_url, err_msg, retry_count
+      `SELECT id, scope, name, dest_rse_id, source_rse_id, rule_id, state, bytes, adler32, md5, dest_url, err_msg, retry_count,
+              (SELECT rse FROM rses WHERE id = source_rse_id) AS source_rse, (SELECT rse FROM rses WHERE id = dest_rse_id) AS dest_rse,
+              extract(epoch FROM coalesce(transferred_at, updated_at) - submitted_at) AS duration
          FROM requests WHERE state = ANY($1::requests_state_enum[]) AND request_type = 'T'
         ORDER BY updated_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [states, limit],

@@ -19,6 +19,8 @@ export interface FinishOutcome {
   stuck: number;
   /** Transfers no lock needs any more, cancelled. */
   cancelled: number;
+  /** The attempts finished (DONE, FAILED, NO_SOURCES), for metrics. */
+  attempts: FinishedRequest[];
 }
 
 export const CANCELLED_REASON = 'cancelled: no rule needs this copy any more (its lock was removed)';
@@ -39,9 +41,10 @@ export class TransferFinisherService {
 
   async finishBatch(batchSize = 1000): Promise<FinishOutcome> {
     const cancelled = await this.cancelUnneeded(batchSize);
-    const done = await this.finishDone(batchSize);
-    const { retried, stuck } = await this.finishFailed(batchSize);
-    return { done, retried, stuck, cancelled };
+    const attempts: FinishedRequest[] = [];
+    const done = await this.finishDone(batchSize, attempts);
+    const { retried, stuck } = await this.finishFailed(batchSize, attempts);
+    return { done, retried, stuck, cancelled, attempts };
   }
 
   async cancelUnneeded(batchSize: number): Promise<number> {
@@ -53,11 +56,15 @@ export class TransferFinisherService {
     return cancelled.length;
   }
 
-  async finishDone(batchSize: number): Promise<number> {
+  /** `attempts` receives the requests finished, once their transaction committed. */
+  async finishDone(batchSize: number, attempts: FinishedRequest[] = []): Promise<number> {
+    const finished: FinishedRequest[] = [];
     const orphans: FinishedRequest[] = [];
     const done = await unitOfWork(this.dataSource, { what: 'finishing done transfers' }, async (manager) => {
       orphans.length = 0;
+      finished.length = 0;
       const requests = await transferFinisherRepository.claim(manager, ['D'], batchSize);
+      finished.push(...requests);
       if (requests.length === 0) return 0;
       const live = await transferFinisherRepository.completeReplicas(
         manager,
@@ -69,15 +76,19 @@ export class TransferFinisherService {
       await transferFinisherRepository.archive(manager, requests.map((r) => r.id), 'D');
       return requests.length;
     });
+    attempts.push(...finished);
     // A copy whose replica row was deleted (or is being deleted) meanwhile belongs to nobody.
     await this.tool.cancel(orphans.map((o) => ({ id: o.id, scope: o.scope, name: o.name, destRseId: o.destRseId })));
     return done;
   }
 
-  async finishFailed(batchSize: number): Promise<{ retried: number; stuck: number }> {
-    return unitOfWork(this.dataSource, { what: 'finishing failed transfers' }, async (manager) => {
+  async finishFailed(batchSize: number, attempts: FinishedRequest[] = []): Promise<{ retried: number; stuck: number }> {
+    const finished: FinishedRequest[] = [];
+    const outcome = await unitOfWork(this.dataSource, { what: 'finishing failed transfers' }, async (manager) => {
       const settings = await readTransferSettings(manager);
       const requests = await transferFinisherRepository.claim(manager, ['F', '0'], batchSize);
+      finished.length = 0;
+      finished.push(...requests);
       if (requests.length === 0) return { retried: 0, stuck: 0 };
       const retry = requests.filter((r) => r.retryCount + 1 < settings.maxAttempts);
       const final = requests.filter((r) => r.retryCount + 1 >= settings.maxAttempts);
@@ -106,5 +117,7 @@ export class TransferFinisherService {
       }
       return { retried: retry.length, stuck: final.length };
     });
+    attempts.push(...finished);
+    return outcome;
   }
 }
