@@ -42,7 +42,7 @@ describe('catalogue gauges', () => {
     token = (await api.app.get(AuthenticationService).authenticateUserpass(admin, admin, PASSWORD)).token;
     scope = (await createScope(db.dataSource, { scope: uniqueScopeName('exp'), account: admin })).scope;
     const source = await createRse(db.dataSource, { attributes: { QOS: 'SAFE' } });
-    rse = await createRse(db.dataSource, { attributes: { QOS: 'FAST' } });
+    rse = await createRse(db.dataSource, { attributes: { QOS: 'FAST' }, limits: { MinFreeSpace: 5_000 } });
     const send = (path: string, body: unknown) =>
       request(api.url).post(path).set('X-Rucio-Auth-Token', token).set('Content-Type', 'application/json').send(JSON.stringify(body));
     await send(`/dids/${scope}/run4711`, { type: 'DATASET' }).expect(201);
@@ -67,6 +67,7 @@ describe('catalogue gauges', () => {
     expect(sample(text, 'tarn_locks', { state: 'REPLICATING' })).toBe(2);
     expect(sample(text, 'tarn_transfer_requests', { state: 'QUEUED' })).toBe(2);
     expect(sample(text, 'tarn_transfer_requests', { state: 'SUBMITTED' })).toBe(0);
+    expect(sample(text, 'tarn_rse_min_free_bytes', { rse: rse.rse })).toBe(5000);
 
     await db.dataSource.query(`UPDATE rules SET state = 'S' WHERE id = $1`, [ruleId]);
     await db.dataSource.query(`UPDATE locks SET state = 'S' WHERE rule_id = $1 AND name = 'raw_1.fits'`, [ruleId]);

@@ -144,6 +144,14 @@ export const overviewRepository = {
     return Object.fromEntries(rows.map((r: { state: string; n: string }) => [r.state, n(r.n)]));
   },
 
+  /** The MinFreeSpace limit of each live RSE that has one (bytes). */
+  async minFreeSpace(manager: EntityManager): Promise<{ rse: string; bytes: number }[]> {
+    const rows = await manager.query(
+      `SELECT r.rse, l.value FROM rse_limits l JOIN rses r ON r.id = l.rse_id WHERE l.name = 'MinFreeSpace' AND NOT r.deleted ORDER BY r.rse`,
+    );
+    return rows.map((r: { rse: string; value: string }) => ({ rse: r.rse, bytes: n(r.value) }));
+  },
+
   /** Replica locks by state letter. */
   async locksByState(manager: EntityManager): Promise<Record<string, number>> {
     const rows = await manager.query(`SELECT state::text AS state, count(*) AS n FROM locks GROUP BY state`);

@@ -10,6 +10,7 @@ export interface CatalogueSnapshot {
   backlog: Backlog;
   rulesByState: Record<string, number>;
   locksByState: Record<string, number>;
+  minFreeSpace: { rse: string; bytes: number }[];
 }
 
 /** How long one reading of the catalogue serves scrapes (a Prometheus scrape interval is 15 s by default). */
@@ -17,12 +18,13 @@ export const CATALOGUE_METRICS_TTL_MS = 15_000;
 
 export function readCatalogueSnapshot(manager: EntityManager, kafka: boolean): () => Promise<CatalogueSnapshot> {
   return async () => {
-    const [backlog, rulesByState, locksByState] = await Promise.all([
+    const [backlog, rulesByState, locksByState, minFreeSpace] = await Promise.all([
       readBacklog(manager, kafka),
       overviewRepository.rulesByState(manager),
       overviewRepository.locksByState(manager),
+      overviewRepository.minFreeSpace(manager),
     ]);
-    return { backlog, rulesByState, locksByState };
+    return { backlog, rulesByState, locksByState, minFreeSpace };
   };
 }
 
@@ -96,6 +98,9 @@ export class CatalogueMetrics {
     gauge('tarn_verifications_oldest_seconds', 'Age of the oldest replica waiting for verification (0 when none)', [], (g, s) =>
       g.set(age(s.backlog.oldestVerificationSeconds)),
     );
+    gauge('tarn_rse_min_free_bytes', 'The MinFreeSpace limit of the RSE: the reaper deletes replicas with a tombstone below it', ['rse'], (g, s) => {
+      for (const l of s.minFreeSpace) g.set({ rse: l.rse }, l.bytes);
+    });
     gauge('tarn_tombstones_due', 'Replicas whose tombstone has passed, per RSE (the reaper may delete them)', ['rse'], (g, s) => {
       for (const t of s.backlog.tombstonesDue) g.set({ rse: t.rse }, t.due);
     });
