@@ -4,44 +4,14 @@
  * and every metric an alert queries is one Tarn exports. promtool comes from scripts/tools/promtool.sh (cached; .ci/run
  * and the tests' global setup fetch it); without it this test fails.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { load } from 'js-yaml';
+import { exportedMetrics, metricsOf, promtool, run } from './support/prometheus.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const RULES = join(ROOT, 'deploy/prometheus');
-const run = promisify(execFile);
-
-async function promtool(): Promise<string> {
-  const { stdout } = await run('bash', [join(ROOT, 'scripts/tools/promtool.sh')], { timeout: 120_000 });
-  return stdout.trim();
-}
-
-/** Every `tarn_*` metric name written as a string in the sources of libs/ and apps/. */
-function exportedMetrics(): Set<string> {
-  const names = new Set<string>();
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir)) {
-      const path = join(dir, entry);
-      if (entry === 'node_modules') continue;
-      if (statSync(path).isDirectory()) walk(path);
-      else if (path.endsWith('.ts') && !path.endsWith('.spec.ts')) {
-        for (const m of readFileSync(path, 'utf8').matchAll(/'(tarn_[a-z0-9_]+)'/g)) names.add(m[1]);
-      }
-    }
-  };
-  walk(join(ROOT, 'libs'));
-  walk(join(ROOT, 'apps'));
-  return names;
-}
-
-/** The metric names an expression queries (a histogram's _bucket/_count/_sum are its family). */
-function metricsOf(expr: string): string[] {
-  return [...new Set([...expr.matchAll(/\b(tarn_[a-z0-9_]+)\b/g)].map((m) => m[1].replace(/_(bucket|count|sum)$/, '')))];
-}
 
 describe('alert rules', () => {
   it('load in Prometheus and pass their unit tests', async () => {

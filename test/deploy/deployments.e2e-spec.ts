@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { loadAll } from 'js-yaml';
 import { API_APP, DAEMONS } from '../../apps/tarn/src/daemon-list.js';
+import { promtool } from './support/prometheus.js';
 
 jest.setTimeout(20 * 60_000);
 
@@ -110,6 +111,32 @@ describe('docker-compose.yml, read by the Compose CLI', () => {
       'transmogrifier: runs transmogrifier instead of apps/subscriptions',
       'transmogrifier: runs apps/transmogrifier, which is not in the list',
     ]);
+  });
+
+  it('runs Prometheus with the alert rules scraping every daemon, and Grafana with the Tarn dashboard', async () => {
+    const { services } = await config(join(ROOT, 'docker-compose.yml'));
+    const mounts = (service: { volumes: { type: string; source: string; target: string }[] }) =>
+      Object.fromEntries(service.volumes.filter((v) => v.type === 'bind').map((v) => [v.target, v.source]));
+    expect(mounts(services.prometheus)).toEqual({
+      '/etc/prometheus/prometheus.yml': join(ROOT, 'deploy/prometheus/prometheus.yml'),
+      '/etc/prometheus/alerts.yml': join(ROOT, 'deploy/prometheus/alerts.yml'),
+    });
+    expect(mounts(services.grafana)).toEqual({
+      '/etc/grafana/provisioning': join(ROOT, 'deploy/grafana/provisioning'),
+      '/var/lib/grafana/dashboards/tarn.json': join(ROOT, 'deploy/grafana/tarn.json'),
+    });
+    const prometheus = loadAll(readFileSync(join(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8'))[0] as {
+      rule_files: string[];
+      scrape_configs: { dns_sd_configs: { names: string[]; port: number }[] }[];
+    };
+    expect(prometheus.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
+    const scraped = prometheus.scrape_configs.flatMap((c) => c.dns_sd_configs.flatMap((d) => d.names.map((n) => `${n}:${d.port}`)));
+    expect(DAEMONS.map((d) => `${d.name}:9464`).filter((d) => !scraped.includes(d))).toEqual([]);
+    // Prometheus's own check of the configuration, with the rules at their place in the repository.
+    const local = readFileSync(join(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8').replace('/etc/prometheus/alerts.yml', join(ROOT, 'deploy/prometheus/alerts.yml'));
+    writeFileSync(join(scratch, 'prometheus.yml'), local);
+    const { stdout } = await run(await promtool(), ['check', 'config', join(scratch, 'prometheus.yml')]);
+    expect(stdout).toContain('SUCCESS: 10 rules found');
   });
 
   it('builds the image with npm ci on the Node.js 24 LTS and runs it as an unprivileged user', () => {
