@@ -4,6 +4,11 @@ import { Forbidden, InvalidInput, ReplicaState } from '@tarn/domain';
 import { deterministicPath } from '@tarn/domain';
 import { ingestContext, type IngestContext, verifyAll, writeFiles } from './support/ingest-fixtures.js';
 import { createTestDirectory } from '@tarn/testing/storage.js';
+import { Registry } from 'prom-client';
+import { HookMetrics } from '@tarn/core/ingest/hook.metrics.js';
+import { sample } from '@tarn/testing/prometheus.js';
+import { IngesterWorker } from '../../apps/ingester/src/ingester.worker.js';
+import { testRunner } from '../daemons/support/rule-daemons-fixtures.js';
 
 describe('ingestion hooks', () => {
   let t: IngestContext;
@@ -159,6 +164,32 @@ describe('ingestion hooks', () => {
         await holder.release();
       }
       expect(await t.runner.run(hook.id, { force: true })).toMatchObject({ state: 'DONE' });
+    });
+
+    it('counts the runs of each hook by state and the files they handled, on the metrics of the ingester', async () => {
+      const registry = new Registry();
+      const ingester = testRunner(t.db.dataSource, new IngesterWorker(t.runner, { intervalMs: 60_000, batchSize: 1000, concurrency: 2 }, new HookMetrics(registry)));
+      await writeFiles(t.disk.dir, ['user/jdoe/night/2026-11-22/run_4800/img_001.fits', 'user/jdoe/night/2026-11-22/run_4800/img_002.fits']);
+      await t.hooks.requestRun(t.user.issuer, 'telescope');
+      await ingester.runOnce();
+      const text = await registry.metrics();
+      expect(sample(text, 'tarn_hook_runs_total', { hook: 'telescope', state: 'DONE' })).toBe(1);
+      expect(sample(text, 'tarn_hook_files_total', { hook: 'telescope', outcome: 'registered' })).toBe(2);
+      expect(sample(text, 'tarn_hook_files_total', { hook: 'telescope', outcome: 'failed' })).toBe(1); // bad-night, still refused
+      expect(sample(text, 'tarn_hook_registered_bytes_total', { hook: 'telescope' })).toBeGreaterThan(0);
+      expect(text).not.toContain('img_00');
+
+      // A hook whose source cannot be read fails its run.
+      await t.db.dataSource.query(`UPDATE rse_protocols SET prefix = '/nonexistent/tarn-hooks' WHERE rse_id = $1`, [t.disk.id]);
+      try {
+        await t.hooks.requestRun(t.user.issuer, 'telescope');
+        await ingester.runOnce();
+      } finally {
+        await t.db.dataSource.query(`UPDATE rse_protocols SET prefix = $2 WHERE rse_id = $1`, [t.disk.id, t.disk.dir]);
+        await ingester.stop();
+      }
+      expect(sample(await registry.metrics(), 'tarn_hook_runs_total', { hook: 'telescope', state: 'FAILED' })).toBe(1);
+      await verifyAll(t.registrar); // the replicas of this run, settled like the others'
     });
   });
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
-import { DaemonModule, DaemonRegistry } from '@tarn/daemon';
+import { DaemonMetrics, DaemonModule, DaemonRegistry } from '@tarn/daemon';
+import { HookMetrics } from '@tarn/core/ingest/hook.metrics.js';
 import { HookRunner } from '@tarn/core/ingest/hook-runner.js';
 import { IngestModule } from '@tarn/core/ingest/ingest.module.js';
 import { positiveSeconds } from '../../rule-evaluator/src/rule-evaluator.config.js';
@@ -24,7 +25,13 @@ export function loadIngesterSettings(env: NodeJS.ProcessEnv = process.env): Inge
 /** Provides the ingester, without starting it. */
 @Module({
   imports: [IngestModule],
-  providers: [{ provide: IngesterWorker, inject: [HookRunner], useFactory: (runner: HookRunner) => new IngesterWorker(runner, loadIngesterSettings()) }],
+  providers: [
+    {
+      provide: IngesterWorker,
+      inject: [HookRunner],
+      useFactory: (runner: HookRunner) => new IngesterWorker(runner, loadIngesterSettings(), new HookMetrics(DaemonMetrics.forProcess().registry)),
+    },
+  ],
   exports: [IngesterWorker],
 })
 export class IngesterWorkerModule {}

@@ -1,4 +1,5 @@
 import type { DaemonContext, DaemonControl, DaemonDefinition, PassResult } from '@tarn/daemon';
+import type { HookMetrics } from '@tarn/core/ingest/hook.metrics.js';
 import type { HookRunner } from '@tarn/core/ingest/hook-runner.js';
 
 export const INGESTER = 'ingester';
@@ -26,6 +27,7 @@ export class IngesterWorker implements DaemonDefinition {
   constructor(
     private readonly runner: HookRunner,
     private readonly settings: IngesterSettings,
+    private readonly metrics: HookMetrics | null = null,
   ) {
     this.intervalMs = settings.intervalMs;
   }
@@ -45,6 +47,7 @@ export class IngesterWorker implements DaemonDefinition {
         if (!run) return;
         ran++;
         items += run.filesRegistered;
+        this.metrics?.record(hook.name, run);
         const failed = run.filesFailed > 0 ? `, ${run.filesFailed} failed (first: ${run.errors[0]?.error})` : '';
         const message = `hook ${hook.name} (${run.trigger.toLowerCase()}): ${run.state}, ${run.filesRegistered} registered, ${run.filesSkipped} already in${failed}`;
         if (run.state === 'FAILED') ctx.logger.error(`${message}: ${run.errors.at(-1)?.error}`);
