@@ -2,7 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CatalogueOutage } from '@tarn/catalogue';
 import { TARN_CONFIG, type TarnConfig } from '@tarn/config';
+import { DaemonMetrics } from '@tarn/daemon';
 import { exactContentType } from './http/exact-content-type.middleware.js';
+import { requestMetrics } from './http/request-metrics.middleware.js';
 import { JsonBodyInterceptor } from './http/json-body.interceptor.js';
 import { setUpOpenApi } from './http/openapi.js';
 import { readableUrl } from './http/readable-url.middleware.js';
@@ -17,6 +19,7 @@ export function configureApi(app: INestApplication): void {
   app.getHttpAdapter().getInstance().set('trust proxy', app.get<TarnConfig>(TARN_CONFIG).trustProxy);
   const routes = routeTable(app);
   assertEveryRouteDeclaresAccess(routes);
+  app.use(requestMetrics(DaemonMetrics.forProcess().registry));
   app.use(exactContentType);
   app.use(readableUrl);
   app.use(WEB_UI_PATH, webUiMiddleware(app.get<TarnConfig>(TARN_CONFIG).uiDir ?? defaultWebUiDir()));
