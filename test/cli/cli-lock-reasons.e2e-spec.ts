@@ -84,7 +84,8 @@ describe('tarn rule show: why each lock waits', () => {
     await root.ok(['did', 'add', 'user.root:file1', '--type', 'file', '--rse', 'SITE_A', '--bytes', '1024', '--adler32', '0b4c01a1']);
     const [id] = await root.json(['rule', 'add', 'user.root:file1', '--rses', 'QOS=SAFE']);
 
-    const text = await showUntil(id, /could not be verified yet/);
+    // The rule's summary and its locks' rows are read by two requests: wait until both say it.
+    const text = await showUntil(id, /^waiting: .*could not be verified yet[\s\S]*^user\.root:file1 +SITE_A +REPLICATING +1\.0 kB +the replica could not be verified yet/m);
     expect(text).toMatch(/^state: +REPLICATING \(locks OK 0, replicating 1, stuck 0\)$/m);
     expect(text).toMatch(/^waiting: +1 REPLICATING VERIFYING on SITE_A: the replica could not be verified yet \(\d+ attempt\(s\)\): .*dav\.site-a\.invalid.*; the replica-registrar checks again after \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/m);
     expect(text).toMatch(/^user\.root:file1 +SITE_A +REPLICATING +1\.0 kB +the replica could not be verified yet/m);
