@@ -7,6 +7,7 @@ import { RuleService } from '@tarn/core/rules/rule.service.js';
 import { ReplicasModule } from '@tarn/core/replicas/replicas.module.js';
 import { ReplicaService } from '@tarn/core/replicas/replica.service.js';
 import { markReplicasAvailable } from '@tarn/core/replicas/mark-replicas-available.js';
+import { transferFinisherRepository } from '@tarn/catalogue/repositories/transfer-finisher.repository.js';
 import { collectRows } from '@tarn/core/dids/row-stream.js';
 import { createTestDatabase, TestDatabase } from '@tarn/testing/database.js';
 import { createTestingModule } from '@tarn/testing/nest.js';
@@ -241,6 +242,25 @@ describe('ReplicaService', () => {
         [before],
       );
       expect(events.map((e: { payload: unknown }) => e.payload)).toEqual([{ ruleId, destRseId: d2.id, count: 1 }]);
+    });
+
+    it('the finisher requeues a no-source attempt at once when a source became AVAILABLE meanwhile, else after its back-off', async () => {
+      const [f, g] = await files(2, 10);
+      await createReplicas(db.dataSource, { rseId: d1.id, files: [f], state: ReplicaState.AVAILABLE });
+      await createReplicas(db.dataSource, { rseId: d1.id, files: [g], state: ReplicaState.COPYING });
+      await rules.addRules(jdoe.issuer, { ...ruleSpec(f, 'D_2'), dids: [f, g].map((x) => ({ scope, name: x.name })) });
+      const [rows] = await db.dataSource.query(
+        `UPDATE requests SET state = '0', err_msg = 'no source: ...' WHERE scope = $1 AND name = ANY($2) RETURNING id, name`,
+        [scope, [f.name, g.name]],
+      );
+      await unitOfWork(db.dataSource, { what: 'test' }, (manager) =>
+        transferFinisherRepository.requeue(manager, rows.map((r: { id: string }) => r.id), { baseSeconds: 30, maxSeconds: 600 }),
+      );
+      const after = await db.dataSource.query(`SELECT name, state, retry_after > now() AS later FROM requests WHERE scope = $1 AND name = ANY($2) ORDER BY name`, [scope, [f.name, g.name]]);
+      expect(after).toEqual([
+        { name: f.name, state: 'Q', later: null },
+        { name: g.name, state: 'Q', later: true },
+      ]);
     });
 
     it('markReplicasAvailable leaves alone a queued transfer that failed for another reason', async () => {

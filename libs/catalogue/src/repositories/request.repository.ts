@@ -171,8 +171,8 @@ export const requestRepository = {
 
   /**
    * Queued transfers of these files that found no source on their last attempt and wait out its back-off go again
-   * at once: a replica of the file just became AVAILABLE. Rows a submitter holds are skipped (it is planning them
-   * now). Writes transfer.queued outbox rows (one per rule and destination) that wake the submitters; answers how many.
+   * at once: a replica of the file just became AVAILABLE. A row the finisher holds is waited for (it may be
+   * requeueing it with a back-off). Writes transfer.queued outbox rows (one per rule and destination) that wake the submitters; answers how many.
    */
   async wakeForNewSources(manager: EntityManager, files: ReadonlyArray<{ scope: string; name: string }>, outbox: OutboxColumns): Promise<number> {
     if (files.length === 0) return 0;
@@ -181,7 +181,7 @@ export const requestRepository = {
          SELECT q.id FROM requests q
            JOIN unnest($1::varchar[], $2::varchar[]) AS u(scope, name) ON q.scope = u.scope AND q.name = u.name
           WHERE q.request_type = 'T' AND q.state = 'Q' AND q.retry_after > now() AND q.err_msg LIKE 'no source:%'
-          ORDER BY q.id FOR UPDATE OF q SKIP LOCKED
+          ORDER BY q.id FOR UPDATE OF q
        ), woken AS (
          UPDATE requests q SET retry_after = NULL, updated_at = now() FROM due WHERE q.id = due.id
          RETURNING q.dest_rse_id, q.rule_id

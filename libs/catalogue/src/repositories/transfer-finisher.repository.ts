@@ -176,7 +176,11 @@ export const transferFinisherRepository = {
        )
        UPDATE requests q
           SET state = 'Q', previous_attempt_id = a.attempt_id, retry_count = q.retry_count + 1,
-              retry_after = now() + make_interval(secs => LEAST($3::float8, $2::float8 * power(2::float8, LEAST(q.retry_count, 60)))),
+              -- An attempt that found no source goes again at once when one became AVAILABLE meanwhile.
+              retry_after = CASE WHEN q.state = '0' AND EXISTS (
+                                   SELECT 1 FROM replicas r WHERE r.scope = q.scope AND r.name = q.name AND r.rse_id <> q.dest_rse_id AND r.state = 'A')
+                                 THEN NULL
+                                 ELSE now() + make_interval(secs => LEAST($3::float8, $2::float8 * power(2::float8, LEAST(q.retry_count, 60)))) END,
               source_rse_id = NULL, external_id = NULL, external_host = NULL, submitted_at = NULL, started_at = NULL,
               transferred_at = NULL, updated_at = now()
          FROM attempts a WHERE q.id = a.request_id`,
