@@ -6,6 +6,7 @@ import { TokenAuthGuard } from './auth/token-auth.guard.js';
 import { CredentialsApiModule } from './credentials/credentials-api.module.js';
 import { ConfigsApiModule } from './configs/configs-api.module.js';
 import { NamespaceApiModule } from './dids/namespace-api.module.js';
+import { DoctorApiModule } from './doctor/doctor-api.module.js';
 import { HealthController } from './health/health.controller.js';
 import { LifetimeExceptionsApiModule } from './lifetime-exceptions/lifetime-exceptions-api.module.js';
 import { HooksApiModule } from './hooks/hooks-api.module.js';
@@ -19,7 +20,7 @@ import { TracesApiModule } from './traces/traces-api.module.js';
  * (ApiAppModule) or from a test, so this module runs the same over both.
  */
 @Module({
-  imports: [DiscoveryModule, AccountsModule, StorageApiModule, AccountsApiModule, NamespaceApiModule, HooksApiModule, SubscriptionsApiModule, CredentialsApiModule, TracesApiModule, ConfigsApiModule, OverviewApiModule, LifetimeExceptionsApiModule],
+  imports: [DiscoveryModule, AccountsModule, StorageApiModule, AccountsApiModule, NamespaceApiModule, HooksApiModule, SubscriptionsApiModule, CredentialsApiModule, TracesApiModule, ConfigsApiModule, OverviewApiModule, LifetimeExceptionsApiModule, DoctorApiModule],
   controllers: [HealthController],
   providers: [{ provide: APP_GUARD, useClass: TokenAuthGuard }],
 })

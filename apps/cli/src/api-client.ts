@@ -164,6 +164,21 @@ export class ApiClient {
     return { revoked };
   }
 
+  /** The cached login this client would send (of the account's userpass login, else its OIDC login), if any. */
+  cachedLogin(): CachedToken | null {
+    return this.cachedToken();
+  }
+
+  /** Whether a token that expires can be renewed without the user: a password is known, or an OIDC refresh token. */
+  canRenew(token: CachedToken | null): boolean {
+    return token?.oidc ? token.oidc.refreshToken !== undefined : this.config.password !== undefined;
+  }
+
+  /** Unauthenticated GET answering the response whatever its status (its headers too); throws only when Tarn cannot be reached. */
+  publicGet(path: string, what: string): Promise<AxiosResponse> {
+    return this.send('GET', path, { what });
+  }
+
   /** Unauthenticated GET of a JSON document (public routes). */
   async publicJson<T>(path: string, what: string): Promise<T> {
     const response = await this.send('GET', path, { what });

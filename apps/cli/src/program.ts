@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerAccountCommands } from './commands/account.command.js';
 import { registerAuthCommands } from './commands/auth.command.js';
 import { registerDaemonCommands } from './commands/daemon.command.js';
+import { registerDoctorCommand } from './commands/doctor.command.js';
 import { registerDidCommands } from './commands/did.command.js';
 import { registerDownloadCommand } from './commands/download.command.js';
 import { registerHookCommands } from './commands/hook.command.js';
@@ -44,6 +45,7 @@ export function buildProgram(io: CliIo): Command {
   registerHookCommands(program, io);
   registerSubscriptionCommands(program, io);
   registerDaemonCommands(program, io);
+  registerDoctorCommand(program, io);
   for (const command of allCommands(program)) command.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

@@ -8,3 +8,4 @@ export * from './replicas/index.js';
 export * from './configs/index.js';
 export * from './overview/index.js';
 export * from './lifetime-exceptions/index.js';
+export * from './doctor/index.js';

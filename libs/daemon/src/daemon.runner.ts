@@ -284,6 +284,7 @@ export class DaemonRunner {
           passes: this.passes,
           failures: this.failures,
           lastError: this.lastError,
+          clock: new Date().toISOString(),
         };
         await this.heartbeats.beat(this.key, payload);
         this.lastBeatAt = Date.now();

@@ -27,6 +27,8 @@ export interface InstancePayload extends Record<string, unknown> {
   /** Consecutive failed passes. */
   failures: number;
   lastError: string | null;
+  /** The process's clock as it sent the beat: against the row's updated_at (the catalogue's clock) it tells the skew. */
+  clock: string;
 }
 
 export interface DaemonInstanceStatus extends HeartbeatKey {

@@ -15,3 +15,4 @@ export * from './kafka/kafka-event-bus.js';
 export * from './postgres/pg-session.js';
 export * from './postgres/outbox-horizon.js';
 export * from './postgres/postgres-event-bus.js';
+export * from './kafka/kafka-lag.js';

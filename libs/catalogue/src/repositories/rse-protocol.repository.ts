@@ -80,6 +80,13 @@ export async function listRseProtocols(manager: EntityManager, rseId: string): P
   return manager.query(`${SELECT_PROTOCOL} WHERE rse_id = $1 ORDER BY hostname COLLATE "C", scheme COLLATE "C", port`, [rseId]);
 }
 
+/** Every protocol of every RSE that is not deleted, by RSE, then as listRseProtocols sorts them. */
+export async function listAllRseProtocols(manager: EntityManager): Promise<RseProtocolRecord[]> {
+  return manager.query(
+    `${SELECT_PROTOCOL} WHERE rse_id IN (SELECT id FROM rses WHERE NOT deleted) ORDER BY rse_id, hostname COLLATE "C", scheme COLLATE "C", port`,
+  );
+}
+
 /** Changes the given columns (the key columns too); false when the new key is taken by another protocol. */
 export async function updateRseProtocol(
   manager: EntityManager,

@@ -14,8 +14,8 @@ const HOUR_MS = 3_600_000;
 /** Failure groups shown at most. */
 const MAX_REASONS = 20;
 
-/** Past these ages a backlog is a problem worth showing (seconds). */
-const LIMITS = { queuedTransfer: 3600, verification: 900, updatedDid: 600, unpublished: 60, consumer: 300 };
+/** Past these ages a backlog is a problem worth showing (seconds), on the overview and by tarn doctor. */
+export const BACKLOG_LIMITS = { queuedTransfer: 3600, verification: 900, updatedDid: 600, unpublished: 60, consumer: 300 };
 
 /** `3 transfers`, `1 transfer`. */
 const counted = (n: number, thing: string, things = `${thing}s`) => `${n} ${n === 1 ? thing : things}`;
@@ -62,32 +62,32 @@ export function findProblems(overview: Omit<Overview, 'problems'>): Problem[] {
     });
   }
   const queued = backlog.requestsByState.Q ?? 0;
-  if (queued > 0 && (backlog.oldestQueuedSeconds ?? 0) > LIMITS.queuedTransfer) {
+  if (queued > 0 && (backlog.oldestQueuedSeconds ?? 0) > BACKLOG_LIMITS.queuedTransfer) {
     problems.push({
       severity: 'warning',
       what: `${counted(queued, 'transfer')} queued, the oldest for ${duration(backlog.oldestQueuedSeconds!)}: is the transfer-submitter running, and are the destinations writable?`,
     });
   }
-  if (backlog.verificationsDue > 0 && (backlog.oldestVerificationSeconds ?? 0) > LIMITS.verification) {
+  if (backlog.verificationsDue > 0 && (backlog.oldestVerificationSeconds ?? 0) > BACKLOG_LIMITS.verification) {
     problems.push({
       severity: 'warning',
       what: `${counted(backlog.verificationsDue, 'replica waits', 'replicas wait')} for verification, the oldest for ${duration(backlog.oldestVerificationSeconds!)}: is the replica-registrar running, and is the storage reachable?`,
     });
   }
-  if (backlog.updatedDids > 0 && (backlog.oldestUpdatedDidSeconds ?? 0) > LIMITS.updatedDid) {
+  if (backlog.updatedDids > 0 && (backlog.oldestUpdatedDidSeconds ?? 0) > BACKLOG_LIMITS.updatedDid) {
     problems.push({
       severity: 'warning',
       what: `${counted(backlog.updatedDids, 'changed DID waits', 'changed DIDs wait')} for the rule-evaluator, the oldest for ${duration(backlog.oldestUpdatedDidSeconds!)}: is it running?`,
     });
   }
-  if (backlog.outbox && backlog.outbox.unpublished > 0 && (backlog.outbox.oldestUnpublishedSeconds ?? 0) > LIMITS.unpublished) {
+  if (backlog.outbox && backlog.outbox.unpublished > 0 && (backlog.outbox.oldestUnpublishedSeconds ?? 0) > BACKLOG_LIMITS.unpublished) {
     problems.push({
       severity: 'error',
       what: `${counted(backlog.outbox.unpublished, 'event')} not published to Kafka, the oldest for ${duration(backlog.outbox.oldestUnpublishedSeconds!)}: is the messenger running, and Kafka reachable?`,
     });
   }
   for (const consumer of backlog.consumers) {
-    if (consumer.behind > 0 && (consumer.oldestSeconds ?? 0) > LIMITS.consumer) {
+    if (consumer.behind > 0 && (consumer.oldestSeconds ?? 0) > BACKLOG_LIMITS.consumer) {
       problems.push({
         severity: 'warning',
         what: `${consumer.group} is ${counted(consumer.behind, 'event')} behind on ${consumer.topic}, the oldest for ${duration(consumer.oldestSeconds!)}.`,

@@ -1,0 +1,59 @@
+import type { Kafka } from 'kafkajs';
+import { ALL_TOPICS } from '../topics.js';
+
+/** How far one consumer group is behind on one topic, summed over the partitions it has committed offsets on. */
+export interface KafkaGroupLag {
+  /** Without the deployment's prefix: a daemon's name. */
+  group: string;
+  /** Tarn's topic name, without the prefix. */
+  topic: string;
+  behind: number;
+  /** Consumers in the group now. */
+  members: number;
+  /** The group's state at the broker: Stable, PreparingRebalance, CompletingRebalance, or Empty (nobody reads: the lag only grows). */
+  state: string;
+}
+
+export interface KafkaState {
+  /** Tarn's topics (with the prefix) that the broker does not have. */
+  missingTopics: string[];
+  lags: KafkaGroupLag[];
+}
+
+/**
+ * Tarn's topics and consumer groups as the brokers see them: which topics are missing, and each group's lag (high
+ * watermark less committed offset) on each topic, in a handful of admin requests whatever the traffic. Groups and
+ * topics of other deployments (another prefix) and groups with no offset on Tarn's topics are left out.
+ */
+export async function readKafkaState(kafka: Kafka, prefix: string): Promise<KafkaState> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const ours = ALL_TOPICS.map((t) => prefix + t);
+    const missingTopics = ours.filter((t) => !existing.has(t));
+    const present = ours.filter((t) => existing.has(t));
+    const highs = new Map<string, Map<number, number>>();
+    for (const topic of present) {
+      highs.set(topic, new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)])));
+    }
+    const groupIds = (await admin.listGroups()).groups.map((g) => g.groupId).filter((id) => id.startsWith(prefix));
+    const described = groupIds.length > 0 ? (await admin.describeGroups(groupIds)).groups : [];
+    const lags: KafkaGroupLag[] = [];
+    for (const groupId of groupIds) {
+      const group = described.find((g) => g.groupId === groupId);
+      const members = group?.members.length ?? 0;
+      const state = group?.state ?? 'Unknown';
+      for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics: present })) {
+        const high = highs.get(topic);
+        const committed = partitions.filter((p) => Number(p.offset) >= 0);
+        if (!high || committed.length === 0) continue;
+        const behind = committed.reduce((sum, p) => sum + Math.max(0, (high.get(p.partition) ?? 0) - Number(p.offset)), 0);
+        lags.push({ group: groupId.slice(prefix.length), topic: topic.slice(prefix.length), behind, members, state });
+      }
+    }
+    return { missingTopics, lags };
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
