@@ -100,7 +100,7 @@ function requests(storage: string): Record<string, (n: number) => BenchRequest> 
     'POST /dids/bulkfiles': (n) => json('POST', '/dids/bulkfiles', { dids: dids('read', n) }, n),
     'POST /dids/{scope}/{name}': (n) => json('POST', `/dids/${SCOPE}/${fresh('with')}`, { type: 'DATASET', dids: dids('read', n) }, n),
     'POST /dids/{scope}/{name}/dids': (n) => json('POST', `/dids/${SCOPE}/ds.attach/dids`, { dids: dids('read', n) }, n),
-    'DELETE /dids/{scope}/{name}/dids': (n) => json('DELETE', `/dids/${SCOPE}/ds.attach/dids`, { dids: dids('read', n) }, n),
+    'DELETE /dids/{scope}/{name}/dids': (n) => json('DELETE', `/dids/${SCOPE}/ds.read/dids`, { dids: dids('read', n) }, n),
     'POST /rules': (n) => json('POST', '/rules', { dids: dids('read', n), copies: 1, rse_expression: 'BENCH_B' }, n),
     'POST /locks/bulk_locks_for_dids': (n) => json('POST', '/locks/bulk_locks_for_dids', { dids: dids('read', n) }, n),
   };
@@ -220,7 +220,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+// The embedded PostgreSQL's exit hook ends the process with 0 whatever exitCode says: exit explicitly.
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -88,6 +88,20 @@ describe('DID routes', () => {
     expect(missing.body.ExceptionClass).toBe('DataIdentifierNotFound');
   });
 
+  it('registers more DIDs than one statement carries, all or none, with their metadata', async () => {
+    const names = Array.from({ length: 2500 }, (_, i) => `bulk.${String(i).padStart(4, '0')}`);
+    await call('post', '/dids', [{ scope: 'user.jdoe', name: names[2100], type: 'DATASET' }]).expect(201);
+    const refused = await call('post', '/dids', names.map((name, i) => ({ scope: 'user.jdoe', name, type: 'DATASET', meta: { run: i } }))).expect(409);
+    expect(refused.body.ExceptionMessage).toContain(`user.jdoe:${names[2100]}`);
+    await call('get', `/dids/user.jdoe/${names[0]}`).expect(404);
+    await call('get', `/dids/user.jdoe/${names[1999]}`).expect(404);
+    const fresh = names.filter((_, i) => i !== 2100);
+    await call('post', '/dids', fresh.map((name, i) => ({ scope: 'user.jdoe', name, type: 'DATASET', meta: { run: i } }))).expect(201);
+    for (const i of [0, 999, 1000, 2498]) {
+      expect((await call('get', `/dids/user.jdoe/${fresh[i]}/meta?plugin=JSON`).expect(200)).body.run).toBe(i);
+    }
+  });
+
   it('closes a dataset, which then refuses new content', async () => {
     await call('post', '/dids/user.jdoe/ds.closed', { type: 'DATASET' }).expect(201);
     await call('put', '/dids/user.jdoe/ds.closed/status', { open: false }).expect(200);

@@ -8,6 +8,7 @@ export * from './database/database-errors.js';
 export * from './database/catalogue-outage.js';
 export * from './database/pg-client-config.js';
 export * from './database/unit-of-work.js';
+export * from './database/bulk-statements.js';
 export * from './repositories/rses.index.js';
 export * from './repositories/namespace.index.js';
 export * from './repositories/rules.index.js';

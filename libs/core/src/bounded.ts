@@ -1,3 +1,5 @@
+import { YIELD_EVERY, yieldToEventLoop } from '@tarn/catalogue';
+
 /** Runs `step(0..count-1)` on at most `limit` lanes at once; rejects when a step rejects. */
 async function inLanes(count: number, limit: number, step: (index: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -29,10 +31,7 @@ export async function settleBounded<T, R>(items: readonly T[], limit: number, wo
   return results;
 }
 
-/** Items a synchronous step handles before the event loop is served again (mapYielding). */
-export const YIELD_EVERY = 100;
-
-export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+export { YIELD_EVERY, yieldToEventLoop };
 
 /**
  * `map` over a long list (the 10,000 items of a bulk request) in chunks, serving the event loop between them, so that

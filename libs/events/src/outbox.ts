@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { inStatements, YIELD_EVERY, yieldToEventLoop } from '@tarn/catalogue';
 import { EVENT_SCHEMAS, payloadProblems } from './event-schemas.js';
 import { EVENT_TOPICS, EVENT_VERSIONS, type EventType, TarnEvent } from './event-types.js';
 
@@ -22,24 +23,27 @@ export function outboxColumns(type: EventType): { topic: string; eventType: Even
 
 /**
  * Writes events into the outbox within the caller's transaction: they are published if and only if the
- * change they describe commits. One statement for the whole batch.
+ * change they describe commits. Set-based: a statement per STATEMENT_ROWS events.
  */
 export async function appendEvents(manager: EntityManager, events: TarnEvent[]): Promise<void> {
   if (events.length === 0) return;
-  for (const event of events) {
+  for (const [index, event] of events.entries()) {
+    if (index > 0 && index % YIELD_EVERY === 0) await yieldToEventLoop();
     const problems = payloadProblems(EVENT_SCHEMAS[event.type][EVENT_VERSIONS[event.type]], event.payload);
     if (problems.length > 0) throw new Error(`event ${event.type} for ${event.key} is malformed: ${problems.join('; ')}`);
   }
   await beginOutboxWrites(manager);
-  await manager.query(
-    `INSERT INTO outbox_messages (topic, key, event_type, version, payload)
-     SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::smallint[], $5::jsonb[])`,
-    [
-      events.map((e) => EVENT_TOPICS[e.type]),
-      events.map((e) => e.key),
-      events.map((e) => e.type),
-      events.map((e) => EVENT_VERSIONS[e.type]),
-      events.map((e) => JSON.stringify(e.payload)),
-    ],
-  );
+  await inStatements(events, async (slice) => {
+    await manager.query(
+      `INSERT INTO outbox_messages (topic, key, event_type, version, payload)
+       SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::smallint[], $5::jsonb[])`,
+      [
+        slice.map((e) => EVENT_TOPICS[e.type]),
+        slice.map((e) => e.key),
+        slice.map((e) => e.type),
+        slice.map((e) => EVENT_VERSIONS[e.type]),
+        slice.map((e) => JSON.stringify(e.payload)),
+      ],
+    );
+  });
 }

@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { YIELD_EVERY, yieldToEventLoop } from '@tarn/core/bounded.js';
 
 /** Bytes gathered before one write: a 10,000-file listing leaves in a few dozen writes, not 10,000. */
 const CHUNK = 64 * 1024;
@@ -42,8 +43,11 @@ export async function streamRendered<T>(res: Response, items: AsyncIterable<T>, 
     started = true;
     buffer = how.head ?? '';
   };
+  let rendered = 0;
   try {
     for await (const item of items) {
+      // A cursor over rows already fetched steps by microtasks only: serve the event loop now and then.
+      if (++rendered % YIELD_EVERY === 0) await yieldToEventLoop();
       const text = how.render(item);
       if (text === null) continue;
       if (!started) start();

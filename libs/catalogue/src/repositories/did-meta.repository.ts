@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { inStatements } from '../database/bulk-statements.js';
 import { DidType } from '@tarn/domain';
 import { DidKey, openCursor } from './did.repository.js';
 
@@ -83,12 +84,14 @@ export async function getDidMetas(manager: EntityManager, keys: readonly DidKey[
 export async function mergeDidMeta(manager: EntityManager, entries: (DidKey & { meta: Record<string, unknown> })[]): Promise<void> {
   const nonEmpty = entries.filter((e) => Object.keys(e.meta).length > 0);
   if (nonEmpty.length === 0) return;
-  await manager.query(
-    `INSERT INTO did_meta (scope, name, meta)
-     SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[])
-     ON CONFLICT (scope, name) DO UPDATE SET meta = did_meta.meta || EXCLUDED.meta, updated_at = now()`,
-    [nonEmpty.map((e) => e.scope), nonEmpty.map((e) => e.name), nonEmpty.map((e) => JSON.stringify(e.meta))],
-  );
+  await inStatements(nonEmpty, async (slice) => {
+    await manager.query(
+      `INSERT INTO did_meta (scope, name, meta)
+       SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[])
+       ON CONFLICT (scope, name) DO UPDATE SET meta = did_meta.meta || EXCLUDED.meta, updated_at = now()`,
+      [slice.map((e) => e.scope), slice.map((e) => e.name), slice.map((e) => JSON.stringify(e.meta))],
+    );
+  });
 }
 
 /** Removes a key; false when the DID had no such key. */

@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { countInStatements, inStatements } from '../database/bulk-statements.js';
 import { DidAvailability, DidType } from '@tarn/domain';
 import { exceptedDid } from './lifetime-exception.repository.js';
 
@@ -80,38 +81,40 @@ const keyArrays = (keys: DidKey[]): [string[], string[]] => [keys.map((k) => k.s
 
 /** Names among `keys` already taken by a live DID or reserved by a deleted one. */
 export async function findTakenDidNames(manager: EntityManager, keys: DidKey[]): Promise<(DidKey & { deleted: boolean })[]> {
-  if (keys.length === 0) return [];
-  return manager.query(
-    `SELECT k.scope, k.name, (d.scope IS NULL) AS deleted
-       FROM unnest($1::varchar[], $2::varchar[]) AS k(scope, name)
-       LEFT JOIN dids d ON d.scope = k.scope AND d.name = k.name
-       LEFT JOIN deleted_dids dd ON dd.scope = k.scope AND dd.name = k.name
-      WHERE d.scope IS NOT NULL OR dd.scope IS NOT NULL`,
-    keyArrays(keys),
+  return inStatements(keys, (slice) =>
+    manager.query(
+      `SELECT k.scope, k.name, (d.scope IS NULL) AS deleted
+         FROM unnest($1::varchar[], $2::varchar[]) AS k(scope, name)
+         LEFT JOIN dids d ON d.scope = k.scope AND d.name = k.name
+         LEFT JOIN deleted_dids dd ON dd.scope = k.scope AND dd.name = k.name
+        WHERE d.scope IS NOT NULL OR dd.scope IS NOT NULL`,
+      keyArrays(slice),
+    ),
   );
 }
 
 /** One statement for the whole batch; names reserved by deleted DIDs are skipped. Returns how many were inserted. */
 export async function insertDids(manager: EntityManager, rows: NewDidRow[]): Promise<number> {
-  if (rows.length === 0) return 0;
-  const column = <K extends keyof NewDidRow>(key: K) => rows.map((r) => r[key]);
-  const [{ inserted }] = await manager.query(
-    `WITH ins AS (
-     INSERT INTO dids (scope, name, account, did_type, is_open, monotonic, bytes, length, adler32, md5, xxh64, guid, events, expired_at)
-     SELECT u.* FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::dids_did_type_enum[], $5::boolean[], $6::boolean[],
-                            $7::bigint[], $8::bigint[], $9::varchar[], $10::varchar[], $11::varchar[], $12::uuid[], $13::bigint[],
-                            $14::timestamptz[])
-            AS u(scope, name, account, did_type, is_open, monotonic, bytes, length, adler32, md5, xxh64, guid, events, expired_at)
-      WHERE NOT EXISTS (SELECT 1 FROM deleted_dids dd WHERE dd.scope = u.scope AND dd.name = u.name)
-     RETURNING 1)
-     SELECT count(*)::int AS inserted FROM ins`,
-    [
-      column('scope'), column('name'), column('account'), column('didType'), column('isOpen'), column('monotonic'),
-      column('bytes'), column('length'), column('adler32'), column('md5'), column('xxh64'), column('guid'), column('events'),
-      column('expiredAt'),
-    ],
-  );
-  return inserted;
+  return countInStatements(rows, async (slice) => {
+    const column = <K extends keyof NewDidRow>(key: K) => slice.map((r) => r[key]);
+    const [{ inserted }] = await manager.query(
+      `WITH ins AS (
+       INSERT INTO dids (scope, name, account, did_type, is_open, monotonic, bytes, length, adler32, md5, xxh64, guid, events, expired_at)
+       SELECT u.* FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::dids_did_type_enum[], $5::boolean[], $6::boolean[],
+                              $7::bigint[], $8::bigint[], $9::varchar[], $10::varchar[], $11::varchar[], $12::uuid[], $13::bigint[],
+                              $14::timestamptz[])
+              AS u(scope, name, account, did_type, is_open, monotonic, bytes, length, adler32, md5, xxh64, guid, events, expired_at)
+        WHERE NOT EXISTS (SELECT 1 FROM deleted_dids dd WHERE dd.scope = u.scope AND dd.name = u.name)
+       RETURNING 1)
+       SELECT count(*)::int AS inserted FROM ins`,
+      [
+        column('scope'), column('name'), column('account'), column('didType'), column('isOpen'), column('monotonic'),
+        column('bytes'), column('length'), column('adler32'), column('md5'), column('xxh64'), column('guid'), column('events'),
+        column('expiredAt'),
+      ],
+    );
+    return inserted as number;
+  });
 }
 
 export async function findDid(manager: EntityManager, scope: string, name: string, options: { lock?: boolean } = {}): Promise<DidRow | null> {

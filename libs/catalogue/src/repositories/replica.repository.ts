@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { countInStatements, inStatements } from '../database/bulk-statements.js';
 import { DidType, EPOCH_TOMBSTONE, ReplicaState } from '@tarn/domain';
 
 export interface ReplicaKey {
@@ -535,13 +536,14 @@ export const replicaRepository = {
   },
 
   async find(manager: EntityManager, keys: readonly ReplicaKey[]): Promise<Array<ReplicaStateRow & { bytes: number; lockCnt: number; rse: string }>> {
-    if (keys.length === 0) return [];
-    const rows = await manager.query(
-      `SELECT r.scope, r.name, r.rse_id, r.state, r.bytes, r.lock_cnt, s.rse
-         FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)
-         JOIN replicas r ON r.scope = u.scope AND r.name = u.name AND r.rse_id = u.rse_id
-         JOIN rses s ON s.id = r.rse_id`,
-      keyArrays(keys),
+    const rows = await inStatements(keys, (slice) =>
+      manager.query(
+        `SELECT r.scope, r.name, r.rse_id, r.state, r.bytes, r.lock_cnt, s.rse
+           FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)
+           JOIN replicas r ON r.scope = u.scope AND r.name = u.name AND r.rse_id = u.rse_id
+           JOIN rses s ON s.id = r.rse_id`,
+        keyArrays(slice),
+      ),
     );
     return rows.map((r: { scope: string; name: string; rse_id: string; state: ReplicaState; bytes: string; lock_cnt: number; rse: string }) => ({
       scope: r.scope,
@@ -556,14 +558,15 @@ export const replicaRepository = {
 
   /** Sets the tombstone of unlocked replicas; returns the number changed. */
   async setTombstones(manager: EntityManager, keys: readonly ReplicaKey[], tombstone: Date): Promise<number> {
-    if (keys.length === 0) return 0;
-    const [, count] = await manager.query(
-      `UPDATE replicas r SET tombstone = $4, updated_at = now()
-         FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)
-        WHERE r.scope = u.scope AND r.name = u.name AND r.rse_id = u.rse_id AND r.lock_cnt = 0`,
-      [...keyArrays(keys), tombstone],
-    );
-    return count;
+    return countInStatements(keys, async (slice) => {
+      const [, count] = await manager.query(
+        `UPDATE replicas r SET tombstone = $4, updated_at = now()
+           FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)
+          WHERE r.scope = u.scope AND r.name = u.name AND r.rse_id = u.rse_id AND r.lock_cnt = 0`,
+        [...keyArrays(slice), tombstone],
+      );
+      return count as number;
+    });
   },
 
   /**
