@@ -50,6 +50,7 @@ describe('catalogue migrations', () => {
 /** A value of the column's type, different per column so that swapped columns are caught. */
 function sampleValue(column: ColumnMetadata, index: number): unknown {
   if (column.enum) return column.enum[index % column.enum.length];
+  if (column.isArray) return [`a${index}`, `b${index}`];
   switch (String(column.type)) {
     case 'uuid':
       return randomUUID();

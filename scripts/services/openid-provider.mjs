@@ -5,6 +5,8 @@
  *
  * - the public client `tarn-cli` (device authorization grant, authorization code with PKCE, refresh tokens);
  * - the confidential client `tarn-service` (client credentials, and token exchange, RFC 8693, for storage audiences);
+ * - the confidential client `tarn-web` (secret `tarn-web-secret`), the web UI's login (authorization code with PKCE)
+ *   with redirect URIs `webRedirectUris` (default http://127.0.0.1:8080/auth/oidc/callback);
  * - JWT access tokens (RFC 9068) for Tarn's audience and for each storage audience, carrying the user's groups in a
  *   `wlcg.groups` (or `groups`) claim as they are when the token is issued;
  * - users with passwords and groups, a login page, consent given for these first-party clients.
@@ -15,9 +17,9 @@
  *   node scripts/services/openid-provider.mjs [--port 8443] [--config provider.json]
  *
  * The config file (JSON, or the same JSON in TARN_OIDC_PROVIDER_CONFIG) may set: port, tarnAudience, storageAudiences [...], groupsClaim, accessTokenTtl (seconds),
- * users [{sub, username, password, groups}], serviceSecret. Started by a test with an IPC channel (child_process.fork),
+ * users [{sub, username, password, groups}], serviceSecret, webSecret, webRedirectUris. Started by a test with an IPC channel (child_process.fork),
  * it answers control messages {id, op, args} (setUser, removeUser, rotateKeys, setAccessTokenTtl, setGroupsClaim,
- * stats) with {id, ok, result | error}, and announces {ready: {issuer, port}} once it listens.
+ * setWebRedirectUris, stats) with {id, ok, result | error}, and announces {ready: {issuer, port}} once it listens.
  */
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -47,6 +49,8 @@ const settings = {
   groupsClaim: fileConfig.groupsClaim ?? 'wlcg.groups',
   accessTokenTtl: fileConfig.accessTokenTtl ?? 3600,
   serviceSecret: fileConfig.serviceSecret ?? process.env.TARN_OIDC_PROVIDER_SERVICE_SECRET ?? 'tarn-service-secret',
+  webSecret: fileConfig.webSecret ?? 'tarn-web-secret',
+  webRedirectUris: fileConfig.webRedirectUris ?? ['http://127.0.0.1:8080/auth/oidc/callback'],
 };
 /** sub -> {sub, username, password, groups} */
 const users = new Map(
@@ -147,6 +151,15 @@ function build() {
         response_types: [],
         redirect_uris: [],
         token_exchange_audiences: [...settings.storageAudiences],
+      },
+      {
+        client_id: 'tarn-web',
+        client_secret: settings.webSecret,
+        client_name: "Tarn's web UI",
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        redirect_uris: settings.webRedirectUris,
       },
     ],
     extraClientMetadata: { properties: ['token_exchange_audiences'] },
@@ -293,6 +306,10 @@ function control(message) {
     case 'setGroupsClaim':
       settings.groupsClaim = args.claim;
       return settings.groupsClaim;
+    case 'setWebRedirectUris':
+      settings.webRedirectUris = args.uris;
+      current = build();
+      return settings.webRedirectUris;
     case 'addStorageAudience':
       settings.storageAudiences.add(args.audience);
       current = build();
@@ -320,7 +337,7 @@ server.listen(settings.port, '127.0.0.1', () => {
   issuer = `http://127.0.0.1:${port}`;
   current = build();
   if (process.send) process.send({ ready: { issuer, port } });
-  else process.stdout.write(`OpenID provider at ${issuer} (clients tarn-cli, tarn-service; users ${[...users.values()].map((u) => u.username).join(', ')})\n`);
+  else process.stdout.write(`OpenID provider at ${issuer} (clients tarn-cli, tarn-service, tarn-web; users ${[...users.values()].map((u) => u.username).join(', ')})\n`);
 });
 server.on('error', (error) => {
   process.stderr.write(`openid-provider: ${error.message}\n`);

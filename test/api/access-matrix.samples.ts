@@ -111,6 +111,9 @@ export const SAMPLES: Record<string, SampleFn> = {
   'GET /auth/userpass': (fx) => ({ headers: { 'X-Rucio-Account': fx.owner, 'X-Rucio-Username': fx.owner, 'X-Rucio-Password': fx.password } }),
   // The matrix's Tarn accepts no OIDC tokens: the route says so to everyone (test/api/oidc-tokens.e2e-spec.ts has one that does).
   'GET /auth/oidc/configuration': () => ({ status: 404 }),
+  // Nor has its web UI a login through one (test/api/oidc-web-login.e2e-spec.ts and the web UI's test have).
+  'GET /auth/oidc/login': () => ({ status: 404 }),
+  'GET /auth/oidc/callback': () => ({ status: 404 }),
   'POST /auth/session': (fx) => ({ body: { account: fx.owner, password: fx.password } }),
   'GET /credentials/signurl': (fx) => ({ query: { rse: fx.s3Rse, svc: 's3', op: 'read', url: fx.s3Url } }),
 

@@ -84,6 +84,7 @@ describe('OIDC access tokens on every route', () => {
       client_id: 'tarn-cli',
       scopes: expect.stringContaining('openid'),
       groups_claims: ['wlcg.groups', 'groups'],
+      web_login: { issuer: provider.issuer, name: 'Test IAM' },
     });
   });
 

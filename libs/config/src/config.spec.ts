@@ -58,6 +58,23 @@ describe('loadConfig', () => {
     expect(problems({ TARN_OIDC_AUDIENCE: 'tarn' })).toContain('TARN_OIDC_AUDIENCE is set but TARN_OIDC_ISSUERS is not');
   });
 
+  it("configures the web UI's login through an identity provider only with a client of its own, at one of the issuers", () => {
+    const base = { TARN_OIDC_ISSUERS: 'https://iam.example.org/,https://kc.example.org/realms/x', TARN_OIDC_AUDIENCE: 'https://tarn.example.org' };
+    expect(loadConfig(base).oidc!.web).toBeUndefined();
+    expect(loadConfig({ ...base, TARN_OIDC_WEB_CLIENT_ID: 'tarn-web' }).oidc!.web).toEqual({
+      issuer: 'https://iam.example.org/',
+      clientId: 'tarn-web',
+      clientSecret: undefined,
+      name: 'iam.example.org',
+      scopes: 'openid wlcg.groups',
+    });
+    expect(
+      loadConfig({ ...base, TARN_OIDC_WEB_CLIENT_ID: 'w', TARN_OIDC_WEB_CLIENT_SECRET: 's', TARN_OIDC_WEB_ISSUER: 'https://kc.example.org/realms/x', TARN_OIDC_WEB_PROVIDER_NAME: 'Lab IAM', TARN_OIDC_SCOPES: 'groups' }).oidc!.web,
+    ).toEqual({ issuer: 'https://kc.example.org/realms/x', clientId: 'w', clientSecret: 's', name: 'Lab IAM', scopes: 'openid groups' });
+    expect(() => loadConfig({ ...base, TARN_OIDC_WEB_CLIENT_ID: 'w', TARN_OIDC_WEB_ISSUER: 'https://evil.example.org/' })).toThrow(/TARN_OIDC_WEB_ISSUER 'https:\/\/evil.example.org\/' is not one of TARN_OIDC_ISSUERS/);
+    expect(() => loadConfig({ ...base, TARN_OIDC_WEB_CLIENT_SECRET: 's' })).toThrow(/TARN_OIDC_WEB_CLIENT_SECRET is set but TARN_OIDC_WEB_CLIENT_ID is not/);
+  });
+
   it('believes X-Forwarded-For from no proxy unless TARN_TRUST_PROXY names them', () => {
     expect(loadConfig({}).trustProxy).toBe(false);
     expect(loadConfig({ TARN_TRUST_PROXY: '1' }).trustProxy).toBe(1);

@@ -16,6 +16,22 @@ export interface OidcConfig {
   scopes: string;
   /** Least time between two fetches of an issuer's keys, against floods of unknown key ids (TARN_OIDC_JWKS_COOLDOWN_SECONDS, 30). */
   jwksCooldownSeconds: number;
+  /** The web UI's "Log in with <provider>", when TARN_OIDC_WEB_CLIENT_ID names its client. */
+  web: OidcWebLoginConfig | undefined;
+}
+
+/** The web UI's login through an identity provider: the authorization code flow with PKCE, done by the API. */
+export interface OidcWebLoginConfig {
+  /** One of the issuers (TARN_OIDC_WEB_ISSUER; the first by default). */
+  issuer: string;
+  /** The web UI's client at the provider, whose redirect URI is <Tarn's URL>/auth/oidc/callback (TARN_OIDC_WEB_CLIENT_ID). */
+  clientId: string;
+  /** Its secret, for a confidential client (TARN_OIDC_WEB_CLIENT_SECRET); a public client relies on PKCE alone. */
+  clientSecret: string | undefined;
+  /** The provider's name on the login button (TARN_OIDC_WEB_PROVIDER_NAME; the issuer's host by default). */
+  name: string;
+  /** Scopes asked for: TARN_OIDC_SCOPES without offline_access (a browser session needs no refresh token). */
+  scopes: string;
 }
 
 /** What clients are told about logging in with an identity provider (GET /auth/oidc/configuration): nothing secret. */
@@ -26,6 +42,8 @@ export interface OidcConfigurationWire {
   client_id: string | null;
   scopes: string;
   groups_claims: string[];
+  /** The provider of the web UI's login button, or null when the web UI logs in with passwords only. */
+  web_login: { issuer: string; name: string } | null;
 }
 
 export function oidcConfigurationWire(oidc: OidcConfig): OidcConfigurationWire {
@@ -36,6 +54,7 @@ export function oidcConfigurationWire(oidc: OidcConfig): OidcConfigurationWire {
     client_id: oidc.cliClientId ?? null,
     scopes: oidc.scopes,
     groups_claims: oidc.groupsClaims,
+    web_login: oidc.web ? { issuer: oidc.web.issuer, name: oidc.web.name } : null,
   };
 }
 
@@ -87,6 +106,7 @@ export function loadOidcConfig(env: NodeJS.ProcessEnv, problems: string[]): Oidc
     problems.push(`TARN_OIDC_AUDIENCE_PARAMETER must be 'audience' or 'resource', got '${audienceParameter}'`);
   }
   const groupsClaims = (env.TARN_OIDC_GROUPS_CLAIM ?? 'wlcg.groups,groups').split(',').map((c) => c.trim()).filter(Boolean);
+  const scopes = env.TARN_OIDC_SCOPES || 'openid offline_access wlcg.groups';
   return {
     issuers,
     audience,
@@ -94,7 +114,36 @@ export function loadOidcConfig(env: NodeJS.ProcessEnv, problems: string[]): Oidc
     clockSkewSeconds: seconds(env, 'TARN_OIDC_CLOCK_SKEW_SECONDS', 60, 300, problems),
     groupsClaims,
     cliClientId: env.TARN_OIDC_CLI_CLIENT_ID || undefined,
-    scopes: env.TARN_OIDC_SCOPES || 'openid offline_access wlcg.groups',
+    scopes,
     jwksCooldownSeconds: seconds(env, 'TARN_OIDC_JWKS_COOLDOWN_SECONDS', 30, 3600, problems),
+    web: loadWebLogin(env, issuers, scopes, problems),
   };
+}
+
+function loadWebLogin(env: NodeJS.ProcessEnv, issuers: string[], scopes: string, problems: string[]): OidcWebLoginConfig | undefined {
+  const clientId = (env.TARN_OIDC_WEB_CLIENT_ID ?? '').trim();
+  if (!clientId) {
+    for (const name of ['TARN_OIDC_WEB_CLIENT_SECRET', 'TARN_OIDC_WEB_ISSUER']) {
+      if (env[name]) problems.push(`${name} is set but TARN_OIDC_WEB_CLIENT_ID is not: name the web UI's client at the identity provider`);
+    }
+    return undefined;
+  }
+  const issuer = (env.TARN_OIDC_WEB_ISSUER ?? '').trim() || issuers[0];
+  if (!issuers.includes(issuer)) problems.push(`TARN_OIDC_WEB_ISSUER '${issuer}' is not one of TARN_OIDC_ISSUERS (${issuers.join(', ')})`);
+  const words = scopes.split(/\s+/).filter((s) => s && s !== 'offline_access');
+  return {
+    issuer,
+    clientId,
+    clientSecret: env.TARN_OIDC_WEB_CLIENT_SECRET || undefined,
+    name: (env.TARN_OIDC_WEB_PROVIDER_NAME ?? '').trim() || hostOf(issuer),
+    scopes: (words.includes('openid') ? words : ['openid', ...words]).join(' '),
+  };
+}
+
+function hostOf(issuer: string): string {
+  try {
+    return new URL(issuer).host;
+  } catch {
+    return issuer;
+  }
 }

@@ -100,6 +100,11 @@ export class TestOpenIdProvider {
     return this.call('setGroupsClaim', { claim });
   }
 
+  /** Where the provider may send the browser back after a login of the web UI's client `tarn-web` (Tarn's /auth/oidc/callback). */
+  setWebRedirectUris(uris: string[]): Promise<string[]> {
+    return this.call('setWebRedirectUris', { uris });
+  }
+
   stats(): Promise<ProviderStats> {
     return this.call('stats');
   }
@@ -113,6 +118,9 @@ export class TestOpenIdProvider {
       TARN_OIDC_CLI_CLIENT_ID: 'tarn-cli',
       TARN_OIDC_CLIENT_ID: 'tarn-service',
       TARN_OIDC_CLIENT_SECRET: this.options.serviceSecret,
+      TARN_OIDC_WEB_CLIENT_ID: 'tarn-web',
+      TARN_OIDC_WEB_CLIENT_SECRET: 'tarn-web-secret',
+      TARN_OIDC_WEB_PROVIDER_NAME: 'Test IAM',
       ...extra,
     };
   }

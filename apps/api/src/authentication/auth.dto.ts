@@ -30,5 +30,6 @@ export const OIDC_CONFIGURATION_ANSWER = named(
     client_id: 'string?',
     scopes: 'string',
     groups_claims: 'string[]',
+    web_login: { nullable: true, ...shape({ issuer: 'string', name: 'string' }), description: "The provider of the web UI's login button (GET /auth/oidc/login)." },
   }),
 );

@@ -4,7 +4,8 @@ import type { CatalogueOutage } from '@tarn/catalogue';
 import { isTarnError, TarnError, Throttled } from '@tarn/domain';
 import { sendJson } from './rucio-wire.js';
 
-const STATUS_BY_CODE: Record<TarnError['code'], number> = {
+/** The HTTP status of each kind of Tarn error. */
+export const STATUS_BY_CODE: Record<TarnError['code'], number> = {
   NOT_FOUND: HttpStatus.NOT_FOUND,
   DUPLICATE: HttpStatus.CONFLICT,
   INVALID_INPUT: HttpStatus.BAD_REQUEST,

@@ -110,6 +110,13 @@ export class Token {
   @Column({ type: 'varchar', length: 64, nullable: true })
   ip: string | null;
 
+  /**
+   * A web UI session opened through an identity provider: the groups its token carried (the `oidc_group` values of
+   * GROUP accounts), resolved to GROUP accounts at every request as a bearer token's are. Null for userpass tokens.
+   */
+  @Column({ type: 'text', array: true, nullable: true })
+  oidcGroups: string[] | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 }

@@ -142,6 +142,17 @@ export async function findUserpassAccounts(manager: EntityManager, username: str
   return rows[0] ?? null;
 }
 
+/**
+ * SQL for the active GROUP accounts whose `oidc_group` attribute is one of the provider's groups in `groups` (a text[]
+ * expression): what a token's groups make its holder a member of.
+ */
+export function oidcGroupAccounts(groups: string): string {
+  return `ARRAY(SELECT g.account FROM account_attributes ga JOIN accounts g ON g.account = ga.account
+                 WHERE ga.key = 'oidc_group' AND g.account_type = 'GROUP' AND g.status = 'ACTIVE'
+                   AND ga.value #>> '{}' = ANY(${groups})
+                 ORDER BY g.account)`;
+}
+
 /** An account an OIDC identity may act as, with what a request needs to know of it. */
 export interface OidcLoginRow {
   account: string;
@@ -159,10 +170,7 @@ export interface OidcLoginRow {
 export async function findOidcLogins(manager: EntityManager, identity: string, tokenGroups: readonly string[]): Promise<OidcLoginRow[]> {
   return manager.query(
     `SELECT ia.account, ia.is_default AS "isDefault", a.status AS "accountStatus", ${adminCondition('ia.account', '$3')} AS admin,
-            ARRAY(SELECT g.account FROM account_attributes ga JOIN accounts g ON g.account = ga.account
-                   WHERE ga.key = 'oidc_group' AND g.account_type = 'GROUP' AND g.status = 'ACTIVE'
-                     AND ga.value #>> '{}' = ANY($2::text[])
-                   ORDER BY g.account) AS groups
+            ${oidcGroupAccounts('$2::text[]')} AS groups
        FROM identity_accounts ia
        JOIN identities i ON i.identity = ia.identity AND i.identity_type = ia.identity_type AND NOT i.deleted
        JOIN accounts a ON a.account = ia.account

@@ -247,6 +247,10 @@ export class AccountService {
     return this.authentication.authenticateUserpassIdentity(username, password, options);
   }
 
+  authenticateOidcSession(accessToken: string, account: string | undefined, options: LoginOptions & { subject?: string } = {}): Promise<AuthToken | { accounts: string[] }> {
+    return this.authentication.authenticateOidcSession(accessToken, account, options);
+  }
+
   validateToken(token: string, options: { account?: string } = {}): Promise<Issuer> {
     return this.authentication.validateToken(token, options);
   }

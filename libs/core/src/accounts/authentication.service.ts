@@ -132,11 +132,39 @@ export class AuthenticationService {
     return this.issueToken(login.accounts[0], username, lifetime, ip);
   }
 
-  private async issueToken(account: string, identity: string, lifetimeSeconds: number, ip: string | null): Promise<AuthToken> {
+  /**
+   * The web UI's login through an identity provider: its access token (for Tarn's audience, verified as a bearer
+   * token is) buys a Tarn token of the account its identity maps to, with the token's groups kept for the session's
+   * lifetime and resolved to GROUP accounts at every request. Without `requested`, an identity mapped to several
+   * active accounts answers them (its default first) to choose from. `subject`, the ID token's, must be the access
+   * token's: both name the same person.
+   */
+  async authenticateOidcSession(
+    accessToken: string,
+    requested: string | undefined,
+    options: LoginOptions & { subject?: string } = {},
+  ): Promise<AuthToken | { accounts: string[] }> {
+    const lifetime = tokenLifetime(options);
+    if (!this.oidc) throw cannotAuthenticate('This Tarn accepts no tokens of identity providers (no TARN_OIDC_ISSUERS): log in with a username and password.');
+    const verified = await this.oidc.verify(accessToken);
+    if (options.subject !== undefined && options.subject !== verified.subject) {
+      throw cannotAuthenticate(`The identity provider's ID token and access token name different users ('${options.subject}', '${verified.subject}'): the login is refused.`);
+    }
+    const rows = await findOidcLogins(this.dataSource.manager, verified.identity, verified.groups);
+    const active = rows.filter((r) => r.accountStatus === AccountStatus.ACTIVE);
+    if (!requested && active.length > 1) {
+      return { accounts: [...active.filter((r) => r.isDefault), ...active.filter((r) => !r.isDefault)].map((r) => r.account) };
+    }
+    const row = chooseAccount(verified.identity, requested ? rows : active.length === 1 ? active : rows, requested);
+    assertActive(row.account, row.accountStatus);
+    return this.issueToken(row.account, verified.identity, lifetime, options.ip ?? null, verified.groups);
+  }
+
+  private async issueToken(account: string, identity: string, lifetimeSeconds: number, ip: string | null, oidcGroups?: readonly string[]): Promise<AuthToken> {
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + lifetimeSeconds * 1000);
     await unitOfWork(this.dataSource, { what: `token for account '${account}'` }, (manager) =>
-      insertToken(manager, { tokenHash: tokenHash(token), account, identity, expiredAt: expiresAt, ip }),
+      insertToken(manager, { tokenHash: tokenHash(token), account, identity, expiredAt: expiresAt, ip, oidcGroups: oidcGroups ?? null }),
     );
     return { account, token, expiresAt };
   }
@@ -166,7 +194,8 @@ export class AuthenticationService {
       throw cannotAuthenticate(`Token expired at ${row.expiredAt.toISOString()}, log in again.`, { account: row.account });
     }
     assertActive(row.account, row.accountStatus);
-    return { issuer: { account: row.account, admin: row.admin }, expiresAt: row.expiredAt, kind: 'tarn' };
+    if (row.groups === null) return { issuer: { account: row.account, admin: row.admin }, expiresAt: row.expiredAt, kind: 'tarn' };
+    return { issuer: { account: row.account, admin: row.admin, groups: row.groups }, expiresAt: row.expiredAt, kind: 'tarn', identity: row.identity ?? undefined };
   }
 
   private async oidcLogin(token: VerifiedOidcToken, requested: string | undefined): Promise<TokenDescription> {
