@@ -1,7 +1,7 @@
 /**
  * The web UI in a real browser (Debian's Chromium, driven by playwright-core) against all of Tarn, built from its
  * sources with Vite and served by the API process at /ui, with one daemon running as an OS process of its own:
- * log in; create a rule with the RSE expression's live preview and watch it go from REPLICATING to OK; approve a
+ * log in (with a password, and through a real OpenID provider); create a rule with the RSE expression's live preview and watch it go from REPLICATING to OK; approve a
  * rule; kill the daemon's process and see it turn red; a non-administrator sees no administrator action; axe-core
  * finds no serious accessibility violation on any page. Screenshots of each page go to TARN_UI_SCREENSHOTS
  * (docs/ui with `npm run docs:screenshots`), else to a temporary directory.
@@ -15,6 +15,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { buildWebUi, launchChromium } from '@tarn/testing/browser.js';
 import { startDaemonProcess, type DaemonProcess } from '@tarn/testing/daemon-process.js';
 import { createAccount } from '@tarn/testing/factories/account.factory.js';
+import { TestOpenIdProvider } from '@tarn/testing/openid-provider.js';
 import { REPO_ROOT } from '@tarn/testing/repo-root.js';
 import { CliUser } from '../cli/cli-harness.js';
 import { type Row, type Scenario, startScenario, waitFor } from '../scenarios/support/scenario.js';
@@ -36,6 +37,7 @@ describe('web UI in Chromium', () => {
   let jdoeCli: CliUser;
   let admin: { context: BrowserContext; page: Page };
   let approvalRule: string;
+  let provider: TestOpenIdProvider;
   const shots = process.env.TARN_UI_SCREENSHOTS ? resolve(REPO_ROOT, process.env.TARN_UI_SCREENSHOTS) : mkdtempSync(join(tmpdir(), 'tarn-ui-shots-'));
 
   async function logIn(account: string, password: string): Promise<{ context: BrowserContext; page: Page }> {
@@ -66,11 +68,23 @@ describe('web UI in Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
-    web = await buildWebUi();
-    s = await startScenario('embedded', { TARN_UI_DIR: web.dir });
+    [web, provider] = await Promise.all([buildWebUi(), TestOpenIdProvider.start({ users: [{ sub: 'sub-jdoe', username: 'jdoe', password: 'jdoe-idp-secret' }] })]);
+    s = await startScenario('embedded', { TARN_UI_DIR: web.dir, ...provider.tarnEnv() });
     browser = await launchChromium();
+    await provider.setWebRedirectUris([`${s.tarn.url}/auth/oidc/callback`]);
     await createAccount(s.db.dataSource, { account: JDOE.account, password: JDOE.password });
     await createAccount(s.db.dataSource, { account: 'opsui', admin: true, password: ADMIN_PASSWORD });
+    // jdoe's identity at the provider acts as jdoe, and as the service account of the experiment's pipeline.
+    await createAccount(s.db.dataSource, { account: 'pipeline' });
+    const adminLogin = await fetch(`${s.tarn.url}/auth/userpass`, { headers: { 'X-Rucio-Account': 'opsui', 'X-Rucio-Username': 'opsui', 'X-Rucio-Password': ADMIN_PASSWORD } });
+    for (const account of [JDOE.account, 'pipeline']) {
+      const mapped = await fetch(`${s.tarn.url}/accounts/${account}/identities`, {
+        method: 'POST',
+        headers: { 'X-Rucio-Auth-Token': adminLogin.headers.get('x-rucio-auth-token')!, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ identity: `SUB=sub-jdoe, ISS=${provider.issuer}`, authtype: 'OIDC', email: 'jdoe@example.org' }),
+      });
+      expect(mapped.status).toBe(201);
+    }
     await s.posixRse('SITE_A', { attributes: { QOS: 'SAFE' } });
     await s.posixRse('SITE_B', { attributes: { QOS: 'FAST' } });
     await s.cli.ok(['rse', 'set-limit', 'SITE_B', 'MaxBytes', '10GB']).catch(() => undefined);
@@ -109,6 +123,7 @@ describe('web UI in Chromium', () => {
     await browser?.close();
     jdoeCli?.drop();
     await s?.close();
+    await provider?.close();
     web?.drop();
     if (!process.env.TARN_UI_SCREENSHOTS) rmSync(shots, { recursive: true, force: true });
   });
@@ -240,6 +255,33 @@ describe('web UI in Chromium', () => {
     await drop.getByRole('button', { name: 'Disable write on SITE_DROP' }).click();
     await drop.getByRole('button', { name: 'Enable write on SITE_DROP' }).waitFor();
     expect((await s.cli.json<Row>(['rse', 'show', 'SITE_DROP'])).availability_write).toBe(false);
+  });
+
+  it('logs in through the identity provider, choosing among the accounts of the identity', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${s.tarn.url}/ui/rules`);
+      await page.getByRole('link', { name: 'Log in with Test IAM' }).click();
+      // The provider's own sign-in page.
+      await page.locator('input[name="username"]').fill('jdoe');
+      await page.locator('input[name="password"]').fill('jdoe-idp-secret');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Choose the account' }).waitFor();
+      expect(await page.getByRole('link', { name: /^Log in as / }).allTextContents()).toEqual(['Log in as jdoe', 'Log in as pipeline']);
+      await axe(page, 'login-choose-account');
+      await shoot(page, 'login-choose-account');
+      // The provider remembers the sign-in: choosing goes through it without the password again.
+      await page.getByRole('link', { name: 'Log in as pipeline' }).click();
+      await page.getByRole('heading', { name: 'Rules', level: 1 }).waitFor();
+      expect(await page.getByTestId('account').textContent()).toBe('pipeline');
+      const cookies = await context.cookies(s.tarn.url);
+      expect(cookies.filter((c) => c.name === 'tarn_session').map((c) => [c.httpOnly, c.sameSite])).toEqual([[true, 'Strict']]);
+      expect(cookies.some((c) => c.name === 'tarn_oidc_login')).toBe(false);
+      expect((await provider.stats()).codeLogins).toBeGreaterThan(0);
+    } finally {
+      await context.close();
+    }
   });
 
   it('has no serious accessibility violation on any page (axe-core)', async () => {

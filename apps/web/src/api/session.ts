@@ -28,6 +28,23 @@ export async function logIn(username: string, password: string, account?: string
   return answer;
 }
 
+/** The identity provider of the "Log in with ..." button, or null when Tarn logs the web UI in with passwords only. */
+export async function webLoginProvider(): Promise<{ issuer: string; name: string } | null> {
+  try {
+    const configuration = await getJson<{ web_login: { issuer: string; name: string } | null }>('/auth/oidc/configuration');
+    return configuration.web_login ?? null;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
+}
+
+/** Where the browser goes to log in through the identity provider (the API does the rest and comes back to `next`). */
+export function webLoginHref(next: string, account?: string): string {
+  const query = new URLSearchParams({ next, ...(account ? { account } : {}) });
+  return `/auth/oidc/login?${query}`;
+}
+
 export async function logOut(): Promise<void> {
   await call('DELETE', '/auth/session');
   setCsrfToken(null);

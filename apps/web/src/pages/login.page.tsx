@@ -1,8 +1,49 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api/api.client.js';
-import { logIn, type Session } from '../api/session.js';
+import { logIn, type Session, webLoginHref, webLoginProvider } from '../api/session.js';
 
-/** Userpass login; the token ends up in an httpOnly cookie, never in the page. */
+/**
+ * Where the identity provider's login came back with several accounts to choose from (?oidc_accounts=a,b&next=...),
+ * and the page to show once logged in.
+ */
+function providerLoginState(): { accounts: string[]; next: string } {
+  const params = new URLSearchParams(location.search);
+  const accounts = (params.get('oidc_accounts') ?? '').split(',').filter(Boolean);
+  const next = accounts.length > 0 ? (params.get('next') ?? '/ui/') : location.pathname + location.search;
+  return { accounts, next: next.startsWith('/ui') ? next : '/ui/' };
+}
+
+/** The identity provider's button, or the accounts its login may act as. */
+function ProviderLogin(props: { name: string }) {
+  const { accounts, next } = providerLoginState();
+  if (accounts.length > 0) {
+    return (
+      <section class="provider-login" aria-labelledby="choose-title">
+        <h2 id="choose-title">Choose the account</h2>
+        <p class="muted">Your identity at {props.name} may act as several accounts.</p>
+        <ul class="choices">
+          {accounts.map((a) => (
+            <li key={a}>
+              <a class="button primary" href={webLoginHref(next, a)}>
+                Log in as {a}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </section>
+    );
+  }
+  return (
+    <section class="provider-login" aria-label={`Log in with ${props.name}`}>
+      <a class="button primary" href={webLoginHref(next)}>
+        Log in with {props.name}
+      </a>
+      <p class="muted">or with a username and password:</p>
+    </section>
+  );
+}
+
+/** Userpass login, and the identity provider's where Tarn has one; the token ends up in an httpOnly cookie, never in the page. */
 export function LoginPage(props: { onLogin: (session: Session) => void }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -11,6 +52,11 @@ export function LoginPage(props: { onLogin: (session: Session) => void }) {
   const [choices, setChoices] = useState<string[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [provider, setProvider] = useState<{ name: string } | null>(null);
+
+  useEffect(() => {
+    webLoginProvider().then(setProvider, () => setProvider(null));
+  }, []);
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -32,6 +78,7 @@ export function LoginPage(props: { onLogin: (session: Session) => void }) {
   return (
     <main class="login">
       <h1>Tarn</h1>
+      {provider && <ProviderLogin name={provider.name} />}
       <form onSubmit={submit} aria-labelledby="login-title">
         <h2 id="login-title">Log in</h2>
         <label>
