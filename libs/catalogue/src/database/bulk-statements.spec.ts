@@ -1,4 +1,4 @@
-import { countInStatements, inStatements, slices, STATEMENT_ROWS } from './bulk-statements';
+import { countInStatements, inStatements, slices, STATEMENT_ROWS } from './bulk-statements.js';
 
 describe('bulk statements', () => {
   it('cuts a long list into statements of STATEMENT_ROWS, in order, and joins what they return', async () => {
