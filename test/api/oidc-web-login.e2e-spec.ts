@@ -111,6 +111,15 @@ describe("the web UI's login through the identity provider", () => {
     expect(shown.body).toMatchObject({ account: jdoe, admin: false });
     // The provider's group makes the session a member of the Tarn group, which was granted the restricted scope.
     await request(api.url).get(`/dids/${dataset.scope}/${dataset.name}`).set('Cookie', `tarn_session=${session.value}`).expect(200);
+    const validated = await request(api.url).get('/auth/validate').set('Cookie', `tarn_session=${session.value}`).expect(200);
+    expect(validated.body).toMatchObject({ account: jdoe, kind: 'tarn', identity: identityOf('sub-jdoe'), groups: [physics] });
+    // A group suspended in Tarn counts at once, within the session.
+    await request(api.url).put(`/accounts/${physics}`).set('X-Rucio-Auth-Token', rootToken).send({ status: 'SUSPENDED' }).expect(200);
+    try {
+      await request(api.url).get(`/dids/${dataset.scope}/${dataset.name}`).set('Cookie', `tarn_session=${session.value}`).expect(401);
+    } finally {
+      await request(api.url).put(`/accounts/${physics}`).set('X-Rucio-Auth-Token', rootToken).send({ status: 'ACTIVE' }).expect(200);
+    }
   });
 
   it('refuses an answer whose state is not the one this browser started with, and one without a login waiting', async () => {

@@ -1,6 +1,6 @@
-import { Controller, Get, Headers, Inject, Ip, Optional, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Ip, Optional, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { oidcConfigurationWire, TARN_CONFIG, type TarnConfig } from '@tarn/config';
 import { Forbidden, NotFound } from '@tarn/domain';
 import { AccountService } from '@tarn/core';
@@ -8,6 +8,7 @@ import { rfc1123, sendJson } from '../http/rucio-wire.js';
 import { Answers } from '../http/answers.js';
 import { OIDC_CONFIGURATION_ANSWER, TokenValidation } from './auth.dto.js';
 import { Access } from '../auth/access.decorator.js';
+import { requestTokenOf } from '../auth/browser-session.js';
 
 function header(value: string | string[] | undefined): string | undefined {
   const text = Array.isArray(value) ? value[0] : value;
@@ -98,14 +99,10 @@ export class AuthController {
   @ApiSecurity('rucio-token')
   @ApiOperation({ summary: 'Validate the request token and show what it stands for.' })
   @ApiOkResponse({ type: TokenValidation, description: 'The account behind the token and when the token expires.' })
-  async validate(
-    @Headers('x-rucio-auth-token') tokenHeader: string | undefined,
-    @Headers('authorization') authorization: string | undefined,
-    @Headers('x-rucio-account') account: string | undefined,
-    @Res() res: Response,
-  ): Promise<void> {
+  async validate(@Headers('x-rucio-account') account: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
     noCache(res);
-    const token = header(tokenHeader) ?? authorization!.slice('Bearer '.length).trim();
+    // The guard found a token: in a header, or the web UI's session cookie.
+    const { token } = requestTokenOf(req.headers)!;
     const info = await this.accounts.describeToken(token, { account: header(account) });
     sendJson(res, 200, {
       account: info.issuer.account,
