@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { TARN_CONFIG, type TarnConfig } from '@tarn/config';
 import { DaemonMetrics, DaemonModule, DaemonRegistry } from '@tarn/daemon';
 import { CatalogueMetrics, readCatalogueSnapshot } from '@tarn/core/overview/catalogue.metrics.js';
-import { consoleLogger, EVENT_BUS, type EventBus } from '@tarn/events';
+import { consoleLogger, EVENT_BUS, type EventBus, kafkaLagReader, loadEventsSettings } from '@tarn/events';
 import { RuleDaemonsModule } from '@tarn/core/rules/rule-daemons.module.js';
 import { RuleReevaluationService } from '@tarn/core/rules/rule-reevaluation.service.js';
 import { loadRuleEvaluatorSettings } from './rule-evaluator.config.js';
@@ -25,8 +25,11 @@ import { RULE_EVALUATOR, RuleEvaluatorWorker } from './rule-evaluator.worker.js'
     {
       provide: CatalogueMetrics,
       inject: [DataSource, TARN_CONFIG],
-      useFactory: (dataSource: DataSource, config: TarnConfig) =>
-        new CatalogueMetrics(DaemonMetrics.forProcess().registry, readCatalogueSnapshot(dataSource.manager, config.eventBus === 'kafka')),
+      useFactory: (dataSource: DataSource, config: TarnConfig) => {
+        const kafka = config.eventBus === 'kafka';
+        const kafkaLag = kafka ? kafkaLagReader(config.kafkaBrokers, loadEventsSettings().topicPrefix) : undefined;
+        return new CatalogueMetrics(DaemonMetrics.forProcess().registry, readCatalogueSnapshot(dataSource.manager, kafka, kafkaLag));
+      },
     },
   ],
   exports: [RuleEvaluatorWorker],

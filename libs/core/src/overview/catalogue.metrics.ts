@@ -1,6 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { EntityManager } from 'typeorm';
-import { overviewRepository } from '@tarn/catalogue/repositories/overview.repository.js';
+import { overviewRepository, type ConsumerLagRow } from '@tarn/catalogue/repositories/overview.repository.js';
+import type { KafkaGroupLag } from '@tarn/events';
 import { LockState, RequestState, RuleState } from '@tarn/domain';
 import { readBacklog } from './overview.service.js';
 import type { Backlog } from './overview.types.js';
@@ -16,15 +17,23 @@ export interface CatalogueSnapshot {
 /** How long one reading of the catalogue serves scrapes (a Prometheus scrape interval is 15 s by default). */
 export const CATALOGUE_METRICS_TTL_MS = 15_000;
 
-export function readCatalogueSnapshot(manager: EntityManager, kafka: boolean): () => Promise<CatalogueSnapshot> {
+/**
+ * The reading of the gauges. With Kafka (`kafka` true) the consumer groups' lag comes from the brokers through
+ * `kafkaLag` (in events: Kafka does not tell the age of the oldest unread message); a Kafka that does not answer leaves
+ * those gauges out of that reading, not the catalogue's.
+ */
+export function readCatalogueSnapshot(manager: EntityManager, kafka: boolean, kafkaLag?: () => Promise<KafkaGroupLag[]>): () => Promise<CatalogueSnapshot> {
+  const kafkaConsumers = async (): Promise<ConsumerLagRow[]> =>
+    kafka && kafkaLag ? (await kafkaLag().catch(() => [])).map((l) => ({ group: l.group, topic: l.topic, behind: l.behind, oldestSeconds: null })) : [];
   return async () => {
-    const [backlog, rulesByState, locksByState, minFreeSpace] = await Promise.all([
+    const [backlog, rulesByState, locksByState, minFreeSpace, consumers] = await Promise.all([
       readBacklog(manager, kafka),
       overviewRepository.rulesByState(manager),
       overviewRepository.locksByState(manager),
       overviewRepository.minFreeSpace(manager),
+      kafkaConsumers(),
     ]);
-    return { backlog, rulesByState, locksByState, minFreeSpace };
+    return { backlog: kafka ? { ...backlog, consumers } : backlog, rulesByState, locksByState, minFreeSpace };
   };
 }
 
@@ -37,7 +46,7 @@ const REQUEST_STATES = stateNames(RequestState);
 
 /**
  * Gauges of the catalogue as a whole (Prometheus): rules and locks by state, transfer requests by state, and the
- * backlogs (changed DIDs, verifications, tombstones due per RSE, outbox lag with Kafka, consumer lag without). Each scrape within the cache
+ * backlogs (changed DIDs, verifications, tombstones due per RSE, outbox lag with Kafka, consumer lag of either bus). Each scrape within the cache
  * period reuses one reading (a handful of set-based statements), whatever the number of gauges; labels are states,
  * RSE names, consumer groups and topics, never DIDs.
  */
@@ -111,11 +120,11 @@ export class CatalogueMetrics {
     gauge('tarn_outbox_lag_seconds', 'Kafka event bus: age of the oldest event not yet published by the messenger (0 when none)', [], (g, s) => {
       if (s.backlog.outbox) g.set(age(s.backlog.outbox.oldestUnpublishedSeconds));
     });
-    gauge('tarn_event_consumer_lag_events', 'PostgreSQL event bus: events a consumer group has yet to handle, per topic', ['group', 'topic'], (g, s) => {
+    gauge('tarn_event_consumer_lag_events', 'Events a consumer group has yet to handle, per topic (Kafka: high watermark less committed offset)', ['group', 'topic'], (g, s) => {
       for (const c of s.backlog.consumers) g.set({ group: c.group, topic: c.topic }, c.behind);
     });
     gauge('tarn_event_consumer_lag_seconds', 'PostgreSQL event bus: age of the oldest event a consumer group has yet to handle', ['group', 'topic'], (g, s) => {
-      for (const c of s.backlog.consumers) g.set({ group: c.group, topic: c.topic }, age(c.oldestSeconds));
+      for (const c of s.backlog.consumers) if (c.oldestSeconds !== null || c.behind === 0) g.set({ group: c.group, topic: c.topic }, age(c.oldestSeconds));
     });
   }
 

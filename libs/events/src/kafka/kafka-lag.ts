@@ -1,4 +1,6 @@
+import { hostname } from 'node:os';
 import type { Kafka } from 'kafkajs';
+import { createKafkaClient } from './kafka-client.js';
 import { ALL_TOPICS } from '../topics.js';
 
 /** How far one consumer group is behind on one topic, summed over the partitions it has committed offsets on. */
@@ -56,4 +58,23 @@ export async function readKafkaState(kafka: Kafka, prefix: string): Promise<Kafk
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
+}
+
+/**
+ * Reads Tarn's consumer groups' lag (readKafkaState) through one client kept for the process, for gauges read again and
+ * again: a reading that takes longer than `timeoutMs` (Kafka down) is given up, so that a scrape never waits for it.
+ */
+export function kafkaLagReader(brokers: string[], prefix: string, timeoutMs = 3000): () => Promise<KafkaGroupLag[]> {
+  const kafka = createKafkaClient(brokers, `tarn-lag-${hostname()}-${process.pid}`, { connectionTimeout: Math.min(3000, timeoutMs), retry: { retries: 0 } });
+  return async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const reading = readKafkaState(kafka, prefix);
+    reading.catch(() => undefined);
+    try {
+      const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`Kafka at ${brokers.join(',')} did not answer within ${timeoutMs} ms`)), timeoutMs)));
+      return (await Promise.race([reading, expired])).lags;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 }
