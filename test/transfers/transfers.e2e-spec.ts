@@ -201,6 +201,7 @@ describe('transfer engine', () => {
     ).toBe(9);
     const link = { src_rse: posix.rse.rse, dst_rse: down.rse };
     const failedMetrics = await t.metrics.metrics();
+    expect(sample(failedMetrics, 'tarn_transfers_submitted_total', link)).toBe(9);
     expect(sample(failedMetrics, 'tarn_transfers_failed_total', { ...link, reason: 'connection' })).toBe(9);
     expect(sample(failedMetrics, 'tarn_transfers_done_total', link)).toBeUndefined();
     expect(failedMetrics).not.toContain('down.0');
@@ -216,6 +217,7 @@ describe('transfer engine', () => {
     expect(await inconsistencies(t.db.dataSource)).toEqual([]);
     const doneMetrics = await t.metrics.metrics();
     expect(sample(doneMetrics, 'tarn_transfers_done_total', link)).toBe(3);
+    expect(sample(doneMetrics, 'tarn_transfers_submitted_total', link)).toBe(12);
     expect(sample(doneMetrics, 'tarn_transfer_bytes_total', link)).toBe(6000);
     expect(sample(doneMetrics, 'tarn_transfer_size_bytes_count', link)).toBe(3);
     expect(sample(doneMetrics, 'tarn_transfer_duration_seconds_count', link)).toBe(3);

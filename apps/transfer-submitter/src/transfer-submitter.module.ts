@@ -1,5 +1,6 @@
 import { Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
-import { DaemonModule, DaemonRegistry } from '@tarn/daemon';
+import { DaemonMetrics, DaemonModule, DaemonRegistry } from '@tarn/daemon';
+import { TransferMetrics } from '@tarn/core/transfers/transfer.metrics.js';
 import { consoleLogger, EVENT_BUS, type EventBus } from '@tarn/events';
 import { TransfersModule } from '@tarn/core/transfers/transfers.module.js';
 import { TransferSubmitterService } from '@tarn/core/transfers/transfer-submitter.service.js';
@@ -19,6 +20,7 @@ import { TRANSFER_SUBMITTER, TransferSubmitterWorker } from './transfer-submitte
           bus ?? null,
           { intervalMs: positiveSeconds(process.env, 'TARN_TRANSFER_SUBMITTER_INTERVAL_SECONDS', 5), batchSize: 1000 },
           consoleLogger(TRANSFER_SUBMITTER),
+          new TransferMetrics(DaemonMetrics.forProcess().registry),
         ),
     },
   ],

@@ -2,6 +2,7 @@ import type { DaemonContext, DaemonDefinition, PassResult } from '@tarn/daemon';
 import { EventWake } from '@tarn/daemon';
 import { type EventBus, type Logger, silentLogger, TOPICS } from '@tarn/events';
 import type { TransferSubmitterService } from '@tarn/core/transfers/transfer-submitter.service.js';
+import type { TransferMetrics } from '@tarn/core/transfers/transfer.metrics.js';
 
 export const TRANSFER_SUBMITTER = 'transfer-submitter';
 
@@ -27,6 +28,7 @@ export class TransferSubmitterWorker implements DaemonDefinition {
     bus: EventBus | null,
     private readonly settings: TransferSubmitterSettings,
     logger: Logger = silentLogger,
+    private readonly metrics: TransferMetrics | null = null,
   ) {
     this.intervalMs = settings.intervalMs;
     this.eventWake = new EventWake(bus, { group: TRANSFER_SUBMITTER, topics: [TOPICS.transfer], types: ['transfer.queued', 'transfer.done', 'transfer.failed'] }, logger);
@@ -34,6 +36,7 @@ export class TransferSubmitterWorker implements DaemonDefinition {
 
   async runOnce(ctx: DaemonContext): Promise<PassResult> {
     const outcome = await this.service.submitBatch(this.settings.batchSize);
+    this.metrics?.recordSubmitted(outcome.links);
     if (outcome.unsourced > 0) ctx.logger.warn(`${outcome.unsourced} transfer(s) without a usable source (NO_SOURCES)`);
     const items = outcome.submitted + outcome.unsourced;
     return { didWork: items >= this.settings.batchSize, items };

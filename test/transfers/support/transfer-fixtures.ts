@@ -40,7 +40,7 @@ export interface TransfersContext {
   worker: TestRunner;
   finisher: TestRunner;
   repairer: TestRunner;
-  /** The finisher's transfer metrics. */
+  /** The submitter's and the finisher's transfer metrics. */
   metrics: Registry;
   close(): Promise<void>;
 }
@@ -51,12 +51,15 @@ export async function transfersContext(): Promise<TransfersContext> {
   await createAccount(db.dataSource, { account: 'root', admin: true });
   const user = await createAccount(db.dataSource, { account: 'jdoe' });
   const { scope } = await createScope(db.dataSource, { scope: 'user.jdoe', account: user.account });
-  const submitter = testRunner(db.dataSource, new TransferSubmitterWorker(moduleRef.get(TransferSubmitterService), null, { intervalMs: 60_000, batchSize: 1000 }));
+  const metrics = new Registry();
+  const submitter = testRunner(
+    db.dataSource,
+    new TransferSubmitterWorker(moduleRef.get(TransferSubmitterService), null, { intervalMs: 60_000, batchSize: 1000 }, undefined, new TransferMetrics(metrics)),
+  );
   const worker = testRunner(
     db.dataSource,
     new TransferWorkerWorker(moduleRef.get(TransferWorkerService), null, { intervalMs: 60_000, concurrency: 8, batchSize: 200 }),
   );
-  const metrics = new Registry();
   const finisher = testRunner(
     db.dataSource,
     new TransferFinisherWorker(moduleRef.get(TransferFinisherService), null, { intervalMs: 60_000, batchSize: 1000 }, undefined, new TransferMetrics(metrics)),

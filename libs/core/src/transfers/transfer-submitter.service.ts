@@ -9,9 +9,18 @@ import { TRANSFER_SCHEMES } from './transfer-endpoints.js';
 import { readThrottleSettings } from './transfer-settings.js';
 import { TRANSFER_TOOL, type TransferTool } from './transfer-tool.js';
 
+/** Requests submitted on one link (RSE names). */
+export interface SubmittedLink {
+  src: string;
+  dst: string;
+  count: number;
+}
+
 export interface SubmitOutcome {
   /** Requests handed to the transfer tool. */
   submitted: number;
+  /** The same, counted per link. */
+  links: SubmittedLink[];
   /** Requests without any usable source: NO_SOURCES (the finisher retries them, then the lock is STUCK). */
   unsourced: number;
 }
@@ -36,7 +45,7 @@ export class TransferSubmitterService {
       const admitted = await transferRequestRepository.claimQueued(manager, { batchSize, perAccount, ...throttle });
       if (admitted.length === 0) {
         await refreshLockReasons(manager, await transferRequestRepository.markThrottled(manager, throttle));
-        return { submitted: 0, unsourced: 0 };
+        return { submitted: 0, links: [], unsourced: 0 };
       }
       const restrictions = await this.sourceRestrictions(manager, admitted);
       const { submitted, unsourced } = await transferRequestRepository.submitWithSources(
@@ -56,8 +65,23 @@ export class TransferSubmitterService {
         events.push(tarnEvent('transfer.failed', { requestId: u.id, scope: u.scope, name: u.name, destRseId: u.destRseId, error: u.error, attempt: u.attempt }));
       }
       await appendEvents(manager, events);
-      return { submitted: submitted.length, unsourced: unsourced.length };
+      return { submitted: submitted.length, links: await this.links(manager, submitted), unsourced: unsourced.length };
     });
+  }
+
+  /** Submitted requests counted per (source, destination), by RSE name (from the RSE cache: no statement as a rule). */
+  private async links(manager: EntityManager, submitted: ReadonlyArray<{ sourceRseId: string; destRseId: string }>): Promise<SubmittedLink[]> {
+    if (submitted.length === 0) return [];
+    const names = new Map((await this.expressions.all(manager)).map((r) => [r.id, r.name]));
+    const counts = new Map<string, SubmittedLink>();
+    for (const s of submitted) {
+      const src = names.get(s.sourceRseId) ?? 'none';
+      const dst = names.get(s.destRseId) ?? 'none';
+      const link = counts.get(`${src}\0${dst}`) ?? { src, dst, count: 0 };
+      link.count++;
+      counts.set(`${src}\0${dst}`, link);
+    }
+    return [...counts.values()];
   }
 
   /** (request, RSE) pairs allowed by the source_replica_expression of the requests that have one. */

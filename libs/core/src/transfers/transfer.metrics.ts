@@ -1,6 +1,7 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { FinishedRequest } from '@tarn/catalogue/repositories/transfer-finisher.repository.js';
 import { transferFailureClass } from '@tarn/domain';
+import type { SubmittedLink } from './transfer-submitter.service.js';
 
 type Link = 'src_rse' | 'dst_rse';
 
@@ -10,10 +11,12 @@ function once<T>(registry: Registry, name: string, make: () => T): T {
 }
 
 /**
- * Transfer outcomes per link (source RSE, destination RSE) as the finisher sees them (Prometheus): attempts done and
- * failed by reason class, bytes and durations of the copies done. An unknown source is `src_rse="none"`.
+ * Transfers per link (source RSE, destination RSE) (Prometheus): attempts submitted, as the submitter hands them to the
+ * transfer tool; their outcomes as the finisher sees them: done and failed by reason class, bytes and durations of the
+ * copies done. An unknown source is `src_rse="none"`.
  */
 export class TransferMetrics {
+  readonly submitted: Counter<Link>;
   readonly done: Counter<Link>;
   readonly failed: Counter<Link | 'reason'>;
   readonly doneBytes: Counter<Link>;
@@ -23,6 +26,9 @@ export class TransferMetrics {
   constructor(registry: Registry) {
     const registers = [registry];
     const labelNames: Link[] = ['src_rse', 'dst_rse'];
+    this.submitted = once(registry, 'tarn_transfers_submitted_total', () =>
+      new Counter({ name: 'tarn_transfers_submitted_total', help: 'Transfer attempts submitted to the transfer tool, per link', labelNames, registers }),
+    );
     this.done = once(registry, 'tarn_transfers_done_total', () =>
       new Counter({ name: 'tarn_transfers_done_total', help: 'Transfer attempts that ended DONE, per link', labelNames, registers }),
     );
@@ -55,6 +61,10 @@ export class TransferMetrics {
         registers,
       }),
     );
+  }
+
+  recordSubmitted(links: readonly SubmittedLink[]): void {
+    for (const l of links) this.submitted.inc({ src_rse: l.src, dst_rse: l.dst }, l.count);
   }
 
   record(attempts: readonly FinishedRequest[]): void {
