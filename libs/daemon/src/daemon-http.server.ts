@@ -87,15 +87,20 @@ export async function readiness(sources: HealthSources): Promise<Readiness> {
   return { ready: waiting.length === 0, waiting };
 }
 
+/** What a process that runs no daemon (the API alone) serves: its metrics only; its health is the API's GET /health. */
+export interface MetricsOnlySources {
+  metrics: DaemonMetrics;
+}
+
 /**
- * The one small HTTP server of a daemon process: GET /health (the report; 503 when failing), /health/ready (200
- * once the daemons reached the catalogue and their event bus, else 503), /health/live (200 while every daemon's
- * loop runs: a restart helps only when it does not) and GET /metrics.
+ * The one small HTTP server of a process: GET /metrics and, in a daemon process, GET /health (the report; 503 when
+ * failing), /health/ready (200 once the daemons reached the catalogue and their event bus, else 503) and /health/live
+ * (200 while every daemon's loop runs: a restart helps only when it does not).
  */
 export class DaemonHttpServer {
   private server: Server | null = null;
 
-  constructor(private readonly sources: HealthSources) {}
+  constructor(private readonly sources: HealthSources | MetricsOnlySources) {}
 
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
     const server = createServer((req, res) => void this.route(req, res));
@@ -124,6 +129,8 @@ export class DaemonHttpServer {
       } else if (path === '/metrics') {
         const body = await this.sources.metrics.text();
         res.writeHead(200, { 'content-type': this.sources.metrics.registry.contentType }).end(body);
+      } else if (!('daemons' in this.sources)) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('GET /metrics (no daemon runs in this process: the API answers GET /health on its own port)\n');
       } else if (path === '/health') {
         const report = await healthReport(this.sources);
         this.json(res, report.status === 'failing' ? 503 : 200, report);
@@ -169,5 +176,18 @@ export async function serveDaemonHealth(
   const bound = await server.listen(endpoint.port, endpoint.host);
   for (const runner of runners) runner.metricsPort = bound;
   logger.log(`health and metrics of ${runners.length} daemon(s) on http://${endpoint.host}:${bound}/health (/health/ready, /health/live) and /metrics`);
+  return server;
+}
+
+/** Starts the metrics server of a process that runs no daemon (the API alone) on TARN_METRICS_PORT; null when `off`. */
+export async function serveProcessMetrics(
+  metrics: DaemonMetrics,
+  logger: { log(message: string): void },
+  endpoint: { port: number | null; host: string } = metricsEndpoint(),
+): Promise<DaemonHttpServer | null> {
+  if (endpoint.port === null) return null;
+  const server = new DaemonHttpServer({ metrics });
+  const bound = await server.listen(endpoint.port, endpoint.host);
+  logger.log(`metrics on http://${endpoint.host}:${bound}/metrics`);
   return server;
 }
