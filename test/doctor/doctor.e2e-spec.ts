@@ -8,6 +8,7 @@ import { jest } from '@jest/globals';
 import { hostname } from 'node:os';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { upsertHeartbeat } from '@tarn/catalogue/repositories/heartbeat.repository.js';
+import { rseChange } from '@tarn/core/rses/rse-unit-of-work.js';
 import { createTestDatabase, type TestDatabase } from '@tarn/testing/database.js';
 import { startDaemonProcess, type DaemonProcess } from '@tarn/testing/daemon-process.js';
 import { createAccount } from '@tarn/testing/factories/account.factory.js';
@@ -100,6 +101,13 @@ describe('tarn doctor', () => {
     expect((await admin.run(['doctor', '--rse', rse])).code).toBe(1);
     expect(await admin.run(['doctor', '--no-storage'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^No finding/) });
     expect(await admin.run(['doctor', '--rse', 'NO_SUCH_RSE'])).toMatchObject({ code: 4, stderr: expect.stringContaining('NO_SUCH_RSE') });
+    // Once its operators mark the RSE unavailable, the failure is known: a warning, exit 0.
+    await rseChange(db.dataSource, rse, (manager) => manager.query(`UPDATE rses SET availability_write = false WHERE rse = $1`, [rse]));
+    const known = await admin.run(['doctor', '--rse', rse]);
+    expect(known.code).toBe(0);
+    expect(known.stdout.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^WARNING storage: ${rse} dav://.*: write failed: .* \\(the RSE is marked unavailable for write\\)\\. Fix: .*, then make it available again\\.$`))]);
+    expect(known.stderr).toMatch(/^1 warning\(s\); checked /);
+    await rseChange(db.dataSource, rse, (manager) => manager.query(`UPDATE rses SET deleted = true, deleted_at = now() WHERE rse = $1`, [rse]));
   });
 
   it('names a daemon instance that was killed', async () => {

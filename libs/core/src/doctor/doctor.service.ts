@@ -47,6 +47,17 @@ function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
 }
 
 /**
+ * A storage error on an RSE its operators marked unavailable is known: a warning, so that the doctor of a deployment
+ * that took a broken RSE out of service exits 0.
+ */
+function knownUnavailable(f: Finding, rse: { availabilityRead: boolean; availabilityWrite: boolean; availabilityDelete: boolean }): Finding {
+  const availability: [string, boolean][] = [['read', rse.availabilityRead], ['write', rse.availabilityWrite], ['delete', rse.availabilityDelete]];
+  const off = availability.filter(([, on]) => !on).map(([operation]) => operation);
+  if (f.severity !== 'error' || off.length === 0) return f;
+  return { ...f, severity: 'warning', what: `${f.what} (the RSE is marked unavailable for ${off.join(', ')})`, fix: `${f.fix.replace(/; meanwhile .*$/, '')}, then make it available again` };
+}
+
+/**
  * What `tarn doctor` asks the server (GET /doctor): Tarn's own configuration, the catalogue (reachable, migrations,
  * connections), the event bus (Kafka's topics and consumer groups, or the PostgreSQL bus's consumers; the outbox),
  * every RSE on each of its protocols (a probe file written, stat'ed, read back, checksummed and deleted) and its space
@@ -174,16 +185,16 @@ export class DoctorService {
     const [rses, protocols] = await Promise.all([this.overview.rses(), listAllRseProtocols(manager)]);
     const chosen = rses.filter((r) => only === undefined || r.name === only);
     const findings: Finding[] = [];
-    const probes: Array<{ rse: string; protocol: (typeof protocols)[number] }> = [];
+    const probes: Array<{ rse: (typeof chosen)[number]; protocol: (typeof protocols)[number] }> = [];
     for (const rse of chosen) {
       const own = protocols.filter((p) => p.rseId === rse.id);
       if (own.length === 0) findings.push(finding('storage', 'warning', rse.name, 'no protocol: nothing can be written to or read from it', `add one (tarn rse add-protocol ${rse.name})`));
-      for (const protocol of own) probes.push({ rse: rse.name, protocol });
+      for (const protocol of own) probes.push({ rse, protocol });
     }
-    const settled = await settleBounded(probes, settings.concurrency, (p) => probeProtocol(p.rse, p.protocol, { stepTimeoutMs: settings.stepTimeoutMs, open: settings.open }));
+    const settled = await settleBounded(probes, settings.concurrency, (p) => probeProtocol(p.rse.name, p.protocol, { stepTimeoutMs: settings.stepTimeoutMs, open: settings.open }));
     settled.forEach((s, i) => {
-      if (s.status === 'fulfilled') findings.push(...s.value);
-      else findings.push(finding('storage', 'error', probes[i].rse, `the probe failed: ${messageOf(s.reason)}`, 'see the API log'));
+      const found = s.status === 'fulfilled' ? s.value : [finding('storage', 'error', probes[i].rse.name, `the probe failed: ${messageOf(s.reason)}`, 'see the API log')];
+      findings.push(...found.map((f) => knownUnavailable(f, probes[i].rse)));
     });
     return { looked: probes.length, findings };
   }
