@@ -184,6 +184,11 @@ describe('the Helm chart, rendered by Helm', () => {
     }
     const api = deployments(objects).find((d) => d.metadata.name === 'tarn-api');
     expect(api.spec.template.spec.containers[0].readinessProbe.httpGet).toEqual({ path: '/health', port: 'http' });
+    // Every process, the API too, is scraped on its metrics port.
+    for (const d of deployments(objects)) {
+      expect([d.metadata.name, d.spec.template.metadata.annotations]).toEqual([d.metadata.name, expect.objectContaining({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9464' })]);
+      expect(d.spec.template.spec.containers[0].ports).toContainEqual({ name: 'metrics', containerPort: 9464 });
+    }
     expect(objects.find((o) => o.kind === 'ConfigMap').data).toMatchObject({ KAFKA_BROKERS: 'kafka:9092', TARN_EVENT_BUS: 'kafka' });
     expect(objects.find((o) => o.kind === 'Secret' && o.metadata.name === 'tarn').stringData.DATABASE_URL).toBe('postgres://tarn:secret@postgres:5432/tarn');
     // Migrations: a Job before every install and upgrade, with the database URL in a Secret of its own.
