@@ -269,6 +269,7 @@ describe('web UI in Chromium', () => {
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByRole('heading', { name: 'Choose the account' }).waitFor();
       expect(await page.getByRole('link', { name: /^Log in as / }).allTextContents()).toEqual(['Log in as jdoe', 'Log in as pipeline']);
+      expect(await page.getByLabel('Password').count()).toBe(0);
       await axe(page, 'login-choose-account');
       await shoot(page, 'login-choose-account');
       // The provider remembers the sign-in: choosing goes through it without the password again.

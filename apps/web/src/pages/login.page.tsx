@@ -75,44 +75,53 @@ export function LoginPage(props: { onLogin: (session: Session) => void }) {
     }
   };
 
+  // Back from the identity provider with accounts to choose from: the choice only.
+  const choosing = provider !== null && providerLoginState().accounts.length > 0;
+
   return (
     <main class="login">
       <h1>Tarn</h1>
       {provider && <ProviderLogin name={provider.name} />}
-      <form onSubmit={submit} aria-labelledby="login-title">
-        <h2 id="login-title">Log in</h2>
-        <label>
-          Username
-          <input name="username" autocomplete="username" required value={username} onInput={(e) => setUsername(e.currentTarget.value)} />
-        </label>
-        <label>
-          Password
-          <input name="password" type="password" autocomplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
-        </label>
-        {choices ? (
+      {choosing ? (
+        <p>
+          <a href="/ui/">Log in another way</a>
+        </p>
+      ) : (
+        <form onSubmit={submit} aria-labelledby="login-title">
+          <h2 id="login-title">Log in</h2>
           <label>
-            Account <span class="muted">(this username acts as several)</span>
-            <select name="account" value={account} onChange={(e) => setAccount(e.currentTarget.value)}>
-              {choices.map((a) => (
-                <option key={a}>{a}</option>
-              ))}
-            </select>
+            Username
+            <input name="username" autocomplete="username" required value={username} onInput={(e) => setUsername(e.currentTarget.value)} />
           </label>
-        ) : (
           <label>
-            Account <span class="muted">(only if the username acts as several)</span>
-            <input name="account" value={account} onInput={(e) => setAccount(e.currentTarget.value)} />
+            Password
+            <input name="password" type="password" autocomplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
           </label>
-        )}
-        {error && (
-          <p class="note error" role="alert">
-            {error}
-          </p>
-        )}
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? 'Logging in…' : 'Log in'}
-        </button>
-      </form>
+          {choices ? (
+            <label>
+              Account <span class="muted">(this username acts as several)</span>
+              <select name="account" value={account} onChange={(e) => setAccount(e.currentTarget.value)}>
+                {choices.map((a) => (
+                  <option key={a}>{a}</option>
+                ))}
+              </select>
+            </label>
+          ) : (
+            <label>
+              Account <span class="muted">(only if the username acts as several)</span>
+              <input name="account" value={account} onInput={(e) => setAccount(e.currentTarget.value)} />
+            </label>
+          )}
+          {error && (
+            <p class="note error" role="alert">
+              {error}
+            </p>
+          )}
+          <button type="submit" class="primary" disabled={busy}>
+            {busy ? 'Logging in…' : 'Log in'}
+          </button>
+        </form>
+      )}
     </main>
   );
 }
