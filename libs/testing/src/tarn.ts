@@ -31,9 +31,10 @@ const FAST_DAEMONS: Record<string, string> = {
 /**
  * All of Tarn as `npm start` runs it — the API on a free port of 127.0.0.1 and every daemon of
  * apps/tarn — over a test database, with the event bus of `mode` (Kafka on topics of this test file's own).
- * `env` overrides daemon knobs (process.env, read when the daemons' modules are built) and settings (TarnConfig).
+ * `env` overrides daemon knobs (process.env, read when the daemons' modules are built) and settings (TarnConfig);
+ * `port` is where the API listens (a free one by default).
  */
-export async function startTestTarn(db: TestDatabase, mode: EventBusMode, env: Record<string, string> = {}): Promise<TestTarn> {
+export async function startTestTarn(db: TestDatabase, mode: EventBusMode, env: Record<string, string> = {}, port = 0): Promise<TestTarn> {
   Object.assign(process.env, FAST_DAEMONS, env);
   const configEnv: Record<string, string> = { ...env };
   let prefix: string | undefined;
@@ -52,12 +53,12 @@ export async function startTestTarn(db: TestDatabase, mode: EventBusMode, env: R
   const moduleRef = await createTestingModule(db, [ApiModule, DaemonModule, EventsModule, ...DAEMON_MODULES], configEnv);
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: ['error', 'warn'] });
   configureApi(app);
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
+  await app.listen(port, '127.0.0.1');
+  const bound = (app.getHttpServer().address() as AddressInfo).port;
   return {
     mode,
     app,
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     close: async () => {
       await app.close();
       if (prefix) await deleteTestTopics(prefix);

@@ -8,14 +8,18 @@ import { Permissions } from '../auth/permissions.js';
 
 export type ConfigValue = string | number | boolean;
 
-const NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+const SECTION = /^[A-Za-z0-9_.-]{1,128}$/;
+/** Options name things such as `<RSE>/<activity>` (throttler), and activities have spaces: any printable text. */
+const OPTION = /^(?=.*\S)[^\u0000-\u001f\u007f]{1,128}$/;
 const MAX_VALUE = 4000;
 
 function validName(what: 'section' | 'option', value: unknown): string {
-  if (typeof value !== 'string' || !NAME.test(value)) {
-    throw new InvalidInput(`Invalid config ${what} ${JSON.stringify(value)}: letters, digits, '_', '.' and '-', at most 128.`, { rucioClass: 'InputValidationError' });
+  const ok = typeof value === 'string' && (what === 'section' ? SECTION : OPTION).test(value);
+  if (!ok) {
+    const rule = what === 'section' ? "letters, digits, '_', '.' and '-'" : 'printable characters, not only spaces';
+    throw new InvalidInput(`Invalid config ${what} ${JSON.stringify(value)}: ${rule}, at most 128.`, { rucioClass: 'InputValidationError' });
   }
-  return value;
+  return value as string;
 }
 
 function validValue(section: string, option: string, value: unknown): string {
