@@ -8,6 +8,7 @@ import { jest } from '@jest/globals';
 import { hostname } from 'node:os';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { upsertHeartbeat } from '@tarn/catalogue/repositories/heartbeat.repository.js';
+import { DEFAULT_DOCTOR_SETTINGS, DoctorService } from '@tarn/core';
 import { rseChange } from '@tarn/core/rses/rse-unit-of-work.js';
 import { createTestDatabase, type TestDatabase } from '@tarn/testing/database.js';
 import { startDaemonProcess, type DaemonProcess } from '@tarn/testing/daemon-process.js';
@@ -39,6 +40,7 @@ describe('tarn doctor', () => {
   let bucket: Awaited<ReturnType<typeof createTestBucket>>;
   const areas: TestStorageArea[] = [];
   const processes: DaemonProcess[] = [];
+  const healthy: string[] = [];
 
   const protocolOf = (area: TestStorageArea, impl: string, extendedAttributes = area.protocol.extendedAttributes) => ({
     scheme: area.protocol.scheme,
@@ -59,8 +61,8 @@ describe('tarn doctor', () => {
     bucket = await createTestBucket();
     const dav = await createTestCollection();
     areas.push(bucket, dav);
-    await createRse(db.dataSource, { rse: uniqueRseName('DOC_S3'), protocols: [protocolOf(bucket, 'rucio.rse.protocols.s3.Default')] });
-    await createRse(db.dataSource, { rse: uniqueRseName('DOC_DAV'), protocols: [protocolOf(dav, 'rucio.rse.protocols.webdav.Default')] });
+    healthy.push((await createRse(db.dataSource, { rse: uniqueRseName('DOC_S3'), protocols: [protocolOf(bucket, 'rucio.rse.protocols.s3.Default')] })).rse);
+    healthy.push((await createRse(db.dataSource, { rse: uniqueRseName('DOC_DAV'), protocols: [protocolOf(dav, 'rucio.rse.protocols.webdav.Default')] })).rse);
     await waitFor('every daemon alive', async () => {
       const { stdout } = await admin.run(['--json', 'daemon', 'list']);
       return stdout !== '' && (JSON.parse(stdout) as { state: string }[]).filter((i) => i.state === 'alive').length >= 14;
@@ -108,6 +110,14 @@ describe('tarn doctor', () => {
     expect(known.stdout.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^WARNING storage: ${rse} dav://.*: write failed: .* \\(the RSE is marked unavailable for write\\)\\. Fix: .*, then make it available again\\.$`))]);
     expect(known.stderr).toMatch(/^1 warning\(s\); checked /);
     await rseChange(db.dataSource, rse, (manager) => manager.query(`UPDATE rses SET deleted = true, deleted_at = now() WHERE rse = $1`, [rse]));
+  });
+
+  it('names the RSEs it had no time left to probe', async () => {
+    const report = await tarn.app.get(DoctorService).report({ daemons: { expected: [], instances: [] }, storage: true }, { ...DEFAULT_DOCTOR_SETTINGS, storageBudgetMs: -1 });
+    expect(report.checks).toContainEqual({ check: 'storage', looked: 0 });
+    expect(report.findings.filter((f) => f.check === 'storage')).toEqual([
+      { check: 'storage', severity: 'warning', subject: [...healthy].sort().join(', '), what: expect.stringMatching(/^not probed: /), fix: expect.stringContaining('tarn doctor --rse NAME') },
+    ]);
   });
 
   it('names a daemon instance that was killed', async () => {

@@ -29,10 +29,12 @@ export interface DoctorSettings {
   concurrency: number;
   /** Kafka and identity providers are given this long to answer. */
   remoteTimeoutMs: number;
+  /** No probe starts after this long: the rest are named as not probed (many RSEs behind slow doors). */
+  storageBudgetMs: number;
   open?: OpenProbeStorage;
 }
 
-export const DEFAULT_DOCTOR_SETTINGS: DoctorSettings = { stepTimeoutMs: 20_000, concurrency: 4, remoteTimeoutMs: 10_000 };
+export const DEFAULT_DOCTOR_SETTINGS: DoctorSettings = { stepTimeoutMs: 20_000, concurrency: 4, remoteTimeoutMs: 10_000, storageBudgetMs: 120_000 };
 
 /** A Kafka consumer group this far behind with members is worth a look. */
 export const KAFKA_LAG_WARNING = 10_000;
@@ -191,12 +193,28 @@ export class DoctorService {
       if (own.length === 0) findings.push(finding('storage', 'warning', rse.name, 'no protocol: nothing can be written to or read from it', `add one (tarn rse add-protocol ${rse.name})`));
       for (const protocol of own) probes.push({ rse, protocol });
     }
-    const settled = await settleBounded(probes, settings.concurrency, (p) => probeProtocol(p.rse.name, p.protocol, { stepTimeoutMs: settings.stepTimeoutMs, open: settings.open }));
+    const deadline = Date.now() + settings.storageBudgetMs;
+    const settled = await settleBounded(probes, settings.concurrency, (p) =>
+      Date.now() > deadline ? Promise.resolve(null) : probeProtocol(p.rse.name, p.protocol, { stepTimeoutMs: settings.stepTimeoutMs, open: settings.open }),
+    );
+    const skipped = new Set<string>();
     settled.forEach((s, i) => {
-      const found = s.status === 'fulfilled' ? s.value : [finding('storage', 'error', probes[i].rse.name, `the probe failed: ${messageOf(s.reason)}`, 'see the API log')];
+      if (s.status === 'fulfilled' && s.value === null) skipped.add(probes[i].rse.name);
+      const found = s.status === 'fulfilled' ? (s.value ?? []) : [finding('storage', 'error', probes[i].rse.name, `the probe failed: ${messageOf(s.reason)}`, 'see the API log')];
       findings.push(...found.map((f) => knownUnavailable(f, probes[i].rse)));
     });
-    return { looked: probes.length, findings };
+    if (skipped.size > 0) {
+      findings.push(
+        finding(
+          'storage',
+          'warning',
+          [...skipped].join(', '),
+          `not probed: the probes before them took the ${Math.round(settings.storageBudgetMs / 1000)} s the storage check may take`,
+          'probe them one RSE at a time (tarn doctor --rse NAME), and look at the slow ones the findings name',
+        ),
+      );
+    }
+    return { looked: settled.filter((s) => !(s.status === 'fulfilled' && s.value === null)).length, findings };
   }
 
   private async checkSpace(only?: string): Promise<{ looked: number; findings: Finding[] }> {
