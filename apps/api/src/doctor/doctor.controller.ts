@@ -51,7 +51,8 @@ export class DoctorController {
   @Answers.json(DOCTOR_ANSWER, 'What was checked, and the findings.')
   async check(@Query('storage') storage: string | undefined, @Query('rse') rse: string | undefined): Promise<DoctorReport> {
     return this.doctor.report({
-      daemons: { expected: DAEMONS.map((d) => d.name), instances: await this.heartbeats.list() },
+      // A catalogue that stopped answering is the doctor's finding, not a failed request.
+      daemons: { expected: DAEMONS.map((d) => d.name), instances: await this.heartbeats.list().catch(() => null) },
       storage: storage === undefined ? true : booleanParameter('storage', storage),
       rse: rse === undefined || rse === '' ? undefined : rse,
     });

@@ -74,6 +74,21 @@ async function clientChecks(ctx: CommandContext): Promise<{ checks: CheckRun[]; 
   return { checks, findings, reachable: true };
 }
 
+/** Why the server's checks could not run, as a finding: a wrong login, an account that is not an administrator, a catalogue down. */
+export function serverFailure(error: CliError, account: string | null): Finding {
+  const what = error.message.replace(/\.$/, '');
+  if (error.exceptionClass === 'AccessDenied') {
+    return finding('config', 'error', account, what, 'run tarn doctor as an administrator (--account root, or an account with the attribute admin=true)');
+  }
+  if (error.exceptionClass === 'DatabaseUnavailable') {
+    return finding('catalogue', 'error', null, what, "start PostgreSQL, or fix Tarn's DATABASE_URL; the daemons resume on their own once it answers");
+  }
+  if (error.exitCode === ExitCode.AUTH) {
+    return finding('token', 'error', account, what, 'check the account, username and password (--account, --username, --password, TARN_PASSWORD), or run tarn login');
+  }
+  return finding('config', 'error', account, what, "the server's checks could not run: see the message and the API's log");
+}
+
 /** The same check on both sides (the clocks of this host and of the server's) counted once. */
 function mergeChecks(checks: readonly CheckRun[]): CheckRun[] {
   const merged = new Map<string, CheckRun>();
@@ -106,18 +121,8 @@ export function registerDoctorCommand(program: Command, io: CliIo): void {
             report.checks = mergeChecks([...report.checks, ...server.checks]);
             report.findings.push(...server.findings);
           } catch (error) {
-            if (!(error instanceof CliError)) throw error;
-            if (error.exceptionClass === 'RSENotFound') throw error;
-            const notAdmin = error.exceptionClass === 'AccessDenied';
-            report.findings.push(
-              finding(
-                notAdmin ? 'config' : error.exitCode === ExitCode.AUTH ? 'token' : 'config',
-                'error',
-                ctx.client.config.account ?? null,
-                error.message.replace(/\.$/, ''),
-                notAdmin ? 'run tarn doctor as an administrator (--account root, or an account with the attribute admin=true)' : error.exitCode === ExitCode.AUTH ? 'check the account, username and password (--account, --username, --password, TARN_PASSWORD), or run tarn login' : 'see the message',
-              ),
-            );
+            if (!(error instanceof CliError) || error.exceptionClass === 'RSENotFound') throw error;
+            report.findings.push(serverFailure(error, ctx.client.config.account ?? null));
           }
         }
         const errors = report.findings.filter((f) => f.severity === 'error').length;

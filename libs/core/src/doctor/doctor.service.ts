@@ -14,8 +14,8 @@ import { type OpenProbeStorage, probeProtocol } from './storage-probe.js';
 import { spaceFindings } from './space-findings.js';
 
 export interface DoctorOptions {
-  /** The daemons of the deployment (the one list of daemons) and their instances' heartbeats. */
-  daemons: { expected: readonly string[]; instances: readonly DaemonInstance[] };
+  /** The daemons of the deployment (the one list of daemons) and their instances' heartbeats (null: unreadable). */
+  daemons: { expected: readonly string[]; instances: readonly DaemonInstance[] | null };
   /** Probe the RSEs' protocols (write, stat, read, checksum and delete a file); false skips it. */
   storage: boolean;
   /** Only this RSE's protocols and space. */
@@ -75,7 +75,6 @@ export class DoctorService {
   ) {}
 
   async report(options: DoctorOptions, settings: DoctorSettings = DEFAULT_DOCTOR_SETTINGS): Promise<DoctorReport> {
-    if (options.rse !== undefined && !(await this.overview.rses()).some((r) => r.name === options.rse)) throw NotFound.rse(options.rse);
     const checks: CheckRun[] = [];
     const findings: Finding[] = [];
     const run = async (check: DoctorCheck, work: () => Promise<{ looked: number; findings: Finding[] }>) => {
@@ -88,15 +87,18 @@ export class DoctorService {
     checks.push({ check: 'catalogue', looked: 1 });
     findings.push(...catalogue.findings);
     if (catalogue.reachable) {
+      if (options.rse !== undefined && !(await this.overview.rses()).some((r) => r.name === options.rse)) throw NotFound.rse(options.rse);
       await run('event-bus', () => this.checkEventBus(settings));
       if (options.storage) await run('storage', () => this.checkStorage(settings, options.rse));
       await run('space', () => this.checkSpace(options.rse));
     }
     const { expected, instances } = options.daemons;
-    checks.push({ check: 'daemons', looked: instances.length });
-    findings.push(...daemonFindings(instances, expected));
-    checks.push({ check: 'clocks', looked: new Set(instances.map((i) => i.hostname)).size + 1 });
-    findings.push(...clockFindings(instances, catalogue.skewSeconds === null ? undefined : { hostname: hostname(), skewSeconds: catalogue.skewSeconds }));
+    if (catalogue.reachable && instances) {
+      checks.push({ check: 'daemons', looked: instances.length });
+      findings.push(...daemonFindings(instances, expected));
+      checks.push({ check: 'clocks', looked: new Set(instances.map((i) => i.hostname)).size + 1 });
+      findings.push(...clockFindings(instances, catalogue.skewSeconds === null ? undefined : { hostname: hostname(), skewSeconds: catalogue.skewSeconds }));
+    }
     return { checkedAt: new Date(), checks, findings };
   }
 
