@@ -135,6 +135,17 @@ describe("the web UI's login through the identity provider", () => {
     expect(stranger.text).toContain('No login through the identity provider is waiting in this browser');
   });
 
+  it("says what the provider answered when it did not log the person in, and opens no session", async () => {
+    const { callback, cookie } = await toCallback(api.url, 'jdoe');
+    const denied = new URL(`${api.url}/auth/oidc/callback`);
+    denied.search = new URLSearchParams({ error: 'access_denied', error_description: 'the user declined', state: callback.searchParams.get('state')! }).toString();
+    const refused = await finish(api.url, denied, cookie);
+    expect([refused.status, cookieOf(refused, 'tarn_session')]).toEqual([401, undefined]);
+    expect(refused.text).toContain('did not log you in (access_denied: the user declined)');
+    // The login is over: the browser forgets it.
+    expect(cookieOf(refused, 'tarn_oidc_login')!.attributes).toMatch(/Max-Age=0/);
+  });
+
   it('refuses a code used a second time: the provider exchanges it once', async () => {
     const { callback, cookie } = await toCallback(api.url, 'jdoe');
     expect((await finish(api.url, callback, cookie)).status).toBe(303);
