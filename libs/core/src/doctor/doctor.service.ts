@@ -8,6 +8,7 @@ import { TARN_CONFIG, type TarnConfig } from '@tarn/config';
 import { createKafkaClient, loadEventsSettings, readKafkaState } from '@tarn/events';
 import { settleBounded } from '../bounded.js';
 import { BACKLOG_LIMITS, OverviewService, readBacklog } from '../overview/overview.service.js';
+import type { RseOverview } from '../overview/overview.types.js';
 import { clockFindings, type DaemonInstance, daemonFindings } from './daemon-findings.js';
 import { type CheckRun, type DoctorCheck, type DoctorReport, type Finding, finding } from './doctor.types.js';
 import { type OpenProbeStorage, probeProtocol } from './storage-probe.js';
@@ -87,10 +88,11 @@ export class DoctorService {
     checks.push({ check: 'catalogue', looked: 1 });
     findings.push(...catalogue.findings);
     if (catalogue.reachable) {
-      if (options.rse !== undefined && !(await this.overview.rses()).some((r) => r.name === options.rse)) throw NotFound.rse(options.rse);
+      const rses = (await this.overview.rses()).filter((r) => options.rse === undefined || r.name === options.rse);
+      if (options.rse !== undefined && rses.length === 0) throw NotFound.rse(options.rse);
       await run('event-bus', () => this.checkEventBus(settings));
-      if (options.storage) await run('storage', () => this.checkStorage(settings, options.rse));
-      await run('space', () => this.checkSpace(options.rse));
+      if (options.storage) await run('storage', () => this.checkStorage(settings, rses));
+      await run('space', async () => ({ looked: rses.length, findings: rses.flatMap(spaceFindings) }));
     }
     const { expected, instances } = options.daemons;
     if (catalogue.reachable && instances) {
@@ -184,10 +186,8 @@ export class DoctorService {
     }
   }
 
-  private async checkStorage(settings: DoctorSettings, only?: string): Promise<{ looked: number; findings: Finding[] }> {
-    const manager = this.dataSource.manager;
-    const [rses, protocols] = await Promise.all([this.overview.rses(), listAllRseProtocols(manager)]);
-    const chosen = rses.filter((r) => only === undefined || r.name === only);
+  private async checkStorage(settings: DoctorSettings, chosen: readonly RseOverview[]): Promise<{ looked: number; findings: Finding[] }> {
+    const protocols = await listAllRseProtocols(this.dataSource.manager);
     const findings: Finding[] = [];
     const probes: Array<{ rse: (typeof chosen)[number]; protocol: (typeof protocols)[number] }> = [];
     for (const rse of chosen) {
@@ -217,10 +217,5 @@ export class DoctorService {
       );
     }
     return { looked: settled.filter((s) => !(s.status === 'fulfilled' && s.value === null)).length, findings };
-  }
-
-  private async checkSpace(only?: string): Promise<{ looked: number; findings: Finding[] }> {
-    const rses = (await this.overview.rses()).filter((r) => only === undefined || r.name === only);
-    return { looked: rses.length, findings: rses.flatMap(spaceFindings) };
   }
 }
