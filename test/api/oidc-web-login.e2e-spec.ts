@@ -184,6 +184,11 @@ describe("the web UI's login through the identity provider", () => {
     const shown = await request(api.url).get('/auth/session').set('Cookie', `tarn_session=${cookieOf(back, 'tarn_session')!.value}`).expect(200);
     expect(shown.body.account).toBe(analysis);
 
+    // Unmapping the identity from the account ends the session at once, as it would refuse a bearer token.
+    await request(api.url).delete(`/accounts/${analysis}/identities`).set('X-Rucio-Auth-Token', rootToken).send({ identity: identityOf('sub-jdoe'), authtype: 'OIDC' }).expect(200);
+    const ended = await request(api.url).get('/auth/session').set('Cookie', `tarn_session=${cookieOf(back, 'tarn_session')!.value}`);
+    expect([ended.status, ended.body.ExceptionMessage]).toEqual([401, expect.stringContaining(`is no longer mapped to account '${analysis}'`)]);
+
     const other = await toCallback(api.url, 'jdoe', { account: 'root' }, first.browser);
     const refused = await finish(api.url, other.callback, other.cookie);
     expect([refused.status, cookieOf(refused, 'tarn_session')]).toEqual([401, undefined]);

@@ -13,6 +13,8 @@ export interface TokenRow {
   identity: string | null;
   /** For a session opened through an identity provider: the GROUP accounts its groups make it a member of; else null. */
   groups: string[] | null;
+  /** For such a session: whether its identity is still mapped to its account (a bearer token's would be refused otherwise). */
+  mapped: boolean;
 }
 
 export async function insertToken(
@@ -29,7 +31,9 @@ export async function insertToken(
 export async function findToken(manager: EntityManager, tokenHash: string): Promise<TokenRow | null> {
   const rows = await manager.query(
     `SELECT t.account, t.expired_at AS "expiredAt", a.status AS "accountStatus", ${adminCondition('t.account', '$2')} AS admin,
-            t.identity, CASE WHEN t.oidc_groups IS NULL THEN NULL ELSE ${oidcGroupAccounts('t.oidc_groups')} END AS groups
+            t.identity, CASE WHEN t.oidc_groups IS NULL THEN NULL ELSE ${oidcGroupAccounts('t.oidc_groups')} END AS groups,
+            t.oidc_groups IS NULL OR EXISTS (SELECT 1 FROM identity_accounts ia JOIN identities i ON i.identity = ia.identity AND i.identity_type = ia.identity_type
+                                              WHERE ia.identity = t.identity AND ia.identity_type = 'OIDC' AND ia.account = t.account AND NOT i.deleted) AS mapped
        FROM tokens t LEFT JOIN accounts a ON a.account = t.account
       WHERE t.token_hash = $1`,
     [tokenHash, ADMIN_ATTRIBUTE_VALUES],

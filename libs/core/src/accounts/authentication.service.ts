@@ -195,6 +195,11 @@ export class AuthenticationService {
     }
     assertActive(row.account, row.accountStatus);
     if (row.groups === null) return { issuer: { account: row.account, admin: row.admin }, expiresAt: row.expiredAt, kind: 'tarn' };
+    if (!row.mapped) {
+      throw cannotAuthenticate(`The identity '${row.identity}' is no longer mapped to account '${row.account}': this web UI session has ended, log in again.`, {
+        account: row.account,
+      });
+    }
     return { issuer: { account: row.account, admin: row.admin, groups: row.groups }, expiresAt: row.expiredAt, kind: 'tarn', identity: row.identity ?? undefined };
   }
 
