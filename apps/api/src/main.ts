@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { loadConfig } from '@tarn/config';
-import { ApiAppModule } from './api-app.module.js';
+import { ApiProcessModule } from './api-app.module.js';
 import { startHttp } from './bootstrap/start-http.js';
 
 async function main(): Promise<void> {
-  await startHttp(ApiAppModule, loadConfig(), (url) => `Tarn API listening on ${url}`);
+  await startHttp(ApiProcessModule, loadConfig(), (url) => `Tarn API listening on ${url}`);
 }
 
 main().catch((error) => {

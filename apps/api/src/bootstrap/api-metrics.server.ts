@@ -4,8 +4,7 @@ import { consoleLogger } from '@tarn/events';
 
 /**
  * The API process's /metrics (API requests by route and status, latencies, the process's own figures) on
- * TARN_METRICS_PORT (default 9464, 0 a free port, off none), as every daemon process serves its own. Not in the
- * process that runs all of Tarn: its daemons' server serves the same registry.
+ * TARN_METRICS_PORT (default 9464, 0 a free port, off none), as every daemon process serves its own (ApiProcessModule).
  */
 @Injectable()
 export class ApiMetricsServer implements OnApplicationBootstrap, OnApplicationShutdown {
