@@ -6,7 +6,8 @@
  * - the public client `tarn-cli` (device authorization grant, authorization code with PKCE, refresh tokens);
  * - the confidential client `tarn-service` (client credentials, and token exchange, RFC 8693, for storage audiences);
  * - the confidential client `tarn-web` (secret `tarn-web-secret`), the web UI's login (authorization code with PKCE)
- *   with redirect URIs `webRedirectUris` (default http://127.0.0.1:8080/auth/oidc/callback);
+ *   with redirect URIs `webRedirectUris` (default http://127.0.0.1:8080/auth/oidc/callback), and its logout (RP-initiated,
+ *   back to /ui/ of the same origins);
  * - JWT access tokens (RFC 9068) for Tarn's audience and for each storage audience, carrying the user's groups in a
  *   `wlcg.groups` (or `groups`) claim as they are when the token is issued;
  * - users with passwords and groups, a login page, consent given for these first-party clients.
@@ -160,6 +161,8 @@ function build() {
         grant_types: ['authorization_code'],
         response_types: ['code'],
         redirect_uris: settings.webRedirectUris,
+        // Tarn's web UI, where the provider sends the browser after a logout it asked for.
+        post_logout_redirect_uris: settings.webRedirectUris.map((uri) => new URL('/ui/', uri).href),
       },
     ],
     extraClientMetadata: { properties: ['token_exchange_audiences'] },
@@ -197,6 +200,15 @@ function build() {
         defaultResource: async () => settings.tarnAudience,
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx, indicator) => resourceServer(indicator),
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.body = html('Sign out', `<p>Sign out of this provider?</p>${form}<button type="submit" form="op.logoutForm" value="yes" name="logout">Sign out</button>`);
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.body = html('Signed out', '<p>You are signed out.</p>');
+        },
       },
       clientCredentials: { enabled: true },
       revocation: { enabled: true },

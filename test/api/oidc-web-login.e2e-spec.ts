@@ -120,6 +120,16 @@ describe("the web UI's login through the identity provider", () => {
     } finally {
       await request(api.url).put(`/accounts/${physics}`).set('X-Rucio-Auth-Token', rootToken).send({ status: 'ACTIVE' }).expect(200);
     }
+
+    // Logging out ends Tarn's session and names the provider's logout page, which comes back to the web UI.
+    const out = await request(api.url).delete('/auth/session').set('Cookie', `tarn_session=${session.value}`).set('X-Tarn-CSRF', shown.body.csrf_token).expect(200);
+    const logout = new URL(out.body.end_session_url);
+    expect([`${logout.origin}${logout.pathname}`, logout.searchParams.get('client_id'), logout.searchParams.get('post_logout_redirect_uri')]).toEqual([
+      `${provider.issuer}/session/end`,
+      'tarn-web',
+      `${api.url}/ui/`,
+    ]);
+    await request(api.url).get('/auth/session').set('Cookie', `tarn_session=${session.value}`).expect(401);
   });
 
   it('refuses an answer whose state is not the one this browser started with, and one without a login waiting', async () => {

@@ -137,6 +137,7 @@ describe('the web UI session (cookie and CSRF token)', () => {
     await request(api.url).delete('/auth/session').set('Cookie', cookie).expect(401); // a change: CSRF token needed
     const out = await request(api.url).delete('/auth/session').set('Cookie', cookie).set('X-Tarn-CSRF', session.body.csrf_token).expect(200);
     expect(sessionCookie(out)).toEqual({ value: '', attributes: expect.stringMatching(/Max-Age=0/) });
+    expect(out.body).toEqual({ end_session_url: null }); // a password login: no identity provider to log out of
     expect((await request(api.url).get('/auth/session').set('Cookie', cookie).expect(401)).body.ExceptionClass).toBe('CannotAuthenticate');
     expect((await request(api.url).get('/auth/session').expect(400)).body.ExceptionClass).toBe('CannotAuthenticate');
     // A token sent in a header is not a session: logging out leaves it working.

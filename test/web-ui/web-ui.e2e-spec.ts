@@ -257,7 +257,7 @@ describe('web UI in Chromium', () => {
     expect((await s.cli.json<Row>(['rse', 'show', 'SITE_DROP'])).availability_write).toBe(false);
   });
 
-  it('logs in through the identity provider, choosing among the accounts of the identity', async () => {
+  it('logs in through the identity provider, choosing among the accounts of the identity, and logs out of both', async () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     try {
       const page = await context.newPage();
@@ -280,6 +280,11 @@ describe('web UI in Chromium', () => {
       expect(cookies.filter((c) => c.name === 'tarn_session').map((c) => [c.httpOnly, c.sameSite])).toEqual([[true, 'Strict']]);
       expect(cookies.some((c) => c.name === 'tarn_oidc_login')).toBe(false);
       expect((await provider.stats()).codeLogins).toBeGreaterThan(0);
+      // Logging out ends the provider's session too: the next login through it asks for the password again.
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('link', { name: 'Log in with Test IAM' }).click();
+      await page.locator('input[name="password"]').waitFor();
     } finally {
       await context.close();
     }

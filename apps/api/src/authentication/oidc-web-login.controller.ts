@@ -1,7 +1,6 @@
 import { Controller, Get, Inject, Ip, Optional, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { TARN_CONFIG, type TarnConfig } from '@tarn/config';
 import { AccountService } from '@tarn/core';
 import { InvalidInput, isTarnError, NotFound } from '@tarn/domain';
 import { Access } from '../auth/access.decorator.js';
@@ -28,14 +27,10 @@ function loginFailedPage(res: Response, status: number, exceptionClass: string, 
 @ApiTags('auth')
 @Controller('auth/oidc')
 export class OidcWebLoginController {
-  private readonly login: OidcWebLogin | undefined;
-
   constructor(
     @Inject(AccountService) private readonly accounts: AccountService,
-    @Optional() @Inject(TARN_CONFIG) config?: TarnConfig,
-  ) {
-    this.login = config?.oidc?.web ? new OidcWebLogin(config.oidc, config.oidc.web) : undefined;
-  }
+    @Optional() @Inject(OidcWebLogin) private readonly login: OidcWebLogin | null,
+  ) {}
 
   private configured(): OidcWebLogin {
     if (!this.login) {

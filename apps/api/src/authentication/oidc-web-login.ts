@@ -50,6 +50,11 @@ function redirectUriOf(req: Request): string {
   return `${req.protocol}://${req.get('host')}${CALLBACK_PATH}`;
 }
 
+/** Where the provider sends the browser after a logout Tarn asked for: the web UI, as this browser reaches it. */
+function postLogoutUriOf(req: Request): string {
+  return `${req.protocol}://${req.get('host')}/ui/`;
+}
+
 function cookieOptions(req: Request, maxAge: number) {
   return { httpOnly: true, sameSite: 'lax' as const, secure: req.secure, path: LOGIN_COOKIE_PATH, maxAge };
 }
@@ -118,6 +123,21 @@ export class OidcWebLogin {
     });
     res.append('Set-Cookie', serialize(LOGIN_COOKIE, Buffer.from(JSON.stringify(pending)).toString('base64url'), cookieOptions(req, LOGIN_SECONDS)));
     return url.href;
+  }
+
+  /** Whether a session stands for an identity of this provider (`SUB=..., ISS=<issuer>`). */
+  isIdentityOf(identity: string | undefined): boolean {
+    return identity !== undefined && identity.endsWith(`, ISS=${this.web.issuer}`);
+  }
+
+  /**
+   * The provider's logout page for the browser (OpenID Connect RP-initiated logout), coming back to the web UI; null
+   * when the provider has none or cannot be reached (Tarn's session ends anyway).
+   */
+  async logoutUrl(req: Request): Promise<string | null> {
+    const config = await this.provider().catch(() => undefined);
+    if (!config?.serverMetadata().end_session_endpoint) return null;
+    return openid.buildEndSessionUrl(config, { post_logout_redirect_uri: postLogoutUriOf(req) }).href;
   }
 
   /**

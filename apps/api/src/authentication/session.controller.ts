@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Ip, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Ip, Optional, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AccountService } from '@tarn/core';
@@ -7,7 +7,8 @@ import { Access } from '../auth/access.decorator.js';
 import { clearSessionCookie, csrfTokenOf, requestTokenOf, SESSION_LIFETIME_SECONDS, sessionTokenOf, setSessionCookie } from '../auth/browser-session.js';
 import { Answers } from '../http/answers.js';
 import { rfc1123, sendJson } from '../http/rucio-wire.js';
-import { SESSION_ACCOUNTS_ANSWER, SESSION_ANSWER, SessionLoginBody } from './session.dto.js';
+import { OidcWebLogin } from './oidc-web-login.js';
+import { SESSION_ACCOUNTS_ANSWER, SESSION_ANSWER, SESSION_LOGOUT_ANSWER, SessionLoginBody } from './session.dto.js';
 
 function noStore(res: Response): void {
   res.setHeader('Cache-Control', 'no-store');
@@ -17,7 +18,10 @@ function noStore(res: Response): void {
 @ApiTags('auth')
 @Controller('auth/session')
 export class SessionController {
-  constructor(@Inject(AccountService) private readonly accounts: AccountService) {}
+  constructor(
+    @Inject(AccountService) private readonly accounts: AccountService,
+    @Optional() @Inject(OidcWebLogin) private readonly providerLogin: OidcWebLogin | null,
+  ) {}
 
   @Access.public()
   @Post()
@@ -70,14 +74,23 @@ export class SessionController {
   @Delete()
   @ApiSecurity('rucio-token')
   @ApiOperation({
-    summary: "Log out of the web UI: the session cookie's token is revoked and the cookie cleared (a token sent in a header is left alone).",
+    summary:
+      "Log out of the web UI: the session cookie's token is revoked and the cookie cleared (a token sent in a header is left alone). " +
+      "A session opened through the identity provider also gets the provider's logout page, for the browser to go to.",
   })
-  @Answers.empty()
+  @Answers.json(SESSION_LOGOUT_ANSWER, 'Logged out.')
   async logout(@Req() req: Request, @Res() res: Response): Promise<void> {
     noStore(res);
     const token = sessionTokenOf(req.headers);
-    if (token !== undefined) await this.accounts.revokeToken(token);
+    let endSessionUrl: string | null = null;
+    if (token !== undefined) {
+      if (this.providerLogin) {
+        const { identity } = await this.accounts.describeToken(token);
+        if (this.providerLogin.isIdentityOf(identity)) endSessionUrl = await this.providerLogin.logoutUrl(req);
+      }
+      await this.accounts.revokeToken(token);
+    }
     clearSessionCookie(req, res);
-    res.status(200).end();
+    sendJson(res, 200, { end_session_url: endSessionUrl });
   }
 }

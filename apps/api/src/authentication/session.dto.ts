@@ -36,3 +36,14 @@ export const SESSION_ANSWER = named(
 );
 
 export const SESSION_ACCOUNTS_ANSWER = named('SessionAccountChoice', shape({ accounts: 'string[]' }));
+
+export const SESSION_LOGOUT_ANSWER = named(
+  'SessionLogout',
+  shape({
+    end_session_url: {
+      type: 'string',
+      nullable: true,
+      description: "For a session opened through the identity provider: the provider's logout page (it comes back to /ui/); else null.",
+    },
+  }),
+);

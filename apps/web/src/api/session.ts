@@ -45,9 +45,11 @@ export function webLoginHref(next: string, account?: string): string {
   return `/auth/oidc/login?${query}`;
 }
 
+/** Logs out; a session opened through the identity provider goes on to the provider's logout page (it comes back to /ui/). */
 export async function logOut(): Promise<void> {
-  await call('DELETE', '/auth/session');
+  const answer = (await call('DELETE', '/auth/session')) as { end_session_url?: string | null } | null;
   setCsrfToken(null);
+  if (answer?.end_session_url) location.assign(answer.end_session_url);
 }
 
 export const SessionContext = createContext<Session | null>(null);

@@ -68,7 +68,7 @@ export interface TokenDescription {
   expiresAt: Date;
   /** A token Tarn issued (userpass login), or an access token of an identity provider. */
   kind: 'tarn' | 'oidc';
-  /** OIDC: `SUB=<sub>, ISS=<iss>`. */
+  /** OIDC: `SUB=<sub>, ISS=<iss>`, of an identity provider's token or of a web UI session opened through the provider. */
   identity?: string;
   /** OIDC: the groups the token carries (whether or not a Tarn group maps them). */
   tokenGroups?: string[];
