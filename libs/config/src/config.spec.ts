@@ -73,6 +73,7 @@ describe('loadConfig', () => {
     ).toEqual({ issuer: 'https://kc.example.org/realms/x', clientId: 'w', clientSecret: 's', name: 'Lab IAM', scopes: 'openid groups' });
     expect(() => loadConfig({ ...base, TARN_OIDC_WEB_CLIENT_ID: 'w', TARN_OIDC_WEB_ISSUER: 'https://evil.example.org/' })).toThrow(/TARN_OIDC_WEB_ISSUER 'https:\/\/evil.example.org\/' is not one of TARN_OIDC_ISSUERS/);
     expect(() => loadConfig({ ...base, TARN_OIDC_WEB_CLIENT_SECRET: 's' })).toThrow(/TARN_OIDC_WEB_CLIENT_SECRET is set but TARN_OIDC_WEB_CLIENT_ID is not/);
+    expect(() => loadConfig({ TARN_OIDC_WEB_CLIENT_ID: 'w' })).toThrow(/TARN_OIDC_WEB_CLIENT_ID is set but TARN_OIDC_ISSUERS is not/);
   });
 
   it('believes X-Forwarded-For from no proxy unless TARN_TRUST_PROXY names them', () => {

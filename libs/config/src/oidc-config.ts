@@ -91,7 +91,9 @@ function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number, max: nu
 export function loadOidcConfig(env: NodeJS.ProcessEnv, problems: string[]): OidcConfig | undefined {
   const issuers = (env.TARN_OIDC_ISSUERS ?? '').split(',').map((i) => i.trim()).filter(Boolean);
   if (issuers.length === 0) {
-    if (env.TARN_OIDC_AUDIENCE) problems.push('TARN_OIDC_AUDIENCE is set but TARN_OIDC_ISSUERS is not: name the issuers whose tokens Tarn accepts');
+    for (const name of ['TARN_OIDC_AUDIENCE', 'TARN_OIDC_WEB_CLIENT_ID']) {
+      if (env[name]) problems.push(`${name} is set but TARN_OIDC_ISSUERS is not: name the issuers whose tokens Tarn accepts`);
+    }
     return undefined;
   }
   for (const issuer of issuers) {
