@@ -19,7 +19,7 @@ const CHECK_WORDS: Record<string, (n: number) => string> = {
   storage: (n) => `${n} RSE protocol(s)`,
   space: (n) => `space of ${n} RSE(s)`,
   daemons: (n) => `${n} daemon instance(s)`,
-  clocks: (n) => `clocks of ${n} host(s)`,
+  clocks: (n) => (n > 1 ? `clocks of this host and ${n - 1} of Tarn's` : "this host's clock"),
   token: () => 'login token',
 };
 

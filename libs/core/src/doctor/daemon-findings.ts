@@ -24,6 +24,17 @@ const instanceName = (i: DaemonInstance) => `${i.executable} on ${i.hostname} (p
  * instances whose passes keep failing.
  */
 export function daemonFindings(instances: readonly DaemonInstance[], expected: readonly string[]): Finding[] {
+  if (instances.length === 0 && expected.length > 0) {
+    return [
+      finding(
+        'daemons',
+        'error',
+        null,
+        'no daemon instance has a heartbeat: nothing is replicated, verified or deleted',
+        'start the daemons (npm start runs them all with the API; docs/deployment.md for one process each)',
+      ),
+    ];
+  }
   const findings: Finding[] = [];
   for (const i of instances.filter((x) => !x.alive)) {
     findings.push(

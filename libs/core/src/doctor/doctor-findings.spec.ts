@@ -30,6 +30,13 @@ describe('daemon findings', () => {
     ]);
   });
 
+  it('says once that no daemon runs at all', () => {
+    expect(daemonFindings([], ['reaper', 'auditor']).map((f) => [f.severity, f.subject, f.what])).toEqual([
+      ['error', null, 'no daemon instance has a heartbeat: nothing is replicated, verified or deleted'],
+    ]);
+    expect(daemonFindings([], [])).toEqual([]);
+  });
+
   it('a dead instance beside a live one is one finding; a live one failing 3 passes in a row is a warning', () => {
     const findings = daemonFindings(
       [instance({ pid: 1, alive: false, ageSeconds: 40 }), instance({ pid: 2, payload: { failures: 3, lastError: 'storage down' } }), instance({ pid: 3, payload: { failures: 2 } })],

@@ -98,7 +98,7 @@ export class DoctorService {
     if (catalogue.reachable && instances) {
       checks.push({ check: 'daemons', looked: instances.length });
       findings.push(...daemonFindings(instances, expected));
-      checks.push({ check: 'clocks', looked: new Set(instances.map((i) => i.hostname)).size + 1 });
+      checks.push({ check: 'clocks', looked: new Set([hostname(), ...instances.map((i) => i.hostname)]).size });
       findings.push(...clockFindings(instances, catalogue.skewSeconds === null ? undefined : { hostname: hostname(), skewSeconds: catalogue.skewSeconds }));
     }
     return { checkedAt: new Date(), checks, findings };

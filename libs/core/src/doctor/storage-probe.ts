@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { RseProtocolRecord } from '@tarn/catalogue/repositories/rse-protocol.repository.js';
 import { checksumStream } from '@tarn/checksums';
-import { createStorage, type StorageProtocol } from '@tarn/storage';
+import { createStorage, StorageMisconfigured, type StorageProtocol } from '@tarn/storage';
 import { type Finding, finding } from './doctor.types.js';
 
 /** Where probe files go, under a protocol's prefix: one level deep, so never a deterministic replica's path (scope/xx/yy/name). */
@@ -27,6 +27,8 @@ class StepFailed extends Error {
   constructor(
     readonly step: string,
     readonly detail: string,
+    /** The protocol's settings or Tarn's credentials for it are wrong (not the storage). */
+    readonly misconfigured = false,
   ) {
     super(`${step}: ${detail}`);
   }
@@ -40,7 +42,7 @@ async function step<T>(name: string, timeoutMs: number, work: () => Promise<T>):
   try {
     return await Promise.race([work(), timeout]);
   } catch (error) {
-    throw error instanceof StepFailed ? error : new StepFailed(name, messageOf(error));
+    throw error instanceof StepFailed ? error : new StepFailed(name, messageOf(error), error instanceof StorageMisconfigured);
   } finally {
     clearTimeout(timer);
   }
@@ -100,7 +102,7 @@ export async function probeProtocol(rse: string, protocol: RseProtocolRecord, op
     return [];
   } catch (error) {
     const failed = error instanceof StepFailed ? error : new StepFailed('probe', messageOf(error));
-    const findings = [finding('storage', 'error', label, `${failed.step} failed: ${failed.detail}`, fixFor(failed.step))];
+    const findings = [finding('storage', 'error', label, `${failed.step} failed: ${failed.detail}`, fixFor(failed.misconfigured ? 'open' : failed.step))];
     if (written) {
       await step('delete', t, () => storage.delete(path)).catch((cleanup: StepFailed) =>
         findings.push(finding('storage', 'warning', label, `the probe file ${path} is left on the storage (${cleanup.detail})`, `delete it by hand under the prefix '${protocol.prefix}'`)),
