@@ -1,4 +1,4 @@
-import { YIELD_EVERY, yieldToEventLoop } from '@tarn/catalogue';
+import { mapYielding, YIELD_EVERY, yieldToEventLoop } from '@tarn/catalogue';
 
 /** Runs `step(0..count-1)` on at most `limit` lanes at once; rejects when a step rejects. */
 async function inLanes(count: number, limit: number, step: (index: number) => Promise<void>): Promise<void> {
@@ -31,17 +31,4 @@ export async function settleBounded<T, R>(items: readonly T[], limit: number, wo
   return results;
 }
 
-export { YIELD_EVERY, yieldToEventLoop };
-
-/**
- * `map` over a long list (the 10,000 items of a bulk request) in chunks, serving the event loop between them, so that
- * CPU work on one request never holds the process (and in embedded mode every daemon) for long.
- */
-export async function mapYielding<T, R>(items: readonly T[], map: (item: T, index: number) => R): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  for (let i = 0; i < items.length; i++) {
-    if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
-    results[i] = map(items[i], i);
-  }
-  return results;
-}
+export { mapYielding, YIELD_EVERY, yieldToEventLoop };

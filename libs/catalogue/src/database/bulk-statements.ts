@@ -40,3 +40,16 @@ export async function countInStatements<T>(items: readonly T[], statement: (slic
   });
   return total;
 }
+
+/**
+ * `map` over a long list (the 10,000 items of a bulk request) in chunks, serving the event loop between them, so that
+ * CPU work on one request never holds the process (and in embedded mode every daemon) for long.
+ */
+export async function mapYielding<T, R>(items: readonly T[], map: (item: T, index: number) => R): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
+    results[i] = map(items[i], i);
+  }
+  return results;
+}

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { countInStatements, inStatements } from '../database/bulk-statements.js';
+import { countInStatements, inStatements, mapYielding } from '../database/bulk-statements.js';
 import { DidAvailability, DidType } from '@tarn/domain';
 import { exceptedDid } from './lifetime-exception.repository.js';
 
@@ -128,13 +128,16 @@ export async function findDid(manager: EntityManager, scope: string, name: strin
 /** The DIDs among `keys` that exist; `lock` takes row locks (in key order, to avoid deadlocks between writers). */
 export async function findDids(manager: EntityManager, keys: DidKey[], options: { lock?: boolean } = {}): Promise<DidRow[]> {
   if (keys.length === 0) return [];
-  const rows = await manager.query(
-    `SELECT ${DID_COLUMNS}
-       FROM dids d JOIN unnest($1::varchar[], $2::varchar[]) AS k(scope, name) ON d.scope = k.scope AND d.name = k.name
-      ORDER BY d.scope, d.name${options.lock ? ' FOR UPDATE OF d' : ''}`,
-    keyArrays(keys),
-  );
-  return rows.map(toDidRow);
+  const select = (slice: DidKey[]) =>
+    manager.query(
+      `SELECT ${DID_COLUMNS}
+         FROM dids d JOIN unnest($1::varchar[], $2::varchar[]) AS k(scope, name) ON d.scope = k.scope AND d.name = k.name
+        ORDER BY d.scope, d.name${options.lock ? ' FOR UPDATE OF d' : ''}`,
+      keyArrays(slice),
+    );
+  // Row locks are taken in one statement, in one order; reads go a slice at a time.
+  const rows: Record<string, unknown>[] = options.lock ? await select(keys) : await inStatements(keys, select);
+  return mapYielding(rows, toDidRow);
 }
 
 /** The files with this GUID and the datasets (or other collections) they are directly in, skipping `excludeScopes`. */
