@@ -161,13 +161,13 @@ describe('tarn doctor', () => {
       const topic = `${prefix}tarn.did`;
       await waitFor('the DID events on Kafka', async () => (await kafkaAdmin.fetchTopicOffsets(topic)).some((p) => Number(p.high) > 0));
       const partitions = (await kafkaAdmin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: '0' }));
-      await kafkaAdmin.setOffsets({ groupId: `${prefix}gone-daemon`, topic, partitions });
+      await kafkaAdmin.setOffsets({ groupId: `${prefix}auditor`, topic, partitions });
     } finally {
       await kafkaAdmin.disconnect();
     }
     const report = JSON.parse((await admin.run(['--json', 'doctor', '--no-storage'])).stdout) as Report;
     expect(report.findings.filter((f) => f.check === 'event-bus')).toEqual([
-      { check: 'event-bus', severity: 'error', subject: 'gone-daemon on tarn.did', what: expect.stringMatching(/^\d+ event\(s\) behind and no consumer in the group$/), fix: 'start gone-daemon; it reads the events it missed when it comes back' },
+      { check: 'event-bus', severity: 'error', subject: 'auditor on tarn.did', what: expect.stringMatching(/^\d+ event\(s\) behind and no consumer in the group$/), fix: 'start auditor; it reads the events it missed when it comes back' },
     ]);
   });
 

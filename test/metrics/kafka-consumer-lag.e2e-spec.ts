@@ -1,8 +1,8 @@
 /**
  * With Kafka, the consumer groups' lag on /metrics comes from the brokers: tarn_event_consumer_lag_events moves as a
  * group's committed offsets fall behind the topic's high watermark and catch up, per group and topic, only for Tarn's
- * groups and topics of this deployment (its prefix); a Kafka that does not answer leaves the lag out, not the
- * catalogue's gauges.
+ * consumer groups (its daemons) and topics of this deployment (its prefix); a Kafka that does not answer leaves the lag
+ * out, not the catalogue's gauges.
  */
 import { jest } from '@jest/globals';
 import type { Admin } from 'kafkajs';
@@ -46,14 +46,17 @@ describe('Kafka consumer lag on /metrics', () => {
   });
 
   it('follows each group as it falls behind and catches up', async () => {
-    const read = kafkaLagReader(kafkaBrokers(), prefix);
+    const read = kafkaLagReader(kafkaBrokers(), prefix, ['reaper', 'rule-cleaner']);
     await commit(`${prefix}reaper`, 1);
+    // Another application's group on the same cluster and topic is none of Tarn's business.
+    await commit(`${prefix}someone-else`, 0);
     let text = await scrape(read);
     expect(sample(text, 'tarn_catalogue_up')).toBe(1);
     expect(sample(text, 'tarn_event_consumer_lag_events', { group: 'reaper', topic: 'tarn.rule' })).toBe(4);
     // Kafka does not tell how old the oldest unread message is: no age rather than a wrong one.
     expect(sample(text, 'tarn_event_consumer_lag_seconds', { group: 'reaper', topic: 'tarn.rule' })).toBeUndefined();
     expect(text).not.toContain(prefix);
+    expect(text).not.toContain('someone-else');
 
     await commit(`${prefix}reaper`, 5);
     text = await scrape(read);
@@ -62,7 +65,7 @@ describe('Kafka consumer lag on /metrics', () => {
   });
 
   it('leaves the lag out while Kafka does not answer, and keeps the catalogue gauges', async () => {
-    const text = await scrape(kafkaLagReader(['127.0.0.1:1'], prefix));
+    const text = await scrape(kafkaLagReader(['127.0.0.1:1'], prefix, ['reaper']));
     expect(sample(text, 'tarn_catalogue_up')).toBe(1);
     expect(sample(text, 'tarn_rules', { state: 'OK' })).toBe(0);
     expect(text).not.toMatch(/^tarn_event_consumer_lag_events\{/m);

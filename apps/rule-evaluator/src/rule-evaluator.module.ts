@@ -6,6 +6,7 @@ import { CatalogueMetrics, readCatalogueSnapshot } from '@tarn/core/overview/cat
 import { consoleLogger, EVENT_BUS, type EventBus, kafkaLagReader, loadEventsSettings } from '@tarn/events';
 import { RuleDaemonsModule } from '@tarn/core/rules/rule-daemons.module.js';
 import { RuleReevaluationService } from '@tarn/core/rules/rule-reevaluation.service.js';
+import { DAEMONS } from '../../tarn/src/daemon-list.js';
 import { loadRuleEvaluatorSettings } from './rule-evaluator.config.js';
 import { RULE_EVALUATOR, RuleEvaluatorWorker } from './rule-evaluator.worker.js';
 
@@ -27,7 +28,7 @@ import { RULE_EVALUATOR, RuleEvaluatorWorker } from './rule-evaluator.worker.js'
       inject: [DataSource, TARN_CONFIG],
       useFactory: (dataSource: DataSource, config: TarnConfig) => {
         const kafka = config.eventBus === 'kafka';
-        const kafkaLag = kafka ? kafkaLagReader(config.kafkaBrokers, loadEventsSettings().topicPrefix) : undefined;
+        const kafkaLag = kafka ? kafkaLagReader(config.kafkaBrokers, loadEventsSettings().topicPrefix, DAEMONS.map((d) => d.name)) : undefined;
         return new CatalogueMetrics(DaemonMetrics.forProcess().registry, readCatalogueSnapshot(dataSource.manager, kafka, kafkaLag));
       },
     },

@@ -90,7 +90,7 @@ export class DoctorService {
     if (catalogue.reachable) {
       const rses = (await this.overview.rses()).filter((r) => options.rse === undefined || r.name === options.rse);
       if (options.rse !== undefined && rses.length === 0) throw NotFound.rse(options.rse);
-      await run('event-bus', () => this.checkEventBus(settings));
+      await run('event-bus', () => this.checkEventBus(settings, options.daemons.expected));
       if (options.storage) await run('storage', () => this.checkStorage(settings, rses));
       await run('space', async () => ({ looked: rses.length, findings: rses.flatMap(spaceFindings) }));
     }
@@ -147,7 +147,7 @@ export class DoctorService {
     }
   }
 
-  private async checkEventBus(settings: DoctorSettings): Promise<{ looked: number; findings: Finding[] }> {
+  private async checkEventBus(settings: DoctorSettings, groups: readonly string[]): Promise<{ looked: number; findings: Finding[] }> {
     const kafka = this.config?.eventBus === 'kafka';
     const backlog = await readBacklog(this.dataSource.manager, kafka);
     const findings: Finding[] = [];
@@ -167,7 +167,7 @@ export class DoctorService {
     const { topicPrefix } = loadEventsSettings();
     const client = createKafkaClient(this.config.kafkaBrokers, `tarn-doctor-${hostname()}-${process.pid}`, { retry: { retries: 1 } });
     try {
-      const state = await within(settings.remoteTimeoutMs, `Kafka at ${brokers}`, readKafkaState(client, topicPrefix));
+      const state = await within(settings.remoteTimeoutMs, `Kafka at ${brokers}`, readKafkaState(client, topicPrefix, groups));
       for (const topic of state.missingTopics) {
         findings.push(finding('event-bus', 'error', topic, `Kafka at ${brokers} has no topic ${topic}`, 'start the messenger, which creates the topics, or create them yourself (the broker may not create topics on its own)'));
       }

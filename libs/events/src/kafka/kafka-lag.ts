@@ -23,11 +23,12 @@ export interface KafkaState {
 }
 
 /**
- * Tarn's topics and consumer groups as the brokers see them: which topics are missing, and each group's lag (high
- * watermark less committed offset) on each topic, in a handful of admin requests whatever the traffic. Groups and
- * topics of other deployments (another prefix) and groups with no offset on Tarn's topics are left out.
+ * Tarn's topics and consumer groups as the brokers see them: which topics are missing, and the lag (high watermark less
+ * committed offset) on each topic of each of `groups` (Tarn's consumer groups: its daemons' names) that the brokers
+ * know, in a handful of admin requests whatever the traffic and whatever else shares the cluster. Groups with no offset
+ * on Tarn's topics are left out.
  */
-export async function readKafkaState(kafka: Kafka, prefix: string): Promise<KafkaState> {
+export async function readKafkaState(kafka: Kafka, prefix: string, groups: readonly string[]): Promise<KafkaState> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -39,7 +40,8 @@ export async function readKafkaState(kafka: Kafka, prefix: string): Promise<Kafk
     for (const topic of present) {
       highs.set(topic, new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)])));
     }
-    const groupIds = (await admin.listGroups()).groups.map((g) => g.groupId).filter((id) => id.startsWith(prefix));
+    const wanted = new Set(groups.map((g) => prefix + g));
+    const groupIds = (await admin.listGroups()).groups.map((g) => g.groupId).filter((id) => wanted.has(id));
     const described = groupIds.length > 0 ? (await admin.describeGroups(groupIds)).groups : [];
     const lags: KafkaGroupLag[] = [];
     for (const groupId of groupIds) {
@@ -64,11 +66,11 @@ export async function readKafkaState(kafka: Kafka, prefix: string): Promise<Kafk
  * Reads Tarn's consumer groups' lag (readKafkaState) through one client kept for the process, for gauges read again and
  * again: a reading that takes longer than `timeoutMs` (Kafka down) is given up, so that a scrape never waits for it.
  */
-export function kafkaLagReader(brokers: string[], prefix: string, timeoutMs = 3000): () => Promise<KafkaGroupLag[]> {
+export function kafkaLagReader(brokers: string[], prefix: string, groups: readonly string[], timeoutMs = 3000): () => Promise<KafkaGroupLag[]> {
   const kafka = createKafkaClient(brokers, `tarn-lag-${hostname()}-${process.pid}`, { connectionTimeout: Math.min(3000, timeoutMs), retry: { retries: 0 } });
   return async () => {
     let timer: NodeJS.Timeout | undefined;
-    const reading = readKafkaState(kafka, prefix);
+    const reading = readKafkaState(kafka, prefix, groups);
     reading.catch(() => undefined);
     try {
       const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`Kafka at ${brokers.join(',')} did not answer within ${timeoutMs} ms`)), timeoutMs)));
