@@ -97,16 +97,18 @@ export async function probeProtocol(rse: string, protocol: RseProtocolRecord, op
       throw new StepFailed('checksum', `the probe file read back differs from what was written (${back.length} bytes, adler32 ${read.adler32}; written ${bytes.length} bytes, adler32 ${expected.adler32})`);
     }
     await step('delete', t, () => storage.delete(path));
-    written = false;
     if (await step('delete', t, () => storage.exists(path))) throw new StepFailed('delete', `the probe file is still at ${path} after its deletion`);
+    written = false;
     return [];
   } catch (error) {
     const failed = error instanceof StepFailed ? error : new StepFailed('probe', messageOf(error));
     const findings = [finding('storage', 'error', label, `${failed.step} failed: ${failed.detail}`, fixFor(failed.misconfigured ? 'open' : failed.step))];
     if (written) {
-      await step('delete', t, () => storage.delete(path)).catch((cleanup: StepFailed) =>
-        findings.push(finding('storage', 'warning', label, `the probe file ${path} is left on the storage (${cleanup.detail})`, `delete it by hand under the prefix '${protocol.prefix}'`)),
-      );
+      const left = await step('delete', t, async () => {
+        await storage.delete(path);
+        return (await storage.exists(path)) ? 'it is still there after a second deletion' : null;
+      }).catch((cleanup: StepFailed) => cleanup.detail);
+      if (left) findings.push(finding('storage', 'warning', label, `the probe file ${path} is left on the storage (${left})`, `delete it by hand under the prefix '${protocol.prefix}'`));
     }
     return findings;
   } finally {
