@@ -1,5 +1,6 @@
 /**
- * `tarn doctor` against a real Tarn: every daemon in one process on the Kafka bus, an S3 RSE and a WebDAV RSE. Healthy,
+ * `tarn doctor` against a real Tarn: every daemon in one process on the Kafka bus, an S3 RSE, a WebDAV RSE and an XRootD
+ * RSE (its root:// and HTTP doors). Healthy,
  * it finds nothing and exits 0 (and leaves no probe file behind). Then each fault gets its own line and exit 1: an RSE
  * protocol whose credentials the storage refuses, a daemon instance (its own process) killed with SIGKILL, a wrong
  * password, an account that is not an administrator; a host whose clock is off gets a warning.
@@ -15,7 +16,7 @@ import { startDaemonProcess, type DaemonProcess } from '@tarn/testing/daemon-pro
 import { createAccount } from '@tarn/testing/factories/account.factory.js';
 import { createRse, uniqueRseName } from '@tarn/testing/factories/rse.factory.js';
 import { createTestKafka } from '@tarn/testing/kafka.js';
-import { createTestBucket, createTestCollection, type TestStorageArea } from '@tarn/testing/storage.js';
+import { createTestBucket, createTestCollection, createTestXrootdArea, type TestStorageArea } from '@tarn/testing/storage.js';
 import { startTestTarn, type TestTarn } from '@tarn/testing/tarn.js';
 import { CliUser } from '../cli/cli-harness.js';
 import { waitFor } from '../scenarios/support/scenario.js';
@@ -63,6 +64,10 @@ describe('tarn doctor', () => {
     areas.push(bucket, dav);
     healthy.push((await createRse(db.dataSource, { rse: uniqueRseName('DOC_S3'), protocols: [protocolOf(bucket, 'rucio.rse.protocols.s3.Default')] })).rse);
     healthy.push((await createRse(db.dataSource, { rse: uniqueRseName('DOC_DAV'), protocols: [protocolOf(dav, 'rucio.rse.protocols.webdav.Default')] })).rse);
+    const xrootd = await createTestXrootdArea();
+    areas.push(xrootd);
+    const xrootdProtocols = [protocolOf(xrootd, 'rucio.rse.protocols.xrootd.Default'), protocolOf({ ...xrootd, protocol: xrootd.httpProtocol }, 'rucio.rse.protocols.webdav.Default')];
+    healthy.push((await createRse(db.dataSource, { rse: uniqueRseName('DOC_XRD'), protocols: xrootdProtocols })).rse);
     await waitFor('every daemon alive', async () => {
       const { stdout } = await admin.run(['--json', 'daemon', 'list']);
       return stdout !== '' && (JSON.parse(stdout) as { state: string }[]).filter((i) => i.state === 'alive').length >= 14;
@@ -80,7 +85,7 @@ describe('tarn doctor', () => {
   it('finds nothing wrong with a healthy Tarn, and leaves no probe file behind', async () => {
     const run = await admin.run(['doctor']);
     expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: 0, stdout: expect.stringMatching(/^No finding: checked /), stderr: '' });
-    expect(run.stdout).toContain('2 RSE protocol(s)');
+    expect(run.stdout).toContain('4 RSE protocol(s)');
     const report = await admin.json<Report>(['doctor']);
     expect(report).toMatchObject({ ok: true, errors: 0, warnings: 0, findings: [] });
     expect(report.checks.map((c) => c.check)).toEqual(['config', 'clocks', 'token', 'catalogue', 'event-bus', 'storage', 'space', 'daemons']);

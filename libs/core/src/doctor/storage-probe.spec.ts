@@ -66,6 +66,14 @@ describe('the storage probe', () => {
     expect(left()).toEqual([]);
   });
 
+  it("names the checksum step when the storage reports a checksum the probe file does not have", async () => {
+    const findings = await probe((s) => {
+      const stat = s.stat.bind(s);
+      s.stat = async (path) => ({ ...(await stat(path)), checksums: { md5: '0'.repeat(32) } });
+    });
+    expect(findings.map((f) => f.what)).toEqual([expect.stringMatching(/^checksum failed: the storage reports md5 0{32} for a probe file whose md5 is [0-9a-f]{32}$/)]);
+  });
+
   it('names a delete that leaves the file, and the file left', async () => {
     const findings = await probe((s) => {
       s.delete = async () => ({ existed: true });

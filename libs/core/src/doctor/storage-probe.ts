@@ -53,7 +53,7 @@ const offers = (p: RseProtocolRecord, op: 'read' | 'write' | 'delete') =>
 
 /**
  * Probes one protocol of an RSE as Tarn's daemons use it. A protocol that writes: a probe file is written (size and
- * adler32 checked by the write), stat'ed (its size, and the checksums the storage reports), read back and compared
+ * adler32 checked by the write), stat'ed (its size, and the adler32 or md5 the storage reports), read back and compared
  * byte for byte, deleted, and looked for again. A read-only protocol: a file that does not exist is looked for (the
  * endpoint answers and accepts Tarn's credentials). Answers the findings: none when the protocol works.
  */
@@ -79,13 +79,16 @@ export async function probeProtocol(rse: string, protocol: RseProtocolRecord, op
       return [];
     }
     const bytes = randomBytes(PROBE_BYTES);
-    const expected = await checksumStream(Readable.from([bytes]), ['adler32']);
+    const expected = await checksumStream(Readable.from([bytes]), ['adler32', 'md5']);
     await step('write', t, () => storage.write(path, Readable.from([bytes]), { bytes: bytes.length, checksums: { adler32: expected.adler32 } }));
     written = true;
     const stat = await step('stat', t, () => storage.stat(path));
     if (stat.bytes !== bytes.length) throw new StepFailed('stat', `the probe file of ${bytes.length} bytes is said to have ${stat.bytes}`);
-    if (stat.checksums?.adler32 && stat.checksums.adler32 !== expected.adler32) {
-      throw new StepFailed('checksum', `the storage reports adler32 ${stat.checksums.adler32} for a probe file whose adler32 is ${expected.adler32}`);
+    for (const algorithm of ['adler32', 'md5'] as const) {
+      const reported = stat.checksums?.[algorithm];
+      if (reported && reported !== expected[algorithm]) {
+        throw new StepFailed('checksum', `the storage reports ${algorithm} ${reported} for a probe file whose ${algorithm} is ${expected[algorithm]}`);
+      }
     }
     const back = await step('read', t, async () => {
       const chunks: Buffer[] = [];
