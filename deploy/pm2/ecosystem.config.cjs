@@ -28,6 +28,7 @@ const DAEMONS = [
   ['auditor', 'auditor', 1],
   ['ingester', 'ingester', 1],
   ['transmogrifier', 'subscriptions', 1],
+  ['kronos', 'kronos', 1],
 ];
 
 const common = {

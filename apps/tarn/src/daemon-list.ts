@@ -28,6 +28,7 @@ export const DAEMONS = [
   { name: 'auditor', app: 'auditor', does: 'compares storage with the catalogue: dark data, missing replicas, usage' },
   { name: 'ingester', app: 'ingester', does: 'runs the cron ingestion hooks' },
   { name: 'transmogrifier', app: 'subscriptions', does: 'gives new DIDs matching a subscription its rules' },
+  { name: 'kronos', app: 'kronos', does: "applies client traces: replicas' and DIDs' last access, lifetimes extended on access" },
 ] as const satisfies readonly DaemonApp[];
 
 export type DaemonName = (typeof DAEMONS)[number]['name'];

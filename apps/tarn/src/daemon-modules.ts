@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { AuditorModule } from '../../auditor/src/auditor.module.js';
 import { IngesterModule } from '../../ingester/src/ingester.module.js';
+import { KronosModule } from '../../kronos/src/kronos.module.js';
 import { MessengerModule } from '../../messenger/src/messenger.module.js';
 import { ReaperModule } from '../../reaper/src/reaper.module.js';
 import { ReplicaRegistrarModule } from '../../replica-registrar/src/replica-registrar.module.js';
@@ -31,6 +32,7 @@ const MODULES: Record<DaemonName, Type<unknown>> = {
   auditor: AuditorModule,
   ingester: IngesterModule,
   transmogrifier: TransmogrifierModule,
+  kronos: KronosModule,
 };
 
 /** Every daemon of the list as a Nest module: what embedded mode runs beside the API. */

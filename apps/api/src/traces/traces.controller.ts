@@ -1,7 +1,10 @@
-import { Body, Controller, Logger, Post, Res } from '@nestjs/common';
+import { Body, Controller, Headers, Inject, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { AccountService } from '@tarn/core';
+import { TraceService } from '@tarn/core/traces/trace.service.js';
 import { Access } from '../auth/access.decorator.js';
+import { requestTokenOf } from '../auth/browser-session.js';
 import { Answers, named } from '../http/answers.js';
 
 const TRACE_BODY = named('Trace', {
@@ -10,31 +13,27 @@ const TRACE_BODY = named('Trace', {
 });
 
 /**
- * Rucio's POST /traces/: the stock upload and download clients report each file they moved (no token, fire and
- * forget). Tarn keeps no trace store; it accepts them, so that clients are not answered 404, and logs them at debug.
+ * Rucio's POST /traces/: the stock clients report each file they moved, with no token needed (fire and forget). Reads
+ * (download traces) are queued and applied by the kronos daemon; the rest is accepted and left. A trace sent with a
+ * valid token is recorded with its account (only those extend lifetimes on access, where that is configured).
  */
 @ApiTags('traces')
 @Controller('traces')
 export class TracesController {
-  private readonly logger = new Logger('traces');
+  constructor(
+    @Inject(TraceService) private readonly traces: TraceService,
+    @Inject(AccountService) private readonly accounts: AccountService,
+  ) {}
 
   @Access.public()
   @Post()
-  @ApiOperation({ summary: 'Accepts a client trace (Rucio traces; logged at debug, not stored)' })
+  @ApiOperation({ summary: 'Takes client traces (Rucio traces): reads are applied by the kronos daemon to last-access times' })
   @ApiBody({ schema: TRACE_BODY })
   @Answers.empty('Accepted; the body is empty.', 201)
-  trace(@Body() body: unknown, @Res() res: Response): void {
-    const traces = Array.isArray(body) ? body : [body];
-    for (const t of traces) {
-      if (t === null || typeof t !== 'object') continue;
-      const { eventType, clientState, scope, filename, filesize, remoteSite, stateReason } = t as Record<string, unknown>;
-      // Upload traces name the scope and size only; download traces also the file.
-      const what = filename ? `${String(scope)}:${String(filename)}` : String(scope);
-      this.logger.debug(
-        `trace ${String(eventType)} ${String(clientState)} ${what}${filesize !== undefined ? ` (${String(filesize)} bytes)` : ''}` +
-          ` at ${String(remoteSite)}${stateReason ? `: ${String(stateReason)}` : ''}`,
-      );
-    }
+  async trace(@Body() body: unknown, @Headers() headers: Record<string, string | string[] | undefined>, @Res() res: Response): Promise<void> {
+    const found = requestTokenOf(headers);
+    const account = found && !found.fromCookie ? await this.accounts.validateToken(found.token).then((issuer) => issuer.account, () => null) : null;
+    await this.traces.record(Array.isArray(body) ? body : [body], account);
     res.status(201).end();
   }
 }

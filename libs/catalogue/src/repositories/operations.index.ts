@@ -1,2 +1,3 @@
 export * from './outbox.repository.js';
 export * from './heartbeat.repository.js';
+export * from './trace.repository.js';
