@@ -263,6 +263,12 @@ export const SAMPLES: Record<string, SampleFn> = {
   'DELETE /scopes/{scope}/grants/{account}': (fx) => ({ params: { account: fx.spare } }),
 
   // subscriptions
+  'GET /subscriptions/Id/{id}': async (fx) => {
+    const listed = await fx.as('owner', 'get', `/subscriptions/${fx.owner}/${fx.subscription}`);
+    return { params: { id: JSON.parse(listed.text.trim().split('\n')[0]).id } };
+  },
+  // The owner's dataset has no transfer on its way: an administrator is let in and told so.
+  'GET /requests/{scope}/{name}/{rse}': () => ({ status: 404 }),
   'GET /subscriptions/name/{name}': (fx) => ({ params: { name: fx.subscription } }),
   'GET /subscriptions/{account}/{name}': (fx) => ({ params: { name: fx.subscription } }),
   'GET /subscriptions/{account}/{name}/rules': (fx) => ({ params: { name: fx.subscription } }),

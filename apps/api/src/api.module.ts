@@ -14,13 +14,14 @@ import { OverviewApiModule } from './overview/overview-api.module.js';
 import { StorageApiModule } from './rses/storage-api.module.js';
 import { SubscriptionsApiModule } from './subscriptions/subscriptions-api.module.js';
 import { TracesApiModule } from './traces/traces-api.module.js';
+import { RequestsApiModule } from './requests/requests-api.module.js';
 
 /**
  * The API's routes and what they need from Tarn's core. The catalogue connection comes from the process
  * (ApiAppModule) or from a test, so this module runs the same over both.
  */
 @Module({
-  imports: [DiscoveryModule, AccountsModule, StorageApiModule, AccountsApiModule, NamespaceApiModule, HooksApiModule, SubscriptionsApiModule, CredentialsApiModule, TracesApiModule, ConfigsApiModule, OverviewApiModule, LifetimeExceptionsApiModule, DoctorApiModule],
+  imports: [DiscoveryModule, AccountsModule, StorageApiModule, AccountsApiModule, NamespaceApiModule, HooksApiModule, SubscriptionsApiModule, CredentialsApiModule, TracesApiModule, RequestsApiModule, ConfigsApiModule, OverviewApiModule, LifetimeExceptionsApiModule, DoctorApiModule],
   controllers: [HealthController],
   providers: [{ provide: APP_GUARD, useClass: TokenAuthGuard }],
 })

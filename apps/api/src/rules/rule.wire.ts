@@ -10,6 +10,9 @@ function nameOf(values: Record<string, string>, code: string): string {
   return Object.keys(values).find((name) => values[name] === code) ?? code;
 }
 
+/** A rule state's name on the wire ('OK', 'REPLICATING', ...), from its one-letter code. */
+export const ruleStateName = (code: string): string => nameOf(RuleState, code);
+
 /** Rucio keeps rule meta as JSON text. */
 function metaText(meta: Record<string, unknown> | null): string | null {
   return meta === null || meta === undefined ? null : JSON.stringify(meta);

@@ -64,3 +64,11 @@ export const SUBSCRIPTION_BODY = named('SubscriptionOptions', {
   },
   required: ['options'],
 });
+
+export const RULE_STATES_ANSWER = named('SubscriptionRuleStates', {
+  type: 'array',
+  description: "[account, subscription name, rule state, number of the subscription's rules in that state], as Rucio's named tuple.",
+  items: { oneOf: [{ type: 'string' }, { type: 'integer' }] },
+  minItems: 4,
+  maxItems: 4,
+});

@@ -5,10 +5,10 @@ import { RuleService } from '@tarn/core';
 import type { Issuer } from '@tarn/core';
 import { SubscriptionService } from '@tarn/core/subscriptions/subscription.service.js';
 import type { SubscriptionOptions, SubscriptionView } from '@tarn/core/subscriptions/subscription.types.js';
-import { SUBSCRIPTION_ANSWER, SUBSCRIPTION_BODY, subscriptionToWire } from './subscription.wire.js';
+import { RULE_STATES_ANSWER, SUBSCRIPTION_ANSWER, SUBSCRIPTION_BODY, subscriptionToWire } from './subscription.wire.js';
 import { CurrentIssuer } from '../auth/current-issuer.decorator.js';
 import { streamNdjson } from '../http/rucio-wire.js';
-import { RULE_ANSWER, ruleToWire } from '../rules/rule.wire.js';
+import { RULE_ANSWER, ruleStateName, ruleToWire } from '../rules/rule.wire.js';
 import { Access } from '../auth/access.decorator.js';
 import { Answers } from '../http/answers.js';
 
@@ -44,6 +44,28 @@ export class SubscriptionsController {
   @Answers.ndjson(SUBSCRIPTION_ANSWER, 'The subscriptions with that name.')
   async byName(@CurrentIssuer() issuer: Issuer, @Param('name') name: string, @Res() res: Response): Promise<void> {
     await this.send(res, await this.subscriptions.listSubscriptions(issuer, { name }));
+  }
+
+  @Access.account()
+  @Get('Id/:id')
+  @ApiOperation({ summary: 'One subscription by its id (a JSON object).' })
+  @Answers.json(SUBSCRIPTION_ANSWER, 'The subscription.')
+  async byId(@CurrentIssuer() issuer: Issuer, @Param('id') id: string, @Res() res: Response): Promise<void> {
+    res.status(200).json(subscriptionToWire(await this.subscriptions.getById(issuer, id)));
+  }
+
+  @Access.account()
+  @Get(':account/rules/states')
+  @ApiOperation({ summary: "How many rules each of an account's subscriptions made are in each state (NDJSON of [account, name, state, count]; * a wildcard)." })
+  @Answers.ndjson(RULE_STATES_ANSWER, 'One line per subscription and rule state.')
+  async ruleStates(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Res() res: Response): Promise<void> {
+    const rows = await this.subscriptions.ruleStates(issuer, account);
+    await streamNdjson(
+      res,
+      (async function* () {
+        for (const row of rows) yield [row.account, row.name, ruleStateName(row.state), row.count];
+      })(),
+    );
   }
 
   @Access.account()

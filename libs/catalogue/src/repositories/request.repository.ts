@@ -64,7 +64,61 @@ export function queuedEvents(source: string, topic: string, eventType: string, v
     SELECT coalesce(sum(n), 0)::int AS n FROM per_destination`;
 }
 
+/** A request as Rucio's get_request_by_did answers it: its columns, with the names of its RSEs. */
+export interface RequestRecord {
+  id: string;
+  requestType: string;
+  scope: string;
+  name: string;
+  didType: string;
+  destRseId: string;
+  destRse: string;
+  sourceRseId: string | null;
+  sourceRse: string | null;
+  attributes: Record<string, unknown> | null;
+  state: string;
+  externalId: string | null;
+  externalHost: string | null;
+  retryCount: number;
+  errMsg: string | null;
+  previousAttemptId: string | null;
+  ruleId: string | null;
+  activity: string;
+  bytes: string | null;
+  md5: string | null;
+  adler32: string | null;
+  destUrl: string | null;
+  submittedAt: Date | null;
+  startedAt: Date | null;
+  transferredAt: Date | null;
+  account: string | null;
+  requestedAt: Date;
+  priority: number;
+  transfertool: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 export const requestRepository = {
+  /** The active request of a file towards an RSE (by name), transfers first; null when there is none. */
+  async findByDid(manager: EntityManager, scope: string, name: string, rse: string): Promise<RequestRecord | null> {
+    const [row] = await manager.query(
+      `SELECT q.id, q.request_type AS "requestType", q.scope, q.name, q.did_type AS "didType", q.dest_rse_id AS "destRseId", d.rse AS "destRse",
+              q.source_rse_id AS "sourceRseId", s.rse AS "sourceRse", q.attributes, q.state, q.external_id AS "externalId",
+              q.external_host AS "externalHost", q.retry_count AS "retryCount", q.err_msg AS "errMsg", q.previous_attempt_id AS "previousAttemptId",
+              q.rule_id AS "ruleId", q.activity, q.bytes, f.md5, f.adler32, q.dest_url AS "destUrl", q.submitted_at AS "submittedAt",
+              q.started_at AS "startedAt", q.transferred_at AS "transferredAt", q.account, q.requested_at AS "requestedAt", q.priority,
+              q.transfertool, q.created_at AS "createdAt", q.updated_at AS "updatedAt"
+         FROM requests q
+         JOIN rses d ON d.id = q.dest_rse_id AND d.rse = $3 AND NOT d.deleted
+         LEFT JOIN rses s ON s.id = q.source_rse_id
+         LEFT JOIN dids f ON f.scope = q.scope AND f.name = q.name
+        WHERE q.scope = $1 AND q.name = $2
+        ORDER BY (q.request_type = 'T') DESC, q.created_at DESC LIMIT 1`,
+      [scope, name, rse],
+    );
+    return row ?? null;
+  },
   /**
    * Queues a transfer per row unless one to that destination already exists for the file (the unique index
    * on (scope, name, dest_rse_id, request_type)): that one is reused. With `outbox`, the same statement writes

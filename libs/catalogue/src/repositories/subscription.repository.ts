@@ -52,6 +52,18 @@ export const subscriptionRepository = {
     );
   },
 
+  /** How many rules each subscription made are in each state, for one account (`*` a wildcard) or all. */
+  async ruleStates(manager: EntityManager, account: string | null): Promise<Array<{ account: string; name: string; state: string; count: number }>> {
+    const like = account === null ? null : account.replace(/[\\%_]/g, (c) => `\\${c}`).replaceAll('*', '%');
+    return manager.query(
+      `SELECT s.account, s.name, r.state, count(*)::int AS count
+         FROM subscriptions s JOIN rules r ON r.subscription_id = s.id
+        WHERE $1::varchar IS NULL OR s.account LIKE $1
+        GROUP BY s.account, s.name, r.state ORDER BY s.account, s.name, r.state`,
+      [like],
+    );
+  },
+
   /** Deletes a subscription and its record of handled DIDs (the rules it made stay). */
   async delete(manager: EntityManager, id: string): Promise<void> {
     await manager.query(`DELETE FROM subscription_dids WHERE subscription_id = $1`, [id]);

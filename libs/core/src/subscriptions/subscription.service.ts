@@ -103,6 +103,18 @@ export class SubscriptionService {
     return rows.map(subscriptionView);
   }
 
+  /** One subscription by its id (Rucio's GET /subscriptions/Id/{id}). */
+  async getById(issuer: Issuer, id: string): Promise<SubscriptionView> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw notFound(`with id ${id}`);
+    const [view] = await this.listSubscriptions(issuer, { id });
+    return view;
+  }
+
+  /** Rules made per subscription and state, as Rucio's list_subscription_rule_states: (account, name, state, count). */
+  async ruleStates(_issuer: Issuer, account: string): Promise<Array<{ account: string; name: string; state: string; count: number }>> {
+    return subscriptionRepository.ruleStates(this.dataSource.manager, account);
+  }
+
   /** The rules a subscription made (Rucio's GET /subscriptions/{account}/{name}/rules). */
   async listRuleIds(_issuer: Issuer, account: string, name: string): Promise<string[]> {
     const [sub] = await subscriptionRepository.list(this.dataSource.manager, { account, name });
