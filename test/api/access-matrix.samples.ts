@@ -269,6 +269,7 @@ export const SAMPLES: Record<string, SampleFn> = {
   },
   // The owner's dataset has no transfer on its way: an administrator is let in and told so.
   'GET /requests/{scope}/{name}/{rse}': () => ({ status: 404 }),
+  'GET /identities/accounts': (fx) => ({ query: { identity_key: fx.owner, type: 'userpass' } }),
   'GET /subscriptions/name/{name}': (fx) => ({ params: { name: fx.subscription } }),
   'GET /subscriptions/{account}/{name}': (fx) => ({ params: { name: fx.subscription } }),
   'GET /subscriptions/{account}/{name}/rules': (fx) => ({ params: { name: fx.subscription } }),

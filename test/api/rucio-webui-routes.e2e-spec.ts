@@ -73,6 +73,12 @@ describe("routes of Rucio's web UI", () => {
     expect((await get('/subscriptions/Id/00000000-0000-0000-0000-000000000000', root).expect(404)).body.ExceptionClass).toBe('SubscriptionNotFound');
   });
 
+  it('names the accounts of an identity given in the query, to administrators', async () => {
+    expect((await get('/identities/accounts?identity_key=jdoe&type=userpass', root).expect(200)).body).toEqual(['jdoe']);
+    expect((await get('/identities/accounts?identity_key=jdoe&type=userpass', jdoe).expect(401)).body.ExceptionClass).toBe('AccessDenied');
+    expect((await get('/identities/accounts?type=userpass', root).expect(400)).body.ExceptionMessage).toMatch(/identity_key=/);
+  });
+
   it('shows the transfer request of a file towards an RSE to administrators, as a Rucio request dictionary', async () => {
     const path = `/requests/${encodeURIComponent(file.scope)}/${encodeURIComponent(file.name)}/${encodeURIComponent(dest)}`;
     const found = await get(path, root).expect(200);

@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Res } from '@nestjs/common';
+import { Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { InvalidInput } from '@tarn/domain';
@@ -53,6 +53,22 @@ export class IdentitiesController {
     @Headers('x-rucio-email') email: string | undefined,
   ): Promise<string> {
     return this.addUserpass(issuer, account, username, password, email);
+  }
+
+  @Access.admin()
+  @Get('accounts')
+  @ApiOperation({ summary: 'The accounts an identity may act as, the identity in the query (identity_key, type), as the web UI asks (administrators).' })
+  @Answers.json(listOf('string'), 'The account names.')
+  async accountsOfQuery(
+    @CurrentIssuer() issuer: Issuer,
+    @Query('identity_key') identity: string | undefined,
+    @Query('type') type: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    if (typeof identity !== 'string' || !identity || typeof type !== 'string' || !type) {
+      throw new InvalidInput('Give the identity as ?identity_key=<identity>&type=<USERPASS|OIDC|...>.', { rucioClass: 'InvalidObject' });
+    }
+    sendJson(res, 200, await this.accounts.listAccountsOfIdentity(issuer, identity, type));
   }
 
   @Access.admin()
