@@ -61,7 +61,26 @@ describe('RSE routes', () => {
   });
 
   describe('add, show, update, delete', () => {
-    it('adds an RSE with the body the stock client sends and shows it with its settings', async () => {
+    it('shows storage credentials in protocols to administrators only', async () => {
+    await as(root).post('/rses/CRED_S3', {}).expect(201);
+    await as(root)
+      .post('/rses/CRED_S3/protocols/s3+https', {
+        hostname: 's3.example.org', port: 443, prefix: '/bucket/', impl: 'rucio.rse.protocols.s3.Default',
+        domains: { wan: { read: 1, write: 1, delete: 1 } },
+        extended_attributes: { access_key_id: 'AKIA-SITE', secret_access_key: 'very-secret', region: 'eu-1', token_audience: 'https://s3.example.org' },
+      })
+      .expect(201);
+    const seen = async (token: string) => [
+      (await as(token).get('/rses/CRED_S3/protocols').expect(200)).body[0].extended_attributes,
+      (await as(token).get('/rses/CRED_S3').expect(200)).body.protocols[0].extended_attributes,
+    ];
+    for (const attributes of await seen(jdoe)) {
+      expect(attributes).toEqual({ access_key_id: '<hidden>', secret_access_key: '<hidden>', region: 'eu-1', token_audience: 'https://s3.example.org' });
+    }
+    for (const attributes of await seen(root)) expect(attributes).toMatchObject({ access_key_id: 'AKIA-SITE', secret_access_key: 'very-secret' });
+  });
+
+  it('adds an RSE with the body the stock client sends and shows it with its settings', async () => {
       await admin()
         .post('/rses/SITE_A', { deterministic: true, volatile: false, city: 'Geneva', staging_area: false, rse_type: 'DISK', latitude: 46.2, ISP: null, qos_class: 'SAFE' })
         .expect(201);

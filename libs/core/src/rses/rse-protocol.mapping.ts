@@ -156,3 +156,25 @@ export function protocolsFor<P extends { domains: RseProtocolView['domains'] }>(
   const priority = (p: P): number => (p.domains[domain] as Record<string, number>)[operation] ?? 0;
   return protocols.filter((p) => priority(p) !== 0).sort((a, b) => priority(a) - priority(b));
 }
+
+/** Extended attributes that are credentials of the storage (S3 keys, WebDAV passwords, bearer tokens, client secrets). */
+const CREDENTIAL_KEY = /secret|password|passwd|bearer|session_token|access_key|private_key|credential|^token$|client_key/i;
+
+/**
+ * A protocol as an account that is not an administrator sees it: credential attributes are left out (their names are
+ * kept, with the value `<hidden>`), so that no account learns the keys to storage others write to. Tools of those
+ * accounts bring their own credentials (TARN_S3_*, TARN_WEBDAV_*) or go through Tarn.
+ */
+export function withoutCredentials(protocol: RseProtocolView): RseProtocolView {
+  const attributes = protocol.extendedAttributes;
+  if (!attributes || !Object.keys(attributes).some((key) => CREDENTIAL_KEY.test(key))) return protocol;
+  return {
+    ...protocol,
+    extendedAttributes: Object.fromEntries(Object.entries(attributes).map(([key, value]) => [key, CREDENTIAL_KEY.test(key) ? '<hidden>' : value])),
+  };
+}
+
+/** The protocol as `issuer` may see it: whole for administrators, without credentials for anyone else. */
+export function visibleProtocol(issuer: { admin: boolean }, protocol: RseProtocolView): RseProtocolView {
+  return issuer.admin ? protocol : withoutCredentials(protocol);
+}

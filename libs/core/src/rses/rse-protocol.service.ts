@@ -11,7 +11,7 @@ import {
 import { unitOfWork } from '@tarn/catalogue';
 import { Permissions } from '../auth/permissions.js';
 import type { Issuer } from '../auth/issuer.js';
-import { newProtocol, protocolChanges, protocolView } from './rse-protocol.mapping.js';
+import { newProtocol, protocolChanges, protocolView, visibleProtocol } from './rse-protocol.mapping.js';
 import { requireRse } from './rse-unit-of-work.js';
 import type { RseProtocolInput, RseProtocolView, UpdateRseProtocolInput } from './rse.types.js';
 
@@ -80,9 +80,9 @@ export class RseProtocolService {
   }
 
   /** Sorted by hostname, scheme and port, as Rucio lists them. */
-  async listProtocols(_issuer: Issuer, rse: string): Promise<RseProtocolView[]> {
+  async listProtocols(issuer: Issuer, rse: string): Promise<RseProtocolView[]> {
     const manager = this.dataSource.manager;
     const row = await requireRse(manager, rse);
-    return (await listRseProtocols(manager, row.id)).map(protocolView);
+    return (await listRseProtocols(manager, row.id)).map((p) => visibleProtocol(issuer, protocolView(p)));
   }
 }

@@ -16,7 +16,7 @@ import { Permissions } from '../auth/permissions.js';
 import type { Issuer } from '../auth/issuer.js';
 import { addRseFields, rseFields, rseSummary, validAttribute, validQosPolicy } from './rse-input.js';
 import { rseInfo, RseInfo } from './rse-info.js';
-import { protocolView } from './rse-protocol.mapping.js';
+import { protocolView, visibleProtocol } from './rse-protocol.mapping.js';
 import { RseExpressionService } from './rse-expression.service.js';
 import { requireRse, rseChange } from './rse-unit-of-work.js';
 import type { AddRseInput, RseDetails, RseSummary, UpdateRseInput } from './rse.types.js';
@@ -68,11 +68,11 @@ export class RseService {
     });
   }
 
-  async getRse(_issuer: Issuer, name: string): Promise<RseDetails> {
+  async getRse(issuer: Issuer, name: string): Promise<RseDetails> {
     return unitOfWork(this.dataSource, { what: `RSE '${name}'` }, async (manager) => {
       const rse = await requireRse(manager, name);
       const [attributes, protocols] = [await listRseAttributes(manager, rse.id), await listRseProtocols(manager, rse.id)];
-      return { ...rseSummary(rse), attributes, protocols: protocols.map(protocolView) };
+      return { ...rseSummary(rse), attributes, protocols: protocols.map((p) => visibleProtocol(issuer, protocolView(p))) };
     });
   }
 
@@ -147,11 +147,11 @@ export class RseService {
   }
 
   /** Rucio's RSE info (get_rse_protocols), which the stock client uses to upload and download. */
-  async getRseInfo(_issuer: Issuer, name: string): Promise<RseInfo> {
+  async getRseInfo(issuer: Issuer, name: string): Promise<RseInfo> {
     return unitOfWork(this.dataSource, { what: `RSE '${name}'` }, async (manager) => {
       const rse = await requireRse(manager, name);
       const [attributes, protocols] = [await listRseAttributes(manager, rse.id), await listRseProtocols(manager, rse.id)];
-      return rseInfo(rse, attributes, protocols.map(protocolView));
+      return rseInfo(rse, attributes, protocols.map((p) => visibleProtocol(issuer, protocolView(p))));
     });
   }
 }
