@@ -273,6 +273,7 @@ export const SAMPLES: Record<string, SampleFn> = {
   'GET /subscriptions/name/{name}': (fx) => ({ params: { name: fx.subscription } }),
   'GET /subscriptions/{account}/{name}': (fx) => ({ params: { name: fx.subscription } }),
   'GET /subscriptions/{account}/{name}/rules': (fx) => ({ params: { name: fx.subscription } }),
+  'GET /subscriptions/{account}/{name}/rules/states': (fx) => ({ params: { name: fx.subscription } }),
   'POST /subscriptions/{account}/{name}': (fx) => ({
     params: { name: fx.unique('sub') },
     body: { options: { filter: { scope: [fx.scope] }, replication_rules: [{ copies: 1, rse_expression: fx.rse }], comments: 'matrix' } },

@@ -1,6 +1,6 @@
 /**
  * The stock-client calls the tests of this folder cover, by file: `rucio` (the new command tree), its legacy
- * commands, `rucio-admin`, and methods of the Python `rucio.client.Client`. coverage.spec.ts counts them; each
+ * commands, `rucio-admin`, and methods of the Python `rucio.client.Client`. stock-calls.spec.ts counts them; each
  * e2e spec checks that every call of its list ran and behaved as planned.
  */
 export const RULE_CALLS = [
@@ -167,3 +167,15 @@ export const LIFETIME_CALLS = [
   'Client.list_exceptions(exception_id)',
   'Client.list_exceptions (no such exception)',
 ] as const;
+
+export const OPERATIONS_CALLS = [
+  'Client.list_subscription_rule_states',
+  'Client.list_subscription_rule_states(name=)',
+  'Client.list_request_by_did',
+  'Client.list_request_by_did (not an administrator)',
+  'Client.export_data',
+  'Client.export_data(distance=False)',
+] as const;
+
+/** Every planned call, once. */
+export const ALL_CALLS = [...RULE_CALLS, ...DID_CALLS, ...REPLICA_CALLS, ...RSE_CALLS, ...ADMIN_CALLS, ...LIFETIME_CALLS, ...OPERATIONS_CALLS];

@@ -13,6 +13,7 @@ import { RseSpaceController } from './rse-space.controller.js';
 import { RsesController } from './rses.controller.js';
 import { RseLfnsController } from './rse-lfns.controller.js';
 import { RseQosController } from './rse-qos.controller.js';
+import { ExportController } from '../export/export.controller.js';
 
 /** The storage side of the API: RSEs (with attributes, protocols, space, distances), rules and locks, daemon heartbeats. */
 @Module({
@@ -25,6 +26,7 @@ import { RseQosController } from './rse-qos.controller.js';
     RseDistancesController,
     RseQosController,
     RseLfnsController,
+    ExportController,
     RulesController,
     LocksController,
     HeartbeatsController,

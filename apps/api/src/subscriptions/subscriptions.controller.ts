@@ -59,13 +59,15 @@ export class SubscriptionsController {
   @ApiOperation({ summary: "How many rules each of an account's subscriptions made are in each state (NDJSON of [account, name, state, count]; * a wildcard)." })
   @Answers.ndjson(RULE_STATES_ANSWER, 'One line per subscription and rule state.')
   async ruleStates(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Res() res: Response): Promise<void> {
-    const rows = await this.subscriptions.ruleStates(issuer, account);
-    await streamNdjson(
-      res,
-      (async function* () {
-        for (const row of rows) yield [row.account, row.name, ruleStateName(row.state), row.count];
-      })(),
-    );
+    await this.sendRuleStates(res, await this.subscriptions.ruleStates(issuer, account));
+  }
+
+  @Access.account()
+  @Get(':account/:name/rules/states')
+  @ApiOperation({ summary: "How many rules one subscription made are in each state (NDJSON of [account, name, state, count])." })
+  @Answers.ndjson(RULE_STATES_ANSWER, 'One line per rule state.')
+  async ruleStatesOf(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
+    await this.sendRuleStates(res, await this.subscriptions.ruleStates(issuer, account, name));
   }
 
   @Access.account()
@@ -127,6 +129,15 @@ export class SubscriptionsController {
   @Answers.empty()
   async remove(@CurrentIssuer() issuer: Issuer, @Param('account') account: string, @Param('name') name: string): Promise<void> {
     await this.subscriptions.deleteSubscription(issuer, account, name);
+  }
+
+  private async sendRuleStates(res: Response, rows: Array<{ account: string; name: string; state: string; count: number }>): Promise<void> {
+    await streamNdjson(
+      res,
+      (async function* () {
+        for (const row of rows) yield [row.account, row.name, ruleStateName(row.state), row.count];
+      })(),
+    );
   }
 
   private async send(res: Response, rows: SubscriptionView[]): Promise<void> {

@@ -52,15 +52,15 @@ export const subscriptionRepository = {
     );
   },
 
-  /** How many rules each subscription made are in each state, for one account (`*` a wildcard) or all. */
-  async ruleStates(manager: EntityManager, account: string | null): Promise<Array<{ account: string; name: string; state: string; count: number }>> {
+  /** How many rules each subscription made are in each state, for one account (`*` a wildcard) or all, or one subscription. */
+  async ruleStates(manager: EntityManager, account: string | null, name: string | null = null): Promise<Array<{ account: string; name: string; state: string; count: number }>> {
     const like = account === null ? null : account.replace(/[\\%_]/g, (c) => `\\${c}`).replaceAll('*', '%');
     return manager.query(
       `SELECT s.account, s.name, r.state, count(*)::int AS count
          FROM subscriptions s JOIN rules r ON r.subscription_id = s.id
-        WHERE $1::varchar IS NULL OR s.account LIKE $1
+        WHERE ($1::varchar IS NULL OR s.account LIKE $1) AND ($2::varchar IS NULL OR s.name = $2)
         GROUP BY s.account, s.name, r.state ORDER BY s.account, s.name, r.state`,
-      [like],
+      [like, name],
     );
   },
 

@@ -111,8 +111,11 @@ export class SubscriptionService {
   }
 
   /** Rules made per subscription and state, as Rucio's list_subscription_rule_states: (account, name, state, count). */
-  async ruleStates(_issuer: Issuer, account: string): Promise<Array<{ account: string; name: string; state: string; count: number }>> {
-    return subscriptionRepository.ruleStates(this.dataSource.manager, account);
+  async ruleStates(_issuer: Issuer, account: string, name?: string): Promise<Array<{ account: string; name: string; state: string; count: number }>> {
+    if (name !== undefined && (await subscriptionRepository.list(this.dataSource.manager, { account, name })).length === 0) {
+      throw notFound(`'${name}' of account '${account}'`);
+    }
+    return subscriptionRepository.ruleStates(this.dataSource.manager, account, name ?? null);
   }
 
   /** The rules a subscription made (Rucio's GET /subscriptions/{account}/{name}/rules). */
