@@ -58,7 +58,7 @@ describe('subscription routes', () => {
     lifetime: 2,
     retroactive: false,
     dry_run: false,
-    priority: 3,
+    priority: 4,
   };
 
   beforeAll(async () => {
@@ -86,7 +86,7 @@ describe('subscription routes', () => {
     expect(id).toMatch(/^[0-9a-f-]{32,36}$/);
     const [sub, ...more] = await list('jdoe', '/subscriptions/jdoe/raw-to-safe');
     expect(more).toEqual([]);
-    expect(sub).toMatchObject({ id, name: 'raw-to-safe', account: 'jdoe', state: 'ACTIVE', comments: 'raw data to safe storage', retroactive: false, policyid: 0 });
+    expect(sub).toMatchObject({ id, name: 'raw-to-safe', account: 'jdoe', state: 'ACTIVE', comments: 'raw data to safe storage', retroactive: false, policyid: 4 });
     expect(JSON.parse(sub.filter)).toEqual(rawOptions.filter);
     expect(JSON.parse(sub.replication_rules)).toEqual([{ copies: 1, rse_expression: 'QOS=SAFE', lifetime: 3600, activity: 'T0 Export' }]);
     expect(sub.created_at).toMatch(RFC1123);
@@ -114,6 +114,7 @@ describe('subscription routes', () => {
     }
     expect(rules.map((r) => [r.account, r.scope, r.name, r.rse_expression, r.activity])).toEqual([['jdoe', 'user.jdoe', 'night-1', 'QOS=SAFE', 'T0 Export']]);
     expect(rules[0].subscription_id ?? id).toBe(id);
+    expect(rules[0].priority).toBe(4); // the subscription's priority (Rucio's policyid)
     // alice's subscription (same filter) makes its own rule; only what jdoe's made is listed under jdoe's.
     const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM rules WHERE subscription_id = $1`, [id]);
     expect(n).toBe(1);
@@ -141,6 +142,10 @@ describe('subscription routes', () => {
     await as('jdoe').put('/subscriptions/jdoe/nope', { options: { state: 'INACTIVE' } }).expect(404);
     await as('jdoe').delete('/subscriptions/jdoe/nope').expect(404);
     await as('jdoe').put('/subscriptions/jdoe/raw-to-safe', { options: { state: 'ASLEEP' } }).expect(400);
+    for (const priority of [0, 6, 2.5, 'high']) {
+      const bad = await as('jdoe').put('/subscriptions/jdoe/raw-to-safe', { options: { priority } }).expect(400);
+      expect(bad.body.ExceptionMessage).toMatch(/priority .* 1 to 5/);
+    }
   });
 
   it('updates: a new filter marks it UPDATED, INACTIVE stops it; null options keep the stored values', async () => {
@@ -148,6 +153,7 @@ describe('subscription routes', () => {
     let [sub] = await list('jdoe', '/subscriptions/jdoe/raw-to-safe');
     expect(JSON.parse(sub.filter)).toEqual({ scope: ['user.jdoe'], datatype: ['RAW', 'DARK'] });
     expect(sub.comments).toBe('raw data to safe storage');
+    expect(sub.policyid).toBe(4);
     expect(['UPDATED', 'ACTIVE']).toContain(sub.state); // the transmogrifier turns UPDATED back to ACTIVE after its pass
     await as('jdoe').put('/subscriptions/jdoe/raw-to-safe', { options: { state: 'INACTIVE' } }).expect(201);
     [sub] = await list('jdoe', '/subscriptions/jdoe/raw-to-safe');

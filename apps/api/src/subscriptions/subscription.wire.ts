@@ -15,7 +15,7 @@ export function subscriptionToWire(s: SubscriptionView): Record<string, unknown>
     account: s.account,
     filter: JSON.stringify(s.filter),
     replication_rules: JSON.stringify(s.replicationRules.map(ruleTemplateWire)),
-    policyid: 0,
+    policyid: s.priority,
     state: STATE_NAMES[s.state] ?? s.state,
     last_processed: rfc1123(s.lastProcessed),
     lifetime: rfc1123(s.expiredAt),

@@ -10,24 +10,26 @@ export interface SubscriptionRecord {
   replicationRules: Record<string, unknown>[];
   retroactive: boolean;
   comments: string | null;
+  /** Rucio's policyid: the priority of the subscription's rules, 1 to 5 (default 3). */
+  priority: number;
   lastProcessed: Date | null;
   expiredAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export type SubscriptionFields = Pick<SubscriptionRecord, 'name' | 'account' | 'state' | 'filter' | 'replicationRules' | 'retroactive' | 'comments' | 'expiredAt'>;
+export type SubscriptionFields = Pick<SubscriptionRecord, 'name' | 'account' | 'state' | 'filter' | 'replicationRules' | 'retroactive' | 'comments' | 'priority' | 'expiredAt'>;
 
 const COLUMNS = `s.id, s.name, s.account, s.state, s.filter, s.replication_rules AS "replicationRules", s.retroactive, s.comments,
-  s.last_processed AS "lastProcessed", s.expired_at AS "expiredAt", s.created_at AS "createdAt", s.updated_at AS "updatedAt"`;
+  s.priority, s.last_processed AS "lastProcessed", s.expired_at AS "expiredAt", s.created_at AS "createdAt", s.updated_at AS "updatedAt"`;
 
 export const subscriptionRepository = {
   async insert(manager: EntityManager, f: SubscriptionFields): Promise<SubscriptionRecord | null> {
     const rows = await manager.query(
-      `INSERT INTO subscriptions AS s (name, account, state, filter, replication_rules, retroactive, comments, expired_at)
-       VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8)
+      `INSERT INTO subscriptions AS s (name, account, state, filter, replication_rules, retroactive, comments, expired_at, priority)
+       VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9)
        ON CONFLICT (name, account) DO NOTHING RETURNING ${COLUMNS}`,
-      [f.name, f.account, f.state, JSON.stringify(f.filter), JSON.stringify(f.replicationRules), f.retroactive, f.comments, f.expiredAt],
+      [f.name, f.account, f.state, JSON.stringify(f.filter), JSON.stringify(f.replicationRules), f.retroactive, f.comments, f.expiredAt, f.priority],
     );
     return rows[0] ?? null;
   },
@@ -35,9 +37,9 @@ export const subscriptionRepository = {
   async update(manager: EntityManager, id: string, f: SubscriptionFields): Promise<SubscriptionRecord> {
     const [rows] = await manager.query(
       `UPDATE subscriptions s SET state = $2, filter = $3::jsonb, replication_rules = $4::jsonb, retroactive = $5, comments = $6,
-              expired_at = $7, updated_at = now()
+              expired_at = $7, priority = $8, updated_at = now()
         WHERE s.id = $1 RETURNING ${COLUMNS}`,
-      [id, f.state, JSON.stringify(f.filter), JSON.stringify(f.replicationRules), f.retroactive, f.comments, f.expiredAt],
+      [id, f.state, JSON.stringify(f.filter), JSON.stringify(f.replicationRules), f.retroactive, f.comments, f.expiredAt, f.priority],
     );
     return rows[0];
   },

@@ -99,7 +99,7 @@ export class SubscriptionProcessor {
     const manager = this.dataSource.manager;
     let created = await subscriptionRepository.rulesOf(manager, sub.id, did);
     if (created === 0) {
-      const specs = ruleSpecs(sub.replicationRules as unknown as RuleTemplate[], did, sub.account, { subscriptionId: sub.id });
+      const specs = ruleSpecs(sub.replicationRules as unknown as RuleTemplate[], did, sub.account, { subscriptionId: sub.id, priority: sub.priority });
       try {
         created = (await this.rules.addRules(ROOT_ISSUER, specs)).length;
       } catch (error) {

@@ -13,6 +13,16 @@ import type { SubscriptionOptions, SubscriptionView } from './subscription.types
 
 const STATES: Record<string, SubscriptionState> = { ACTIVE: SubscriptionState.ACTIVE, A: SubscriptionState.ACTIVE, INACTIVE: SubscriptionState.INACTIVE, I: SubscriptionState.INACTIVE };
 
+/** Rucio's subscription priority (its policyid): a whole number 1 to 5; undefined when not given. */
+function subscriptionPriority(value: unknown, owner: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const priority = Number(value);
+  if (!Number.isInteger(priority) || priority < 1 || priority > 5) {
+    throw new InvalidInput(`The priority of ${owner} must be a whole number from 1 to 5, not ${JSON.stringify(value)}.`, { rucioClass: 'InputValidationError' });
+  }
+  return priority;
+}
+
 export function subscriptionView(r: SubscriptionRecord): SubscriptionView {
   return { ...r, replicationRules: r.replicationRules as unknown as RuleTemplate[] };
 }
@@ -56,6 +66,7 @@ export class SubscriptionService {
         replicationRules: rules as never,
         retroactive: Boolean(options?.retroactive),
         comments: options?.comments ?? null,
+        priority: subscriptionPriority(options?.priority, owner) ?? 3,
         expiredAt: lifetimeEnd(options?.lifetime),
       });
       if (!created) {
@@ -90,6 +101,7 @@ export class SubscriptionService {
         replicationRules: rules as never,
         retroactive: options?.retroactive ?? current.retroactive,
         comments: options?.comments !== undefined ? options.comments : current.comments,
+        priority: subscriptionPriority(options?.priority, owner) ?? current.priority,
         expiredAt: options?.lifetime !== undefined ? lifetimeEnd(options.lifetime) : current.expiredAt,
       });
       return subscriptionView(updated);

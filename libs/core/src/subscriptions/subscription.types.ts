@@ -24,6 +24,8 @@ export interface SubscriptionView {
   replicationRules: RuleTemplate[];
   retroactive: boolean;
   comments: string | null;
+  /** The priority of the rules it makes, 1 to 5 (Rucio's policyid). */
+  priority: number;
   lastProcessed: Date | null;
   expiredAt: Date | null;
   createdAt: Date;
