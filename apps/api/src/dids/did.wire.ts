@@ -1,13 +1,7 @@
 import { DidAvailability, DidType, guidWire } from '@tarn/domain';
 import type { DidView } from '@tarn/core';
 import { mapOf, named, shape } from '../http/answers.js';
-import { rfc1123 } from '../http/rucio-wire.js';
-
-/** The enum member name of a one-letter code (Rucio puts names on the wire: 'DATASET', 'OK', ...). */
-export function codeName(values: Record<string, string>, code: string | null | undefined): string | null {
-  if (code === null || code === undefined) return null;
-  return Object.keys(values).find((key) => values[key] === code) ?? code;
-}
+import { codeName, rfc1123 } from '../http/rucio-wire.js';
 
 export const didTypeWire = (type: DidType | string): string => codeName(DidType, type) ?? String(type);
 

@@ -27,3 +27,11 @@ export function sendJson(res: Response, status: number, body: unknown): void {
 export function streamNdjson(res: Response, rows: AsyncIterable<unknown>): Promise<void> {
   return streamRendered(res, rows, { contentType: NDJSON_TYPE, render: (row) => `${JSON.stringify(row)}\n` });
 }
+
+/** The enum member name of a one-letter code (Rucio puts names on the wire: 'DATASET', 'OK', ...); an unknown code as is. */
+export function codeName(values: Record<string, string>, code: string): string;
+export function codeName(values: Record<string, string>, code: string | null | undefined): string | null;
+export function codeName(values: Record<string, string>, code: string | null | undefined): string | null {
+  if (code === null || code === undefined) return null;
+  return Object.keys(values).find((key) => values[key] === code) ?? code;
+}

@@ -1,9 +1,7 @@
 import { DidType, RequestState, RequestType } from '@tarn/domain';
 import type { RequestRecord } from '@tarn/catalogue/repositories/request.repository.js';
 import { named, shape } from '../http/answers.js';
-import { rfc1123 } from '../http/rucio-wire.js';
-
-const nameOf = (values: Record<string, string>, code: string): string => Object.keys(values).find((k) => values[k] === code) ?? code;
+import { codeName as nameOf, rfc1123 } from '../http/rucio-wire.js';
 
 export const REQUEST_ANSWER = named(
   'Request',

@@ -1,14 +1,10 @@
 import { DidType, LockReasonCode, LockState, RuleGrouping, RuleNotification, RuleState } from '@tarn/domain';
 import type { LockView, MoveOverrides, RuleHistoryView, RuleSpec, RuleUpdate, RuleView } from '@tarn/core';
 import { named, shape } from '../http/answers.js';
-import { rfc1123 } from '../http/rucio-wire.js';
+import { codeName as nameOf, rfc1123 } from '../http/rucio-wire.js';
 import { assertKnownKeys, badRequest } from '../rses/request-body.js';
 import { AddRulesDto, MOVE_OVERRIDE_KEYS, RULE_OPTION_KEYS } from './rule.dto.js';
 
-/** The name Rucio's JSON encoder writes for an enum member (its states are stored as one-letter codes). */
-function nameOf(values: Record<string, string>, code: string): string {
-  return Object.keys(values).find((name) => values[name] === code) ?? code;
-}
 
 /** A rule state's name on the wire ('OK', 'REPLICATING', ...), from its one-letter code. */
 export const ruleStateName = (code: string): string => nameOf(RuleState, code);
