@@ -189,7 +189,7 @@ async function main(): Promise<void> {
 
     const fmt = (n: number) => Math.round(n).toLocaleString('en');
     console.log(
-      `api bench (replicas): embedded PostgreSQL ${version} (fresh), Node ${process.version}, API in-process on ${url}, ` +
+      `api bench (replicas): embedded PostgreSQL ${version} (fresh; ${catalogue.settings}), Node ${process.version}, API in-process on ${url}, ` +
         `${cpus().length} CPUs, load average ${listLoad.toFixed(2)} before (a), ${registerLoad.toFixed(2)} before (b), ${loadavg()[0].toFixed(2)} at the end`,
     );
     console.log(

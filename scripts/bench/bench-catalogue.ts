@@ -7,12 +7,15 @@ import { DataSource } from 'typeorm';
 import { loadConfig, TARN_CONFIG } from '@tarn/config';
 import { createDataSource, runMigrations, startEmbeddedPostgres } from '@tarn/catalogue';
 import { freePort } from '@tarn/testing/disposable-postgres.js';
+import { durabilityOf } from './bench-postgres.js';
 
 export interface BenchCatalogue {
   url: string;
   dataSource: DataSource;
   /** PostgreSQL's server_version. */
   version: string;
+  /** Its durability settings (`fsync=on, full_page_writes=on, synchronous_commit=on`), for the bench's first line. */
+  settings: string;
   /** A global module handing the bench's services this DataSource and a TarnConfig over it (as CatalogueModule does). */
   module: DynamicModule;
   close(): Promise<void>;
@@ -35,11 +38,12 @@ export async function startBenchCatalogue(name: string): Promise<BenchCatalogue>
     await dataSource.initialize();
     await runMigrations(dataSource);
     const [{ version }] = await dataSource.query(`SELECT current_setting('server_version') AS version`);
+    const settings = await durabilityOf((sql) => dataSource.query(sql));
     const providers = [
       { provide: DataSource, useValue: dataSource },
       { provide: TARN_CONFIG, useValue: loadConfig({ DATABASE_URL: server.url }) },
     ];
-    return { url: server.url, dataSource, version, module: { module: BenchCatalogueModule, providers, exports: [DataSource, TARN_CONFIG] }, close };
+    return { url: server.url, dataSource, version, settings, module: { module: BenchCatalogueModule, providers, exports: [DataSource, TARN_CONFIG] }, close };
   } catch (error) {
     await close();
     throw error;

@@ -1,6 +1,7 @@
-/** The PostgreSQL server the benches that need Kafka use: TARN_TEST_DATABASE_URL, or the project's test server. */
+/** The PostgreSQL server the benches that need one of their own (and Kafka) use. */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'pg';
@@ -10,14 +11,30 @@ function repositoryRoot(): string {
   for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, 'scripts/services/postgres.sh'))) return dir;
   }
-  throw new Error('cannot find scripts/services/postgres.sh above the bench; set TARN_TEST_DATABASE_URL');
+  throw new Error('cannot find scripts/services/postgres.sh above the bench; set TARN_BENCH_DATABASE_URL');
 }
 
+/**
+ * The benches' own server (scripts/services/postgres.sh with production settings: fsync, synchronous_commit and
+ * full_page_writes on; port TARN_BENCH_PG_PORT, 54339), or TARN_BENCH_DATABASE_URL.
+ */
 export function benchServerUrl(): string {
-  if (process.env.TARN_TEST_DATABASE_URL) return process.env.TARN_TEST_DATABASE_URL;
+  if (process.env.TARN_BENCH_DATABASE_URL) return process.env.TARN_BENCH_DATABASE_URL;
   const script = path.join(repositoryRoot(), 'scripts/services/postgres.sh');
-  execFileSync('bash', [script, 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return execFileSync('bash', [script, 'url'], { encoding: 'utf8' }).trim();
+  const env = {
+    ...process.env,
+    TARN_PG_DURABLE: '1',
+    TARN_TEST_PG_PORT: process.env.TARN_BENCH_PG_PORT ?? '54339',
+    TARN_TEST_PG_DATA: process.env.TARN_BENCH_PG_DATA ?? path.join(os.tmpdir(), 'tarn-bench-postgres'),
+  };
+  execFileSync('bash', [script, 'start'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  return execFileSync('bash', [script, 'url'], { encoding: 'utf8', env }).trim();
+}
+
+/** The server's durability settings, for a bench's first line: `fsync=on, full_page_writes=on, synchronous_commit=on`. */
+export async function durabilityOf(query: (sql: string) => Promise<Array<{ name: string; setting: string }>>): Promise<string> {
+  const rows = await query(`SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes') ORDER BY name`);
+  return rows.map((r) => `${r.name}=${r.setting}`).join(', ');
 }
 
 export async function adminQuery(url: string, sql: string): Promise<void> {

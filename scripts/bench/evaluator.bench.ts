@@ -8,7 +8,7 @@
  *      evaluated: seconds, files/s and locks/s;
  *  (c) the limit it is compared with: the same two rules created on a dataset already holding 10,000 files
  *      (placement from scratch, in the request), and the ratio b/c.
- * Its own database (a fresh one on the server of scripts/services/postgres.sh, or TARN_TEST_DATABASE_URL's), its
+ * Its own database (a fresh one on the benches' server with production settings, see bench-postgres.ts, or TARN_BENCH_DATABASE_URL's), its
  * own Kafka topic prefix (deleted afterwards), the broker of KAFKA_BROKERS (default 127.0.0.1:9092). It runs the
  * compiled build. Exits non-zero when the latency goal (p50 <= 1 s) is missed.
  */
@@ -29,7 +29,7 @@ import { RuleService } from '@tarn/core/rules/rule.service.js';
 import { KafkaOutboxPublisher } from '../../apps/messenger/src/kafka-outbox.publisher.js';
 import { loadMessengerSettings } from '../../apps/messenger/src/messenger.config.js';
 import { MessengerWorker } from '../../apps/messenger/src/messenger.worker.js';
-import { adminQuery, benchServerUrl } from './bench-postgres.js';
+import { adminQuery, benchServerUrl, durabilityOf } from './bench-postgres.js';
 import { RuleEvaluatorWorker } from '../../apps/rule-evaluator/src/rule-evaluator.worker.js';
 
 const SCOPE = 'user.bench';
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
     const p99 = percentile(samples, 99);
     const [{ version }] = await dataSource.query(`SELECT current_setting('server_version') AS version`);
     const locks = THROUGHPUT_FILES * LOCKS_PER_FILE;
-    console.log(`evaluator bench: PostgreSQL ${version}, Kafka at ${brokers.join(',')}, Node ${process.version}; two rules per dataset (${RULES.map((r) => `${r.copies} x '${r.rseExpression}'`).join(', ')})`);
+    console.log(`evaluator bench: PostgreSQL ${version} (${await durabilityOf((sql) => dataSource.query(sql))}), Kafka at ${brokers.join(',')}, Node ${process.version}; two rules per dataset (${RULES.map((r) => `${r.copies} x '${r.rseExpression}'`).join(', ')})`);
     console.log(
       `(a) attach -> requests queued, Kafka mode (${LATENCY_SAMPLES} attachments of ${LATENCY_FILES} files, evaluator woken by did.attached): ` +
         `p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms   goal p50 <= ${GOAL_P50_MS} ms ${p50 <= GOAL_P50_MS ? 'ok' : 'MISSED'}` +

@@ -8,7 +8,7 @@
  *  - latency: 10-event transactions committed every 10 ms; commit -> consumer p50/p99; bare: send -> consume.
  *
  * Its own database (a fresh one on the test server of scripts/services/postgres.sh, or on
- * TARN_TEST_DATABASE_URL's server), its own topic prefix (deleted afterwards), the broker of KAFKA_BROKERS
+ * TARN_BENCH_DATABASE_URL's server), its own topic prefix (deleted afterwards), the broker of KAFKA_BROKERS
  * (default 127.0.0.1:9092). It runs the compiled build, so it measures the code Tarn runs.
  */
 import { randomBytes } from 'node:crypto';
@@ -30,7 +30,7 @@ import {
 import { KafkaOutboxPublisher } from '../../apps/messenger/src/kafka-outbox.publisher.js';
 import { loadMessengerSettings } from '../../apps/messenger/src/messenger.config.js';
 import { MessengerWorker } from '../../apps/messenger/src/messenger.worker.js';
-import { adminQuery, benchServerUrl } from './bench-postgres.js';
+import { adminQuery, benchServerUrl, durabilityOf } from './bench-postgres.js';
 
 const GOAL_THROUGHPUT = 5000;
 const GOAL_P50_MS = 50;
@@ -258,7 +258,7 @@ async function main(): Promise<void> {
     await dataSource.initialize();
     await runMigrations(dataSource);
     await ensureKafkaTopics(kafka, [`${prefix}tarn.did`, `${prefix}bare`, `${prefix}bare-latency`]);
-    console.log(`events bench: ${n} events over ${KEYS} keys, batches of ${BATCH}; database ${database} on ${new URL(server).host}, Kafka ${brokers.join(',')}, topic prefix ${prefix}; Node ${process.version}`);
+    console.log(`events bench: ${n} events over ${KEYS} keys, batches of ${BATCH}; database ${database} on ${new URL(server).host} (${await durabilityOf((sql) => dataSource.query(sql))}), Kafka ${brokers.join(',')}, topic prefix ${prefix}; Node ${process.version}`);
 
     const bare = await bareThroughput(kafka, `${prefix}bare`, n);
     const tarn = await tarnThroughput(dataSource, brokers, prefix, n);

@@ -148,7 +148,7 @@ async function main(): Promise<void> {
       const median = sorted[Math.floor((sorted.length - 1) / 2)];
       const rate = best.rate;
       const limitRate = FILES / limitSeconds;
-      console.log(`ingest bench: embedded PostgreSQL ${version} (fresh), Node ${process.version}, ${cpus().length} CPUs, load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+      console.log(`ingest bench: embedded PostgreSQL ${version} (fresh; ${catalogue.settings}), Node ${process.version}, ${cpus().length} CPUs, load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
       rounds.forEach((r, i) =>
         console.log(
           `  round ${i + 1}${i === 0 ? ' (never-analysed catalogue)' : ''}: ${fmt(r.rate)} files/s until AVAILABLE (${r.seconds.toFixed(2)} s; the hook's run alone ` +

@@ -14,7 +14,7 @@ import { createDataSource, runMigrations } from '@tarn/catalogue';
 import { deterministicPath } from '@tarn/domain';
 import { ReaperService, type ReaperSettings } from '@tarn/core/reaper/reaper.service.js';
 import { settleBounded } from '@tarn/core/bounded.js';
-import { adminQuery, benchServerUrl } from './bench-postgres.js';
+import { adminQuery, benchServerUrl, durabilityOf } from './bench-postgres.js';
 
 const FILES = Number(process.env.TARN_BENCH_REAPER_FILES || 20_000);
 const GOAL = 2_000;
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     const reaperRate = FILES / reaperSeconds;
     const unlinkRate = FILES / unlinkSeconds;
     console.log(
-      `reaper bench: PostgreSQL ${version}, Node ${process.version}; ${FILES} replicas of 100 bytes on a posix RSE, ` +
+      `reaper bench: PostgreSQL ${version} (${await durabilityOf((sql) => dataSource.query(sql))}), Node ${process.version}; ${FILES} replicas of 100 bytes on a posix RSE, ` +
         `batches of ${SETTINGS.batchSize}, ${SETTINGS.concurrency} deletions in flight; load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after`,
     );
     console.log(

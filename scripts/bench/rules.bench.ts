@@ -204,7 +204,6 @@ async function main(): Promise<void> {
   const { dataSource, version } = catalogue;
   let app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>> | undefined;
   try {
-    const [{ fsync }] = await dataSource.query(`SELECT current_setting('fsync') AS fsync`);
     const rseIds = await setUp(dataSource);
 
     @Module({ imports: [catalogue.module, RulesModule, ReplicasModule] })
@@ -226,7 +225,7 @@ async function main(): Promise<void> {
     const ratio = ruleBest / copyBest;
     const rows = FILES * COPIES;
     console.log(
-      `rules bench: embedded PostgreSQL ${version} (fsync=${fsync}, default settings, fresh), Node ${process.version}, best of ${ROUNDS} rounds`,
+      `rules bench: embedded PostgreSQL ${version} (${catalogue.settings}, fresh), Node ${process.version}, best of ${ROUNDS} rounds`,
     );
     console.log(`(a) add rule: ${COPIES} copies over ${RSES} RSEs on a ${FILES.toLocaleString('en')}-file dataset ` +
       `(${rows} locks + ${rows} replicas + ${rows} requests): ${ruleBest.toFixed(3)} s   goal <= ${GOALS.ruleSeconds} s ${ruleBest <= GOALS.ruleSeconds ? 'ok' : 'MISSED'}`);

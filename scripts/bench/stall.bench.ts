@@ -203,7 +203,7 @@ async function main(): Promise<void> {
       );
     }
     console.log(
-      `stall bench: all of Tarn in one process (API and every daemon) on a fresh embedded PostgreSQL ${api.catalogue.version}, Node ${process.version}, ` +
+      `stall bench: all of Tarn in one process (API and every daemon) on a fresh embedded PostgreSQL ${api.catalogue.version} (${api.catalogue.settings}), Node ${process.version}, ` +
         `${cpus().length} CPUs, load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} at the end; /ping every 10 ms from another process`,
     );
     for (const row of rows) console.log(row);

@@ -12,7 +12,7 @@
  * Each figure is printed with its limit and the 1-minute load average it was measured at (the machine may be
  * shared: run it several times and compare best and median); (a) also prints cp + fsync of its copy, since
  * Tarn's copy is fsynced before it is AVAILABLE and cp's is not.
- * Its own database on the server of scripts/services/postgres.sh (or TARN_TEST_DATABASE_URL), its own temporary
+ * Its own database on the benches' server with production settings (bench-postgres.ts; or TARN_BENCH_DATABASE_URL), its own temporary
  * directories and bucket, all removed afterwards. Knobs: TARN_BENCH_TRANSFER_CONCURRENCY (default 32),
  * TARN_BENCH_TRANSFER_PARTS (a,c: which parts run).
  */
@@ -43,7 +43,7 @@ import { createStorage } from '@tarn/storage';
 import { createTestBucket, createTestDirectory, type TestStorageArea } from '@tarn/testing/storage.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { adminQuery, benchServerUrl } from './bench-postgres.js';
+import { adminQuery, benchServerUrl, durabilityOf } from './bench-postgres.js';
 import { xrootdBench } from './bench-xrootd.js';
 
 /** The repository root: the nearest directory above this file with scripts/services. */
@@ -303,7 +303,7 @@ async function main(): Promise<void> {
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
       const ratio = best(big.cp) / best(big.tarn);
       const rate = SMALL_FILES / small;
-      console.log(`transfers bench: PostgreSQL ${version}, Node ${process.version}, worker concurrency ${CONCURRENCY}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(' ')} after`);
+      console.log(`transfers bench: PostgreSQL ${version} (${await durabilityOf((sql) => dataSource.query(sql))}), Node ${process.version}, worker concurrency ${CONCURRENCY}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(' ')} after`);
       const list = (xs: number[]) => xs.map((t) => t.toFixed(2)).join(', ');
       console.log(
         `(a) 1 GiB posix -> posix, rule created -> OK (copied in the kernel, adler32 of the source on ${availableParallelism()} core(s) meanwhile, fsynced, size and adler32 verified, replica AVAILABLE), ${ROUNDS} rounds at load ${list(big.load)}:\n` +

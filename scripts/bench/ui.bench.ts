@@ -236,7 +236,7 @@ async function main(): Promise<void> {
 
     const fmt = (n: number) => Number(n).toLocaleString('en');
     console.log(
-      `ui bench: embedded PostgreSQL ${catalogue.version} (fresh), Node ${process.version}, Chromium ${browser.version()} headless, API in-process on ${url}, ` +
+      `ui bench: embedded PostgreSQL ${catalogue.version} (fresh; ${catalogue.settings}), Node ${process.version}, Chromium ${browser.version()} headless, API in-process on ${url}, ` +
         `${cpus().length} CPUs, load average ${load.toFixed(2)} before, ${loadavg()[0].toFixed(2)} at the end; ` +
         `catalogue of ${fmt(rules)} rules and ${fmt(replicas)} replicas (seeded in ${seeded.toFixed(1)} s)`,
     );

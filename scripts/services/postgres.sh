@@ -34,9 +34,12 @@ start() {
     as_owner "$BIN/initdb" -D "$DATA" -U tarn --auth=trust --encoding=UTF8 --locale=C >/dev/null 2>"$DATA.initdb.log" \
       || { cat "$DATA.initdb.log" >&2; exit 1; }
   fi
-  # Tests create and drop many small databases: favour speed over durability for this throwaway server.
+  # Tests create and drop many small databases: favour speed over durability for this throwaway server, unless
+  # TARN_PG_DURABLE is set (the benches' server: production settings).
+  local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [ -n "${TARN_PG_DURABLE:-}" ] && durability=""
   as_owner "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -t 60 start \
-    -o "-h 127.0.0.1 -p $PORT -k /tmp -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB" >/dev/null \
+    -o "-h 127.0.0.1 -p $PORT -k /tmp -c max_connections=300 $durability -c shared_buffers=256MB" >/dev/null \
     || { tail -20 "$DATA/server.log" >&2; exit 1; }
   echo "postgres: started on 127.0.0.1:$PORT ($DATA)"
 }
