@@ -1,3 +1,4 @@
+import { pbkdf2 } from 'node:crypto';
 import { hashPassword, verifyPassword } from './password-hash.js';
 
 describe('password hashes', () => {
@@ -20,5 +21,16 @@ describe('password hashes', () => {
     expect(await verifyPassword('pw', ['scrypt', 2 ** 30, ...parts.slice(2)].join('$'))).toBe(false);
     expect(await verifyPassword('pw', ['scrypt', 1000, ...parts.slice(2)].join('$'))).toBe(false);
     expect(await verifyPassword('pw', [...parts.slice(0, 5), ''].join('$'))).toBe(false);
+  });
+
+  it('leave threads of the pool to other work while many are hashed at once', async () => {
+    const order: string[] = [];
+    const hashes = Array.from({ length: 8 }, () => hashPassword('many at once').then(() => order.push('hash')));
+    await new Promise((resolve) => setImmediate(resolve));
+    // pbkdf2 runs on the same thread pool, as the database driver's SCRAM handshake does.
+    await new Promise<void>((resolve, reject) => pbkdf2('x', 'salt', 1, 32, 'sha256', (error) => (error ? reject(error) : resolve())));
+    order.push('other work');
+    await Promise.all(hashes);
+    expect(order[0]).toBe('other work');
   });
 });

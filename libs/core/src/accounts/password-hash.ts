@@ -8,10 +8,27 @@ const SALT_LENGTH = 16;
 /** Refuse stored parameters beyond this cost, so a tampered row cannot make a login exhaust memory. */
 const MAX_COST = 2 ** 20;
 
-function scrypt(password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scryptCallback(password, salt, keyLength, options, (error, key) => (error ? reject(error) : resolve(key))),
-  );
+/**
+ * Hashes at once, at most. scrypt runs on libuv's thread pool (4 threads), which also does the file system, DNS
+ * lookups and the PostgreSQL driver's SCRAM handshake: a thousand logins at once must not hold every thread for a
+ * minute, or a new database connection waits past the server's authentication_timeout. Further hashes wait here.
+ */
+const HASHES_AT_ONCE = 2;
+let hashing = 0;
+const waiting: Array<() => void> = [];
+
+async function scrypt(password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {
+  if (hashing < HASHES_AT_ONCE) hashing++;
+  else await new Promise<void>((turn) => waiting.push(turn)); // the slot is handed over by the hash that ends
+  try {
+    return await new Promise((resolve, reject) =>
+      scryptCallback(password, salt, keyLength, options, (error, key) => (error ? reject(error) : resolve(key))),
+    );
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else hashing--;
+  }
 }
 
 const memoryFor = (cost: number, blockSize: number) => 256 * cost * blockSize;
