@@ -1,0 +1,244 @@
+/**
+ * `npm run bench:night`: a survey telescope's night scaled to this machine. TARN_NIGHT_FILES (default 100,000) files
+ * of TARN_NIGHT_BYTES (16 KiB) dropped into a drop-box (a non-deterministic posix RSE), taken by a hook that makes
+ * datasets of 1,000 files with a 2-copy rule to a posix RSE and an S3 RSE (scripts/services/s3.sh), run until every
+ * rule is OK: the replica-registrar verifies the drop-box replicas, the re-evaluator attaches them to the rules, the
+ * submitter, the built-in transfer worker and the finisher copy them, each as its own loop in one process. Files/s
+ * of the whole pipeline are printed beside, in the same run, a bare script doing the same copies (read, write,
+ * fsync to a directory; bare PUTs through the storage layer to the same S3 server, same concurrency).
+ * Goals: >= 500 files/s end to end; Tarn >= 0.8x of the bare copies' combined rate.
+ * On a fresh embedded PostgreSQL (default settings: fsync, synchronous_commit, full_page_writes on), printed first.
+ */
+import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { RuleState } from '@tarn/domain';
+import type { Issuer } from '@tarn/core';
+import { HookRunner } from '@tarn/core/ingest/hook-runner.js';
+import { HookService } from '@tarn/core/ingest/hook.service.js';
+import { IngestModule } from '@tarn/core/ingest/ingest.module.js';
+import { ReplicaRegistrarService } from '@tarn/core/replicas/replica-registrar.service.js';
+import { ReplicasModule } from '@tarn/core/replicas/replicas.module.js';
+import { RuleDaemonsModule } from '@tarn/core/rules/rule-daemons.module.js';
+import { RuleReevaluationService } from '@tarn/core/rules/rule-reevaluation.service.js';
+import { TransfersModule } from '@tarn/core/transfers/transfers.module.js';
+import { TransferFinisherService } from '@tarn/core/transfers/transfer-finisher.service.js';
+import { TransferSubmitterService } from '@tarn/core/transfers/transfer-submitter.service.js';
+import { TransferWorkerService } from '@tarn/core/transfers/transfer-worker.service.js';
+import { createStorage } from '@tarn/storage';
+import { createAccount } from '@tarn/testing/factories/account.factory.js';
+import { createRse } from '@tarn/testing/factories/rse.factory.js';
+import { createScope } from '@tarn/testing/factories/scope.factory.js';
+import { createTestBucket, createTestDirectory, type TestStorageArea } from '@tarn/testing/storage.js';
+import { startBenchCatalogue } from './bench-catalogue.js';
+
+const FILES = Math.max(1000, Number(process.env.TARN_NIGHT_FILES || 100_000));
+const BYTES = Number(process.env.TARN_NIGHT_BYTES || 16 * 1024);
+const PER_DIR = 1000;
+const CONCURRENCY = Number(process.env.TARN_BENCH_TRANSFER_CONCURRENCY || 32);
+const GOAL = 500;
+const GOAL_RATIO = 0.8;
+const SCOPE = 'bench';
+const USER: Issuer = { account: 'bench', admin: false };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
+
+function repositoryRoot(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'scripts/services/s3.sh'))) return dir;
+  }
+  throw new Error('cannot find scripts/services/s3.sh above the bench; set TARN_TEST_S3_ENDPOINT');
+}
+
+function protocol(area: TestStorageArea, impl: string) {
+  const p = area.protocol;
+  return {
+    scheme: p.scheme,
+    hostname: p.hostname,
+    port: p.port ?? 0,
+    prefix: p.prefix,
+    impl,
+    domains: { wan: { read: 1, write: 1, delete: 1, third_party_copy_read: 1, third_party_copy_write: 1 }, lan: { read: 1, write: 1, delete: 1 } },
+    extendedAttributes: p.extendedAttributes ?? null,
+  };
+}
+
+/** The night's files, under the scope's directory of the drop-box: FILES / 1,000 directories of 1,000 files of BYTES each, all different. */
+function dropFiles(root: string): string[] {
+  const base = randomBytes(BYTES);
+  const relative: string[] = [];
+  for (let d = 0; d < FILES / PER_DIR; d++) {
+    const dir = path.join(root, SCOPE, `night${d}`);
+    mkdirSync(dir, { recursive: true });
+    for (let i = 0; i < PER_DIR; i++) {
+      base.writeUInt32BE(d * PER_DIR + i, 0);
+      const name = `${SCOPE}/night${d}/f${String(i).padStart(4, '0')}.fits`;
+      writeFileSync(path.join(root, name), base);
+      relative.push(name);
+    }
+  }
+  return relative;
+}
+
+/** Runs `pass` on `count` workers until every item is taken. */
+async function pool<T>(items: T[], count: number, pass: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: count }, async () => { while (next < items.length) await pass(items[next++]); }));
+}
+
+/** The bare copies: read, write, fsync into a directory; PUT through the storage layer to the S3 server. */
+async function bare(root: string, files: string[], s3: TestStorageArea): Promise<{ posix: number; s3: number }> {
+  const target = mkdtempSync(path.join(tmpdir(), 'tarn-bench-night-bare-'));
+  try {
+    let start = process.hrtime.bigint();
+    await pool(files, CONCURRENCY, async (name) => {
+      const data = await readFile(path.join(root, name));
+      const out = path.join(target, name);
+      mkdirSync(path.dirname(out), { recursive: true });
+      const handle = await open(out, 'w');
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    });
+    const posix = files.length / seconds(start);
+    const storage = createStorage(s3.protocol);
+    start = process.hrtime.bigint();
+    await pool(files, CONCURRENCY, async (name) => {
+      const data = await readFile(path.join(root, name));
+      await storage.write(`bare/${name}`, Readable.from([data]), { bytes: data.length });
+    });
+    const s3Rate = files.length / seconds(start);
+    await storage.close();
+    return { posix, s3: s3Rate };
+  } finally {
+    rmSync(target, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  if (!process.env.TARN_TEST_S3_ENDPOINT) execFileSync('bash', [path.join(repositoryRoot(), 'scripts/services/s3.sh'), 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const catalogue = await startBenchCatalogue('night');
+  const { dataSource: ds, version } = catalogue;
+  const areas: TestStorageArea[] = [];
+  try {
+    @Module({ imports: [catalogue.module, IngestModule, ReplicasModule, RuleDaemonsModule, TransfersModule] })
+    class BenchNightModule {}
+    const app = await NestFactory.createApplicationContext(BenchNightModule, { logger: ['error', 'warn'] });
+    try {
+      await createAccount(ds, { account: 'root', admin: true });
+      await createAccount(ds, { account: USER.account });
+      await createScope(ds, { scope: SCOPE, account: USER.account });
+      const drop = await createTestDirectory();
+      const disk = await createTestDirectory();
+      const bucket = await createTestBucket();
+      areas.push(drop, disk, bucket);
+      await createRse(ds, { rse: 'NIGHT_DROP', deterministic: false, attributes: { allow_user_paths: true }, protocols: [protocol(drop, 'rucio.rse.protocols.posix.Default')] });
+      await createRse(ds, { rse: 'NIGHT_DISK', protocols: [protocol(disk, 'rucio.rse.protocols.posix.Default')] });
+      await createRse(ds, { rse: 'NIGHT_S3', protocols: [protocol(bucket, 'rucio.rse.protocols.s3.Default')] });
+      const files = dropFiles(drop.root);
+      execFileSync('sync');
+
+      const bareLoad = loadavg()[0];
+      const limit = await bare(drop.root, files, bucket);
+      const bareRate = 1 / (1 / limit.posix + 1 / limit.s3);
+
+      const hook = await app.get(HookService).createHook(USER, {
+        name: 'night',
+        schedule: '0 2 * * *',
+        source: { rse: 'NIGHT_DROP', prefix: SCOPE },
+        target: { scope: SCOPE, name: 'night.{dir}.{basename}', dataset: 'night.{dir}' },
+        rules: [{ copies: 2, rseExpression: 'NIGHT_DISK|NIGHT_S3' }],
+      });
+      const registrar = app.get(ReplicaRegistrarService);
+      const reevaluation = app.get(RuleReevaluationService);
+      const submitter = app.get(TransferSubmitterService);
+      const worker = app.get(TransferWorkerService);
+      const finisher = app.get(TransferFinisherService);
+      const load = loadavg()[0];
+      const start = process.hrtime.bigint();
+      let finished = false;
+      const loop = async (idleMs: number, pass: () => Promise<number>) => {
+        while (!finished) if ((await pass()) === 0) await sleep(idleMs);
+      };
+      const running = app.get(HookRunner).run(hook.id, { force: true });
+      const loops = [
+        loop(20, async () => (await registrar.verifyWhileDue()).checked),
+        loop(20, async () => ((await reevaluation.evaluateNextDid()) ? 1 : 0)),
+        loop(10, async () => (await submitter.submitBatch(1000)).submitted),
+        loop(5, async () => (await worker.runBatch({ limit: CONCURRENCY * 8, concurrency: CONCURRENCY })).taken),
+        loop(10, async () => {
+          const o = await finisher.finishBatch(1000);
+          return o.done + o.retried + o.stuck;
+        }),
+      ];
+      const datasets = FILES / PER_DIR;
+      let seconds_ = 0;
+      /** Seconds from the start until the hook's run ended, and until every drop-box replica was AVAILABLE. */
+      const phases = { registered: 0, verified: 0 };
+      try {
+        const run = await running;
+        phases.registered = seconds(start);
+        if (!run || run.state !== 'DONE' || run.filesRegistered !== FILES) throw new Error(`the hook's run did not register ${FILES} files: ${JSON.stringify(run)}`);
+        for (;;) {
+          const [{ ok, total, stuck }] = await ds.query(
+            `SELECT count(*) FILTER (WHERE state = $1)::int AS ok, count(*)::int AS total, coalesce(sum(locks_stuck_cnt), 0)::int AS stuck FROM rules`,
+            [RuleState.OK],
+          );
+          if (!phases.verified) {
+            const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM replicas r JOIN rses s ON s.id = r.rse_id WHERE s.rse = 'NIGHT_DROP' AND r.state = 'A'`);
+            if (n === FILES) phases.verified = seconds(start);
+          }
+          if (total === datasets && ok === datasets) break;
+          if (stuck > 0) {
+            const errors = await ds.query(`SELECT err_msg FROM requests_history WHERE state = 'F' LIMIT 3`);
+            throw new Error(`${stuck} lock(s) stuck: ${errors.map((e: { err_msg: string }) => e.err_msg).join(' | ')}`);
+          }
+          await sleep(50);
+        }
+        seconds_ = seconds(start);
+      } finally {
+        finished = true;
+        await Promise.all(loops);
+      }
+      const [{ copies }] = await ds.query(`SELECT count(*)::int AS copies FROM replicas r JOIN rses s ON s.id = r.rse_id WHERE s.rse IN ('NIGHT_DISK', 'NIGHT_S3') AND r.state = 'A'`);
+      if (copies !== 2 * FILES) throw new Error(`${copies} copies AVAILABLE, expected ${2 * FILES}`);
+
+      const rate = FILES / seconds_;
+      const fmt = (n: number) => Math.round(n).toLocaleString('en');
+      console.log(`night bench: embedded PostgreSQL ${version} (fresh; ${catalogue.settings}), Node ${process.version}, ${cpus().length} CPUs, load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+      console.log(
+        `${fmt(FILES)} files of ${fmt(BYTES)} bytes, drop-box -> hook -> 2-copy rule (posix + S3) -> OK: ${seconds_.toFixed(1)} s = ${fmt(rate)} files/s (load ${load.toFixed(2)} at its start)   goal >= ${GOAL}/s ${rate >= GOAL ? 'ok' : 'MISSED'}\n` +
+          `    the hook's run ended at ${phases.registered.toFixed(1)} s, every drop-box replica AVAILABLE at ${phases.verified.toFixed(1)} s, every copy at ${seconds_.toFixed(1)} s`,
+      );
+      console.log(
+        `bare copies of the same files, ${CONCURRENCY} at once (load ${bareLoad.toFixed(2)}): read+write+fsync ${fmt(limit.posix)} files/s, S3 PUT ${fmt(limit.s3)} files/s, both one after the other ${fmt(bareRate)} files/s; ` +
+          `Tarn at ${(rate / bareRate).toFixed(2)}x   goal >= ${GOAL_RATIO}x ${rate >= GOAL_RATIO * bareRate ? 'ok' : 'MISSED'}`,
+      );
+      if (rate < GOAL || rate < GOAL_RATIO * bareRate) process.exitCode = 1;
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await catalogue.close();
+    for (const area of areas) await area.drop().catch(() => undefined);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
