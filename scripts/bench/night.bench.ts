@@ -17,8 +17,6 @@ import { open, readFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
@@ -41,6 +39,7 @@ import { createRse } from '@tarn/testing/factories/rse.factory.js';
 import { createScope } from '@tarn/testing/factories/scope.factory.js';
 import { createTestBucket, createTestDirectory, type TestStorageArea } from '@tarn/testing/storage.js';
 import { startBenchCatalogue } from './bench-catalogue.js';
+import { benchProtocol, startBenchS3 } from './bench-storage.js';
 
 const FILES = Math.max(1000, Number(process.env.TARN_NIGHT_FILES || 100_000));
 const BYTES = Number(process.env.TARN_NIGHT_BYTES || 16 * 1024);
@@ -53,26 +52,6 @@ const USER: Issuer = { account: 'bench', admin: false };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
-
-function repositoryRoot(): string {
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'scripts/services/s3.sh'))) return dir;
-  }
-  throw new Error('cannot find scripts/services/s3.sh above the bench; set TARN_TEST_S3_ENDPOINT');
-}
-
-function protocol(area: TestStorageArea, impl: string) {
-  const p = area.protocol;
-  return {
-    scheme: p.scheme,
-    hostname: p.hostname,
-    port: p.port ?? 0,
-    prefix: p.prefix,
-    impl,
-    domains: { wan: { read: 1, write: 1, delete: 1, third_party_copy_read: 1, third_party_copy_write: 1 }, lan: { read: 1, write: 1, delete: 1 } },
-    extendedAttributes: p.extendedAttributes ?? null,
-  };
-}
 
 /** The night's files, under the scope's directory of the drop-box: FILES / 1,000 directories of 1,000 files of BYTES each, all different. */
 function dropFiles(root: string): string[] {
@@ -130,7 +109,7 @@ async function bare(root: string, files: string[], s3: TestStorageArea): Promise
 }
 
 async function main(): Promise<void> {
-  if (!process.env.TARN_TEST_S3_ENDPOINT) execFileSync('bash', [path.join(repositoryRoot(), 'scripts/services/s3.sh'), 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  startBenchS3();
   const catalogue = await startBenchCatalogue('night');
   const { dataSource: ds, version } = catalogue;
   const areas: TestStorageArea[] = [];
@@ -146,9 +125,9 @@ async function main(): Promise<void> {
       const disk = await createTestDirectory();
       const bucket = await createTestBucket();
       areas.push(drop, disk, bucket);
-      await createRse(ds, { rse: 'NIGHT_DROP', deterministic: false, attributes: { allow_user_paths: true }, protocols: [protocol(drop, 'rucio.rse.protocols.posix.Default')] });
-      await createRse(ds, { rse: 'NIGHT_DISK', protocols: [protocol(disk, 'rucio.rse.protocols.posix.Default')] });
-      await createRse(ds, { rse: 'NIGHT_S3', protocols: [protocol(bucket, 'rucio.rse.protocols.s3.Default')] });
+      await createRse(ds, { rse: 'NIGHT_DROP', deterministic: false, attributes: { allow_user_paths: true }, protocols: [benchProtocol(drop, 'rucio.rse.protocols.posix.Default')] });
+      await createRse(ds, { rse: 'NIGHT_DISK', protocols: [benchProtocol(disk, 'rucio.rse.protocols.posix.Default')] });
+      await createRse(ds, { rse: 'NIGHT_S3', protocols: [benchProtocol(bucket, 'rucio.rse.protocols.s3.Default')] });
       const files = dropFiles(drop.root);
       execFileSync('sync');
 

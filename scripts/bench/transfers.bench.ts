@@ -41,18 +41,9 @@ import { TransferWorkerService } from '@tarn/core/transfers/transfer-worker.serv
 import { createRse } from '@tarn/testing/factories/rse.factory.js';
 import { createStorage } from '@tarn/storage';
 import { createTestBucket, createTestDirectory, type TestStorageArea } from '@tarn/testing/storage.js';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { adminQuery, benchServerUrl, durabilityOf } from './bench-postgres.js';
 import { xrootdBench } from './bench-xrootd.js';
-
-/** The repository root: the nearest directory above this file with scripts/services. */
-function repositoryRootForBench(): string {
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'scripts/services/s3.sh'))) return dir;
-  }
-  throw new Error('cannot find scripts/services/s3.sh above the bench; set TARN_TEST_S3_ENDPOINT');
-}
+import { benchProtocol, repositoryRootForBench } from './bench-storage.js';
 
 const SCOPE = 'user.bench';
 const USER: Issuer = { account: 'bench', admin: false };
@@ -74,19 +65,6 @@ interface Services {
   submitter: TransferSubmitterService;
   worker: TransferWorkerService;
   finisher: TransferFinisherService;
-}
-
-function protocol(area: TestStorageArea, impl: string) {
-  const p = area.protocol;
-  return {
-    scheme: p.scheme,
-    hostname: p.hostname,
-    port: p.port ?? 0,
-    prefix: p.prefix,
-    impl,
-    domains: { wan: { read: 1, write: 1, delete: 1, third_party_copy_read: 1, third_party_copy_write: 1 }, lan: { read: 1, write: 1, delete: 1 } },
-    extendedAttributes: p.extendedAttributes ?? null,
-  };
 }
 
 async function register(ds: DataSource, rseId: string, dataset: string, files: Array<{ name: string; bytes: number; adler32: string; md5: string }>): Promise<void> {
@@ -277,15 +255,15 @@ async function main(): Promise<void> {
     const s3Area = await createTestBucket();
     areas.push(srcArea, s3Area);
     const posix = 'rucio.rse.protocols.posix.Default';
-    const src = await createRse(dataSource, { rse: 'BENCH_SRC', protocols: [protocol(srcArea, posix)] });
+    const src = await createRse(dataSource, { rse: 'BENCH_SRC', protocols: [benchProtocol(srcArea, posix)] });
     const dsts: Array<{ id: string; rse: string; root: string }> = [];
     for (let i = 1; i <= ROUNDS; i++) {
       const area = await createTestDirectory();
       areas.push(area);
-      const rse = await createRse(dataSource, { rse: `BENCH_DST_${i}`, protocols: [protocol(area, posix)] });
+      const rse = await createRse(dataSource, { rse: `BENCH_DST_${i}`, protocols: [benchProtocol(area, posix)] });
       dsts.push({ id: rse.id, rse: rse.rse, root: area.root });
     }
-    const s3 = await createRse(dataSource, { rse: 'BENCH_S3', protocols: [protocol(s3Area, 'rucio.rse.protocols.s3.Default')] });
+    const s3 = await createRse(dataSource, { rse: 'BENCH_S3', protocols: [benchProtocol(s3Area, 'rucio.rse.protocols.s3.Default')] });
 
     if (PARTS.has('a')) {
       const loadBefore = loadavg();
