@@ -1,18 +1,9 @@
 /** The PostgreSQL server the benches that need one of their own (and Kafka) use. */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client } from 'pg';
-
-/** The repository root: the nearest directory above this file with scripts/services (dist/scripts/bench or scripts/bench). */
-function repositoryRoot(): string {
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'scripts/services/postgres.sh'))) return dir;
-  }
-  throw new Error('cannot find scripts/services/postgres.sh above the bench; set TARN_BENCH_DATABASE_URL');
-}
+import { repositoryRoot } from './bench-run.js';
 
 /**
  * The benches' own server (scripts/services/postgres.sh with production settings: fsync, synchronous_commit and

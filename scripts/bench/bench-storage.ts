@@ -1,21 +1,12 @@
 /** Storage for the benches: the RSE protocol of a test storage area, and the repository's S3 server. */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { TestStorageArea } from '@tarn/testing/storage.js';
-
-/** The repository root: the nearest directory above this file with scripts/services. */
-export function repositoryRootForBench(): string {
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'scripts/services/s3.sh'))) return dir;
-  }
-  throw new Error('cannot find scripts/services/s3.sh above the bench; set TARN_TEST_S3_ENDPOINT');
-}
+import { repositoryRoot } from './bench-run.js';
 
 /** Starts scripts/services/s3.sh (idempotent) unless TARN_TEST_S3_ENDPOINT names another server. */
 export function startBenchS3(): void {
-  if (!process.env.TARN_TEST_S3_ENDPOINT) execFileSync('bash', [path.join(repositoryRootForBench(), 'scripts/services/s3.sh'), 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (!process.env.TARN_TEST_S3_ENDPOINT) execFileSync('bash', [path.join(repositoryRoot(), 'scripts/services/s3.sh'), 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** An RSE protocol (every operation, WAN and LAN) reaching a test storage area through `impl`. */

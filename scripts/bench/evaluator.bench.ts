@@ -31,6 +31,7 @@ import { loadMessengerSettings } from '../../apps/messenger/src/messenger.config
 import { MessengerWorker } from '../../apps/messenger/src/messenger.worker.js';
 import { adminQuery, benchServerUrl, durabilityOf } from './bench-postgres.js';
 import { RuleEvaluatorWorker } from '../../apps/rule-evaluator/src/rule-evaluator.worker.js';
+import { runBench } from './bench-run.js';
 
 const SCOPE = 'user.bench';
 const USER: Issuer = { account: 'bench', admin: false };
@@ -225,10 +226,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

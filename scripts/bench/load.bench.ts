@@ -12,10 +12,11 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { envNumber } from '@tarn/config';
 import { freePort } from '@tarn/testing/disposable-postgres.js';
 import { startBenchCatalogue } from './bench-catalogue.js';
+import { repositoryRoot, runBench } from './bench-run.js';
 
 const FLOWS = envNumber(process.env, 'TARN_LOAD_FLOWS', 1000, { integer: true });
 const LISTINGS = envNumber(process.env, 'TARN_LOAD_LISTINGS', 100, { integer: true });
@@ -24,7 +25,6 @@ const DATASETS = 10;
 const SCOPE = 'user.load';
 const RSE = 'LOAD_A';
 const PASSWORD = 'load-bench-password';
-const ROOT = resolve(import.meta.dirname, '../../..');
 
 const agent = new Agent({ keepAlive: true, maxSockets: FLOWS + LISTINGS });
 
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     );
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    api = spawn(process.execPath, [join(ROOT, 'dist/apps/api/src/main.js')], {
+    api = spawn(process.execPath, [join(repositoryRoot(), 'dist/apps/api/src/main.js')], {
       env: { ...process.env, DATABASE_URL: catalogue.url, TARN_HOST: '127.0.0.1', TARN_PORT: String(port), TARN_ROOT_PASSWORD: PASSWORD, TARN_METRICS_PORT: '0', TARN_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -182,11 +182,4 @@ async function main(): Promise<void> {
   }
 }
 
-// The embedded PostgreSQL's exit hook ends the process with 0 whatever exitCode says: exit explicitly.
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

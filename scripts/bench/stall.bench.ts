@@ -19,6 +19,7 @@ import { lfn2pfn } from '@tarn/domain';
 import { REQUEST_LIMITS } from '../../apps/api/src/http/request-limits.js';
 import { routeTable } from '../../apps/api/src/http/route-table.js';
 import { startBenchApi } from './bench-api.js';
+import { runBench } from './bench-run.js';
 
 const GOAL_MS = 100;
 const ITEMS = REQUEST_LIMITS.listItems;
@@ -220,11 +221,4 @@ async function main(): Promise<void> {
   }
 }
 
-// The embedded PostgreSQL's exit hook ends the process with 0 whatever exitCode says: exit explicitly.
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -43,7 +43,8 @@ import { createStorage } from '@tarn/storage';
 import { createTestBucket, createTestDirectory, type TestStorageArea } from '@tarn/testing/storage.js';
 import { adminQuery, benchServerUrl, durabilityOf } from './bench-postgres.js';
 import { xrootdBench } from './bench-xrootd.js';
-import { benchProtocol, repositoryRootForBench } from './bench-storage.js';
+import { benchProtocol } from './bench-storage.js';
+import { repositoryRoot } from './bench-run.js';
 
 const SCOPE = 'user.bench';
 const USER: Issuer = { account: 'bench', admin: false };
@@ -223,7 +224,7 @@ async function smallFiles(ds: DataSource, s: Services, src: { id: string; root: 
 }
 
 async function main(): Promise<void> {
-  const root = repositoryRootForBench();
+  const root = repositoryRoot();
   if (!process.env.TARN_TEST_S3_ENDPOINT) execFileSync('bash', [path.join(root, 'scripts/services/s3.sh'), 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
   execFileSync('bash', [path.join(root, 'scripts/services/xrootd.sh'), 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const server = benchServerUrl();
