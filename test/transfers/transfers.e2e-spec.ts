@@ -13,8 +13,11 @@ import { createRse, type CreatedRse, uniqueRseName } from '@tarn/testing/factori
 import { createAccount } from '@tarn/testing/factories/account.factory.js';
 import { createScope } from '@tarn/testing/factories/scope.factory.js';
 import { readEvents, readLocks, ruleSpec } from '@tarn/testing/factories/rule.factory.js';
+import { createReplicas } from '@tarn/testing/factories/replica.factory.js';
+import { unitOfWork } from '@tarn/catalogue';
+import { markReplicasAvailable } from '@tarn/core/replicas/mark-replicas-available.js';
 import { inconsistencies } from '../daemons/support/rule-daemons-fixtures.js';
-import { drive, makeContents, protocolOf, readAll, ruleState, seedDataset, setConfig, transfersContext, type TransfersContext } from './support/transfer-fixtures.js';
+import { drive, makeContents, protocolOf, readAll, ruleState, seedDataset, setConfig, type TestFile, transfersContext, type TransfersContext } from './support/transfer-fixtures.js';
 
 describe('transfer engine', () => {
   let t: TransfersContext;
@@ -250,5 +253,73 @@ describe('transfer engine', () => {
     expect((await active()).reduce((sum: number, r: { n: number }) => sum + r.n, 0)).toBe(3);
     await drive(t, async () => (await ruleState(t.db.dataSource, first)).state === RuleState.OK && (await ruleState(t.db.dataSource, second)).state === RuleState.OK);
     expect(await inconsistencies(t.db.dataSource)).toEqual([]);
+  });
+
+  describe('a copy waiting for its only source, an upload in progress', () => {
+    beforeAll(async () => {
+      // One attempt: a copy that finds no source is STUCK at once; the repairer would wait an hour.
+      await setConfig(t.db.dataSource, 'transfers', 'max_attempts', 1);
+      await setConfig(t.db.dataSource, 'repairer', 'backoff_base_seconds', 3600);
+    });
+    afterAll(async () => {
+      await t.db.dataSource.query(`DELETE FROM configs WHERE (section, opt) IN (('transfers', 'max_attempts'), ('repairer', 'backoff_base_seconds'))`);
+    });
+
+    /** Files being uploaded to posix (their replicas there announced, COPYING), with a rule for a copy on posix2. */
+    async function announced(name: string) {
+      const files = await makeContents(t.scope, name, [100, 200]);
+      const ds = await seedDataset(t, name, files, []);
+      await createReplicas(t.db.dataSource, { rseId: posix.rse.id, files, state: ReplicaState.COPYING });
+      const [ruleId] = await t.rules.addRules(t.user.issuer, ruleSpec(ds, posix2.rse.rse));
+      return { files, ruleId };
+    }
+
+    /** The upload is over: the files are on posix and their replicas AVAILABLE, as the uploader's registration makes them. */
+    async function uploaded(files: TestFile[]) {
+      for (const f of files) await posix.storage.write(deterministicPath(f.scope, f.name), Readable.from([f.content]));
+      await unitOfWork(t.db.dataSource, { what: 'upload' }, (manager) =>
+        markReplicasAvailable(manager, files.map((f) => ({ scope: f.scope, name: f.name, rseId: posix.rse.id }))),
+      );
+    }
+
+    async function copiedToPosix2(files: TestFile[], ruleId: string) {
+      await drive(t, async () => (await ruleState(t.db.dataSource, ruleId)).state === RuleState.OK);
+      for (const f of files) expect((await readAll(posix2.storage, deterministicPath(f.scope, f.name))).equals(f.content)).toBe(true);
+    }
+
+    it('a lock STUCK for want of a source is retried the moment the upload makes one AVAILABLE, not after the repairer\'s back-off', async () => {
+      const { files, ruleId } = await announced('unsourced');
+      await t.submitter.runOnce();
+      await t.finisher.runOnce();
+      expect(await ruleState(t.db.dataSource, ruleId)).toMatchObject({ state: RuleState.STUCK, stuck: 2, replicating: 0 });
+      const stuck = await t.db.dataSource.query(`SELECT state, reason_code FROM locks WHERE rule_id = $1`, [ruleId]);
+      expect(stuck).toEqual([{ state: LockState.STUCK, reason_code: 'NO_SOURCE' }, { state: LockState.STUCK, reason_code: 'NO_SOURCE' }]);
+
+      await uploaded(files);
+      expect(await ruleState(t.db.dataSource, ruleId)).toMatchObject({ state: RuleState.REPLICATING, stuck: 0, replicating: 2 });
+      const queued = await t.db.dataSource.query(`SELECT state, retry_after FROM requests WHERE rule_id = $1`, [ruleId]);
+      expect(queued).toEqual([{ state: 'Q', retry_after: null }, { state: 'Q', retry_after: null }]);
+      await copiedToPosix2(files, ruleId);
+      expect(await inconsistencies(t.db.dataSource)).toEqual([]);
+    });
+
+    it('a last attempt that found no source goes again when the upload made one AVAILABLE before the finisher saw it', async () => {
+      const { files, ruleId } = await announced('late');
+      await t.submitter.runOnce();
+      expect(await t.db.dataSource.query(`SELECT DISTINCT state FROM requests WHERE rule_id = $1`, [ruleId])).toEqual([{ state: '0' }]);
+      await uploaded(files);
+      await t.finisher.runOnce();
+      expect(await ruleState(t.db.dataSource, ruleId)).toMatchObject({ state: RuleState.REPLICATING, stuck: 0, replicating: 2 });
+      await copiedToPosix2(files, ruleId);
+    });
+
+    it('a lock STUCK for another reason waits for the repairer', async () => {
+      const { files, ruleId } = await announced('other');
+      await t.submitter.runOnce();
+      await t.finisher.runOnce();
+      await t.db.dataSource.query(`UPDATE locks SET reason_code = 'TRANSFER_FAILED' WHERE rule_id = $1`, [ruleId]);
+      await uploaded(files);
+      expect(await ruleState(t.db.dataSource, ruleId)).toMatchObject({ state: RuleState.STUCK, stuck: 2 });
+    });
   });
 });

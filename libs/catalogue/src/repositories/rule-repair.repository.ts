@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { LockState, ReplicaState, stuckAtPlacement } from '@tarn/domain';
+import { LockReasonCode, LockState, ReplicaState, stuckAtPlacement } from '@tarn/domain';
 import { keyArrays, OutboxColumns, plainArray, type ReplicaKey } from './replica.repository.js';
 import { queuedEvents } from './request.repository.js';
 
@@ -11,6 +11,21 @@ export interface StuckLock extends ReplicaKey {
   md5: string | null;
   repairCnt: number;
   error: string | null;
+}
+
+type StuckLockRow = { scope: string; name: string; rse_id: string; bytes: string; repair_cnt: number; error: string | null; adler32: string | null; md5: string | null };
+
+function stuckLockOf(r: StuckLockRow): StuckLock {
+  return {
+    scope: r.scope,
+    name: r.name,
+    rseId: r.rse_id,
+    bytes: Number(r.bytes),
+    adler32: r.adler32,
+    md5: r.md5,
+    repairCnt: Number(r.repair_cnt),
+    error: r.error,
+  };
 }
 
 /** Backoff of the repairer: the n-th attempt waits min(max, base * 2^n) seconds after the previous one. */
@@ -55,17 +70,25 @@ export const ruleRepairRepository = {
         WHERE l.rule_id = $1 AND l.state = 'S' ORDER BY l.scope, l.name, l.rse_id LIMIT $2 FOR UPDATE OF l`,
       [ruleId, limit],
     );
-    type Row = { scope: string; name: string; rse_id: string; bytes: string; repair_cnt: number; error: string | null; adler32: string | null; md5: string | null };
-    return rows.map((r: Row) => ({
-      scope: r.scope,
-      name: r.name,
-      rseId: r.rse_id,
-      bytes: Number(r.bytes),
-      adler32: r.adler32,
-      md5: r.md5,
-      repairCnt: Number(r.repair_cnt),
-      error: r.error,
-    }));
+    return rows.map(stuckLockOf);
+  },
+
+  /**
+   * STUCK locks that found no source (reason NO_SOURCE), of rules still REPLICATING or STUCK, on these files:
+   * locked FOR UPDATE SKIP LOCKED (one a repairer holds is being retried already), in rule then key order.
+   */
+  async unsourcedStuckLocks(manager: EntityManager, files: ReadonlyArray<{ scope: string; name: string }>): Promise<Array<StuckLock & { ruleId: string }>> {
+    if (files.length === 0) return [];
+    const rows = await manager.query(
+      `SELECT l.rule_id, l.scope, l.name, l.rse_id, l.bytes, l.repair_cnt, l.error, d.adler32, d.md5
+         FROM (SELECT DISTINCT * FROM unnest($1::varchar[], $2::varchar[]) AS f(scope, name)) f
+         JOIN locks l ON l.scope = f.scope AND l.name = f.name AND l.state = 'S' AND l.reason_code = $3
+         JOIN rules r ON r.id = l.rule_id AND r.state IN ('R', 'S')
+         LEFT JOIN dids d ON d.scope = l.scope AND d.name = l.name
+        ORDER BY l.rule_id, l.scope, l.name, l.rse_id FOR UPDATE OF l SKIP LOCKED`,
+      [files.map((f) => f.scope), files.map((f) => f.name), LockReasonCode.NO_SOURCE],
+    );
+    return rows.map((r: StuckLockRow & { rule_id: string }) => ({ ruleId: r.rule_id, ...stuckLockOf(r) }));
   },
 
   /** Existing replicas among `keys` (sorted), locked FOR UPDATE, with their state. */

@@ -188,6 +188,18 @@ export const transferFinisherRepository = {
     );
   },
 
+  /** Of these requests that found no source, those whose file has an AVAILABLE replica on another RSE now. */
+  async sourcedNow(manager: EntityManager, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await manager.query(
+      `SELECT q.id FROM requests q
+        WHERE q.id = ANY($1::uuid[]) AND q.state = '0'
+          AND EXISTS (SELECT 1 FROM replicas r WHERE r.scope = q.scope AND r.name = q.name AND r.rse_id <> q.dest_rse_id AND r.state = 'A')`,
+      [plainArray(ids)],
+    );
+    return new Set(rows.map((r: { id: string }) => r.id));
+  },
+
   /**
    * The waiting (REPLICATING) locks on these replicas become STUCK with the transfer's error, in key order;
    * returns how many per rule. The rules get that error as their last one.

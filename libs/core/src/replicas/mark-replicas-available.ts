@@ -4,6 +4,7 @@ import { lockRepository } from '@tarn/catalogue/repositories/lock.repository.js'
 import { ReplicaKey, replicaRepository, sortReplicaKeys } from '@tarn/catalogue/repositories/replica.repository.js';
 import { requestRepository } from '@tarn/catalogue/repositories/request.repository.js';
 import { applyLockProgress } from '../rules/rule-progress.js';
+import { retryUnsourcedLocks } from '../rules/lock-retry.js';
 import type { MarkAvailableResult } from './replica.types.js';
 
 /** A replica that just became AVAILABLE, with what its event says. */
@@ -40,6 +41,7 @@ export async function replicasBecameAvailable(
   const transfersFinished = await requestRepository.finishForReplicas(manager, keys, 'the replica became available');
   // A new source: transfers of these files that found none go now rather than after their back-off.
   await requestRepository.wakeForNewSources(manager, available, outboxColumns('transfer.queued'));
+  const retried = await retryUnsourcedLocks(manager, available);
   const events: TarnEvent[] = available.map((r) =>
     tarnEvent('replica.available', { scope: r.scope, name: r.name, rse: r.rse, rseId: r.rseId, bytes: r.bytes }),
   );
@@ -49,6 +51,7 @@ export async function replicasBecameAvailable(
       satisfied.map((s) => ({ ruleId: s.ruleId, ok: s.fromReplicating + s.fromStuck, replicating: -s.fromReplicating, stuck: -s.fromStuck })),
     )),
   );
+  events.push(...retried);
   await appendEvents(manager, events);
   return {
     available: available.length,

@@ -1,16 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { LockState, ReplicaState, RuleState } from '@tarn/domain';
+import { LockState, RuleState } from '@tarn/domain';
 import { unitOfWork } from '@tarn/catalogue';
 import { isAdminAccount } from '@tarn/catalogue/repositories/account.repository.js';
 import { lockRepository } from '@tarn/catalogue/repositories/lock.repository.js';
-import { type ReplicaKey, sortReplicaKeys } from '@tarn/catalogue/repositories/replica.repository.js';
-import { requestRepository } from '@tarn/catalogue/repositories/request.repository.js';
-import { ruleRepository, type RuleRecord } from '@tarn/catalogue/repositories/rule.repository.js';
-import { type RepairBackoff, ruleRepairRepository, type StuckLock } from '@tarn/catalogue/repositories/rule-repair.repository.js';
-import { appendEvents, outboxColumns, tarnEvent, type TarnEvent } from '@tarn/events';
+import { ruleRepository } from '@tarn/catalogue/repositories/rule.repository.js';
+import { type RepairBackoff, ruleRepairRepository } from '@tarn/catalogue/repositories/rule-repair.repository.js';
+import { appendEvents, tarnEvent, type TarnEvent } from '@tarn/events';
 import { applyLockProgress } from './rule-progress.js';
-import { refreshLockReasons } from './lock-reasons.js';
+import { retryLocksInPlace } from './lock-retry.js';
 import { isPlacementFailure, type MovedLock, RuleReevaluator } from './rule-reevaluation.js';
 
 /** The repairer's knobs, from the configs table (section `repairer`). */
@@ -52,13 +50,6 @@ async function readSettings(manager: EntityManager): Promise<RepairSettings> {
     if (Number.isFinite(value) && value >= 0) settings[key] = value;
   }
   return settings;
-}
-
-/** The lock state a retried lock takes from its replica's state (undefined: there is none). */
-function retryState(replica: ReplicaState | undefined): LockState {
-  if (replica === ReplicaState.AVAILABLE || replica === ReplicaState.TEMPORARY_UNAVAILABLE) return LockState.OK;
-  if (replica === ReplicaState.BEING_DELETED) return LockState.STUCK;
-  return LockState.REPLICATING;
 }
 
 /**
@@ -137,7 +128,7 @@ export class RuleRepairService {
       }
       const stays = new Set(stay.map((k) => `${k.scope}:${k.name}@${k.rseId}`));
       const retry = stuck.filter((l) => l.repairCnt + 1 < settings.moveAfter || stays.has(`${l.scope}:${l.name}@${l.rseId}`));
-      await this.retryInPlace(manager, rule, retry);
+      await retryLocksInPlace(manager, rule, retry);
 
       // Counters from the locks themselves (the repairer also heals drift), state and events from the change.
       const counted = await lockRepository.countByState(manager, rule.id);
@@ -167,41 +158,5 @@ export class RuleRepairService {
       const after = (await ruleRepository.findById(manager, rule.id))!;
       return { ruleId, attempt, suspended: false, retried: retry.length, moved, placed, state: after.state, error: after.error };
     });
-  }
-
-  /**
-   * Retries STUCK locks on their own RSE: a replica that became AVAILABLE makes the lock OK; otherwise the
-   * replica is (again) COPYING and a transfer is QUEUED — failed ones requeued, missing ones created; a replica
-   * being deleted leaves the lock STUCK until the deletion is over. Each lock's repair count goes up, its last
-   * error stays.
-   */
-  private async retryInPlace(manager: EntityManager, rule: RuleRecord, locks: readonly StuckLock[]): Promise<void> {
-    if (locks.length === 0) return;
-    const keys = sortReplicaKeys(locks.map((l) => ({ scope: l.scope, name: l.name, rseId: l.rseId })));
-    const replicas = await ruleRepairRepository.lockReplicas(manager, keys);
-    const states = locks.map((l) => ({ lock: l, state: retryState(replicas.get(`${l.scope}:${l.name}@${l.rseId}`)) }));
-    const copying = states.filter((s) => s.state === LockState.REPLICATING).map((s) => s.lock);
-    await ruleRepairRepository.prepareCopies(manager, sortReplicaKeys(copying.map((l) => ({ scope: l.scope, name: l.name, rseId: l.rseId, bytes: l.bytes }))));
-    await ruleRepairRepository.retryLocks(
-      manager,
-      rule.id,
-      states.map((s) => ({ scope: s.lock.scope, name: s.lock.name, rseId: s.lock.rseId, state: s.state })),
-    );
-    const outbox = outboxColumns('transfer.queued');
-    const copyKeys: ReplicaKey[] = copying.map((l) => ({ scope: l.scope, name: l.name, rseId: l.rseId }));
-    await ruleRepairRepository.requeueFailed(manager, copyKeys, rule.id, outbox);
-    await requestRepository.insertQueued(
-      manager,
-      copying.map((l) => ({ scope: l.scope, name: l.name, destRseId: l.rseId, bytes: l.bytes, adler32: l.adler32, md5: l.md5 })),
-      {
-        ruleId: rule.id,
-        account: rule.account,
-        activity: rule.activity,
-        priority: rule.priority,
-        attributes: rule.sourceReplicaExpression ? { source_replica_expression: rule.sourceReplicaExpression } : null,
-      },
-      outbox,
-    );
-    await refreshLockReasons(manager, copyKeys);
   }
 }

@@ -90,8 +90,11 @@ export class TransferFinisherService {
       finished.length = 0;
       finished.push(...requests);
       if (requests.length === 0) return { retried: 0, stuck: 0 };
-      const retry = requests.filter((r) => r.retryCount + 1 < settings.maxAttempts);
-      const final = requests.filter((r) => r.retryCount + 1 >= settings.maxAttempts);
+      // A last attempt that found no source goes again when a source became AVAILABLE since: it has one now.
+      const sourced = await transferFinisherRepository.sourcedNow(manager, requests.filter((r) => r.state === '0').map((r) => r.id));
+      const isFinal = (r: FinishedRequest) => r.retryCount + 1 >= settings.maxAttempts && !sourced.has(r.id);
+      const retry = requests.filter((r) => !isFinal(r));
+      const final = requests.filter(isFinal);
       await transferFinisherRepository.requeue(
         manager,
         retry.map((r) => r.id),
