@@ -349,7 +349,7 @@ export const badReplicaRecoveryRepository = {
               INSERT INTO requests (request_type, scope, name, did_type, dest_rse_id, state, rule_id, activity, account, bytes, adler32, md5)
               SELECT 'T', u.scope, u.name, 'F', u.rse_id, 'Q', lr.rule_id, 'Recovery', coalesce(lr.account, 'root'), u.bytes, u.adler32, u.md5
                 FROM u LEFT JOIN LATERAL (SELECT l.rule_id, l.account FROM locks l
-                                           WHERE l.scope = u.scope AND l.name = u.name AND l.rse_id = u.rse_id ORDER BY l.rule_id LIMIT 1) lr ON true
+                                           WHERE l.scope = u.scope AND l.name = u.name AND ${PROBE_RSE('l', 'u')} ORDER BY l.rule_id LIMIT 1) lr ON true
               ON CONFLICT (scope, name, dest_rse_id, request_type) DO NOTHING
               RETURNING dest_rse_id, rule_id
             )${queuedEvents('queued', '$7', '$8', '$9')}`,
@@ -358,7 +358,7 @@ export const badReplicaRecoveryRepository = {
     const rows = await manager.query(
       `WITH u AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::varchar[]) AS u(scope, name, rse_id, reason)),
             old AS (
-              SELECT l.scope, l.name, l.rule_id, l.rse_id, l.state, u.reason FROM u JOIN locks l ON l.scope = u.scope AND l.name = u.name AND l.rse_id = u.rse_id
+              SELECT l.scope, l.name, l.rule_id, l.rse_id, l.state, u.reason FROM u JOIN locks l ON l.scope = u.scope AND l.name = u.name AND ${PROBE_RSE('l', 'u')}
                WHERE l.state IN ('O', 'S') ORDER BY l.scope, l.name, l.rule_id, l.rse_id FOR UPDATE OF l
             ), changed AS (
               UPDATE locks l SET state = 'R', updated_at = now(),
@@ -382,7 +382,7 @@ export const badReplicaRecoveryRepository = {
     const rows = await manager.query(
       `WITH u AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::varchar[], $5::varchar[]) AS u(scope, name, rse_id, rse, error)),
             old AS (
-              SELECT l.scope, l.name, l.rule_id, l.rse_id, l.state, u.error FROM u JOIN locks l ON l.scope = u.scope AND l.name = u.name AND l.rse_id = u.rse_id
+              SELECT l.scope, l.name, l.rule_id, l.rse_id, l.state, u.error FROM u JOIN locks l ON l.scope = u.scope AND l.name = u.name AND ${PROBE_RSE('l', 'u')}
                WHERE l.state IN ('O', 'R') ORDER BY l.scope, l.name, l.rule_id, l.rse_id FOR UPDATE OF l
             ), changed AS (
               UPDATE locks l SET state = 'S', error = o.error, reason_code = '${LockReasonCode.LOST}', reason = o.error, updated_at = now()

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { plainArray, textArray } from './replica.repository.js';
+import { plainArray, PROBE_RSE_ID, textArray } from './replica.repository.js';
 
 /** An RSE the consistency checker can audit, with the protocol it lists and deletes through. */
 export interface AuditableRse {
@@ -47,7 +47,7 @@ const MISSING = 'tarn_audit_missing';
 /** A listed path the catalogue knows on this RSE ($1 = rse id): a replica stored at it, or one of its DIDs' lfn2pfn path. */
 const KNOWN_PATH = (path: string): string => `(
   EXISTS (SELECT 1 FROM replicas r WHERE r.rse_id = $1 AND r.path = ${path})
-  OR EXISTS (SELECT 1 FROM ${DIDS} d JOIN replicas r ON r.rse_id = $1 AND r.scope = d.scope AND r.name = d.name AND r.path IS NULL
+  OR EXISTS (SELECT 1 FROM ${DIDS} d JOIN replicas r ON r.scope = d.scope AND r.name = d.name AND ${PROBE_RSE_ID('r', '$1')} AND r.path IS NULL
               WHERE d.path = ${path}))`;
 
 export const consistencyRepository = {
@@ -258,7 +258,7 @@ export const consistencyRepository = {
     if (replicas.length === 0) return [];
     const rows = await manager.query(
       `SELECT r.scope, r.name FROM unnest($2::varchar[], $3::varchar[]) AS u(scope, name)
-         JOIN replicas r ON r.rse_id = $1 AND r.scope = u.scope AND r.name = u.name
+         JOIN replicas r ON r.scope = u.scope AND r.name = u.name AND ${PROBE_RSE_ID('r', '$1')}
         WHERE r.state = 'A' AND r.updated_at < $4
         ORDER BY r.scope, r.name`,
       [rseId, textArray(replicas.map((r) => r.scope)), textArray(replicas.map((r) => r.name)), listingStart.toISOString()],

@@ -39,7 +39,7 @@ export const lockReasonRepository = {
               q.state AS request_state, q.retry_count, q.err_msg, q.retry_after, q.source_rse, q.submitted_at,
               v.attempts, v.last_error, v.not_before, v.written, v.created_at AS announced_at
          FROM (SELECT DISTINCT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)
-                WHERE EXISTS (SELECT 1 FROM locks l WHERE l.scope = u.scope AND l.name = u.name AND l.rse_id = u.rse_id AND l.state = 'R')) u
+                WHERE EXISTS (SELECT 1 FROM locks l WHERE l.scope = u.scope AND l.name = u.name AND ${PROBE_RSE('l', 'u')} AND l.state = 'R')) u
          LEFT JOIN LATERAL (SELECT r.state, r.error FROM replicas r
                              WHERE r.scope = u.scope AND r.name = u.name AND ${PROBE_RSE('r', 'u')} LIMIT 1) r ON true
          LEFT JOIN LATERAL (SELECT q.state, q.retry_count, q.err_msg, q.retry_after, q.submitted_at,
@@ -84,7 +84,7 @@ export const lockReasonRepository = {
       `WITH u AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::varchar[], $5::varchar[]) AS u(scope, name, rse_id, code, reason)),
             target AS (
               SELECT l.scope, l.name, l.rule_id, l.rse_id, u.code, u.reason
-                FROM u JOIN locks l ON l.scope = u.scope AND l.name = u.name AND l.rse_id = u.rse_id
+                FROM u JOIN locks l ON l.scope = u.scope AND l.name = u.name AND ${PROBE_RSE('l', 'u')}
                WHERE l.state = 'R' AND (l.reason_code IS DISTINCT FROM u.code OR l.reason IS DISTINCT FROM u.reason)
                ORDER BY l.scope, l.name, l.rule_id, l.rse_id FOR UPDATE OF l
             )

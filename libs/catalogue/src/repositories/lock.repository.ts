@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import type { LockReason, LockState } from '@tarn/domain';
-import { plainArray, textArray } from './replica.repository.js';
+import { plainArray, PROBE_RSE, textArray } from './replica.repository.js';
 
 export interface NewLock {
   scope: string;
@@ -164,7 +164,7 @@ export const lockRepository = {
       `WITH target AS (
          SELECT l.scope, l.name, l.rule_id, l.rse_id, l.state
            FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)
-           JOIN locks l ON l.scope = u.scope AND l.name = u.name AND l.rse_id = u.rse_id
+           JOIN locks l ON l.scope = u.scope AND l.name = u.name AND ${PROBE_RSE('l', 'u')}
           WHERE l.state IN ('R', 'S')
           ORDER BY l.scope, l.name, l.rule_id, l.rse_id
           FOR UPDATE OF l

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { plainArray, textArray } from './replica.repository.js';
+import { plainArray, PROBE_RSE_ID, textArray } from './replica.repository.js';
 
 /** An RSE with replicas the reaper may delete now, and what it needs to know about its space. */
 export interface ReapableRse {
@@ -124,7 +124,7 @@ export const reaperRepository = {
           ORDER BY r.updated_at LIMIT $2 FOR UPDATE OF r SKIP LOCKED
        ), taken AS (
          UPDATE replicas r SET updated_at = now() FROM c
-          WHERE r.rse_id = $1 AND r.scope = c.scope AND r.name = c.name
+          WHERE r.scope = c.scope AND r.name = c.name AND ${PROBE_RSE_ID('r', '$1')}
          RETURNING r.scope, r.name, r.bytes, r.path
        )
        SELECT * FROM taken`,
@@ -151,7 +151,7 @@ export const reaperRepository = {
          ) x WHERE $3::bigint IS NULL OR x.tombstone = $4::timestamptz OR x.before < $3::bigint
        ), claimed AS (
          UPDATE replicas r SET state = 'B', error = NULL, updated_at = now() FROM picked p
-          WHERE r.rse_id = $1 AND r.scope = p.scope AND r.name = p.name
+          WHERE r.scope = p.scope AND r.name = p.name AND ${PROBE_RSE_ID('r', '$1')}
          RETURNING r.scope, r.name, r.bytes, r.path
        )
        SELECT * FROM claimed`,
@@ -165,7 +165,7 @@ export const reaperRepository = {
     if (replicas.length === 0) return new Set();
     const rows = await manager.query(
       `SELECT r.scope, r.name FROM unnest($2::varchar[], $3::varchar[]) AS u(scope, name)
-         JOIN replicas r ON r.rse_id = $1 AND r.scope = u.scope AND r.name = u.name
+         JOIN replicas r ON r.scope = u.scope AND r.name = u.name AND ${PROBE_RSE_ID('r', '$1')}
         WHERE r.state = 'B'
         ORDER BY r.scope, r.name FOR UPDATE OF r SKIP LOCKED`,
       [rseId, textArray(replicas.map((r) => r.scope)), textArray(replicas.map((r) => r.name))],
@@ -215,7 +215,7 @@ export const reaperRepository = {
     const rows = await manager.query(
       `WITH gone AS (
          DELETE FROM replicas r USING unnest($2::varchar[], $3::varchar[]) AS u(scope, name)
-          WHERE r.rse_id = $1 AND r.scope = u.scope AND r.name = u.name AND r.state = 'B'
+          WHERE r.scope = u.scope AND r.name = u.name AND ${PROBE_RSE_ID('r', '$1')} AND r.state = 'B'
          RETURNING r.scope, r.name, r.bytes, r.path
        ), total AS (
          SELECT count(*) AS files, coalesce(sum(bytes), 0) AS bytes FROM gone
@@ -238,7 +238,7 @@ export const reaperRepository = {
     await manager.query(
       `UPDATE replicas r SET error = left(u.error, 4000), updated_at = now()
          FROM unnest($2::varchar[], $3::varchar[], $4::varchar[]) AS u(scope, name, error)
-        WHERE r.rse_id = $1 AND r.scope = u.scope AND r.name = u.name AND r.state = 'B'`,
+        WHERE r.scope = u.scope AND r.name = u.name AND ${PROBE_RSE_ID('r', '$1')} AND r.state = 'B'`,
       [rseId, textArray(failures.map((f) => f.scope)), textArray(failures.map((f) => f.name)), textArray(failures.map((f) => f.error))],
     );
   },

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { RequestState } from '@tarn/domain';
-import { OutboxColumns, plainArray, textArray } from './replica.repository.js';
+import { OutboxColumns, plainArray, PROBE_RSE, textArray } from './replica.repository.js';
 
 export interface NewTransfer {
   scope: string;
@@ -202,7 +202,7 @@ export const requestRepository = {
                           WHERE q.scope = l.scope AND q.name = l.name AND q.dest_rse_id = l.rse_id AND q.request_type = 'T'
                             AND q.state = ANY($2::requests_state_enum[]) LIMIT 1 FOR UPDATE) q ON true
           WHERE l.rule_id = $1 AND l.state = 'S'
-            AND NOT EXISTS (SELECT 1 FROM locks o WHERE o.scope = l.scope AND o.name = l.name AND o.rse_id = l.rse_id
+            AND NOT EXISTS (SELECT 1 FROM locks o WHERE o.scope = l.scope AND o.name = l.name AND ${PROBE_RSE('o', 'l')}
                                                     AND o.rule_id <> l.rule_id AND o.state = 'R')
        ), moved AS (
          DELETE FROM requests q WHERE q.id = ANY(ARRAY(SELECT id FROM doomed))

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { LockReasonCode, LockState, ReplicaState, stuckAtPlacement } from '@tarn/domain';
-import { keyArrays, OutboxColumns, plainArray, type ReplicaKey } from './replica.repository.js';
+import { keyArrays, OutboxColumns, plainArray, PROBE_RSE, type ReplicaKey } from './replica.repository.js';
 import { queuedEvents } from './request.repository.js';
 
 /** A STUCK lock of a rule, with its failures so far and last error. */
@@ -113,7 +113,7 @@ export const ruleRepairRepository = {
     await manager.query(
       `INSERT INTO replicas AS r (scope, name, rse_id, bytes, adler32, md5, state, lock_cnt, tombstone)
        SELECT u.scope, u.name, u.rse_id, u.bytes, d.adler32, d.md5, 'C',
-              (SELECT count(*) FROM locks l WHERE l.scope = u.scope AND l.name = u.name AND l.rse_id = u.rse_id), NULL
+              (SELECT count(*) FROM locks l WHERE l.scope = u.scope AND l.name = u.name AND ${PROBE_RSE('l', 'u')}), NULL
          FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::bigint[]) AS u(scope, name, rse_id, bytes)
          LEFT JOIN dids d ON d.scope = u.scope AND d.name = u.name
        ON CONFLICT (scope, name, rse_id) DO UPDATE

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import type { LockReason } from '@tarn/domain';
-import { plainArray, textArray } from './replica.repository.js';
+import { plainArray, PROBE_RSE, textArray } from './replica.repository.js';
 
 /** A transfer request whose attempt is over (DONE, FAILED or NO_SOURCES), locked by the finisher. */
 export interface FinishedRequest {
@@ -213,7 +213,7 @@ export const transferFinisherRepository = {
       `WITH u AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::varchar[], $5::varchar[], $6::varchar[])
                   AS u(scope, name, rse_id, error, code, reason)),
             target AS (
-              SELECT l.scope, l.name, l.rule_id, l.rse_id, u.error, u.code, u.reason FROM u JOIN locks l ON l.scope = u.scope AND l.name = u.name AND l.rse_id = u.rse_id
+              SELECT l.scope, l.name, l.rule_id, l.rse_id, u.error, u.code, u.reason FROM u JOIN locks l ON l.scope = u.scope AND l.name = u.name AND ${PROBE_RSE('l', 'u')}
                WHERE l.state = 'R' ORDER BY l.scope, l.name, l.rule_id, l.rse_id FOR UPDATE OF l
             ),
             changed AS (
