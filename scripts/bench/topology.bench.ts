@@ -9,7 +9,7 @@
  *     the other takes its leased transfers over when their lease runs out, `transfers` `lease_seconds`, set here to
  *     BENCH_LEASE_SECONDS, default 20; Tarn's default is 120).
  * Daemons run with their production intervals (events wake them). PostgreSQL: a server of the bench's own
- * (scripts/services/postgres.sh on a free port: fsync off, as for tests; the same for every shape); Kafka: KAFKA_BROKERS (default 127.0.0.1:9092, scripts/services/kafka.sh); storage: posix
+ * (scripts/services/postgres.sh on a free port with production settings, TARN_PG_DURABLE; the same for every shape); Kafka: KAFKA_BROKERS (default 127.0.0.1:9092, scripts/services/kafka.sh); storage: posix
  * directories. BENCH_ROUNDS rounds (default 1) of the three; the load average is printed beside each figure (the
  * machine may be shared). Needs `npm run build` (the script does it).
  */
@@ -26,6 +26,8 @@ import { DAEMONS } from '../../apps/tarn/src/daemon-list.js';
 import { createAccount } from '@tarn/testing/factories/account.factory.js';
 import { startDaemonProcess, type DaemonProcess } from '@tarn/testing/daemon-process.js';
 import { freePort, startDisposablePostgres, type DisposablePostgres } from '@tarn/testing/disposable-postgres.js';
+import { durabilityOf } from './bench-postgres.js';
+import { runBench } from './bench-run.js';
 import { createTestTopics, deleteTestTopics, kafkaBrokers } from '@tarn/testing/kafka.js';
 import { startTopology, type Topology } from '@tarn/testing/topology.js';
 
@@ -88,15 +90,19 @@ async function freshDatabase(server: DisposablePostgres, name: string): Promise<
   return url;
 }
 
-async function value(url: string, sql: string): Promise<string> {
+async function queryRows(url: string, sql: string): Promise<unknown[]> {
   const client = new Client({ connectionString: url });
   client.on('error', () => undefined);
   await client.connect();
   try {
-    return String((await client.query(sql)).rows[0].n);
+    return (await client.query(sql)).rows;
   } finally {
     await client.end();
   }
+}
+
+async function value(url: string, sql: string): Promise<string> {
+  return String(((await queryRows(url, sql))[0] as { n: unknown }).n);
 }
 
 const count = async (url: string, sql: string) => Number(await value(url, sql));
@@ -192,13 +198,16 @@ async function topology(server: DisposablePostgres, round: number, killOne: bool
 }
 
 async function main(): Promise<void> {
+  // Production settings (fsync, synchronous_commit and full_page_writes on), as for every bench.
+  process.env.TARN_PG_DURABLE = '1';
   const server = await startDisposablePostgres();
   const results: Result[] = [];
   try {
     const version = `PostgreSQL ${await value(server.url('postgres'), `SELECT current_setting('server_version') AS n`).catch(() => '?')}`;
+    const settings = await durabilityOf(async (sql) => (await queryRows(server.url('postgres'), sql)) as Array<{ name: string; setting: string }>);
     console.log(
       `bench:topology: ${FILES} files of ${FILE_BYTES} bytes, 2 copies each (QOS=SAFE, QOS=FAST), ${ROUNDS} round(s); ${cpus().length} cores; ` +
-        `${version} (scripts/services/postgres.sh: fsync off, as for tests), Kafka at ${kafkaBrokers().join(',')}, posix RSEs; transfers/lease_seconds=${LEASE_SECONDS}`,
+        `${version} (${settings}), Kafka at ${kafkaBrokers().join(',')}, posix RSEs; transfers/lease_seconds=${LEASE_SECONDS}`,
     );
     for (let round = 1; round <= ROUNDS; round++) {
       for (const run of [() => oneProcess(server, round), () => topology(server, round, false), () => topology(server, round, true)]) {
@@ -217,18 +226,9 @@ async function main(): Promise<void> {
       `best: one process ${one.toFixed(1)} files/s; topology ${best('topology').toFixed(1)} files/s (${(best('topology') / one).toFixed(2)}x); ` +
         `with a worker killed half-way ${best('topology, a worker killed').toFixed(1)} files/s (${(best('topology, a worker killed') / one).toFixed(2)}x)`,
     );
-  } catch (error) {
-    console.error(`bench:topology failed: ${error instanceof Error ? error.stack : error}`);
-    process.exitCode = 1;
   } finally {
     await server.remove();
   }
 }
 
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (error) => {
-    console.error(`bench:topology failed: ${error instanceof Error ? error.stack : error}`);
-    process.exit(1);
-  },
-);
+runBench(main);
