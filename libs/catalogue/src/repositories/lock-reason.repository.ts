@@ -30,7 +30,8 @@ type FactsRow = {
 export const lockReasonRepository = {
   /**
    * For the replicas among `keys` that REPLICATING locks wait for: the replica's state, its transfer and its pending
-   * check, each reached by a primary-key probe.
+   * check, each reached by a primary-key probe. The locks too are probed key by key (a lateral join): as a semi-join,
+   * the planner hashes every REPLICATING lock, which grows with the catalogue, or, told to probe, does worse when it is small.
    */
   async waitFacts(manager: EntityManager, keys: readonly ReplicaKey[]): Promise<ReplicaWaitFacts[]> {
     if (keys.length === 0) return [];
@@ -38,8 +39,9 @@ export const lockReasonRepository = {
       `SELECT u.scope, u.name, u.rse_id, r.state AS replica_state, r.error AS replica_error,
               q.state AS request_state, q.retry_count, q.err_msg, q.retry_after, q.source_rse, q.submitted_at,
               v.attempts, v.last_error, v.not_before, v.written, v.created_at AS announced_at
-         FROM (SELECT DISTINCT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)
-                WHERE EXISTS (SELECT 1 FROM locks l WHERE l.scope = u.scope AND l.name = u.name AND ${PROBE_RSE('l', 'u')} AND l.state = 'R')) u
+         FROM (SELECT DISTINCT u.* FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)
+                 CROSS JOIN LATERAL (SELECT 1 FROM locks l
+                                      WHERE l.scope = u.scope AND l.name = u.name AND l.rse_id = u.rse_id AND l.state = 'R' LIMIT 1) l) u
          LEFT JOIN LATERAL (SELECT r.state, r.error FROM replicas r
                              WHERE r.scope = u.scope AND r.name = u.name AND ${PROBE_RSE('r', 'u')} LIMIT 1) r ON true
          LEFT JOIN LATERAL (SELECT q.state, q.retry_count, q.err_msg, q.retry_after, q.submitted_at,
