@@ -31,6 +31,7 @@ import { loadMessengerSettings } from '../../apps/messenger/src/messenger.config
 import { MessengerWorker } from '../../apps/messenger/src/messenger.worker.js';
 import { adminQuery, benchServerUrl, durabilityOf } from './bench-postgres.js';
 import { RuleEvaluatorWorker } from '../../apps/rule-evaluator/src/rule-evaluator.worker.js';
+import { createBenchFiles } from './bench-files.js';
 import { runBench } from './bench-run.js';
 
 const SCOPE = 'user.bench';
@@ -61,29 +62,9 @@ async function setUp(ds: DataSource): Promise<void> {
   }
 }
 
-/** Registers files (and an empty open dataset, when given) with plain SQL; returns the file names. */
+/** Files (and an open dataset, holding them when `attached`), analysed. */
 async function createFiles(ds: DataSource, prefix: string, count: number, dataset?: string, attached = false): Promise<string[]> {
-  const names = Array.from({ length: count }, (_, i) => `${prefix}.${String(i).padStart(6, '0')}`);
-  await ds.query(
-    `INSERT INTO dids (scope, name, account, did_type, bytes, adler32, md5)
-     SELECT $1::varchar, n, 'bench', 'F', 1000000, lpad(to_hex(ord::int), 8, '0'), md5(n) FROM unnest($2::varchar[]) WITH ORDINALITY AS u(n, ord)`,
-    [SCOPE, names],
-  );
-  if (dataset) {
-    await ds.query(`INSERT INTO dids (scope, name, account, did_type, is_open, bytes, length) VALUES ($1, $2, 'bench', 'D', true, $3, $4)`, [
-      SCOPE,
-      dataset,
-      attached ? count * 1_000_000 : 0,
-      attached ? count : 0,
-    ]);
-    if (attached) {
-      await ds.query(
-        `INSERT INTO contents (scope, name, child_scope, child_name, did_type, child_type, bytes, adler32, md5)
-         SELECT $1::varchar, $2::varchar, d.scope, d.name, 'D', 'F', d.bytes, d.adler32, d.md5 FROM dids d WHERE d.scope = $1::varchar AND d.name = ANY($3::varchar[])`,
-        [SCOPE, dataset, names],
-      );
-    }
-  }
+  const names = await createBenchFiles(ds, SCOPE, prefix, count, dataset, attached);
   await ds.query('ANALYZE');
   return names;
 }

@@ -21,6 +21,7 @@ import { RulesModule } from '@tarn/core/rules/rules.module.js';
 import { RuleService } from '@tarn/core/rules/rule.service.js';
 import { ReplicasModule } from '@tarn/core/replicas/replicas.module.js';
 import { ReplicaService } from '@tarn/core/replicas/replica.service.js';
+import { createBenchFiles } from './bench-files.js';
 import { runBench } from './bench-run.js';
 
 const FILES = 10_000;
@@ -77,26 +78,9 @@ async function copy(client: Client, sql: string, rows: string[]): Promise<void> 
   await command.done;
 }
 
-/** Registers `count` files (and, when `dataset` is given, a dataset holding them) with plain SQL. */
+/** Files (and, when `dataset` is given, a dataset holding them), analysed. */
 async function createFiles(ds: DataSource, prefix: string, count: number, dataset?: string): Promise<string[]> {
-  const names = Array.from({ length: count }, (_, i) => `${prefix}.${String(i).padStart(6, '0')}`);
-  await ds.query(
-    `INSERT INTO dids (scope, name, account, did_type, bytes, adler32, md5)
-     SELECT $1::varchar, n, 'bench', 'F', 1000000, lpad(to_hex(ord::int), 8, '0'), md5(n) FROM unnest($2::varchar[]) WITH ORDINALITY AS u(n, ord)`,
-    [SCOPE, names],
-  );
-  if (dataset) {
-    await ds.query(
-      `INSERT INTO dids (scope, name, account, did_type, is_open, bytes, length) VALUES ($1, $2, 'bench', 'D', true, $3, $4)`,
-      [SCOPE, dataset, count * 1_000_000, count],
-    );
-    await ds.query(
-      `INSERT INTO contents (scope, name, child_scope, child_name, did_type, child_type, bytes, adler32, md5)
-       SELECT $1::varchar, $2::varchar, d.scope, d.name, 'D', 'F', d.bytes, d.adler32, d.md5
-         FROM dids d WHERE d.scope = $1::varchar AND d.name = ANY($3::varchar[])`,
-      [SCOPE, dataset, names],
-    );
-  }
+  const names = await createBenchFiles(ds, SCOPE, prefix, count, dataset, true);
   await ds.query('ANALYZE');
   return names;
 }

@@ -36,6 +36,7 @@ import { ReplicaService } from '@tarn/core/replicas/replica.service.js';
 import { RuleDaemonsModule } from '@tarn/core/rules/rule-daemons.module.js';
 import { RuleReevaluationService } from '@tarn/core/rules/rule-reevaluation.service.js';
 import { RuleService } from '@tarn/core/rules/rule.service.js';
+import { createBenchFiles } from './bench-files.js';
 import { adminQuery, benchServerUrl, durabilityOf } from './bench-postgres.js';
 import { runBench } from './bench-run.js';
 
@@ -97,31 +98,7 @@ async function count(ds: DataSource, sql: string, params: unknown[] = []): Promi
 
 const fileNames = (prefix: string) => Array.from({ length: PROBE_FILES }, (_, i) => `${prefix}.${String(i).padStart(6, '0')}`);
 
-/** Files of the bench scope (and an open dataset, holding them when `attached`), with plain SQL. */
-async function probeFiles(ds: DataSource, prefix: string, dataset?: string, attached = false): Promise<string[]> {
-  const names = fileNames(prefix);
-  await ds.query(
-    `INSERT INTO dids (scope, name, account, did_type, bytes, adler32, md5)
-     SELECT $1::varchar, n, 'bench', 'F', 1000000, lpad(to_hex(ord::int), 8, '0'), md5(n) FROM unnest($2::varchar[]) WITH ORDINALITY AS u(n, ord)`,
-    [SCOPE, names],
-  );
-  if (dataset) {
-    await ds.query(`INSERT INTO dids (scope, name, account, did_type, is_open, bytes, length) VALUES ($1, $2, 'bench', 'D', true, $3, $4)`, [
-      SCOPE,
-      dataset,
-      attached ? PROBE_FILES * 1_000_000 : 0,
-      attached ? PROBE_FILES : 0,
-    ]);
-    if (attached) {
-      await ds.query(
-        `INSERT INTO contents (scope, name, child_scope, child_name, did_type, child_type, bytes, adler32, md5)
-         SELECT $1::varchar, $2::varchar, d.scope, d.name, 'D', 'F', d.bytes, d.adler32, d.md5 FROM dids d WHERE d.scope = $1::varchar AND d.name = ANY($3::varchar[])`,
-        [SCOPE, dataset, names],
-      );
-    }
-  }
-  return names;
-}
+const probeFiles = (ds: DataSource, prefix: string, dataset?: string, attached = false) => createBenchFiles(ds, SCOPE, prefix, PROBE_FILES, dataset, attached);
 
 /** One round of every probe on fresh names (`tag`); seconds per probe. */
 async function probeRound(s: Services, tag: string): Promise<Record<Probe, number>> {
