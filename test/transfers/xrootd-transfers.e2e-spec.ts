@@ -51,6 +51,8 @@ describe('transfers with XRootD RSEs', () => {
 
   beforeAll(async () => {
     t = await transfersContext();
+    // An attempt that fails on a busy machine is retried in the next round, not after the default 30 s back-off.
+    await setConfig(t.db.dataSource, 'transfers', 'backoff_base_seconds', 0);
     [a, b] = await Promise.all([createTestXrootdArea('a'), createTestXrootdArea('b')]);
     cleanups.push(a.drop, b.drop);
     source = await createRse(t.db.dataSource, { rse: uniqueRseName('XRD_SRC'), protocols: [xrootd(a)] });

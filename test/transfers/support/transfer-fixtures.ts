@@ -159,7 +159,14 @@ export async function drive(t: TransfersContext, done: () => Promise<boolean>, r
     await t.finisher.runOnce();
     if (await done()) return round;
   }
-  throw new Error(`not done after ${rounds} rounds of submitter, worker and finisher`);
+  // What the transfers are doing, and the last failures, to say why.
+  const waiting = await t.db.dataSource.query(
+    `SELECT state, retry_count, retry_after, err_msg, count(*)::int AS n FROM requests GROUP BY 1, 2, 3, 4 ORDER BY n DESC LIMIT 5`,
+  );
+  const failed = await t.db.dataSource.query(`SELECT name, err_msg FROM requests_history WHERE state = 'F' ORDER BY updated_at DESC LIMIT 5`);
+  throw new Error(
+    `not done after ${rounds} rounds of submitter, worker and finisher; requests: ${JSON.stringify(waiting)}; last failures: ${JSON.stringify(failed)}`,
+  );
 }
 
 export async function ruleState(dataSource: DataSource, ruleId: string): Promise<{ state: string; ok: number; replicating: number; stuck: number; error: string | null }> {
