@@ -6,15 +6,16 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { createDataSource, runMigrations } from '@tarn/catalogue';
 import { deterministicPath } from '@tarn/domain';
 import { ReaperService, type ReaperSettings } from '@tarn/core/reaper/reaper.service.js';
 import { settleBounded } from '@tarn/core/bounded.js';
 import { adminQuery, benchServerUrl, durabilityOf } from './bench-postgres.js';
+import { createReapableRse, insertReapableReplicas, writeReapableFiles } from './bench-reap.js';
 import { runBench } from './bench-run.js';
 
 const FILES = Number(process.env.TARN_BENCH_REAPER_FILES || 20_000);
@@ -29,28 +30,9 @@ const SCOPE = 'bench';
 const names = Array.from({ length: FILES }, (_, i) => `file.${String(i).padStart(7, '0')}`);
 const paths = names.map((name) => deterministicPath(SCOPE, name));
 
-async function writeFiles(dir: string): Promise<void> {
-  const body = Buffer.alloc(100, 1);
-  const dirs = [...new Set(paths.map((p) => dirname(join(dir, p))))];
-  await settleBounded(dirs, 64, (d) => mkdir(d, { recursive: true }));
-  const written = await settleBounded(paths, 64, (p) => writeFile(join(dir, p), body));
-  const failed = written.find((w) => w.status === 'rejected');
-  if (failed) throw (failed as PromiseRejectedResult).reason;
-}
-
 async function seed(dataSource: DataSource, dir: string): Promise<string> {
-  const [{ id }] = await dataSource.query(`INSERT INTO rses (rse) VALUES ('BENCH_DISK') RETURNING id`);
-  await dataSource.query(
-    `INSERT INTO rse_protocols (rse_id, scheme, hostname, port, prefix, impl, read_wan, write_wan, delete_wan)
-     VALUES ($1, 'file', 'localhost', 0, $2, 'rucio.rse.protocols.posix.Default', 1, 1, 1)`,
-    [id, dir],
-  );
-  await dataSource.query(`INSERT INTO rse_attributes (rse_id, key, value) VALUES ($1, 'greedyDeletion', 'true'::jsonb)`, [id]);
-  await dataSource.query(
-    `INSERT INTO replicas (scope, name, rse_id, bytes, state, lock_cnt, tombstone)
-     SELECT $2, n, $1, 100, 'A', 0, 'epoch' FROM unnest($3::varchar[]) AS n`,
-    [id, SCOPE, names],
-  );
+  const id = await createReapableRse(dataSource, dir);
+  await insertReapableReplicas(dataSource, id, SCOPE, names);
   await dataSource.query(`ANALYZE replicas`);
   return id;
 }
@@ -66,7 +48,7 @@ async function main(): Promise<void> {
   try {
     await dataSource.initialize();
     await runMigrations(dataSource);
-    await writeFiles(dir);
+    await writeReapableFiles(dir, SCOPE, names);
     const rseId = await seed(dataSource, dir);
     const service = new ReaperService(dataSource);
 
@@ -78,7 +60,7 @@ async function main(): Promise<void> {
     const [{ left }] = await dataSource.query(`SELECT count(*)::int AS left FROM replicas`);
     if (deleted !== FILES || left !== 0) throw new Error(`the reaper deleted ${deleted} of ${FILES} replicas, ${left} rows left`);
 
-    await writeFiles(dir);
+    await writeReapableFiles(dir, SCOPE, names);
     const unlinkStarted = process.hrtime.bigint();
     await settleBounded(paths, SETTINGS.concurrency, (p) => unlink(join(dir, p)));
     const unlinkSeconds = Number(process.hrtime.bigint() - unlinkStarted) / 1e9;

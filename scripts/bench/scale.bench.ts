@@ -16,16 +16,14 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Global, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { createDataSource, runMigrations } from '@tarn/catalogue';
-import { deterministicPath } from '@tarn/domain';
 import type { Issuer } from '@tarn/core/auth/issuer.js';
-import { settleBounded } from '@tarn/core/bounded.js';
 import { DidsModule } from '@tarn/core/dids/dids.module.js';
 import { DidService } from '@tarn/core/dids/did.service.js';
 import { DidMetadataService } from '@tarn/core/dids/did-metadata.service.js';
@@ -38,6 +36,7 @@ import { RuleReevaluationService } from '@tarn/core/rules/rule-reevaluation.serv
 import { RuleService } from '@tarn/core/rules/rule.service.js';
 import { createBenchFiles } from './bench-files.js';
 import { adminQuery, benchServerUrl, durabilityOf } from './bench-postgres.js';
+import { createReapableRse, insertReapableReplicas, writeReapableFiles } from './bench-reap.js';
 import { runBench } from './bench-run.js';
 
 const knob = (name: string, fallback: number): number => {
@@ -145,25 +144,14 @@ async function probeRound(s: Services, tag: string): Promise<Record<Probe, numbe
   if (evaluated !== PROBE_FILES * 2) throw new Error(`evaluation wrote ${evaluated} locks, expected ${PROBE_FILES * 2}`);
 
   const doomed = fileNames(`${tag}.reap`);
-  await writeProbeFiles(s.disk.dir, doomed);
-  await ds.query(
-    `INSERT INTO replicas (scope, name, rse_id, bytes, state, lock_cnt, tombstone) SELECT $2, n, $1, 100, 'A', 0, 'epoch' FROM unnest($3::varchar[]) AS n`,
-    [s.disk.id, SCOPE, doomed],
-  );
+  await writeReapableFiles(s.disk.dir, SCOPE, doomed);
+  await insertReapableReplicas(ds, s.disk.id, SCOPE, doomed);
   let deleted = 0;
   const reap = await timed(async () => {
     for (const rse of await s.reaper.reapableRses(REAPER, [s.disk.id])) deleted += (await s.reaper.reapRse(rse, REAPER)).deleted;
   });
   if (deleted !== PROBE_FILES) throw new Error(`the reaper deleted ${deleted} of ${PROBE_FILES} replicas`);
   return { rule, list, register, evaluate, reap };
-}
-
-async function writeProbeFiles(dir: string, names: string[]): Promise<void> {
-  const paths = names.map((name) => join(dir, deterministicPath(SCOPE, name)));
-  await settleBounded([...new Set(paths.map((p) => dirname(p)))], 64, (d) => mkdir(d, { recursive: true }));
-  const written = await settleBounded(paths, 64, (p) => writeFile(p, Buffer.alloc(100, 1)));
-  const failed = written.find((w) => w.status === 'rejected');
-  if (failed) throw (failed as PromiseRejectedResult).reason;
 }
 
 /** The best of ROUNDS rounds of each probe. */
@@ -187,13 +175,7 @@ async function setUp(ds: DataSource, dir: string): Promise<{ id: string; dir: st
       [id, `bench${i}.example.org`],
     );
   }
-  const [{ id }] = await ds.query(`INSERT INTO rses (rse) VALUES ('BENCH_DISK') RETURNING id`);
-  await ds.query(
-    `INSERT INTO rse_protocols (rse_id, scheme, hostname, port, prefix, impl, read_wan, write_wan, delete_wan)
-     VALUES ($1, 'file', 'localhost', 0, $2, 'rucio.rse.protocols.posix.Default', 1, 1, 1)`,
-    [id, dir],
-  );
-  await ds.query(`INSERT INTO rse_attributes (rse_id, key, value) VALUES ($1, 'greedyDeletion', 'true'::jsonb)`, [id]);
+  const id = await createReapableRse(ds, dir);
   await ds.query(
     `INSERT INTO rses (rse) SELECT 'SITE_' || lpad(i::text, 2, '0') FROM generate_series(1, $1) i`,
     [SITES],
