@@ -84,7 +84,6 @@ function requests(storage: string): Record<string, (n: number) => BenchRequest> 
       return json('POST', '/replicas', { rse: 'BENCH_B', files }, n);
     },
     'PUT /replicas': (n) => json('PUT', '/replicas', { rse: 'BENCH_A', files: dids('state', n).map((d) => ({ ...d, state: 'AVAILABLE' })) }, n),
-    'DELETE /replicas': (n) => json('DELETE', '/replicas', { rse: 'BENCH_A', files: dids('read', n) }, n),
     'POST /replicas/list': (n) => json('POST', '/replicas/list', { dids: dids('read', n) }, n),
     'POST /replicas/bad': (n) => json('POST', '/replicas/bad', { replicas: dids('bad', n).map((d) => ({ ...d, rse: 'BENCH_A' })), reason: 'bench' }, n),
     'POST /replicas/suspicious': (n) => json('POST', '/replicas/suspicious', { pfns: names('suspicious', n).map(pfn), reason: 'bench' }, n),

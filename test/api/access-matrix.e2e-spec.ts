@@ -37,6 +37,7 @@ function expected(route: Route, caller: Caller): Outcome {
   const kind = route.access!.kind;
   if (kind === 'public') return 'allowed';
   if (caller === 'none') return 'no-token';
+  if (kind === 'nobody') return 'denied';
   if (caller === 'admin' || kind === 'account') return 'allowed';
   if (kind === 'admin') return 'denied';
   return caller === 'owner' ? 'allowed' : 'denied';

@@ -154,7 +154,7 @@ export const SAMPLES: Record<string, SampleFn> = {
   // replicas
   'POST /replicas': (fx) => ({ body: { rse: fx.rse, files: [file(fx)] }, status: 201 }),
   'PUT /replicas': (fx) => ({ body: { rse: fx.rse, files: [{ scope: fx.scope, name: fx.file, state: 'AVAILABLE' }] } }),
-  'DELETE /replicas': (fx) => ({ body: { rse: fx.rse, files: [{ scope: fx.scope, name: fx.file }] }, status: 409 }),
+  'DELETE /replicas': (fx) => ({ body: { rse: fx.rse, files: [{ scope: fx.scope, name: fx.file }] } }),
   'POST /replicas/list': (fx) => ({ body: { dids: [{ scope: fx.scope, name: fx.dataset }] } }),
   'POST /replicas/bad': async (fx) => {
     const { file: name } = await fx.newDataset(true);

@@ -15,13 +15,16 @@ export type OwnedThing = 'account' | 'scope' | 'scope-owner' | 'rule' | 'subscri
  *   and administrators.
  * - reader: any account that may read the scope: everyone for an open scope; for a restricted one its owner, the
  *   accounts it granted and administrators.
+ * - nobody: refused to every account, administrators too (a Rucio route whose policy refuses everyone); `why` says
+ *   what to do instead.
  */
 export type AccessPolicy =
   | { kind: 'public' }
   | { kind: 'account' }
   | { kind: 'admin' }
   | { kind: 'owner'; of: OwnedThing }
-  | { kind: 'reader'; of: 'scope' };
+  | { kind: 'reader'; of: 'scope' }
+  | { kind: 'nobody'; why: string };
 
 const OWNERS: Record<OwnedThing, string> = {
   account: 'the account itself',
@@ -45,6 +48,8 @@ export function describeAccess(policy: AccessPolicy): string {
       return `${OWNERS[policy.of][0].toUpperCase()}${OWNERS[policy.of].slice(1)}, and administrators.`;
     case 'reader':
       return 'Any account that may read the scope: everyone for an open scope; for a restricted one its owner, the accounts and groups it granted (members by their OIDC groups) and administrators.';
+    case 'nobody':
+      return `Nobody, administrators included: ${policy.why}`;
   }
 }
 
@@ -59,4 +64,5 @@ export const Access = {
   admin: () => declare({ kind: 'admin' }),
   owner: (of: OwnedThing) => declare({ kind: 'owner', of }),
   reader: () => declare({ kind: 'reader', of: 'scope' }),
+  nobody: (why: string) => declare({ kind: 'nobody', why }),
 };

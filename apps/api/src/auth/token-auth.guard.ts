@@ -13,7 +13,7 @@ import type { AuthenticatedRequest } from './current-issuer.decorator.js';
  * Tarn issued, or a JWT access token of a configured identity provider (X-Rucio-Account then chooses among the accounts
  * of its identity).
  * Missing: 400, as Rucio answers; unknown or expired: 401 CannotAuthenticate (from the account service).
- * Administrator-only routes are refused here already; the finer policies (owner, reader) are the services' to apply.
+ * Administrator-only routes, and routes nobody may call, are refused here already; the finer policies (owner, reader) are the services' to apply.
  * A route without a declaration is refused (the API also refuses to start with one, see route-table.ts).
  */
 @Injectable()
@@ -48,6 +48,7 @@ export class TokenAuthGuard implements CanActivate {
       throw error;
     }
     if (!policy) throw new Forbidden(`${request.method} ${request.path} declares no access policy, so nobody may call it.`);
+    if (policy.kind === 'nobody') throw new Forbidden(`No account may ${request.method} ${request.path}: ${policy.why}`);
     if (policy.kind === 'admin' && !request.issuer.admin) {
       throw new Forbidden(`Account '${request.issuer.account}' may not ${request.method} ${request.path}: only administrators may.`);
     }

@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Delete, Get, Headers, HttpException, HttpStatus, Inject, NotFoundException, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, Headers, Inject, NotFoundException, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { formatDid, InvalidInput, isTarnError, ReplicaState } from '@tarn/domain';
@@ -102,21 +102,20 @@ export class ReplicasController {
     res.status(200).end();
   }
 
-  @Access.admin()
+  /**
+   * Rucio's generic policy refuses delete_replicas to every account: a replica row goes when the reaper has deleted
+   * its file, so that the catalogue never forgets a file still on storage nor points at one that is gone.
+   */
+  @Access.nobody(
+    'replica rows are removed by the reaper, after it has deleted their files. Delete the rules that lock them, or set a ' +
+      'tombstone on unlocked replicas (POST /replicas/tombstone), and the reaper deletes them; declare a lost file bad (POST /replicas/bad).',
+  )
   @Delete()
-  @ApiOperation({ summary: 'Deletes replicas from the catalogue (Rucio delete_replicas): not available yet' })
-  @ApiResponse({ status: 409, description: 'UnsupportedOperation (as Rucio answers it): replica rows are not deleted yet; set a tombstone instead.' })
-  @BulkBody()
-  deleteReplicas(@Body() body: DeleteReplicasDto): never {
-    throw new HttpException(
-      {
-        exceptionClass: 'UnsupportedOperation',
-        message:
-          `Deleting replica rows is not available yet (${body.files.length} replica(s) on ${body.rse} left as they are). ` +
-          'Set a tombstone instead (POST /replicas/tombstone) and the reaper deletes them.',
-      },
-      HttpStatus.CONFLICT,
-    );
+  @ApiOperation({ summary: "Rucio's delete_replicas, refused to every account as Rucio's generic policy does: the reaper removes replicas" })
+  @ApiBody({ type: DeleteReplicasDto, description: "Rucio's body: {rse, files: [{scope, name}]}." })
+  @ApiResponse({ status: 401, description: 'AccessDenied, to every account, saying how replicas are removed instead.' })
+  deleteReplicas(): never {
+    throw new Error('unreachable: the access policy refuses every caller');
   }
 
   @Access.reader()
