@@ -93,5 +93,6 @@ describe('tarn CLI parsing', () => {
     );
     expect(formatBytes(1_500_000)).toBe('1.5 MB');
     expect(formatBytes(999)).toBe('999 B');
+    expect(formatBytes(256.4102564102564)).toBe('256 B'); // a rate: 10 B in 0.039 s
   });
 });

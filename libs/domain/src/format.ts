@@ -11,7 +11,7 @@ export function formatBytes(bytes: number): string {
     value /= 1000;
     unit++;
   }
-  const shown = unit === 0 ? String(value) : value.toFixed(value < 10 ? 2 : value < 100 ? 1 : 0);
+  const shown = unit === 0 ? String(Math.round(value)) : value.toFixed(value < 10 ? 2 : value < 100 ? 1 : 0);
   return `${sign}${shown} ${UNITS[unit]}`;
 }
 
