@@ -23,6 +23,8 @@ export const RULE_CALLS = [
   'rucio rule history',
   'rucio list-rules-history (legacy)',
   'Client.list_replication_rule_full_history',
+  'rucio update-rule --stuck (legacy)',
+  'rucio update-rule --boost-rule (legacy)',
 ] as const;
 
 export const DID_CALLS = [
