@@ -223,6 +223,7 @@ export const SAMPLES: Record<string, SampleFn> = {
   'POST /rules/{ruleId}/move': async (fx) => ({ params: { ruleId: await fx.newRule() }, body: { rse_expression: fx.rse2 }, status: 201 }),
 
   // runtime configuration
+  'POST /import': (fx) => ({ body: { rses: { [fx.unique('RSE').toUpperCase()]: { rse_type: 'DISK', attributes: { tier: 2 } } } }, status: 201 }),
   'POST /config': (fx) => ({ body: { [fx.unique('section')]: { knob: 1 } }, status: 201 }),
   'GET /config/{section}': async (fx) => {
     const section = fx.unique('section');

@@ -9,3 +9,4 @@ export * from './configs/index.js';
 export * from './overview/index.js';
 export * from './lifetime-exceptions/index.js';
 export * from './doctor/index.js';
+export * from './import/index.js';

@@ -1,12 +1,11 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createRse, type CreatedRse } from '@tarn/testing/factories/rse.factory.js';
+import type { CreatedRse } from '@tarn/testing/factories/rse.factory.js';
 import { passQueuedVerifications } from '@tarn/testing/factories/verification.factory.js';
 import { expectSucceeded, lastJson, StockCalls } from '@tarn/testing/stock-calls.js';
 import { DID_CALLS } from './stock-calls.plan.js';
-import { stockClientWorld, type StockClientWorld } from './stock-client-setup.js';
+import { posixArea, stockClientWorld, type PosixArea, type StockClientWorld } from './stock-client-setup.js';
 
 const TIMEOUT = 180_000;
 const hex = (uuid: string) => uuid.replace(/-/g, '');
@@ -18,8 +17,8 @@ const hex = (uuid: string) => uuid.replace(/-/g, '');
 describe('DIDs with the stock Rucio client', () => {
   const calls = new StockCalls(DID_CALLS);
   let w: StockClientWorld;
+  let area: PosixArea;
   let posix: CreatedRse;
-  let storage: string;
   let work: string;
   const uploadGuid = randomUUID();
   const replicaGuid = randomUUID();
@@ -29,12 +28,8 @@ describe('DIDs with the stock Rucio client', () => {
 
   beforeAll(async () => {
     w = await stockClientWorld();
-    storage = fs.mkdtempSync(path.join(os.tmpdir(), 'tarn-dids-rse-'));
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'tarn-dids-work-'));
-    posix = await createRse(w.db.dataSource, {
-      rse: `POSIX_${w.hex.toUpperCase()}`,
-      protocols: [{ scheme: 'file', hostname: 'localhost', port: 0, prefix: storage, impl: 'rucio.rse.protocols.posix.Default', domains: { wan: { read: 1, write: 1, delete: 1 }, lan: { read: 1, write: 1, delete: 1 } } }],
-    });
+    area = await posixArea(w, 'dids');
+    ({ rse: posix, work } = area);
     for (const name of ['raw.1', 'raw.2']) fs.writeFileSync(path.join(work, name), randomBytes(4096));
     ds = `${w.scope}:night-4712`;
     container = `${w.scope}:campaign-2026`;
@@ -42,13 +37,13 @@ describe('DIDs with the stock Rucio client', () => {
 
   afterAll(async () => {
     await w?.close();
-    for (const dir of [storage, work]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    area?.drop();
   });
 
   it('keeps the GUID given at upload and at add_replicas, and finds the datasets of a file by it', async () => {
     const registered = await calls.run([
       calls.call('rucio upload --guid', w.user.step('rucio', ['upload', '--rse', posix.rse, '--scope', w.scope, '--guid', uploadGuid, path.join(work, 'raw.1')])),
-      calls.call('rucio upload (legacy, client-made GUID)', w.user.step('rucio', ['upload', '--rse', posix.rse, '--scope', w.scope, path.join(work, 'raw.2')])),
+      calls.call('rucio upload (no --guid: a client-made GUID)', w.user.step('rucio', ['upload', '--rse', posix.rse, '--scope', w.scope, path.join(work, 'raw.2')])),
       calls.call(
         'Client.add_replicas (guid, meta.guid)',
         w.user.pythonStep(

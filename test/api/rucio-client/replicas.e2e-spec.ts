@@ -1,10 +1,14 @@
 import { ReplicaState } from '@tarn/domain';
+import { RuleService } from '@tarn/core';
+import { transferRequestRepository } from '@tarn/catalogue/repositories/transfer-request.repository.js';
+import { createRse } from '@tarn/testing/factories/rse.factory.js';
+import { ruleSpec } from '@tarn/testing/factories/rule.factory.js';
 import { ReplicaRegistrarService } from '@tarn/core/replicas/replica-registrar.service.js';
 import { createContainer, createDataset } from '@tarn/testing/factories/did.factory.js';
 import { createReplicas, readReplicas } from '@tarn/testing/factories/replica.factory.js';
 import { expectSucceeded, lastJson, StockCalls } from '@tarn/testing/stock-calls.js';
 import { REPLICA_CALLS } from './stock-calls.plan.js';
-import { stockClientWorld, type StockClientWorld } from './stock-client-setup.js';
+import { davsProtocol, stockClientWorld, type StockClientWorld } from './stock-client-setup.js';
 
 const TIMEOUT = 180_000;
 /** A table row of the stock CLI (plain or rich): the cells in order, whatever the borders. */
@@ -119,6 +123,15 @@ describe('replicas with the stock Rucio client', () => {
     const [onA] = (await readReplicas(w.db.dataSource, w.scope, firstFile)).filter((r) => r.rseId === w.siteA.id);
     expect(onA.state).toBe(ReplicaState.TEMPORARY_UNAVAILABLE);
     expect(lastJson(results.of('Client.list_replicas (while unavailable)'))).toEqual([[w.siteB.rse]]);
+
+    // Nor is it a source: a copy of the file elsewhere is ranked from SITE_B alone.
+    const siteC = await createRse(w.db.dataSource, { rse: `SITE_C_${w.hex.toUpperCase()}`, protocols: [davsProtocol(`SITE_C_${w.hex}`)] });
+    await w.api.app.get(RuleService).addRules({ account: 'root', admin: true }, ruleSpec({ scope: w.scope, name: firstFile }, siteC.rse));
+    const [request] = await w.db.dataSource.query(`SELECT id FROM requests WHERE scope = $1 AND name = $2 AND dest_rse_id = $3`, [w.scope, firstFile, siteC.id]);
+    const { submitted } = await w.db.dataSource.transaction((m) => transferRequestRepository.submitWithSources(m, [request.id], [], ['davs'], 'none'));
+    expect(submitted.map((r) => r.sourceRseId)).toEqual([w.siteB.id]);
+    const sources = await w.db.dataSource.query(`SELECT rse_id FROM request_sources WHERE request_id = $1`, [request.id]);
+    expect(sources).toEqual([{ rse_id: w.siteB.id }]);
 
     const registrar = w.api.app.get(ReplicaRegistrarService, { strict: false });
     expect(await registrar.restoreTemporarilyUnavailable()).toBe(0);

@@ -1,7 +1,11 @@
 import { ReplicaState } from '@tarn/domain';
+import { RuleService } from '@tarn/core';
+import { DEFAULT_REPAIR_SETTINGS } from '@tarn/core/rules/rule-repair.service.js';
+import { ruleRepairRepository } from '@tarn/catalogue/repositories/rule-repair.repository.js';
+import { ruleSpec } from '@tarn/testing/factories/rule.factory.js';
 import { createDataset } from '@tarn/testing/factories/did.factory.js';
 import { createReplicas } from '@tarn/testing/factories/replica.factory.js';
-import { describeResult, lastJson, StockCalls } from '@tarn/testing/stock-calls.js';
+import { describeResult, expectSucceeded, lastJson, StockCalls } from '@tarn/testing/stock-calls.js';
 import { RULE_CALLS } from './stock-calls.plan.js';
 import { stockClientWorld, type StockClientWorld } from './stock-client-setup.js';
 
@@ -156,6 +160,23 @@ print(json.dumps({'by_did': by_did, 'by_rse': by_rse, 'bulk': bulk}))`,
     expect(res.status).toBe(200);
     const states = (await res.text()).trim().split('\n').map((l) => JSON.parse(l).state);
     expect(states).toEqual(['REPLICATING', 'STUCK', 'STUCK', 'STUCK']);
+  }, TIMEOUT);
+
+  it('legacy update-rule --stuck keeps the queued transfers; --boost-rule has the repairer take the stuck rule now', async () => {
+    const [ds, name] = dataset.split(':');
+    const [rootRule] = await w.api.app.get(RuleService).addRules({ account: 'root', admin: true }, ruleSpec({ scope: ds, name }, w.siteB.rse));
+    const due = () => ruleRepairRepository.stuckRulesDue(w.db.dataSource.manager, new Date(), DEFAULT_REPAIR_SETTINGS, 1000);
+    const stuck = await calls.run([calls.call('rucio update-rule --stuck (legacy)', w.root.step('rucio', ['update-rule', rootRule, '--stuck']))]);
+    expectSucceeded(stuck);
+    const [rule] = await w.db.dataSource.query(`SELECT state, locks_stuck_cnt FROM rules WHERE id = $1`, [rootRule]);
+    expect(rule).toEqual({ state: 'S', locks_stuck_cnt: '3' });
+    const [{ queued }] = await w.db.dataSource.query(`SELECT count(*)::int AS queued FROM requests WHERE rule_id = $1`, [rootRule]);
+    expect(queued).toBe(3);
+    // Just marked stuck: the repairer waits out its back-off first.
+    expect(await due()).not.toContain(rootRule);
+    const boosted = await calls.run([calls.call('rucio update-rule --boost-rule (legacy)', w.root.step('rucio', ['update-rule', rootRule, '--boost-rule']))]);
+    expectSucceeded(boosted);
+    expect(await due()).toContain(rootRule);
   }, TIMEOUT);
 
   it('covered every planned call', () => {

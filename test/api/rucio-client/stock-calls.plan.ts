@@ -23,11 +23,13 @@ export const RULE_CALLS = [
   'rucio rule history',
   'rucio list-rules-history (legacy)',
   'Client.list_replication_rule_full_history',
+  'rucio update-rule --stuck (legacy)',
+  'rucio update-rule --boost-rule (legacy)',
 ] as const;
 
 export const DID_CALLS = [
   'rucio upload --guid',
-  'rucio upload (legacy, client-made GUID)',
+  'rucio upload (no --guid: a client-made GUID)',
   'Client.add_replicas (guid, meta.guid)',
   'rucio did add --type dataset',
   'rucio attach (legacy)',
@@ -175,7 +177,27 @@ export const OPERATIONS_CALLS = [
   'Client.list_request_by_did (not an administrator)',
   'Client.export_data',
   'Client.export_data(distance=False)',
+  'Client.import_data (a fresh catalogue)',
+  'Client.export_data (after the import)',
+  'Client.import_data (again, changed)',
+  'Client.import_data (not an administrator)',
+  'Client.import_data (a distance to an unknown RSE)',
+  'rucio whoami (an imported account)',
+  'rucio subscription add --priority',
+  'rucio-admin subscription add --priority (legacy)',
+  'rucio subscription update --priority',
+  'rucio-admin subscription list (legacy, priority)',
+  'Client.list_subscriptions (policyid)',
+] as const;
+
+export const TRACE_CALLS = [
+  'rucio download (a trace)',
+  'rucio get (legacy, a trace)',
+  'Client.get_metadata accessed_at (after a download)',
+  'Client.get_metadata accessed_at (after a legacy get)',
+  'Client.get_metadata accessed_at (not read)',
+  'Client.list_replicas (after the reaper)',
 ] as const;
 
 /** Every planned call, once. */
-export const ALL_CALLS = [...RULE_CALLS, ...DID_CALLS, ...REPLICA_CALLS, ...RSE_CALLS, ...ADMIN_CALLS, ...LIFETIME_CALLS, ...OPERATIONS_CALLS];
+export const ALL_CALLS = [...RULE_CALLS, ...DID_CALLS, ...REPLICA_CALLS, ...RSE_CALLS, ...ADMIN_CALLS, ...LIFETIME_CALLS, ...OPERATIONS_CALLS, ...TRACE_CALLS];

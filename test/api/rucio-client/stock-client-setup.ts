@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { rucioClient, startTestApi, type RucioClient, type TestApi } from '@tarn/testing/api.js';
 import { createTestDatabase, type TestDatabase } from '@tarn/testing/database.js';
@@ -15,6 +18,26 @@ export function davsProtocol(rse: string) {
     impl: 'rucio.rse.protocols.webdav.Default',
     domains: { wan: { read: 1, write: 1, delete: 1, third_party_copy_read: 1, third_party_copy_write: 1 }, lan: { read: 1, write: 1, delete: 1 } },
   };
+}
+
+export interface PosixArea {
+  /** POSIX_<hex>, a posix RSE whose files are under `storage`. */
+  rse: CreatedRse;
+  storage: string;
+  /** A directory for the client's own files (to upload, downloaded). */
+  work: string;
+  drop(): void;
+}
+
+/** A posix RSE on a new temporary directory, and a working directory beside it. */
+export async function posixArea(w: StockClientWorld, label: string): Promise<PosixArea> {
+  const storage = fs.mkdtempSync(path.join(os.tmpdir(), `tarn-${label}-rse-`));
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), `tarn-${label}-work-`));
+  const rse = await createRse(w.db.dataSource, {
+    rse: `POSIX_${w.hex.toUpperCase()}`,
+    protocols: [{ scheme: 'file', hostname: 'localhost', port: 0, prefix: storage, impl: 'rucio.rse.protocols.posix.Default', domains: { wan: { read: 1, write: 1, delete: 1 }, lan: { read: 1, write: 1, delete: 1 } } }],
+  });
+  return { rse, storage, work, drop: () => [storage, work].forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })) };
 }
 
 export interface StockClientWorld {

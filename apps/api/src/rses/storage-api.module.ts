@@ -1,6 +1,6 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { didPathMiddleware } from '../dids/did-path.middleware.js';
-import { AuthModule, RsesModule } from '@tarn/core';
+import { AuthModule, CatalogueImportModule, RsesModule } from '@tarn/core';
 import { ReplicasModule, RulesModule } from '@tarn/core';
 import { HeartbeatService } from '@tarn/daemon/heartbeat.service.js';
 import { HeartbeatsController } from '../heartbeats/heartbeats.controller.js';
@@ -14,10 +14,11 @@ import { RsesController } from './rses.controller.js';
 import { RseLfnsController } from './rse-lfns.controller.js';
 import { RseQosController } from './rse-qos.controller.js';
 import { ExportController } from '../export/export.controller.js';
+import { ImportController } from '../import/import.controller.js';
 
 /** The storage side of the API: RSEs (with attributes, protocols, space, distances), rules and locks, daemon heartbeats. */
 @Module({
-  imports: [AuthModule, RsesModule, RulesModule, ReplicasModule],
+  imports: [AuthModule, RsesModule, RulesModule, ReplicasModule, CatalogueImportModule],
   controllers: [
     RsesController,
     RseAttributesController,
@@ -27,6 +28,7 @@ import { ExportController } from '../export/export.controller.js';
     RseQosController,
     RseLfnsController,
     ExportController,
+    ImportController,
     RulesController,
     LocksController,
     HeartbeatsController,

@@ -1,0 +1,3 @@
+export * from './catalogue-import.types.js';
+export * from './catalogue-import.service.js';
+export * from './catalogue-import.module.js';
