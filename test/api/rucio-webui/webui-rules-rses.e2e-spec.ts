@@ -104,6 +104,16 @@ describe("Rucio's web UI: replicas, requests, RSEs, rules and subscriptions", ()
       expect((byName.value as Row[]).map((r) => r.id)).toEqual([pendingId]);
     });
 
+    it('approves a rule from the approvals page (options {approve: true}), for administrators only; the owner may not', async () => {
+      const [other] = (await send('ruleCreate', { token: w.tokens.jdoe, body: ruleBody({ rse_expression: w.source.rse, ask_approval: true, lifetime: null, dids: [{ scope: w.scope, name: w.dataset.files[0].name }] }) })).value as string[];
+      expect((await send('ruleUpdate', { token: w.tokens.jdoe, path: { id: other }, body: { options: { approve: true } } })).status).toBe(401);
+      expect((await send('ruleUpdate', { token: w.tokens.root, path: { id: other }, body: { options: { approve: true } } })).status).toBe(200);
+      expect(((await send('ruleGet', { token: w.tokens.jdoe, path: { id: other } })).value as Row).state).toBe('OK');
+      const pending = await send('rulesPendingApproval', { token: w.tokens.root, query: { account: '*', scope: '*', state: 'W' } });
+      expect((pending.value as Row[]).map((r) => r.id)).toEqual([pendingId]);
+      await send('ruleDelete', { token: w.tokens.jdoe, path: { id: other }, body: {} });
+    });
+
     it("lists an account's rules at /rules?account=", async () => {
       const mine = await send('rulesForAccount', { token: w.tokens.jdoe, query: { account: 'jdoe' } });
       expect(mine.status).toBe(200);
