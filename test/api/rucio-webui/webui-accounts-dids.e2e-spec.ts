@@ -1,3 +1,5 @@
+import { RuleService } from '@tarn/core';
+import { ruleSpec } from '@tarn/testing/factories/rule.factory.js';
 import type { OpenAPIObject, OperationObject, ReferenceObject, ResponseObject, SchemaObject } from '@nestjs/swagger';
 import { DID_META_KEYS, RUCIO_DATE, WEB_UI_REQUESTS, type WebUiRequest, type WebUiRequestName } from './webui-requests.js';
 import { webUiWorld, type WebUiWorld } from './webui-world.js';
@@ -152,9 +154,12 @@ describe("Rucio's web UI: login, accounts and DIDs", () => {
     });
 
     it('lists the rules of a DID as NDJSON with the keys the DID page reads', async () => {
+      expect((await send('didRules', { token: w.tokens.jdoe, path: did(w.dataset.name) })).value).toEqual([]);
+      const [id] = await w.api.app.get(RuleService).addRules({ account: 'jdoe', admin: false }, ruleSpec(did(w.dataset.name), w.dest.rse));
       const rules = await send('didRules', { token: w.tokens.jdoe, path: did(w.dataset.name) });
       expect(rules.status).toBe(200);
-      expect(rules.value).toEqual([]);
+      expect(rules.value).toEqual([expect.objectContaining({ id, name: w.dataset.name, state: 'REPLICATING', account: 'jdoe', subscription_id: null })]);
+      expect((rules.value as Row[])[0].updated_at).toMatch(RUCIO_DATE);
     });
 
     it('makes a sample dataset of n files of a dataset ("Created")', async () => {
