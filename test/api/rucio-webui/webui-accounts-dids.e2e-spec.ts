@@ -170,8 +170,9 @@ describe("Rucio's web UI: login, accounts and DIDs", () => {
       expect((await send('didSample', { token: w.tokens.mallory, body: { ...body, output_name: 'webui.sample2' } })).status).toBe(401);
     });
 
-    it('sent every DID request of the table', () => {
+    it('sent every DID request of the table, and every answer had the Content-Type Rucio gives it', () => {
       expect(DID_ROWS.filter((name) => !w.ui.sent.has(name))).toEqual([]);
+      expect(w.ui.wrongTypes).toEqual([]);
     });
   });
 

@@ -247,6 +247,8 @@ function readAnswer(kind: WebUiRequest['answer'], text: string): unknown {
  */
 export function webUi(baseUrl: string) {
   const sent = new Set<WebUiRequestName>();
+  /** Successful answers whose Content-Type is not the one Rucio sends there (JSON, NDJSON, or the text Created). */
+  const wrongTypes: string[] = [];
   async function send(name: WebUiRequestName, call: WebUiCall = {}): Promise<WebUiAnswer> {
     const spec: WebUiRequest = WEB_UI_REQUESTS[name];
     sent.add(name);
@@ -264,9 +266,19 @@ export function webUi(baseUrl: string) {
     const response = await fetch(url, { method: spec.method, headers, body, redirect: 'manual' });
     const text = await response.text();
     const ok = response.status >= 200 && response.status < 300;
+    const expected = expectedType(spec);
+    const type = response.headers.get('Content-Type')?.split(';')[0];
+    if (ok && expected && type !== expected) wrongTypes.push(`${name}: ${type} instead of ${expected}`);
     return { status: response.status, headers: response.headers, text, value: ok ? readAnswer(spec.answer, text) : safeJson(text) };
   }
-  return { send, sent };
+  return { send, sent, wrongTypes };
+}
+
+function expectedType(spec: WebUiRequest): string | undefined {
+  if (spec.served === 'ndjson' || spec.answer === 'ndjson') return 'application/x-json-stream';
+  if (spec.answer === 'json') return 'application/json';
+  if (spec.answer === 'text' && spec.reads.includes('"Created"')) return 'text/html';
+  return undefined;
 }
 
 function safeJson(text: string): unknown {

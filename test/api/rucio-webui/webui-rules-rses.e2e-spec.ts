@@ -310,8 +310,9 @@ describe("Rucio's web UI: replicas, requests, RSEs, rules and subscriptions", ()
       expect((await send('ruleGet', { token: w.tokens.jdoe, path: { id: pendingId } })).status).toBe(404);
     });
 
-    it('sent every replica, request, RSE, rule and subscription request of the table', () => {
+    it('sent every replica, request, RSE, rule and subscription request of the table, each answered with Rucio\'s Content-Type', () => {
       expect(ROWS.filter((name) => !w.ui.sent.has(name))).toEqual([]);
+      expect(w.ui.wrongTypes).toEqual([]);
     });
   });
 });
