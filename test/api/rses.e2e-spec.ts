@@ -3,21 +3,12 @@ import { AuthenticationService } from '@tarn/core';
 import { rucioClient, RucioClient, startTestApi, TestApi } from '@tarn/testing/api.js';
 import { createTestDatabase, TestDatabase } from '@tarn/testing/database.js';
 import { createAccount } from '@tarn/testing/factories/account.factory.js';
-import { createRse } from '@tarn/testing/factories/rse.factory.js';
+import { createRse, HTTPS_PROTOCOL } from '@tarn/testing/factories/rse.factory.js';
 
 const PASSWORD = 'secret-rse-tests';
 /** Each stock CLI command starts a Python interpreter: seconds each on a loaded machine. */
 const CLI_TIMEOUT = 180_000;
-const HTTPS = {
-  hostname: 'storage.example.org',
-  port: 443,
-  prefix: '/data/tarn/',
-  impl: 'rucio.rse.protocols.webdav.Default',
-  domains: {
-    lan: { read: 1, write: 1, delete: 1 },
-    wan: { read: 1, write: 1, delete: 1, third_party_copy_read: 1, third_party_copy_write: 1 },
-  },
-};
+const HTTPS = HTTPS_PROTOCOL;
 
 /** The lines of an NDJSON answer, parsed. */
 function ndjson(text: string): Record<string, unknown>[] {

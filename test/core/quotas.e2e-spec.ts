@@ -133,15 +133,14 @@ describe('account limits and quotas', () => {
   });
 
   it('reports usage per RSE and per expression with limits and what remains', async () => {
+    // Where no limit is set (Q_B, Q_C) the limit reads 0, as in Rucio; an unlimited one (-1, Q_D) reads Infinity.
     expect(await limits.getRseUsage(JDOE, 'jdoe')).toEqual([
       { rseId: a.id, rse: 'Q_A', files: 3, bytes: 550, bytesLimit: 1_000, bytesRemaining: 450 },
-      { rseId: b.id, rse: 'Q_B', files: 2, bytes: 200, bytesLimit: Infinity, bytesRemaining: Infinity },
-      { rseId: c.id, rse: 'Q_C', files: 1, bytes: 50, bytesLimit: Infinity, bytesRemaining: Infinity },
+      { rseId: b.id, rse: 'Q_B', files: 2, bytes: 200, bytesLimit: 0, bytesRemaining: -200 },
+      { rseId: c.id, rse: 'Q_C', files: 1, bytes: 50, bytesLimit: 0, bytesRemaining: -50 },
       { rseId: d.id, rse: 'Q_D', files: 0, bytes: 0, bytesLimit: Infinity, bytesRemaining: Infinity },
     ]);
-    expect(await limits.getRseUsage(JDOE, 'jdoe', 'Q_B')).toEqual([
-      { rseId: b.id, rse: 'Q_B', files: 2, bytes: 200, bytesLimit: Infinity, bytesRemaining: Infinity },
-    ]);
+    expect(await limits.getRseUsage(JDOE, 'jdoe', 'Q_B')).toEqual([{ rseId: b.id, rse: 'Q_B', files: 2, bytes: 200, bytesLimit: 0, bytesRemaining: -200 }]);
     expect(await limits.getExpressionUsage(JDOE, 'jdoe')).toEqual([
       { rseExpression: 'Q_C', files: 1, bytes: 50, bytesLimit: Infinity, bytesRemaining: Infinity },
       { rseExpression: 'tier=1', files: 5, bytes: 750, bytesLimit: 800, bytesRemaining: 50 },

@@ -1,4 +1,4 @@
-import { Duplicate, Forbidden, InvalidInput, isTarnError, NotFound, QuotaExceeded, TarnError, Throttled, Transient } from './errors.js';
+import { Conflict, Duplicate, Forbidden, InvalidInput, isTarnError, NotFound, QuotaExceeded, TarnError, Throttled, Transient } from './errors.js';
 
 describe('errors', () => {
   it('gives every class a code and a default Rucio class', () => {
@@ -8,6 +8,7 @@ describe('errors', () => {
       [new InvalidInput('x'), 'INVALID_INPUT', 'InvalidObject'],
       [new Forbidden('x'), 'FORBIDDEN', 'AccessDenied'],
       [new QuotaExceeded('x'), 'QUOTA_EXCEEDED', 'InsufficientAccountLimit'],
+      [new Conflict('x'), 'CONFLICT', 'UnsupportedOperation'],
       [new Transient('x'), 'TRANSIENT', 'ServiceUnavailable'],
       [new Throttled('x', 60), 'THROTTLED', 'CannotAuthenticate'],
     ];

@@ -55,6 +55,9 @@ export type QuotaExceededClass =
   | 'RSEOverQuota'
   | 'RSEWriteBlocked';
 
+/** A request that conflicts with the state of what it names (Rucio answers these 409). */
+export type ConflictClass = 'UnsupportedOperation' | 'UnsupportedStatus';
+
 export type TransientClass =
   | 'ServiceUnavailable'
   | 'DatabaseException'
@@ -67,6 +70,7 @@ export type RucioClass =
   | InvalidInputClass
   | ForbiddenClass
   | QuotaExceededClass
+  | ConflictClass
   | TransientClass
   | 'RucioException';
 
@@ -76,6 +80,7 @@ export type TarnErrorCode =
   | 'INVALID_INPUT'
   | 'FORBIDDEN'
   | 'QUOTA_EXCEEDED'
+  | 'CONFLICT'
   | 'THROTTLED'
   | 'TRANSIENT';
 
@@ -204,6 +209,15 @@ export class QuotaExceeded extends TarnError<QuotaExceededClass> {
 
   constructor(message: string, options: TarnErrorOptions<QuotaExceededClass> = {}) {
     super(message, 'InsufficientAccountLimit', options);
+  }
+}
+
+/** The request conflicts with the current state, e.g. closing a dataset that is already closed. */
+export class Conflict extends TarnError<ConflictClass> {
+  readonly code = 'CONFLICT' as const;
+
+  constructor(message: string, options: TarnErrorOptions<ConflictClass> = {}) {
+    super(message, 'UnsupportedOperation', options);
   }
 }
 

@@ -77,7 +77,10 @@ export const GLOBAL_LIMITS_ANSWER = named(
 );
 export const LOCAL_USAGE_LINE = named(
   'AccountRseUsage',
-  shape({ rse_id: 'string', rse: 'string', files: 'integer', bytes: 'integer', bytes_limit: 'number', bytes_remaining: 'number' }, INFINITY_NOTE),
+  shape(
+    { rse_id: 'string', rse: 'string', files: 'integer', bytes: 'integer', bytes_limit: 'number', bytes_remaining: 'number' },
+    `bytes_limit is 0 where no limit is set on the RSE, as Rucio answers. ${INFINITY_NOTE}`,
+  ),
 );
 export const GLOBAL_USAGE_LINE = named(
   'AccountExpressionUsage',

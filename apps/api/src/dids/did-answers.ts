@@ -2,12 +2,12 @@ import { BadRequestException } from '@nestjs/common';
 import type { Response } from 'express';
 import type { DescribedDid, DidMetadataService, DidService, Issuer } from '@tarn/core';
 import { NotFound } from '@tarn/domain';
-import { sendJson } from '../http/rucio-wire.js';
 import { didColumnsWire } from './did.wire.js';
 
-/** Rucio answers a creation with 201 and the text 'Created'. */
+/** Rucio (Flask) answers a creation with 201 and the plain text 'Created', which the web UI compares as text. */
 export function created(res: Response): void {
-  sendJson(res, 201, 'Created');
+  res.status(201).setHeader('Content-Type', 'text/html; charset=utf-8');
+  res.end('Created');
 }
 
 /** Rucio's metadata plugins: DID_COLUMN (the DID's columns), JSON (free metadata), ALL (both). */

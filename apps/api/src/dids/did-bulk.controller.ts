@@ -32,7 +32,7 @@ export class DidBulkController {
   @Post()
   @ApiOperation({ summary: 'Registers many DIDs in one unit of work (Rucio add_dids)' })
   @ApiBody({ type: [BulkDidDto] })
-  @Answers.created('application/json')
+  @Answers.created()
   @BulkBody()
   async addDids(@CurrentIssuer() issuer: Issuer, @Body() body: unknown, @Res() res: Response): Promise<void> {
     const entries = await validateList(BulkDidDto, body, 'dids');
@@ -49,7 +49,7 @@ export class DidBulkController {
   @Post('attachments')
   @ApiOperation({ summary: 'Attaches DIDs to many collections at once (Rucio attach_dids_to_dids)' })
   @ApiBody({ type: AttachmentsDto })
-  @Answers.created('application/json')
+  @Answers.created()
   @BulkBody()
   async attachments(@CurrentIssuer() issuer: Issuer, @Body() body: unknown, @Res() res: Response): Promise<void> {
     const plain = Array.isArray(body) ? { attachments: body } : body;
@@ -72,7 +72,7 @@ export class DidBulkController {
   @Access.owner('scope')
   @Post('bulkdidsmeta')
   @ApiOperation({ summary: 'Sets metadata of many DIDs in one statement' })
-  @Answers.created('application/json')
+  @Answers.created()
   @BulkBody()
   async setDidsMetadata(@CurrentIssuer() issuer: Issuer, @Body() body: DidsMetaBulkDto, @Res() res: Response): Promise<void> {
     if (body.recursive) throw unsupported('Setting metadata recursively is not supported: list each DID with its metadata.');
@@ -95,7 +95,7 @@ export class DidBulkController {
   @Access.owner('scope')
   @Post('sample')
   @ApiOperation({ summary: 'A new dataset holding files picked at random below a collection (Rucio create_did_sample); answers Created' })
-  @Answers.created('application/json')
+  @Answers.created()
   async sample(@CurrentIssuer() issuer: Issuer, @Body() body: DidSampleDto, @Res() res: Response): Promise<void> {
     await this.dids.createSample(
       issuer,

@@ -3,7 +3,9 @@ import { Transform, Type } from 'class-transformer';
 import { numericText } from '../rses/request-body.js';
 import { IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
 
-const DID_TYPES = ['FILE', 'DATASET', 'CONTAINER', 'F', 'D', 'C', 'file', 'dataset', 'container', 'f', 'd', 'c'];
+const DID_TYPES = ['FILE', 'DATASET', 'CONTAINER', 'F', 'D', 'C'];
+/** Rucio upper-cases the type it is given: the web UI sends 'Dataset', the client 'DATASET' or 'dataset'. */
+const upperCase = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.toUpperCase() : value);
 
 export class DidRefDto {
   @ApiProperty({ example: 'user.jdoe' }) @IsString() scope: string;
@@ -31,7 +33,10 @@ export class DidStatusesDto {
 
 /** Rucio's add_did body (POST /dids/{scope}/{name}). */
 export class AddDidDto {
-  @ApiProperty({ enum: ['FILE', 'DATASET', 'CONTAINER'] }) @IsIn(DID_TYPES) type: string;
+  @ApiProperty({ enum: ['FILE', 'DATASET', 'CONTAINER'], description: 'Any case (Dataset, dataset), or F, D, C.' })
+  @Transform(upperCase)
+  @IsIn(DID_TYPES)
+  type: string;
   @ApiPropertyOptional({ type: DidStatusesDto }) @IsOptional() @ValidateNested() @Type(() => DidStatusesDto) statuses?: DidStatusesDto;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @IsOptional() @IsObject() meta?: Record<string, unknown>;
   @ApiPropertyOptional({ description: 'Replication rules to create on the new DID (Rucio rule dicts).', type: 'array', items: { type: 'object' } })

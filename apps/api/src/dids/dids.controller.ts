@@ -54,7 +54,7 @@ export class DidsController {
   @Access.owner('scope')
   @Post(':scope/:name')
   @ApiOperation({ summary: 'Registers a dataset or container (Rucio add_did), optionally with content, replicas on rse, and rules' })
-  @Answers.created('application/json')
+  @Answers.created()
   @BulkBody()
   async add(
     @CurrentIssuer() issuer: Issuer,
@@ -121,7 +121,7 @@ export class DidsController {
   @Access.owner('scope')
   @Post(':scope/:name/dids')
   @ApiOperation({ summary: 'Attaches DIDs to a collection; with rse, registers the files and their replicas there first' })
-  @Answers.created('application/json')
+  @Answers.created()
   @BulkBody()
   async attach(
     @CurrentIssuer() issuer: Issuer,
@@ -190,7 +190,7 @@ export class DidsController {
   @Access.owner('scope')
   @Post(':scope/:name/meta')
   @ApiOperation({ summary: 'Sets several metadata keys ({"meta": {...}}); the key lifetime sets the expiry' })
-  @Answers.created('application/json')
+  @Answers.created()
   async setMetaBulk(
     @CurrentIssuer() issuer: Issuer,
     @Param('scope') scope: string,
@@ -225,7 +225,7 @@ export class DidsController {
   @Access.owner('scope')
   @Post(':scope/:name/meta/:key')
   @ApiOperation({ summary: 'Sets one metadata key ({"value": ...}); the key lifetime sets the expiry' })
-  @Answers.created('application/json')
+  @Answers.created()
   async setMeta(
     @CurrentIssuer() issuer: Issuer,
     @Param('scope') scope: string,

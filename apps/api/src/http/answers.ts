@@ -82,8 +82,8 @@ export const Answers = {
     ApiResponse({ status: 200, description: `${description} One JSON value per line.`, content: { [NDJSON_TYPE]: { schema: item } } }),
   text: (description: string, status = 200, mediaType = 'text/plain') =>
     ApiResponse({ status, description, content: { [mediaType]: { schema: { type: 'string' } } } }),
-  /** Rucio's 201 with the word 'Created' (as text/html, or as a JSON string where Tarn sends it so). */
-  created: (mediaType: 'text/html' | 'application/json' = 'text/html') =>
-    ApiResponse({ status: 201, description: "Created: the body is the word 'Created'.", content: { [mediaType]: { schema: { type: 'string', enum: ['Created'] } } } }),
+  /** Rucio's 201 with the plain text 'Created'. */
+  created: () =>
+    ApiResponse({ status: 201, description: "Created: the body is the word 'Created'.", content: { 'text/html': { schema: { type: 'string', enum: ['Created'] } } } }),
   empty: (description = 'Done; the body is empty.', status = 200) => ApiResponse({ status, description }),
 };

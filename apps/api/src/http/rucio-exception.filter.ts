@@ -11,6 +11,7 @@ export const STATUS_BY_CODE: Record<TarnError['code'], number> = {
   INVALID_INPUT: HttpStatus.BAD_REQUEST,
   FORBIDDEN: HttpStatus.UNAUTHORIZED,
   QUOTA_EXCEEDED: HttpStatus.CONFLICT,
+  CONFLICT: HttpStatus.CONFLICT,
   THROTTLED: HttpStatus.TOO_MANY_REQUESTS,
   TRANSIENT: HttpStatus.SERVICE_UNAVAILABLE,
 };

@@ -84,7 +84,7 @@ export class ReplicasController {
   @Post()
   @ApiOperation({ summary: 'Registers file replicas on an RSE (Rucio add_replicas); files not yet registered are created' })
   @ApiBody({ type: AddReplicasDto })
-  @Answers.created('application/json')
+  @Answers.created()
   @BulkBody()
   async add(@CurrentIssuer() issuer: Issuer, @Body() body: unknown, @Res() res: Response): Promise<void> {
     const { rse, files } = parseAddReplicas(body);
@@ -297,7 +297,7 @@ export class ReplicasController {
   @Post('tombstone')
   @ApiOperation({ summary: 'Sets the epoch tombstone of unlocked replicas: the reaper deletes them next (Rucio set_tombstone)' })
   @ApiBody({ type: TombstoneDto })
-  @Answers.created('application/json')
+  @Answers.created()
   @BulkBody()
   async tombstone(@CurrentIssuer() issuer: Issuer, @Body() body: TombstoneDto, @Res() res: Response): Promise<void> {
     await this.replicas.setTombstones(issuer, body.replicas.map((r) => ({ scope: r.scope, name: r.name, rse: r.rse })));
@@ -312,7 +312,7 @@ export class ReplicasController {
       'expires_at (not offered nor read meanwhile, AVAILABLE again after). A PFN that names no replica is a 404 and nothing is declared.',
   })
   @ApiBody({ type: BadPfnsDto })
-  @Answers.created('application/json')
+  @Answers.created()
   @BulkBody()
   async badPfns(@CurrentIssuer() issuer: Issuer, @Body() body: BadPfnsDto, @Res() res: Response): Promise<void> {
     const state = String(body.state ?? 'BAD').toUpperCase();

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { DidType, Duplicate, Forbidden, InvalidInput, normalizeGuid, NotFound, validateDid, validateScope, wildcardPattern } from '@tarn/domain';
+import { Conflict, DidType, Duplicate, Forbidden, InvalidInput, normalizeGuid, NotFound, validateDid, validateScope, wildcardPattern } from '@tarn/domain';
 import { sqlState, unitOfWork } from '@tarn/catalogue';
 import { findAccount } from '@tarn/catalogue/repositories/account.repository.js';
 import {
@@ -172,14 +172,15 @@ export class DidService {
       await this.permissions.assertCanWriteScopes(manager, issuer, [scope]);
       const did = await findDid(manager, scope, name, { lock: true });
       if (!did) throw NotFound.did(scope, name);
+      // Rucio answers a status that cannot change with 409 UnsupportedOperation.
       if (did.didType === DidType.FILE) {
-        throw unsupported(`${keyOf(scope, name)} is a file: only datasets and containers are opened and closed.`, { scope, name });
+        throw new Conflict(`${keyOf(scope, name)} is a file: only datasets and containers are opened and closed.`, { details: { scope, name } });
       }
       if (did.isOpen === status.open) {
-        throw unsupported(`${keyOf(scope, name)} is already ${status.open ? 'open' : 'closed'}.`, { scope, name });
+        throw new Conflict(`${keyOf(scope, name)} is already ${status.open ? 'open' : 'closed'}.`, { details: { scope, name } });
       }
       const updated = status.open ? await reopenDid(manager, scope, name) : await closeDid(manager, scope, name);
-      if (!updated) throw unsupported(`The status of ${keyOf(scope, name)} cannot be changed.`, { scope, name });
+      if (!updated) throw new Conflict(`The status of ${keyOf(scope, name)} cannot be changed.`, { details: { scope, name } });
       if (!status.open) await appendEvents(manager, [tarnEvent('did.closed', { scope, name })]);
       return { scope, name, type: updated.didType, open: updated.isOpen, closedAt: updated.closedAt };
     });

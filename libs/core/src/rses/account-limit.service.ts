@@ -23,7 +23,7 @@ export interface AccountRseUsage {
   rse: string;
   files: number;
   bytes: number;
-  /** Infinity when no limit is set on the RSE (or it is set to -1). */
+  /** Infinity when set to -1 (unlimited); 0 where no limit is set, as Rucio answers (Tarn then applies no per-RSE quota). */
   bytesLimit: number;
   bytesRemaining: number;
 }
@@ -143,9 +143,10 @@ export class AccountLimitService {
     const rseIds = rse === undefined ? undefined : [(await requireRse(manager, rse)).id];
     const [usage, limits] = [await listAccountUsage(manager, account, rseIds), await listAccountRseLimits(manager, account, rseIds)];
     const rows = new Map<string, AccountRseUsage>();
-    for (const u of usage) rows.set(u.rseId, { rseId: u.rseId, rse: u.rse, files: u.files, bytes: u.bytes, bytesLimit: Infinity, bytesRemaining: Infinity });
+    // Where no limit is set Rucio answers a limit of 0 (and a negative remainder), never Infinity.
+    for (const u of usage) rows.set(u.rseId, { rseId: u.rseId, rse: u.rse, files: u.files, bytes: u.bytes, bytesLimit: 0, bytesRemaining: 0 });
     for (const l of limits) {
-      const row = rows.get(l.rseId) ?? { rseId: l.rseId, rse: l.rse, files: 0, bytes: 0, bytesLimit: Infinity, bytesRemaining: Infinity };
+      const row = rows.get(l.rseId) ?? { rseId: l.rseId, rse: l.rse, files: 0, bytes: 0, bytesLimit: 0, bytesRemaining: 0 };
       row.bytesLimit = limitBytes(l.bytes);
       rows.set(l.rseId, row);
     }

@@ -25,6 +25,18 @@ export interface CreatedRse extends RseRecord {
   attributes: Record<string, RseAttributeValue>;
 }
 
+/** An https (WebDAV) protocol with every priority 1, as the REST tests post it (the scheme is in the path there). */
+export const HTTPS_PROTOCOL = {
+  hostname: 'storage.example.org',
+  port: 443,
+  prefix: '/data/tarn/',
+  impl: 'rucio.rse.protocols.webdav.Default',
+  domains: {
+    lan: { read: 1, write: 1, delete: 1 },
+    wan: { read: 1, write: 1, delete: 1, third_party_copy_read: 1, third_party_copy_write: 1 },
+  },
+};
+
 /** A valid RSE name nobody else uses: `<PREFIX>_<8 hex digits>`. */
 export function uniqueRseName(prefix = 'RSE'): string {
   return `${prefix}_${randomBytes(4).toString('hex').toUpperCase()}`;
