@@ -183,6 +183,13 @@ describe('tarn: every command against a running Tarn with posix and S3 RSEs', ()
     const missing = await root.run(['register', 'nothere.dat', '--rse', 'CLI_POSIX', '--scope', 'user.root']);
     expect(missing.code).toBe(4);
     expect(missing.stderr).toMatch(/^tarn: 1 of 1 file\(s\) were not registered: user\.root:nothere\.dat: not on RSE 'CLI_POSIX' at .*; upload it with 'tarn upload' instead\n$/);
+    const scoped = join(posix.root, hashPath('user.root', 'scoped.dat'));
+    mkdirSync(join(scoped, '..'), { recursive: true });
+    writeFileSync(scoped, bytes);
+    expect(await root.json(['register', 'user.root:scoped.dat', '--rse', 'CLI_POSIX'])).toEqual([expect.objectContaining({ scope: 'user.root', name: 'scoped.dat', action: 'registered' })]);
+    const unscoped = await root.run(['register', 'other.dat', '--rse', 'CLI_POSIX']);
+    expect(unscoped.code).toBe(2);
+    expect(unscoped.stderr).toMatch(/^tarn: 'other\.dat' is not a DID: write scope:name/);
   });
 
   it('adds, shows (with locks), updates, moves and deletes rules', async () => {

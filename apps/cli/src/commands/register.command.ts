@@ -36,7 +36,7 @@ export function registerRegisterCommand(program: Command, io: CliIo): void {
         'any other file under that name fails, and tarn exits non-zero',
     )
     .requiredOption('--rse <rse>', 'the RSE that holds the files')
-    .requiredOption('-s, --scope <scope>', 'scope of the files')
+    .option('-s, --scope <scope>', 'scope of the files (not needed for DIDs given as scope:name)')
     .option('-d, --dataset <dataset>', 'dataset to attach them to ([scope:]name; created if new)')
     .option('--bytes <n>', 'size (one file only; default: from the storage)', checked('--bytes', parseSize))
     .option('--adler32 <hex>', 'adler32 (one file only; default: computed by reading the storage)', checked('--adler32', (t, w) => parseHex(t, w, 8)))
@@ -52,7 +52,7 @@ const key = (d: { scope: string; name: string }) => `${d.scope}:${d.name}`;
 
 async function register(ctx: CommandContext, args: string[], opts: Record<string, any>): Promise<void> {
   const rse: string = opts.rse;
-  const scope: string = opts.scope;
+  const scope: string | undefined = opts.scope;
   if ((opts.bytes !== undefined || opts.adler32 || opts.md5) && args.length !== 1) {
     throw new CliError('--bytes, --adler32 and --md5 describe one file: register files one by one to give them, or let tarn compute them.', ExitCode.USAGE);
   }
@@ -68,6 +68,7 @@ async function register(ctx: CommandContext, args: string[], opts: Record<string
     }
     const targets = args.map((arg) => {
       if (info.deterministic) return { ...parseDidArg(arg, scope), path: null as string | null };
+      if (!scope) throw new CliError(`RSE '${rse}' is non-deterministic: files are given by path, so give their scope with --scope.`, ExitCode.USAGE);
       const path = arg.replace(/^\/+/, '');
       return { scope, name: namer.name(path), path };
     });
