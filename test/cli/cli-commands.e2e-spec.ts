@@ -199,6 +199,8 @@ describe('tarn: every command against a running Tarn with posix and S3 RSEs', ()
     const text = await root.ok(['rule', 'show', id]);
     expect(text).toMatch(/^state: +OK \(locks OK 1, replicating 0, stuck 0\)$/m);
     expect(text).toMatch(/^user\.root:inplace\.dat +CLI_POSIX +OK/m);
+    // No limit is set on CLI_POSIX: Rucio's wire says bytes_limit 0 there, tarn says what it means.
+    expect(await root.ok(['account', 'usage'])).toMatch(/^CLI_POSIX +\d+ +[\d.]+ k?B +no limit +no limit$/m);
     await root.ok(['rule', 'update', id, '--locked', 'true', '--comment', 'locked now']);
     expect((await root.json(['rule', 'show', id])).locked).toBe(true);
     const locked = await root.run(['rule', 'delete', id]);

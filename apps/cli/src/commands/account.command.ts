@@ -3,7 +3,9 @@ import { act, type CommandContext } from '../context.js';
 import type { CliIo } from '../io.js';
 import { formatBytes } from '../table.js';
 
-const limitText = (value: unknown) => (value === 'Infinity' || value === null || value === undefined || value === -1 ? 'unlimited' : formatBytes(Number(value)));
+const NO_LIMIT = 'no limit';
+
+const limitText = (value: unknown) => (value === NO_LIMIT ? NO_LIMIT : value === 'Infinity' || value === null || value === undefined || value === -1 ? 'unlimited' : formatBytes(Number(value)));
 
 export function registerAccountCommands(program: Command, io: CliIo): void {
   const account = program.command('account').description("Accounts: what an account's rules use, and its limits");
@@ -18,8 +20,19 @@ export function registerAccountCommands(program: Command, io: CliIo): void {
         const local = await ctx.client.list<Record<string, any>>('GET', `${base}/local`, { what: `Reading the usage of account '${who}'` });
         const global = await ctx.client.list<Record<string, any>>('GET', `${base}/global`, { what: `Reading the usage of account '${who}'` });
         if (ctx.json) return ctx.printJson({ local, global });
+        // Rucio's wire says bytes_limit 0 where no limit is set; Tarn then applies no quota on that RSE.
+        const limits = await ctx.client.json<Record<string, unknown>>('GET', `/accounts/${encodeURIComponent(who)}/limits/local`, {
+          what: `Reading the limits of account '${who}'`,
+        });
+        const limited = (rse: string) => Object.hasOwn(limits, rse);
         const rows = [
-          ...local.map((r) => ({ where: r.rse, files: r.files, bytes: r.bytes, limit: r.bytes_limit, remaining: r.bytes_remaining })),
+          ...local.map((r) => ({
+            where: r.rse,
+            files: r.files,
+            bytes: r.bytes,
+            limit: limited(r.rse) ? r.bytes_limit : NO_LIMIT,
+            remaining: limited(r.rse) ? r.bytes_remaining : NO_LIMIT,
+          })),
           ...global.map((r) => ({ where: `${r.rse_expression} (expression)`, files: r.files, bytes: r.bytes, limit: r.bytes_limit, remaining: r.bytes_remaining })),
         ];
         ctx.printList(rows, [
