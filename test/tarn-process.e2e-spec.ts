@@ -78,4 +78,18 @@ describe('npm start: all of Tarn as one process', () => {
       rmSync(home, { recursive: true, force: true });
     }
   });
+
+  it('refuses to start on a catalogue with pending migrations, in one line that says what to run', async () => {
+    const fresh = await createTestDatabase({ migrated: false });
+    const home = mkdtempSync(join(tmpdir(), 'tarn-process-home-'));
+    try {
+      const tarn = startDaemonProcess('tarn', fresh.url, { TARN_HOME: home, TARN_HOST: '127.0.0.1', TARN_PORT: String(await freePort()) });
+      expect(await tarn.exited).toBe(1);
+      const lines = tarn.output().trim().split('\n').filter((line) => !/^\(node:\d+\)|^\(Use `node/.test(line));
+      expect(lines).toEqual([expect.stringMatching(/^Tarn did not start: The catalogue database has \d+ migration\(s\) not applied \(.*\)\. Run `npm run migrate`/)]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+      await fresh.drop();
+    }
+  });
 });
