@@ -32,7 +32,8 @@ describe('bad bytes are 4xx, never 5xx', () => {
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
-            resolve({ status: res.statusCode!, body: text ? JSON.parse(text) : {} });
+            const isJson = /json/.test(res.headers['content-type'] ?? '');
+            resolve({ status: res.statusCode!, body: text && isJson ? JSON.parse(text) : { text } });
           });
         },
       );

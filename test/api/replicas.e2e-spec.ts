@@ -226,9 +226,12 @@ describe('replica routes', () => {
     expect(await readReplicas(db.dataSource, SCOPE, 'susp.1')).toEqual([expect.objectContaining({ state: 'A' })]);
   }, 120_000);
 
-  it('refuses to delete replica rows with 409 UnsupportedOperation (a client error, as Rucio answers it), pointing to tombstones', async () => {
-    const response = await call(root, 'delete', '/replicas', { rse: 'SITE_A', files: [{ scope: SCOPE, name: 'r.1' }] }).expect(409);
-    expect(response.body.ExceptionClass).toBe('UnsupportedOperation');
+  it("refuses to delete replica rows to every account, administrators too, as Rucio's policy does, saying how replicas go", async () => {
+    const before = await readReplicas(db.dataSource, SCOPE, 'r.1');
+    const response = await call(root, 'delete', '/replicas', { rse: 'SITE_A', files: [{ scope: SCOPE, name: 'r.1' }] }).expect(401);
+    expect(response.body.ExceptionClass).toBe('AccessDenied');
+    expect(response.body.ExceptionMessage).toMatch(/^No account may DELETE \/replicas: replica rows are removed by the reaper.*POST \/replicas\/tombstone/);
+    expect(await readReplicas(db.dataSource, SCOPE, 'r.1')).toEqual(before);
   });
 
   describe('with the stock rucio CLI', () => {
