@@ -77,7 +77,7 @@ describe('tarn rule show: why each lock waits', () => {
     await db?.drop();
   });
 
-  it("the README's first example: a replica on a WebDAV RSE whose host does not resolve, then a rule", async () => {
+  it("the stock client's first session of docs/rucio-compatibility.md, done with tarn: a replica on a WebDAV RSE whose host does not resolve, then a rule", async () => {
     await root.ok(['rse', 'add', 'SITE_A']);
     await root.ok(['rse', 'set-attr', 'SITE_A', 'QOS', 'SAFE']);
     await root.ok(['rse', 'add-protocol', 'SITE_A', '--scheme', 'davs', '--hostname', 'dav.site-a.invalid', '--port', '443', '--prefix', '/tarn']);
