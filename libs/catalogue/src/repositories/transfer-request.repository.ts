@@ -281,8 +281,9 @@ export const transferRequestRepository = {
                                ' on an RSE that is readable (availability_read) through a protocol Tarn can copy from ('
                                || array_to_string($4::varchar[], ', ') || ')'
                                || CASE WHEN r.restricted THEN ' and matches the rule''s source_replica_expression' ELSE '' END
+                               -- (state as text: probed by (scope, name), not through replicas_state_idx filtering every COPYING replica)
                                || coalesce('; the replica on ' || (SELECT string_agg(s.rse, ', ' ORDER BY s.rse) FROM replicas c JOIN rses s ON s.id = c.rse_id
-                                                                    WHERE c.scope = q.scope AND c.name = q.name AND c.rse_id <> q.dest_rse_id AND c.state = 'C')
+                                                                    WHERE c.scope = q.scope AND c.name = q.name AND c.rse_id <> q.dest_rse_id AND c.state::text = 'C')
                                            || ' is not AVAILABLE yet (being uploaded, copied or verified): the copy starts once it is', '')
                 FROM req r WHERE q.id = r.id AND NOT EXISTS (SELECT 1 FROM ranked b WHERE b.request_id = r.id)
               RETURNING q.id, q.scope, q.name, q.dest_rse_id, NULL::uuid AS source_rse_id, '0' AS state, q.retry_count, q.err_msg
