@@ -152,6 +152,37 @@ describe('transfer engine', () => {
     ]);
   });
 
+  it('a batch in which one copy fails finishes the others and puts the failure on that file\'s lock alone', async () => {
+    const files = await makeContents(t.scope, 'batch', Array.from({ length: 24 }, (_, i) => 16_384 + i));
+    const ds = await seedDataset(t, 'batch', files, [posix]);
+    const missing = files[5];
+    await posix.storage.delete(deterministicPath(t.scope, missing.name));
+    const [ruleId] = await t.rules.addRules(t.user.issuer, ruleSpec(ds, posix2.rse.rse));
+    await t.submitter.runOnce();
+    await t.worker.runOnce();
+    const outcomes = await t.db.dataSource.query(`SELECT name, state, err_msg FROM requests WHERE rule_id = $1 ORDER BY name`, [ruleId]);
+    expect(outcomes).toHaveLength(files.length);
+    for (const o of outcomes) {
+      if (o.name === missing.name) expect(o).toMatchObject({ state: 'F', err_msg: expect.stringMatching(new RegExp(`copy of ${t.scope}:${missing.name} from ${posix.rse.rse} .*ENOENT`)) });
+      else expect(o).toMatchObject({ state: 'D', err_msg: null });
+    }
+
+    await t.finisher.runOnce();
+    expect(await ruleState(t.db.dataSource, ruleId)).toMatchObject({ state: RuleState.REPLICATING, ok: files.length - 1, replicating: 1, stuck: 0 });
+    const locks = await t.db.dataSource.query(`SELECT name, state, reason_code, reason FROM locks WHERE rule_id = $1 ORDER BY name`, [ruleId]);
+    for (const l of locks) {
+      if (l.name === missing.name) {
+        expect(l).toMatchObject({ state: LockState.REPLICATING, reason_code: 'RETRYING', reason: expect.stringMatching(/^attempt 1 of \d+ failed: copy of .*ENOENT/) });
+      } else {
+        expect(l.state).toBe(LockState.OK);
+      }
+    }
+    for (const f of files.filter((f) => f !== missing)) expect((await readAll(posix2.storage, deterministicPath(f.scope, f.name))).equals(f.content)).toBe(true);
+    expect(await posix2.storage.exists(deterministicPath(t.scope, missing.name))).toBe(false);
+    const [{ n }] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM replicas WHERE rse_id = $1 AND scope = $2 AND name LIKE 'batch%' AND state = 'A'`, [posix2.rse.id, t.scope]);
+    expect(n).toBe(files.length - 1);
+  });
+
   it('declares the only copy of a file SUSPICIOUS, not BAD, when a transfer finds it corrupt', async () => {
     const files = await makeContents(t.scope, 'only', [3000]);
     const ds = await seedDataset(t, 'only', files, [posix]);

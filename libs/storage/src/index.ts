@@ -2,6 +2,7 @@ export * from './storage-protocol.js';
 export * from './storage.errors.js';
 export * from './storage-path.js';
 export * from './posix.protocol.js';
+export { syncDirectory } from './directory-sync.js';
 export * from './s3.protocol.js';
 export * from './webdav.protocol.js';
 export * from './xrootd.protocol.js';

@@ -4,6 +4,7 @@ import { isAbsolute, join, sep } from 'node:path';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { syncDirectory } from './directory-sync.js';
 import { StorageBase } from './storage-base.js';
 import {
   ChecksumMismatch,
@@ -304,15 +305,6 @@ export class PosixStorage extends StorageBase implements StorageProtocol {
 function inside(root: string, real: string): boolean {
   if (root === sep) return true;
   return real === root || real.startsWith(root + sep);
-}
-
-async function syncDirectory(directory: string): Promise<void> {
-  const handle = await open(directory, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 function codeOf(error: unknown): string | undefined {

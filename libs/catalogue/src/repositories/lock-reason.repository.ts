@@ -85,13 +85,15 @@ export const lockReasonRepository = {
     const [, count] = await manager.query(
       `WITH u AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::varchar[], $5::varchar[]) AS u(scope, name, rse_id, code, reason)),
             target AS (
-              SELECT l.scope, l.name, l.rule_id, l.rse_id, u.code, u.reason
+              SELECT l.ctid AS tid, u.code, u.reason
                 FROM u JOIN locks l ON l.scope = u.scope AND l.name = u.name AND ${PROBE_RSE('l', 'u')}
                WHERE l.state = 'R' AND (l.reason_code IS DISTINCT FROM u.code OR l.reason IS DISTINCT FROM u.reason)
                ORDER BY l.scope, l.name, l.rule_id, l.rse_id FOR UPDATE OF l
             )
+       -- The rows locked above, by tuple id (a TID scan): joined again by key, the planner probed all of a rule's
+       -- locks once per lock when its statistics said the table was small.
        UPDATE locks l SET reason_code = t.code, reason = t.reason
-         FROM target t WHERE l.scope = t.scope AND l.name = t.name AND l.rule_id = t.rule_id AND l.rse_id = t.rse_id AND l.state = 'R'`,
+         FROM target t WHERE l.ctid = ANY(ARRAY(SELECT tid FROM target)) AND l.ctid = t.tid`,
       [...keyArrays(reasons), textArray(reasons.map((r) => r.code)), textArray(reasons.map((r) => r.text.slice(0, 4000)))],
     );
     return count;

@@ -134,7 +134,7 @@ export const transferFinisherRepository = {
               path = CASE WHEN s.deterministic THEN r.path ELSE coalesce(r.path, u.path) END, updated_at = now()
          FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::varchar[], $5::varchar[], $6::varchar[]) AS u(scope, name, rse_id, adler32, md5, path),
               rses s
-        WHERE r.scope = u.scope AND r.name = u.name AND r.rse_id = u.rse_id AND s.id = r.rse_id AND r.state <> 'B'
+        WHERE r.scope = u.scope AND r.name = u.name AND ${PROBE_RSE('r', 'u')} AND s.id = r.rse_id AND r.state <> 'B'
        RETURNING r.scope, r.name, r.rse_id`,
       [
         textArray(rows.map((r) => r.scope)),

@@ -128,7 +128,9 @@ export const transferRequestRepository = {
                  ORDER BY q.priority DESC, q.requested_at, q.id
                  LIMIT $4 FOR UPDATE SKIP LOCKED) p
             ),
-            free AS (
+            -- Computed once per (destination, activity): inlined into the join below, the count of SUBMITTED
+            -- requests ran once per claimed row (seconds per batch when the statistics say the table is small).
+            free AS MATERIALIZED (
               SELECT d.dest_rse_id, d.activity,
                      coalesce((SELECT l.max_active FROM lim l JOIN rses s ON s.rse = l.rse WHERE s.id = d.dest_rse_id AND l.activity = d.activity),
                               (SELECT l.max_active FROM lim l JOIN rses s ON s.rse = l.rse WHERE s.id = d.dest_rse_id AND l.activity IS NULL),
@@ -230,20 +232,27 @@ export const transferRequestRepository = {
       `WITH req AS (SELECT q.id, q.scope, q.name, q.dest_rse_id, coalesce(q.attributes ? 'source_replica_expression', false) AS restricted
                       FROM requests q WHERE q.id = ANY($1::uuid[])),
             restr AS (SELECT * FROM unnest($2::uuid[], $3::uuid[]) AS x(request_id, rse_id)),
+            -- A link's failures over the last hour, counted once per link of the batch rather than once per candidate.
+            link_failures AS MATERIALIZED (
+              SELECT h.source_rse_id AS src, h.dest_rse_id AS dst, count(*) AS failures
+                FROM requests_history h
+               WHERE h.state = 'F' AND h.updated_at > now() - interval '1 hour'
+                 AND h.dest_rse_id IN (SELECT DISTINCT q.dest_rse_id FROM req q)
+               GROUP BY h.source_rse_id, h.dest_rse_id
+            ),
             cand AS (
               SELECT q.id AS request_id, r.rse_id, q.scope, q.name, q.dest_rse_id, r.path, r.bytes,
                      coalesce(d.distance, 100) AS distance,
                      (SELECT count(*) FROM requests_history h
                        WHERE h.scope = q.scope AND h.name = q.name AND h.dest_rse_id = q.dest_rse_id AND h.source_rse_id = r.rse_id
                          AND h.state = 'F' AND h.updated_at > now() - interval '1 day') AS own_failures,
-                     (SELECT count(*) FROM requests_history h
-                       WHERE h.source_rse_id = r.rse_id AND h.dest_rse_id = q.dest_rse_id AND h.state = 'F'
-                         AND h.updated_at > now() - interval '1 hour') AS link_failures,
+                     coalesce(lf.failures, 0) AS link_failures,
                      (SELECT min(p.read_wan) FROM rse_protocols p WHERE p.rse_id = r.rse_id AND p.read_wan > 0 AND lower(p.scheme) = ANY($4::varchar[])) AS protocol_priority
                 FROM req q
                 JOIN replicas r ON r.scope = q.scope AND r.name = q.name AND r.rse_id <> q.dest_rse_id AND r.state = 'A'
                 JOIN rses s ON s.id = r.rse_id AND NOT s.deleted AND s.availability_read
                 LEFT JOIN distances d ON d.src_rse_id = r.rse_id AND d.dest_rse_id = q.dest_rse_id
+                LEFT JOIN link_failures lf ON lf.src = r.rse_id AND lf.dst = q.dest_rse_id
                WHERE NOT q.restricted OR EXISTS (SELECT 1 FROM restr x WHERE x.request_id = q.id AND x.rse_id = r.rse_id)
             ),
             ranked AS (
@@ -272,8 +281,9 @@ export const transferRequestRepository = {
                                ' on an RSE that is readable (availability_read) through a protocol Tarn can copy from ('
                                || array_to_string($4::varchar[], ', ') || ')'
                                || CASE WHEN r.restricted THEN ' and matches the rule''s source_replica_expression' ELSE '' END
+                               -- (state as text: probed by (scope, name), not through replicas_state_idx filtering every COPYING replica)
                                || coalesce('; the replica on ' || (SELECT string_agg(s.rse, ', ' ORDER BY s.rse) FROM replicas c JOIN rses s ON s.id = c.rse_id
-                                                                    WHERE c.scope = q.scope AND c.name = q.name AND c.rse_id <> q.dest_rse_id AND c.state = 'C')
+                                                                    WHERE c.scope = q.scope AND c.name = q.name AND c.rse_id <> q.dest_rse_id AND c.state::text = 'C')
                                            || ' is not AVAILABLE yet (being uploaded, copied or verified): the copy starts once it is', '')
                 FROM req r WHERE q.id = r.id AND NOT EXISTS (SELECT 1 FROM ranked b WHERE b.request_id = r.id)
               RETURNING q.id, q.scope, q.name, q.dest_rse_id, NULL::uuid AS source_rse_id, '0' AS state, q.retry_count, q.err_msg

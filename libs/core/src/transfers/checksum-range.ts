@@ -26,7 +26,8 @@ export async function checksumRange(job: ChecksumRangeJob, signal?: AbortSignal)
   const end = job.end ?? Number.POSITIVE_INFINITY;
   const input = await open(job.file, 'r');
   try {
-    const size = Math.max(1, Math.min(CHUNK, end - job.start));
+    // A small file needs no 8 MiB buffers: its expected size and one byte more (to see that it is not longer).
+    const size = Math.max(1, Math.min(CHUNK, end - job.start, job.limit + 1 - job.start));
     const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
     let position = job.start;
     const readAt = (i: number) => input.read(buffers[i % 2], 0, Math.min(size, end - position), position);

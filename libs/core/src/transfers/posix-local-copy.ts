@@ -1,8 +1,8 @@
 import { constants } from 'node:fs';
-import { chmod, copyFile, mkdir, open, realpath, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, open, realpath, rename, rm } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import type { ChecksumAlgorithm, ChecksumResult } from '@tarn/checksums';
-import { storagePathProblem, temporaryName } from '@tarn/storage';
+import { storagePathProblem, syncDirectory, temporaryName } from '@tarn/storage';
 import { LocalCopyMismatch } from './checksum-range.js';
 import { checksumLocalFile, type ChecksumTuning } from './checksum-threads.js';
 
@@ -20,9 +20,22 @@ async function inside(root: string, path: string, what: string): Promise<string>
   return join(root, ...path.split('/').filter(Boolean));
 }
 
+/** Prefixes resolved once per process (as a posix protocol resolves its root once), not once per file. */
+const realRoots = new Map<string, Promise<string>>();
+
+function realRoot(root: string): Promise<string> {
+  let resolved = realRoots.get(root);
+  if (!resolved) {
+    resolved = realpath(root);
+    realRoots.set(root, resolved);
+    resolved.catch(() => realRoots.delete(root)); // a later mount may bring it
+  }
+  return resolved;
+}
+
 async function checkInside(root: string, real: string, what: string): Promise<void> {
-  const realRoot = await realpath(root);
-  if (real !== realRoot && !real.startsWith(realRoot + sep)) throw new Error(`${what}: a symbolic link leads outside the prefix ${root}`);
+  const resolvedRoot = await realRoot(root);
+  if (real !== resolvedRoot && !real.startsWith(resolvedRoot + sep)) throw new Error(`${what}: a symbolic link leads outside the prefix ${root}`);
 }
 
 
@@ -31,7 +44,8 @@ async function checkInside(root: string, real: string, what: string): Promise<vo
  * filesystem has them) to a temporary name in the target directory and fsyncs it, while the checksum threads
  * read the same source bytes and checksum them (a large file in ranges, on several cores), in parallel. The
  * copy's size is then checked, the checksums of the bytes read compared with `expected`, and only then is it
- * renamed into place and its directory fsynced; on any failure the temporary file is removed.
+ * renamed into place and its directory fsynced (one fsync shared by the copies into that directory meanwhile,
+ * syncDirectory); on any failure the temporary file is removed.
  *
  * Why the destination is not read back: copy_file_range within one host is an in-kernel copy of the very
  * page-cache pages (or extents) the checksum threads read (replicas are immutable: nobody writes the source
@@ -66,6 +80,7 @@ export async function copyLocalFile(
     const copying = copyFile(realFrom, temporary, constants.COPYFILE_EXCL).then(async () => {
       const output = await open(temporary, 'r+');
       try {
+        await output.chmod(0o644);
         await output.sync();
         return (await output.stat()).size;
       } finally {
@@ -86,15 +101,9 @@ export async function copyLocalFile(
       if (expected[algorithm] && result[algorithm] !== expected[algorithm]) wrong.push(`${algorithm} expected ${expected[algorithm]}, read ${result[algorithm]}`);
     }
     if (wrong.length > 0) throw new LocalCopyMismatch(wrong.join('; '));
-    await chmod(temporary, 0o644);
     await rename(temporary, finalPath);
     committed = true;
-    const dir = await open(directory, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+    await syncDirectory(directory);
     return result;
   } finally {
     if (!committed) await rm(temporary, { force: true }).catch(() => undefined);
