@@ -70,4 +70,24 @@ describe('webdav storage', () => {
       await fromEnv.close();
     }
   });
+
+  test('a collection the server holds locked for a moment (423, as when copies into one directory run at once) is made once it is free', async () => {
+    const server = testWebDavServer();
+    const auth = { username: server.username, password: server.password };
+    await storage.write('held/first.txt', Readable.from([Buffer.from('x')]));
+    const lock = await axios.request({
+      method: 'LOCK',
+      url: `${area.url}held/`,
+      headers: { Depth: 'infinity', Timeout: 'Second-30', 'Content-Type': 'application/xml' },
+      data: '<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockinfo>',
+      auth,
+      validateStatus: () => true,
+    });
+    expect(lock.status).toBe(200);
+    const unlock = () => axios.request({ method: 'UNLOCK', url: `${area.url}held/`, headers: { 'Lock-Token': lock.headers['lock-token'] }, auth });
+    const released = new Promise((resolve) => setTimeout(resolve, 60)).then(unlock);
+    await storage.write('held/sub/second.txt', Readable.from([Buffer.from('yz')]));
+    await released;
+    expect((await storage.stat('held/sub/second.txt')).bytes).toBe(2);
+  });
 });

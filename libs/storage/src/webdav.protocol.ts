@@ -55,6 +55,8 @@ export interface WebDavStorageOptions {
   idleTimeoutMs?: number;
 }
 
+/** How often a MKCOL answered 423 Locked is asked again (waits of about 20, 40, 80, 160, 320 ms). */
+const MKCOL_LOCKED_RETRIES = 5;
 const PROPFIND_FILE = `<?xml version="1.0" encoding="utf-8"?>
 <D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/><D:getcontentlength/><D:getlastmodified/></D:prop></D:propfind>`;
 const PROPFIND_QUOTA = `<?xml version="1.0" encoding="utf-8"?>
@@ -428,7 +430,7 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
     for (let depth = segments.length; depth > 0; depth--) {
       const key = segments.slice(0, depth).join('/');
       if (this.collections.has(key)) return this.createBelow(segments, depth, path);
-      const response = await this.request('MKCOL', this.urlOf(segments.slice(0, depth), true), 'create the directory of', path);
+      const response = await this.mkcol(segments.slice(0, depth), path);
       // 201 created; 405 (or 301 on some servers) already there.
       if (response.status === 201 || response.status === 405 || response.status === 301) {
         this.collections.add(key);
@@ -438,9 +440,21 @@ export class WebDavStorage extends StorageBase implements StorageProtocol {
     }
   }
 
+  /**
+   * One MKCOL. A server that locks a collection while another request creates or writes it (423 Locked, e.g. when
+   * copies into one directory run at once) is asked again a few times, shortly after, before its answer counts.
+   */
+  private async mkcol(segments: string[], path: string): Promise<AxiosResponse> {
+    for (let attempt = 0; ; attempt++) {
+      const response = await this.request('MKCOL', this.urlOf(segments, true), 'create the directory of', path);
+      if (response.status !== 423 || attempt >= MKCOL_LOCKED_RETRIES) return response;
+      await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * (0.5 + Math.random())));
+    }
+  }
+
   private async createBelow(segments: string[], existingDepth: number, path: string): Promise<void> {
     for (let depth = existingDepth + 1; depth <= segments.length; depth++) {
-      const response = await this.request('MKCOL', this.urlOf(segments.slice(0, depth), true), 'create the directory of', path);
+      const response = await this.mkcol(segments.slice(0, depth), path);
       if (response.status !== 201 && response.status !== 405 && response.status !== 301) {
         throw this.statusError(response, 'create the directory of', path);
       }
