@@ -1,19 +1,13 @@
 import { DEFAULT_LFN2PFN_ALGORITHM, type CatalogueImport, type ImportedAccount, type ImportedRse, type RseProtocolInput } from '@tarn/core';
 import type { RseAttributeValue } from '@tarn/domain';
-import { badRequest } from '../rses/request-body.js';
+import { badRequest, jsonObject } from '../rses/request-body.js';
 import { addRseInput, attributeValue, protocolInput } from '../rses/rse.wire.js';
 import type { RsePropertiesDto } from '../rses/rse.dto.js';
 import type { RseProtocolDto } from '../rses/rse-protocol.dto.js';
 
 type Json = Record<string, unknown>;
 
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function object(value: unknown, what: string): Json {
-  if (value === undefined || value === null) return {};
-  if (!isObject(value)) throw badRequest('InvalidObject', `${what} must be a JSON object, not ${Array.isArray(value) ? 'an array' : typeof value}.`);
-  return value;
-}
+const object = (value: unknown, what: string): Json => jsonObject<Json>(value, what);
 
 function array(value: unknown, what: string): unknown[] {
   if (!Array.isArray(value)) throw badRequest('InvalidObject', `${what} must be a JSON array, not ${value === null ? 'null' : typeof value}.`);

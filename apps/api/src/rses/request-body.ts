@@ -6,13 +6,18 @@ export function badRequest(exceptionClass: string, message: string): BadRequestE
   return new BadRequestException({ exceptionClass, message });
 }
 
+/** A JSON value that must be an object (`subject` names it in the 400): none is an empty object, never an array or a scalar. */
+export function jsonObject<T extends object>(value: unknown, subject: string): Partial<T> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw badRequest('InvalidObject', `${subject} must be a JSON object, not ${Array.isArray(value) ? 'an array' : typeof value}.`);
+  }
+  return value as Partial<T>;
+}
+
 /** The JSON body as an object: the client may send none (an empty object then), never an array or a scalar. */
 export function bodyObject<T extends object>(body: unknown, what: string): Partial<T> {
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) {
-    throw badRequest('InvalidObject', `The body of ${what} must be a JSON object, not ${Array.isArray(body) ? 'an array' : typeof body}.`);
-  }
-  return body as Partial<T>;
+  return jsonObject<T>(body, `The body of ${what}`);
 }
 
 /** Refuses keys a route does not know, naming them, instead of silently ignoring a typo. */
