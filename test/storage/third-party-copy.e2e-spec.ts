@@ -7,7 +7,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ChecksumMismatch, NotFoundOnStorage, StorageOperationFailed, createStorage, type StorageProtocol, type XrootdStorage } from '@tarn/storage';
-import { adler32Of, createTestCollection, createTestXrootdArea } from '@tarn/testing/storage.js';
+import { adler32Of, createTestCollection, createTestXrootdArea, readXrootdLog } from '@tarn/testing/storage.js';
 import { bytesRead } from '@tarn/testing/host.js';
 
 type Area = Awaited<ReturnType<typeof createTestXrootdArea>>;
@@ -54,7 +54,7 @@ describe('third-party copies', () => {
     expect(after - before).toBeLessThan(1024 * 1024);
     expect(sessionAfter - sessionBefore).toBeLessThan(1024 * 1024);
     // The source server saw the destination server (its own user) open the file, not this client.
-    const log = await readFile(a.server.log, 'utf8');
+    const log = await readXrootdLog(a.server);
     expect(log).toMatch(new RegExp(`tarn-xro[^ ]*@[^ ]+ ofs_open: [^\\n]*fn=/${a.directory}/tpc/big\\.bin`));
     expect(await leftovers(b, 'copied')).toEqual([]);
   });

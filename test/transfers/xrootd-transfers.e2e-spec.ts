@@ -11,7 +11,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deterministicPath, RuleState } from '@tarn/domain';
 import { createStorage, TEMPORARY_PREFIX, type StorageProtocol, type XrootdStorage } from '@tarn/storage';
-import { createTestCollection, createTestXrootdArea } from '@tarn/testing/storage.js';
+import { createTestCollection, createTestXrootdArea, readXrootdLog } from '@tarn/testing/storage.js';
 import { createRse, uniqueRseName, type CreatedRse } from '@tarn/testing/factories/rse.factory.js';
 import { ruleSpec } from '@tarn/testing/factories/rule.factory.js';
 import { startDaemonProcess, type DaemonProcess } from '@tarn/testing/daemon-process.js';
@@ -133,7 +133,7 @@ describe('transfers with XRootD RSEs', () => {
     expect(after[0] - before[0]).toBeLessThan(MIB);
     expect(after[1] - before[1]).toBeLessThan(MIB);
     // The source server's log: the file was opened by the destination server's own user, never by this client's.
-    const opens = (await readFile(a.server.log, 'utf8')).split('\n').filter((l) => l.includes(`fn=/${a.directory}/${deterministicPath(t.scope, files[0].name)}`) && l.includes('ofs_open'));
+    const opens = (await readXrootdLog(a.server)).split('\n').filter((l) => l.includes(`fn=/${a.directory}/${deterministicPath(t.scope, files[0].name)}`) && l.includes('ofs_open'));
     expect(opens.some((l) => / tarn-xro\.\d+:\d+@/.test(l))).toBe(true);
     const path = deterministicPath(t.scope, files[0].name);
     expect((await readFile(join(b.server.files, b.directory, path))).equals(files[0].content)).toBe(true);

@@ -14,9 +14,9 @@ import {
 import axios from 'axios';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ChecksumSet } from '@tarn/checksums';
 import type { StorageProtocolConfig } from '@tarn/storage';
@@ -74,6 +74,25 @@ export function testXrootdServers(): { a: TestXrootdServer; b: TestXrootdServer;
     b: server(env.TARN_TEST_XROOTD_PORT_B || '1095', env.TARN_TEST_XROOTD_HTTP_PORT_B || '8095'),
     caDir: `${base}/tls/ca`,
   };
+}
+
+/**
+ * What an XRootD server of scripts/services/xrootd.sh has logged, oldest first: its log and the days it rotated
+ * away (the server renames its log at midnight), so that a test across midnight reads all of it.
+ */
+export async function readXrootdLog(server: TestXrootdServer): Promise<string> {
+  const directory = dirname(server.log);
+  for (let attempt = 1; ; attempt++) {
+    const names = (await readdir(directory)).filter((n) => n.startsWith(basename(server.log)));
+    if (names.length === 0) throw new Error(`no log of the XRootD server ${server.url} in ${directory} (files there: ${(await readdir(directory)).join(', ')})`);
+    try {
+      const logs = await Promise.all(names.map(async (n) => ({ text: await readFile(join(directory, n), 'utf8'), modified: (await stat(join(directory, n))).mtimeMs })));
+      return logs.sort((x, y) => x.modified - y.modified).map((l) => l.text).join('');
+    } catch (error) {
+      // Renamed between the listing and the read: list again.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 3) throw error;
+    }
+  }
 }
 
 /** Puts bytes at `path` (absolute on the server) with xrdcp, behind Tarn's back. */
