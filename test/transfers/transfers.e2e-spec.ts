@@ -286,6 +286,26 @@ describe('transfer engine', () => {
     expect(await inconsistencies(t.db.dataSource)).toEqual([]);
   });
 
+  it('a slow destination does not hold a fast one\'s copies behind it: the worker\'s lanes share out between destinations', async () => {
+    // The 96 WebDAV transfers are submitted first, the 96 posix ones after them (8 lanes, 16 a lease). Leased in
+    // submission order alone, no posix copy would begin before the last WebDAV one was leased; they begin at once.
+    const slow = await seedDataset(t, 'lanes.dav', await makeContents(t.scope, 'lanesd', Array.from({ length: 96 }, (_, i) => 16_384 + i)), [posix]);
+    const fast = await seedDataset(t, 'lanes.posix', await makeContents(t.scope, 'lanesp', Array.from({ length: 96 }, (_, i) => 16_384 + i)), [posix]);
+    const [slowRule] = await t.rules.addRules(t.user.issuer, ruleSpec(slow, dav.rse.rse));
+    await t.submitter.runOnce();
+    const [fastRule] = await t.rules.addRules(t.user.issuer, ruleSpec(fast, posix2.rse.rse));
+    await t.submitter.runOnce();
+    await t.worker.runOnce();
+    const reported = await t.db.dataSource.query(
+      `SELECT rule_id, transferred_at FROM requests WHERE rule_id IN ($1, $2) AND state = 'D' ORDER BY transferred_at`,
+      [slowRule, fastRule],
+    );
+    expect(reported).toHaveLength(192);
+    const firstFast = reported.findIndex((r: { rule_id: string }) => r.rule_id === fastRule);
+    expect(firstFast).toBeLessThan(48);
+    await drive(t, async () => (await ruleState(t.db.dataSource, slowRule)).state === RuleState.OK && (await ruleState(t.db.dataSource, fastRule)).state === RuleState.OK);
+  });
+
   describe('a copy waiting for its only source, an upload in progress', () => {
     beforeAll(async () => {
       // One attempt: a copy that finds no source is STUCK at once; the repairer would wait an hour.

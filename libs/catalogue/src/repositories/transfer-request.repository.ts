@@ -311,12 +311,21 @@ export const transferRequestRepository = {
    * Leases up to `limit` SUBMITTED requests of `tool` that nobody holds (never taken, or their holder's lease
    * ran out: it died), FOR UPDATE SKIP LOCKED. Each gets a fresh attempt token (external_id), the holder
    * (external_host) and a lease (retry_after = now + leaseSeconds) that the holder renews while it copies.
+   * `exceptDestinations`: destination RSEs the holder has enough of already.
    */
-  async lease(manager: EntityManager, tool: string, holder: string, leaseSeconds: number, limit: number): Promise<LeasedTransfer[]> {
+  async lease(
+    manager: EntityManager,
+    tool: string,
+    holder: string,
+    leaseSeconds: number,
+    limit: number,
+    exceptDestinations: readonly string[] = [],
+  ): Promise<LeasedTransfer[]> {
     const rows = await manager.query(
       `WITH due AS (
          SELECT id FROM requests
           WHERE state = 'S' AND transfertool = $1 AND (retry_after IS NULL OR retry_after <= now())
+            AND NOT (dest_rse_id = ANY($5::uuid[]))
           ORDER BY priority DESC, submitted_at, id
           LIMIT $4 FOR UPDATE SKIP LOCKED
        )
@@ -326,7 +335,7 @@ export const transferRequestRepository = {
          FROM due WHERE q.id = due.id
        RETURNING q.id, q.external_id, q.scope, q.name, q.bytes, q.adler32, q.md5, q.dest_rse_id, q.source_rse_id, q.retry_count,
                  (SELECT r.path FROM replicas r WHERE r.scope = q.scope AND r.name = q.name AND r.rse_id = q.source_rse_id) AS source_path`,
-      [tool, holder, leaseSeconds, limit],
+      [tool, holder, leaseSeconds, limit, plainArray(exceptDestinations)],
     );
     type Row = {
       id: string; external_id: string; scope: string; name: string; bytes: string | null; adler32: string | null; md5: string | null;

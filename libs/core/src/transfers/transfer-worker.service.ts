@@ -14,6 +14,7 @@ import { appendEvents, tarnEvent, type Logger, silentLogger, type TarnEvent } fr
 import { BuiltinTransferTool } from './builtin-transfer-tool.js';
 import { declareCorruptReplicas } from '../replicas/corrupt-replicas.js';
 import { copyVerified, CorruptSource } from './transfer-copier.js';
+import { DestinationQueues } from './destination-queues.js';
 import { transferPath, TransferStorages } from './transfer-endpoints.js';
 import { readTransferSettings } from './transfer-settings.js';
 import { BUILTIN_TRANSFER_TOOL } from './transfer-tool.js';
@@ -57,33 +58,39 @@ export class TransferWorkerService implements OnModuleDestroy {
 
   /**
    * Leases SUBMITTED transfers and copies them, `concurrency` at once, until `limit` were taken or none is
-   * left: leased in chunks of twice the concurrency, the next chunk as soon as fewer than `concurrency` wait,
-   * so that the copies never drain between chunks (and the leases taken are not held long before their copy).
+   * left. Leased in chunks of twice the concurrency into one queue per destination RSE (DestinationQueues: the
+   * lanes share out between the destinations that have work, so that a slow storage does not hold a fast one's
+   * copies behind it), the next chunk as soon as fewer than `concurrency` wait or a destination's queue runs dry,
+   * leaving out the destinations that have a chunk waiting; the leases of waiting transfers are renewed with
+   * those of the running ones.
    */
   async runBatch(options: WorkerBatchOptions): Promise<WorkerBatchOutcome> {
     const logger = options.logger ?? silentLogger;
     const settings = await readTransferSettings(this.dataSource.manager);
     const chunk = Math.max(1, Math.min(options.limit, options.concurrency * 2));
     const rses = new Map<string, TransferRse>();
-    const lease = async (limit: number): Promise<LeasedTransfer[]> => {
+    const lease = async (limit: number, exceptDestinations: readonly string[]): Promise<LeasedTransfer[]> => {
       const leased = await unitOfWork(this.dataSource, { what: 'leasing transfers' }, (manager) =>
-        transferRequestRepository.lease(manager, BUILTIN_TRANSFER_TOOL, this.holder, settings.leaseSeconds, limit),
+        transferRequestRepository.lease(manager, BUILTIN_TRANSFER_TOOL, this.holder, settings.leaseSeconds, limit, exceptDestinations),
       );
       const missing = leased.flatMap((t) => [t.sourceRseId, t.destRseId]).filter((id) => !rses.has(id));
       if (missing.length > 0) for (const [id, rse] of await transferRequestRepository.rses(this.dataSource.manager, missing)) rses.set(id, rse);
       return leased;
     };
-    const queue = await lease(chunk);
-    const outcome: WorkerBatchOutcome = { taken: queue.length, done: 0, failed: 0, lost: 0 };
-    if (queue.length === 0) return outcome;
+    const queues = new DestinationQueues<LeasedTransfer>(chunk);
+    const first = await lease(chunk, []);
+    queues.push(first);
+    const outcome: WorkerBatchOutcome = { taken: first.length, done: 0, failed: 0, lost: 0 };
+    if (first.length === 0) return outcome;
 
     const inFlight = new Map<string, AbortController>();
     const renewal = setInterval(() => {
-      const tokens = [...inFlight.keys()];
+      const tokens = [...inFlight.keys(), ...queues.tokens()];
       transferRequestRepository.renewLeases(this.dataSource.manager, tokens, settings.leaseSeconds).then(
         (held) => {
           const kept = new Set(held);
           for (const token of tokens) if (!kept.has(token)) inFlight.get(token)?.abort();
+          outcome.lost += queues.drop(new Set(tokens), kept);
         },
         (error) => logger.warn(`cannot renew the leases of ${tokens.length} transfer(s): ${messageOf(error)}`),
       );
@@ -132,20 +139,26 @@ export class TransferWorkerService implements OnModuleDestroy {
       await this.tool.cancel(written).catch((error) => logger.warn(`cannot remove ${written.length} file(s) of cancelled transfers: ${messageOf(error)}`));
     });
 
-    // One refill at a time; a failed or empty one ends the refills of this pass.
+    // One refill at a time. An empty lease ends the refills of this pass unless it left out a destination that
+    // has since run low; a failed one ends them.
     let refilling: Promise<void> | null = null;
-    let exhausted = queue.length < chunk;
+    let failed = false;
+    let emptyExcept: ReadonlySet<string> | null = first.length < chunk ? new Set() : null;
     const refill = () => {
-      if (refilling || exhausted || queue.length >= options.concurrency || outcome.taken >= options.limit) return;
-      refilling = lease(Math.min(chunk, options.limit - outcome.taken))
+      if (refilling || failed || outcome.taken >= options.limit) return;
+      const except = queues.saturated();
+      // Enough waits for the lanes, unless a destination runs dry or others may wait behind the saturated ones.
+      if (queues.waiting >= options.concurrency && !queues.starving() && except.length === 0) return;
+      if (emptyExcept && ![...emptyExcept].some((d) => !except.includes(d))) return;
+      refilling = lease(Math.min(chunk, options.limit - outcome.taken), except)
         .then(
           (more) => {
-            exhausted = more.length === 0;
+            emptyExcept = more.length === 0 ? new Set(except) : null;
             outcome.taken += more.length;
-            queue.push(...more);
+            queues.push(more);
           },
           (error) => {
-            exhausted = true;
+            failed = true;
             logger.warn(`cannot lease more transfers: ${messageOf(error)}`);
           },
         )
@@ -156,10 +169,10 @@ export class TransferWorkerService implements OnModuleDestroy {
     const lane = async (): Promise<void> => {
       for (;;) {
         refill();
-        let transfer = queue.shift();
+        let transfer = queues.take();
         while (!transfer && refilling) {
           await refilling;
-          transfer = queue.shift();
+          transfer = queues.take();
         }
         if (!transfer) return;
         const controller = new AbortController();
@@ -168,6 +181,7 @@ export class TransferWorkerService implements OnModuleDestroy {
           reporter.add({ transfer, ...(await this.copy(transfer, rses, controller.signal, settings.thirdPartyMinBytes, logger)) });
         } finally {
           inFlight.delete(transfer.token);
+          queues.done(transfer);
         }
       }
     };
