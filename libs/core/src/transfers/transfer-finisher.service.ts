@@ -23,6 +23,8 @@ export interface FinishOutcome {
   attempts: FinishedRequest[];
 }
 
+const UNNEEDED_SWEEP_MS = 60_000;
+
 export const CANCELLED_REASON = 'cancelled: no rule needs this copy any more (its lock was removed)';
 
 /**
@@ -30,7 +32,7 @@ export const CANCELLED_REASON = 'cancelled: no rule needs this copy any more (it
  * locks OK, rule counters and state, events) and go to requests_history; FAILED (and NO_SOURCES) ones are
  * queued again with exponential backoff (the submitter then prefers another source) up to max_attempts, after
  * which their locks are STUCK with the reason (rule.stuck wakes the rule repairer); transfers whose locks were
- * deleted are cancelled and what they wrote is removed. Each kind is one transaction per batch.
+ * deleted are cancelled and what they wrote is removed (a sweep once a minute). Each kind is one transaction per batch.
  */
 @Injectable()
 export class TransferFinisherService {
@@ -39,8 +41,19 @@ export class TransferFinisherService {
     @Inject(TRANSFER_TOOL) private readonly tool: TransferTool,
   ) {}
 
+  /**
+   * The sweep for transfers no lock needs probes every active request; deleting or re-evaluating a rule cancels
+   * its own transfers, so the sweep is a safety net run once a minute (and on the next pass while it finds a
+   * full batch), not on every pass.
+   */
+  private nextSweep = 0;
+
   async finishBatch(batchSize = 1000): Promise<FinishOutcome> {
-    const cancelled = await this.cancelUnneeded(batchSize);
+    let cancelled = 0;
+    if (Date.now() >= this.nextSweep) {
+      cancelled = await this.cancelUnneeded(batchSize);
+      if (cancelled < batchSize) this.nextSweep = Date.now() + UNNEEDED_SWEEP_MS;
+    }
     const attempts: FinishedRequest[] = [];
     const done = await this.finishDone(batchSize, attempts);
     const { retried, stuck } = await this.finishFailed(batchSize, attempts);
