@@ -14,5 +14,6 @@ import { QosClassIsTheQosAttribute1796437330199 } from './1796437330199-QosClass
 import { AddOverviewIndexes1796437507739 } from './1796437507739-AddOverviewIndexes.js';
 import { OnePathOneReplica1796449056807 } from './1796449056807-OnePathOneReplica.js';
 import { WebSessionGroups1796461493348 } from './1796461493348-WebSessionGroups.js';
+import { RequestHistoryFailuresIndex1796519024286 } from './1796519024286-RequestHistoryFailuresIndex.js';
 
-export const MIGRATIONS: Function[] = [Catalogue1795318698080, DidMetaGinIndex1795318698081, EventConsumers1795321153535, ReplicaVerifications1795327441403, IngestHooks1795327506391, ConsistencyRuns1795328159495, RucioCompatibility1796430316138, RuleAndContentHistoryTriggers1796430316139, LockReasons1796434236639, CopyMethodOfTransfers1796434481527, LoginThrottle1796435117633, QosClassIsTheQosAttribute1796437330199, AddOverviewIndexes1796437507739, OnePathOneReplica1796449056807, WebSessionGroups1796461493348];
+export const MIGRATIONS: Function[] = [Catalogue1795318698080, DidMetaGinIndex1795318698081, EventConsumers1795321153535, ReplicaVerifications1795327441403, IngestHooks1795327506391, ConsistencyRuns1795328159495, RucioCompatibility1796430316138, RuleAndContentHistoryTriggers1796430316139, LockReasons1796434236639, CopyMethodOfTransfers1796434481527, LoginThrottle1796435117633, QosClassIsTheQosAttribute1796437330199, AddOverviewIndexes1796437507739, OnePathOneReplica1796449056807, WebSessionGroups1796461493348, RequestHistoryFailuresIndex1796519024286];

@@ -115,6 +115,8 @@ export class Request extends RequestColumns {
 @Index('requests_history_did_idx', ['scope', 'name'])
 @Index('requests_history_rule_idx', ['ruleId'])
 @Index('requests_history_updated_at_idx', ['updatedAt'])
+/** A link's recent failures (the submitter's source ranking), without reading the night's successes. */
+@Index('requests_history_failures_idx', ['destRseId', 'updatedAt'], { where: `"state" = 'F'` })
 export class RequestHistory extends RequestColumns {
   @PrimaryColumn({ type: 'uuid' })
   id: string;

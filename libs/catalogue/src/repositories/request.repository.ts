@@ -249,11 +249,17 @@ export const requestRepository = {
   async finishForReplicas(manager: EntityManager, replicas: ReadonlyArray<{ scope: string; name: string; rseId: string }>, reason: string): Promise<number> {
     if (replicas.length === 0) return 0;
     const rows = await manager.query(
-      `WITH moved AS (
-         DELETE FROM requests q
-          USING unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)
-          WHERE q.scope = u.scope AND q.name = u.name AND q.dest_rse_id = u.rse_id AND q.request_type = 'T'
-            AND q.state = ANY($4::requests_state_enum[])
+      // Probed key by key down requests_did_dest_type_uq (LIMIT 1: at most one by that key), never by joining
+      // the keys against every request, as the planner did when the table was young.
+      `WITH target AS (
+         SELECT q.id FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)
+          CROSS JOIN LATERAL (
+            SELECT q.id, q.state FROM requests q
+             WHERE q.scope = u.scope AND q.name = u.name AND q.dest_rse_id = u.rse_id AND q.request_type = 'T' LIMIT 1
+          ) q
+          WHERE q.state = ANY($4::requests_state_enum[])
+       ), moved AS (
+         DELETE FROM requests q USING target t WHERE q.id = t.id AND q.state = ANY($4::requests_state_enum[])
           RETURNING q.*
        )${archive('moved', RequestState.DONE, '$5')}
        RETURNING id`,

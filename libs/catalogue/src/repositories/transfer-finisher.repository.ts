@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import type { LockReason } from '@tarn/domain';
-import { plainArray, PROBE_RSE, textArray } from './replica.repository.js';
+import { lockReplicaRows, plainArray, PROBE_RSE, textArray } from './replica.repository.js';
 
 /** A transfer request whose attempt is over (DONE, FAILED or NO_SOURCES), locked by the finisher. */
 export interface FinishedRequest {
@@ -128,13 +128,21 @@ export const transferFinisherRepository = {
     rows: ReadonlyArray<{ scope: string; name: string; rseId: string; adler32: string | null; md5: string | null; path: string | null }>,
   ): Promise<Array<{ scope: string; name: string; rseId: string }>> {
     if (rows.length === 0) return [];
+    // Rows locked first, then probed key by key and written by tuple id (see lockReplicaRows), never joined
+    // against every replica of the RSE.
+    await lockReplicaRows(manager, rows);
     const [updated] = await manager.query(
-      `UPDATE replicas r
-          SET adler32 = coalesce(r.adler32, u.adler32), md5 = coalesce(r.md5, u.md5),
-              path = CASE WHEN s.deterministic THEN r.path ELSE coalesce(r.path, u.path) END, updated_at = now()
-         FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::varchar[], $5::varchar[], $6::varchar[]) AS u(scope, name, rse_id, adler32, md5, path),
-              rses s
-        WHERE r.scope = u.scope AND r.name = u.name AND ${PROBE_RSE('r', 'u')} AND s.id = r.rse_id AND r.state <> 'B'
+      `WITH target AS (
+         SELECT r.tid, u.adler32, u.md5, u.path
+           FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::varchar[], $5::varchar[], $6::varchar[]) AS u(scope, name, rse_id, adler32, md5, path)
+           CROSS JOIN LATERAL (SELECT r.ctid AS tid FROM replicas r
+                                WHERE r.scope = u.scope AND r.name = u.name AND ${PROBE_RSE('r', 'u')} AND r.state <> 'B' LIMIT 1) r
+       )
+       UPDATE replicas r
+          SET adler32 = coalesce(r.adler32, t.adler32), md5 = coalesce(r.md5, t.md5),
+              path = CASE WHEN s.deterministic THEN r.path ELSE coalesce(r.path, t.path) END, updated_at = now()
+         FROM target t, rses s
+        WHERE r.ctid = t.tid AND s.id = r.rse_id
        RETURNING r.scope, r.name, r.rse_id`,
       [
         textArray(rows.map((r) => r.scope)),
