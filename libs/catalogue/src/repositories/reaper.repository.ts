@@ -137,6 +137,8 @@ export const reaperRepository = {
    * Marks up to `limit` reapable replicas of the RSE BEING_DELETED in one statement, oldest tombstone first:
    * `needBytes` null takes every candidate (greedy RSE); otherwise epoch tombstones always, then others only
    * while the bytes taken before them are below `needBytes` (0: epoch tombstones only).
+   * In the order of replicas_rse_tombstone_idx alone, so that the scan stops at `limit` candidates: ordered by name
+   * too, every replica sharing a tombstone (a whole dataset's, the epoch's) was checked and sorted on each claim.
    */
   async claim(manager: EntityManager, rseId: string, limit: number, needBytes: number | null): Promise<ReapedReplica[]> {
     const rows = await manager.query(
@@ -144,7 +146,7 @@ export const reaperRepository = {
          SELECT r.scope, r.name, r.bytes, r.tombstone FROM replicas r
           WHERE r.rse_id = $1 AND ${REAPABLE} AND ($3::bigint IS NULL OR $3::bigint > 0 OR r.tombstone = $4::timestamptz)
             AND ${NOT_A_NEEDED_SOURCE}
-          ORDER BY r.tombstone, r.scope, r.name LIMIT $2 FOR UPDATE OF r SKIP LOCKED
+          ORDER BY r.tombstone LIMIT $2 FOR UPDATE OF r SKIP LOCKED
        ), picked AS (
          SELECT scope, name FROM (
            SELECT c.*, sum(c.bytes) OVER (ORDER BY c.tombstone, c.scope, c.name) - c.bytes AS before FROM c
