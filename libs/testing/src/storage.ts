@@ -86,7 +86,9 @@ export async function readXrootdLog(server: TestXrootdServer): Promise<string> {
     const names = (await readdir(directory)).filter((n) => n.startsWith(basename(server.log)));
     if (names.length === 0) throw new Error(`no log of the XRootD server ${server.url} in ${directory} (files there: ${(await readdir(directory)).join(', ')})`);
     try {
-      const logs = await Promise.all(names.map(async (n) => ({ text: await readFile(join(directory, n), 'utf8'), modified: (await stat(join(directory, n))).mtimeMs })));
+      const logs = await Promise.all(
+        names.map((n) => join(directory, n)).map(async (path) => ({ text: await readFile(path, 'utf8'), modified: (await stat(path)).mtimeMs })),
+      );
       return logs.sort((x, y) => x.modified - y.modified).map((l) => l.text).join('');
     } catch (error) {
       // Renamed between the listing and the read: list again.

@@ -137,8 +137,8 @@ export const reaperRepository = {
    * Marks up to `limit` reapable replicas of the RSE BEING_DELETED in one statement, oldest tombstone first:
    * `needBytes` null takes every candidate (greedy RSE); otherwise epoch tombstones always, then others only
    * while the bytes taken before them are below `needBytes` (0: epoch tombstones only).
-   * In the order of replicas_rse_tombstone_idx alone, so that the scan stops at `limit` candidates: ordered by name
-   * too, every replica sharing a tombstone (a whole dataset's, the epoch's) was checked and sorted on each claim.
+   * In the order of replicas_rse_tombstone_idx alone, so that the scan stops at `limit` candidates: ordering by name
+   * as well would check and sort every replica sharing a tombstone (a whole dataset's, the epoch's) on each claim.
    */
   async claim(manager: EntityManager, rseId: string, limit: number, needBytes: number | null): Promise<ReapedReplica[]> {
     const rows = await manager.query(

@@ -254,10 +254,9 @@ export const requestRepository = {
       `WITH target AS (
          SELECT q.id FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)
           CROSS JOIN LATERAL (
-            SELECT q.id, q.state FROM requests q
+            SELECT q.id FROM requests q
              WHERE q.scope = u.scope AND q.name = u.name AND q.dest_rse_id = u.rse_id AND q.request_type = 'T' LIMIT 1
           ) q
-          WHERE q.state = ANY($4::requests_state_enum[])
        ), moved AS (
          DELETE FROM requests q USING target t WHERE q.id = t.id AND q.state = ANY($4::requests_state_enum[])
           RETURNING q.*
