@@ -1,8 +1,8 @@
 /**
  * `npm run bench:transfers`: the transfer engine (submitter -> built-in transfer worker -> finisher), each
  * running as its own loop as the daemons do, in one process.
- *  (a) one 1 GiB file posix -> posix through Tarn (rule created -> rule OK: copied with its adler32 computed
- *      on the way, fsynced, verified, renamed; the replica AVAILABLE), beside `cp` + `fsync` of the same file (the
+ *  (a) one 1 GiB file posix -> posix through Tarn (rule created -> rule OK: copied by the kernel and flushed
+ *      as it is written, its adler32 computed meanwhile, fsynced, verified, renamed; the replica AVAILABLE), beside `cp` + `fsync` of the same file (the
  *      limit, as Tarn's copy is fsynced before it is AVAILABLE; goal >= 0.9x of its speed), alternately,
  *      TARN_BENCH_TRANSFER_ROUNDS times (default 3);
  *  (b) a rule of 1,000 x 1 MB files posix -> S3 (S3 server of scripts/services/s3.sh or TARN_TEST_S3_*), from
@@ -90,23 +90,68 @@ async function register(ds: DataSource, rseId: string, dataset: string, files: A
 }
 
 /**
+ * What wakes a daemon's loop in the bench: a pass upstream that did work (in a deployment, the event it wrote:
+ * transfer.queued, transfer.submitted, transfer.done), or, failing that, `idleMs`. A wake that comes during a
+ * pass is kept for the next wait.
+ */
+class Wakeup {
+  private pending = false;
+  private wakeNow: (() => void) | null = null;
+
+  wake(): void {
+    if (this.wakeNow) this.wakeNow();
+    else this.pending = true;
+  }
+
+  async wait(idleMs: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeNow = null;
+        resolve();
+      };
+      const timer = setTimeout(done, idleMs);
+      this.wakeNow = done;
+    });
+  }
+}
+
+/**
  * Runs the three daemons' loops until the rule is OK; returns the seconds from `start`. A loop goes on at once
- * after a pass that did work (as a daemon woken by the next event would); after an empty one it looks again
- * after `idleMs`, a stand-in for the event that would wake it (short enough not to matter next to the copies,
- * long enough that idle polling does not take the CPU the copies need on a small machine).
+ * after a pass that did work and wakes the next daemon, as the event its work wrote would in a deployment; an
+ * idle loop looks again after a while of its own (the finisher often: a worker's pass reports its copies as they
+ * finish, not only at its end). Idle polling is kept rare so that it does not take the CPU the copies need on a
+ * small machine. The rule's state is read after each pass of the finisher that finished something.
  */
 async function untilOk(ds: DataSource, s: Services, ruleId: string, start: bigint): Promise<number> {
   let finished = false;
-  const loop = async (idleMs: number, pass: () => Promise<number>) => {
-    while (!finished) if ((await pass()) === 0) await sleep(idleMs);
+  const submitter = new Wakeup();
+  const worker = new Wakeup();
+  const finisher = new Wakeup();
+  const checker = new Wakeup();
+  const loop = async (wakeup: Wakeup, idleMs: number, pass: () => Promise<number>, next: Wakeup) => {
+    while (!finished) {
+      if ((await pass()) > 0) next.wake();
+      else await wakeup.wait(idleMs);
+    }
   };
+  submitter.wake(); // the rule was just created
   const loops = [
-    loop(10, async () => (await s.submitter.submitBatch(1000)).submitted),
-    loop(5, async () => (await s.worker.runBatch({ limit: CONCURRENCY * 8, concurrency: CONCURRENCY })).taken),
-    loop(10, async () => {
-      const o = await s.finisher.finishBatch(1000);
-      return o.done + o.retried + o.stuck;
-    }),
+    loop(submitter, 100, async () => (await s.submitter.submitBatch(1000)).submitted, worker),
+    loop(worker, 100, async () => (await s.worker.runBatch({ limit: CONCURRENCY * 8, concurrency: CONCURRENCY })).taken, finisher),
+    loop(
+      finisher,
+      20,
+      async () => {
+        const o = await s.finisher.finishBatch(1000);
+        return o.done + o.retried + o.stuck;
+      },
+      checker,
+    ),
   ];
   try {
     for (;;) {
@@ -116,10 +161,13 @@ async function untilOk(ds: DataSource, s: Services, ruleId: string, start: bigin
         const errors = await ds.query(`SELECT err_msg FROM requests_history WHERE rule_id = $1 AND state = 'F' LIMIT 3`, [ruleId]);
         throw new Error(`rule ${ruleId} is ${state}: ${errors.map((e: { err_msg: string }) => e.err_msg).join(' | ')}`);
       }
-      await sleep(5);
+      await checker.wait(100);
     }
   } finally {
     finished = true;
+    submitter.wake();
+    worker.wake();
+    finisher.wake();
     await Promise.all(loops);
   }
 }
@@ -285,7 +333,7 @@ async function main(): Promise<void> {
       console.log(`transfers bench: PostgreSQL ${version} (${await durabilityOf((sql) => dataSource.query(sql))}), Node ${process.version}, worker concurrency ${CONCURRENCY}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(' ')} after`);
       const list = (xs: number[]) => xs.map((t) => t.toFixed(2)).join(', ');
       console.log(
-        `(a) 1 GiB posix -> posix, rule created -> OK (copied in the kernel, adler32 of the source on ${availableParallelism()} core(s) meanwhile, fsynced, size and adler32 verified, replica AVAILABLE), ${ROUNDS} rounds at load ${list(big.load)}:\n` +
+        `(a) 1 GiB posix -> posix, rule created -> OK (copied in the kernel and flushed as it is written, adler32 of the source meanwhile on ${Math.max(1, availableParallelism() - 1)} of ${availableParallelism()} core(s), fsynced, size and adler32 verified, replica AVAILABLE), ${ROUNDS} rounds at load ${list(big.load)}:\n` +
           `    Tarn ${list(big.tarn)} s (best ${rateOf(best(big.tarn))}, median ${rateOf(median(big.tarn))})\n` +
           `    limit: cp + fsync of the same file ${list(big.cpSync)} s (best ${rateOf(best(big.cpSync))}, median ${rateOf(median(big.cpSync))}); for context, cp without fsync ${list(big.cp)} s\n` +
           `    Tarn/(cp + fsync) speed: best/best ${ratio.toFixed(2)}x, median/median ${(median(big.cpSync) / median(big.tarn)).toFixed(2)}x   goal >= ${GOAL_RATIO}x ${ratio >= GOAL_RATIO ? 'ok' : 'MISSED'}; ` +

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChecksumSet } from '@tarn/checksums';
@@ -63,6 +63,21 @@ describe('copyLocalFile', () => {
     expect((await readFile(join(root, 'dst', 'a/b/f1'))).equals(data)).toBe(true);
     expect((await readFile(join(root, 'dst', 'a/b/f2'))).equals(data)).toBe(true);
     expect((await readdir(join(root, 'dst', 'a/b'))).sort()).toEqual(['f1', 'f2']);
+  });
+
+  it('copies a large file (flushed while the kernel writes it) whole, readable by others, and leaves nothing when it does not match', async () => {
+    const data = randomBytes(80 * 1024 * 1024 + 3);
+    await writeFile(join(root, 'src', 'big'), data);
+    const { adler32 } = await sums(data);
+    expect(await copyLocalFile({ root: join(root, 'src'), path: 'big' }, { root: join(root, 'dst'), path: 'l/big' }, { bytes: data.length, adler32 }, ['adler32'])).toEqual({ bytes: data.length, adler32 });
+    expect((await readFile(join(root, 'dst', 'l/big'))).equals(data)).toBe(true);
+    expect((await stat(join(root, 'dst', 'l/big'))).mode & 0o777).toBe(0o644);
+    const other = await sums(data.subarray(1));
+    await expect(
+      copyLocalFile({ root: join(root, 'src'), path: 'big' }, { root: join(root, 'dst'), path: 'm/big' }, { bytes: data.length, adler32: other.adler32 }, ['adler32']),
+    ).rejects.toThrow(LocalCopyMismatch);
+    expect(await readdir(join(root, 'dst', 'm'))).toEqual([]);
+    expect(await readdir(join(root, 'dst', 'l'))).toEqual(['big']);
   });
 
   it('refuses a source whose bytes or size differ from the catalogue and leaves nothing at the destination', async () => {

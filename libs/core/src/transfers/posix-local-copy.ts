@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
-import { copyFile, mkdir, open, realpath, rename, rm } from 'node:fs/promises';
+import { copyFile, type FileHandle, mkdir, open, realpath, rename, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import type { ChecksumAlgorithm, ChecksumResult } from '@tarn/checksums';
 import { storagePathProblem, syncDirectory, temporaryName } from '@tarn/storage';
@@ -19,6 +20,9 @@ async function inside(root: string, path: string, what: string): Promise<string>
   if (problem) throw new Error(`${what} path '${path}': ${problem}`);
   return join(root, ...path.split('/').filter(Boolean));
 }
+
+/** Copies at least this large are flushed while the kernel writes them. */
+const FLUSH_WHILE_COPYING_ABOVE = 64 * 1024 * 1024;
 
 /** Prefixes resolved once per process (as a posix protocol resolves its root once), not once per file. */
 const realRoots = new Map<string, Promise<string>>();
@@ -40,9 +44,30 @@ async function checkInside(root: string, real: string, what: string): Promise<vo
 
 
 /**
+ * Flushes a file the kernel is copying, fdatasync after fdatasync until the copy is complete, so that the disk
+ * writes during the copy instead of all of it at the final fsync (1 GiB on two cores: copy, then fsync 0.69 s;
+ * overlapped 0.45 s). The copy creates the file: until it exists, this waits for it.
+ */
+async function flushWhileCopying(file: string, complete: () => boolean): Promise<void> {
+  let handle: FileHandle | undefined;
+  while (!handle && !complete()) {
+    handle = await open(file, 'r').catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+      return new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1));
+    });
+  }
+  if (!handle) return;
+  try {
+    while (!complete()) await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * posix -> posix without streams: the kernel copies the file (fs.copyFile: copy_file_range, a reflink where the
- * filesystem has them) to a temporary name in the target directory and fsyncs it, while the checksum threads
- * read the same source bytes and checksum them (a large file in ranges, on several cores), in parallel. The
+ * filesystem has them) to a temporary name in the target directory (a large one flushed as it is written) and
+ * fsyncs it, while the checksum threads read the same source bytes and checksum them (a large file in ranges, on several cores), in parallel. The
  * copy's size is then checked, the checksums of the bytes read compared with `expected`, and only then is it
  * renamed into place and its directory fsynced (one fsync shared by the copies into that directory meanwhile,
  * syncDirectory); on any failure the temporary file is removed.
@@ -53,6 +78,9 @@ async function checkInside(root: string, real: string, what: string): Promise<vo
  * checksum of what was read from the source, equal to the catalogue's, plus the destination's size after
  * fsync, verify the copy; reading 1 GiB back would double the work for nothing the kernel could get wrong
  * without also failing the copy.
+ * The checksum leaves one core to the kernel's copy and its flushes (ranges: one fewer than the cores, at least
+ * one), which are the floor of the whole; it finishes within them on the cores that are left (on two cores,
+ * 1 GiB: cp + fsync 0.75 s; this copy with the checksum on one core 0.49-0.54 s, on both 0.53-0.60 s).
  * Throws LocalCopyMismatch when the bytes differ from `expected`.
  */
 export async function copyLocalFile(
@@ -77,7 +105,13 @@ export async function copyLocalFile(
   try {
     // The copy is fsynced as soon as it is complete, while the checksum threads may still be reading: durable
     // before it becomes AVAILABLE, without waiting for the checksum first.
-    const copying = copyFile(realFrom, temporary, constants.COPYFILE_EXCL).then(async () => {
+    const copying = (async () => {
+      let copied = false;
+      const kernel = copyFile(realFrom, temporary, constants.COPYFILE_EXCL).finally(() => (copied = true));
+      const flushing = expected.bytes >= FLUSH_WHILE_COPYING_ABOVE ? flushWhileCopying(temporary, () => copied) : Promise.resolve();
+      const [kernelDone, flushed] = await Promise.allSettled([kernel, flushing]);
+      if (kernelDone.status === 'rejected') throw kernelDone.reason;
+      if (flushed.status === 'rejected') throw flushed.reason;
       const output = await open(temporary, 'r+');
       try {
         await output.chmod(0o644);
@@ -86,8 +120,8 @@ export async function copyLocalFile(
       } finally {
         await output.close();
       }
-    });
-    const summing = checksumLocalFile(realFrom, expected.bytes, algorithms, signal, tuning);
+    })();
+    const summing = checksumLocalFile(realFrom, expected.bytes, algorithms, signal, { ranges: Math.max(1, availableParallelism() - 1), ...tuning });
     const [copied, summed] = await Promise.allSettled([copying, summing]);
     if (copied.status === 'rejected') throw copied.reason;
     if (summed.status === 'rejected') throw summed.reason;
