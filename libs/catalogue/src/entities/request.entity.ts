@@ -97,6 +97,8 @@ abstract class RequestColumns {
 
 @Entity('requests')
 @Index('requests_state_dest_idx', ['state', 'destRseId'])
+/** Queued requests by destination, activity, account and claim order (an expression and DESC: written in its migration). */
+@Index('requests_queued_pick_idx', { synchronize: false })
 @Index('requests_rule_idx', ['ruleId'])
 @Index('requests_did_dest_type_uq', ['scope', 'name', 'destRseId', 'requestType'], { unique: true })
 export class Request extends RequestColumns {

@@ -231,10 +231,15 @@ export const requestRepository = {
   async wakeForNewSources(manager: EntityManager, files: ReadonlyArray<{ scope: string; name: string }>, outbox: OutboxColumns): Promise<number> {
     if (files.length === 0) return 0;
     const [{ n }] = await manager.query(
-      `WITH due AS (
+      // The files' requests are probed by (scope, name) down requests_did_dest_type_uq (OFFSET 0 keeps the probe),
+      // then locked by id: a young catalogue's statistics would otherwise read every queued request.
+      `WITH cand AS (
+         SELECT q.id FROM unnest($1::varchar[], $2::varchar[]) AS u(scope, name)
+          CROSS JOIN LATERAL (SELECT q.id FROM requests q WHERE q.scope = u.scope AND q.name = u.name OFFSET 0) q
+       ), due AS (
          SELECT q.id FROM requests q
-           JOIN unnest($1::varchar[], $2::varchar[]) AS u(scope, name) ON q.scope = u.scope AND q.name = u.name
-          WHERE q.request_type = 'T' AND q.state = 'Q' AND q.retry_after > now() AND q.err_msg LIKE 'no source:%'
+          WHERE q.id = ANY(ARRAY(SELECT id FROM cand))
+            AND q.request_type = 'T' AND q.state = 'Q' AND q.retry_after > now() AND q.err_msg LIKE 'no source:%'
           ORDER BY q.id FOR UPDATE OF q
        ), woken AS (
          UPDATE requests q SET retry_after = NULL, updated_at = now() FROM due WHERE q.id = due.id

@@ -103,6 +103,24 @@ export interface TransferRse {
   }>;
 }
 
+/**
+ * The (destination, activity, account) groups of QUEUED and WAITING transfer requests, one index probe per group
+ * along requests_queued_pick_idx (a loose index scan) instead of reading the whole backlog: a night's backlog is
+ * tens of thousands of requests in a handful of groups. (Some groups found may have nothing due yet: their
+ * requests wait for retry_after; the claim filters those.) Used as a recursive WITH item.
+ */
+const QUEUED_GROUPS = `queued_groups(dest_rse_id, activity, account) AS (
+              (SELECT q.dest_rse_id, q.activity, coalesce(q.account, '') FROM requests q
+                WHERE q.state IN ('Q', 'W') AND q.request_type = 'T'
+                ORDER BY q.dest_rse_id, q.activity, coalesce(q.account, '') LIMIT 1)
+              UNION ALL
+              SELECT n.* FROM queued_groups g CROSS JOIN LATERAL (
+                SELECT q.dest_rse_id, q.activity, coalesce(q.account, '') FROM requests q
+                 WHERE q.state IN ('Q', 'W') AND q.request_type = 'T'
+                   AND (q.dest_rse_id, q.activity, coalesce(q.account, '')) > (g.dest_rse_id, g.activity, g.account)
+                 ORDER BY q.dest_rse_id, q.activity, coalesce(q.account, '') LIMIT 1) n
+            )`;
+
 /** SQL of the transfer submitter and of the built-in transfer tool (requests from QUEUED to DONE/FAILED). */
 export const transferRequestRepository = {
   /**
@@ -113,30 +131,31 @@ export const transferRequestRepository = {
    */
   async claimQueued(manager: EntityManager, options: ClaimQueuedOptions): Promise<AdmittedRequest[]> {
     const rows = await manager.query(
-      `WITH lim AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int[]) AS l(rse, activity, max_active)),
-            groups AS (
-              SELECT DISTINCT q.dest_rse_id, q.activity, q.account FROM requests q
-               WHERE q.state IN ('Q', 'W') AND q.request_type = 'T' AND (q.retry_after IS NULL OR q.retry_after <= now())
-            ),
-            picked AS (
-              SELECT p.* FROM groups g CROSS JOIN LATERAL (
-                SELECT q.id, q.scope, q.name, q.dest_rse_id, q.activity, q.account, q.priority, q.requested_at,
-                       q.attributes ->> 'source_replica_expression' AS source_expression
-                  FROM requests q
-                 WHERE q.state IN ('Q', 'W') AND q.request_type = 'T' AND q.dest_rse_id = g.dest_rse_id AND q.activity = g.activity
-                   AND q.account IS NOT DISTINCT FROM g.account AND (q.retry_after IS NULL OR q.retry_after <= now())
-                 ORDER BY q.priority DESC, q.requested_at, q.id
-                 LIMIT $4 FOR UPDATE SKIP LOCKED) p
-            ),
-            -- Computed once per (destination, activity): inlined into the join below, the count of SUBMITTED
-            -- requests ran once per claimed row (seconds per batch when the statistics say the table is small).
+      `WITH RECURSIVE lim AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int[]) AS l(rse, activity, max_active)),
+            ${QUEUED_GROUPS},
+            groups AS MATERIALIZED (SELECT * FROM queued_groups),
+            -- Free slots per (destination, activity), counted once each before anything is claimed.
             free AS MATERIALIZED (
               SELECT d.dest_rse_id, d.activity,
                      coalesce((SELECT l.max_active FROM lim l JOIN rses s ON s.rse = l.rse WHERE s.id = d.dest_rse_id AND l.activity = d.activity),
                               (SELECT l.max_active FROM lim l JOIN rses s ON s.rse = l.rse WHERE s.id = d.dest_rse_id AND l.activity IS NULL),
                               $5)
                      - (SELECT count(*) FROM requests a WHERE a.state = 'S' AND a.dest_rse_id = d.dest_rse_id AND a.activity = d.activity) AS slots
-                FROM (SELECT DISTINCT dest_rse_id, activity FROM picked) d
+                FROM (SELECT DISTINCT dest_rse_id, activity FROM groups) d
+            ),
+            -- Each account's first requests of a group, no more than the group's free slots: the claim locks what
+            -- it may admit, in the order of requests_queued_pick_idx, not the whole backlog each pass (the account
+            -- coalesced as in the index).
+            picked AS (
+              SELECT p.* FROM groups g JOIN free f ON f.dest_rse_id = g.dest_rse_id AND f.activity = g.activity AND f.slots > 0
+              CROSS JOIN LATERAL (
+                SELECT q.id, q.scope, q.name, q.dest_rse_id, q.activity, q.account, q.priority, q.requested_at,
+                       q.attributes ->> 'source_replica_expression' AS source_expression
+                  FROM requests q
+                 WHERE q.state IN ('Q', 'W') AND q.request_type = 'T' AND q.dest_rse_id = g.dest_rse_id AND q.activity = g.activity
+                   AND coalesce(q.account, '') = g.account AND (q.retry_after IS NULL OR q.retry_after <= now())
+                 ORDER BY q.priority DESC, q.requested_at, q.id
+                 LIMIT least($4, f.slots) FOR UPDATE SKIP LOCKED) p
             ),
             turns AS (
               SELECT p.*, row_number() OVER (PARTITION BY p.dest_rse_id, p.activity, p.account ORDER BY p.priority DESC, p.requested_at, p.id) AS turn
@@ -176,12 +195,10 @@ export const transferRequestRepository = {
    */
   async markThrottled(manager: EntityManager, options: Pick<ClaimQueuedOptions, 'defaultMaxActive' | 'limits'>): Promise<Array<{ scope: string; name: string; rseId: string }>> {
     const rows = await manager.query(
-      `WITH lim AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int[]) AS l(rse, activity, max_active)),
-            groups AS (
-              SELECT DISTINCT q.dest_rse_id, q.activity FROM requests q
-               WHERE q.state = 'Q' AND q.request_type = 'T' AND (q.retry_after IS NULL OR q.retry_after <= now())
-            ),
-            limits AS (
+      `WITH RECURSIVE lim AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int[]) AS l(rse, activity, max_active)),
+            ${QUEUED_GROUPS},
+            groups AS MATERIALIZED (SELECT DISTINCT dest_rse_id, activity FROM queued_groups),
+            limits AS MATERIALIZED (
               SELECT g.dest_rse_id, g.activity, s.rse, m.max_active, m.opt,
                      (SELECT count(*) FROM requests a WHERE a.state = 'S' AND a.dest_rse_id = g.dest_rse_id AND a.activity = g.activity) AS active
                 FROM groups g JOIN rses s ON s.id = g.dest_rse_id
@@ -192,10 +209,12 @@ export const transferRequestRepository = {
                     UNION ALL SELECT $4::int, 'default', 3) x
                    ORDER BY x.rank LIMIT 1) m
             ),
+            -- The QUEUED requests of full groups, through requests_state_dest_idx: request_type as text keeps
+            -- the planner off requests_queued_pick_idx, which would read every WAITING request of the group too.
             held AS (
               SELECT q.id, f.rse, f.activity, f.max_active, f.opt FROM limits f
                 JOIN requests q ON q.dest_rse_id = f.dest_rse_id AND q.activity = f.activity
-               WHERE f.active >= f.max_active AND q.state = 'Q' AND q.request_type = 'T' AND (q.retry_after IS NULL OR q.retry_after <= now())
+               WHERE f.active >= f.max_active AND q.state = 'Q' AND q.request_type::text = 'T' AND (q.retry_after IS NULL OR q.retry_after <= now())
                FOR UPDATE OF q SKIP LOCKED
             )
        UPDATE requests q
@@ -240,19 +259,31 @@ export const transferRequestRepository = {
                  AND h.dest_rse_id IN (SELECT DISTINCT q.dest_rse_id FROM req q)
                GROUP BY h.source_rse_id, h.dest_rse_id
             ),
+            -- Each transfer's own failures over the last day, per source, for the whole batch at once.
+            own_failures AS MATERIALIZED (
+              SELECT h.scope, h.name, h.dest_rse_id AS dst, h.source_rse_id AS src, count(*) AS failures
+                FROM req q
+                JOIN requests_history h ON h.scope = q.scope AND h.name = q.name AND h.dest_rse_id = q.dest_rse_id
+               WHERE h.state = 'F' AND h.updated_at > now() - interval '1 day'
+               GROUP BY h.scope, h.name, h.dest_rse_id, h.source_rse_id
+            ),
             cand AS (
               SELECT q.id AS request_id, r.rse_id, q.scope, q.name, q.dest_rse_id, r.path, r.bytes,
                      coalesce(d.distance, 100) AS distance,
-                     (SELECT count(*) FROM requests_history h
-                       WHERE h.scope = q.scope AND h.name = q.name AND h.dest_rse_id = q.dest_rse_id AND h.source_rse_id = r.rse_id
-                         AND h.state = 'F' AND h.updated_at > now() - interval '1 day') AS own_failures,
+                     coalesce(f.failures, 0) AS own_failures,
                      coalesce(lf.failures, 0) AS link_failures,
                      (SELECT min(p.read_wan) FROM rse_protocols p WHERE p.rse_id = r.rse_id AND p.read_wan > 0 AND lower(p.scheme) = ANY($4::varchar[])) AS protocol_priority
                 FROM req q
-                JOIN replicas r ON r.scope = q.scope AND r.name = q.name AND r.rse_id <> q.dest_rse_id AND r.state = 'A'
+                -- Each request's replicas probed by (scope, name) (OFFSET 0 keeps the probe, and state as text keeps
+                -- it off replicas_state_idx): a young catalogue's statistics would otherwise read every AVAILABLE replica.
+                CROSS JOIN LATERAL (
+                  SELECT r.rse_id, r.path, r.bytes FROM replicas r
+                   WHERE r.scope = q.scope AND r.name = q.name AND r.rse_id <> q.dest_rse_id AND r.state::text = 'A' OFFSET 0
+                ) r
                 JOIN rses s ON s.id = r.rse_id AND NOT s.deleted AND s.availability_read
                 LEFT JOIN distances d ON d.src_rse_id = r.rse_id AND d.dest_rse_id = q.dest_rse_id
                 LEFT JOIN link_failures lf ON lf.src = r.rse_id AND lf.dst = q.dest_rse_id
+                LEFT JOIN own_failures f ON f.scope = q.scope AND f.name = q.name AND f.dst = q.dest_rse_id AND f.src = r.rse_id
                WHERE NOT q.restricted OR EXISTS (SELECT 1 FROM restr x WHERE x.request_id = q.id AND x.rse_id = r.rse_id)
             ),
             ranked AS (
@@ -285,7 +316,7 @@ export const transferRequestRepository = {
                                || coalesce('; the replica on ' || (SELECT string_agg(s.rse, ', ' ORDER BY s.rse) FROM replicas c JOIN rses s ON s.id = c.rse_id
                                                                     WHERE c.scope = q.scope AND c.name = q.name AND c.rse_id <> q.dest_rse_id AND c.state::text = 'C')
                                            || ' is not AVAILABLE yet (being uploaded, copied or verified): the copy starts once it is', '')
-                FROM req r WHERE q.id = r.id AND NOT EXISTS (SELECT 1 FROM ranked b WHERE b.request_id = r.id)
+                FROM req r WHERE q.id = ANY($1::uuid[]) AND q.id = r.id AND NOT EXISTS (SELECT 1 FROM ranked b WHERE b.request_id = r.id)
               RETURNING q.id, q.scope, q.name, q.dest_rse_id, NULL::uuid AS source_rse_id, '0' AS state, q.retry_count, q.err_msg
             )
        SELECT * FROM submitted UNION ALL SELECT * FROM unsourced`,
