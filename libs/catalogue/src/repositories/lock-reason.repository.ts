@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import type { LockReason, LockWaitFacts, ReplicaState, RequestState } from '@tarn/domain';
 import { keyArrays, PROBE_RSE, type ReplicaKey, textArray } from './replica.repository.js';
+import { LOCKED_LOCKS_OF } from './lock.repository.js';
 
 /** The facts of the REPLICATING locks on one replica (file and RSE): what its transfer, replica and check say. */
 export type ReplicaWaitFacts = ReplicaKey & LockWaitFacts;
@@ -84,11 +85,11 @@ export const lockReasonRepository = {
     if (reasons.length === 0) return 0;
     const [, count] = await manager.query(
       `WITH u AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::varchar[], $5::varchar[]) AS u(scope, name, rse_id, code, reason)),
+            locked AS (SELECT l.tid, l.scope, l.name, l.rse_id, l.reason_code, l.reason FROM ${LOCKED_LOCKS_OF('u', `'R'`)}),
             target AS (
-              SELECT l.ctid AS tid, u.code, u.reason
-                FROM u JOIN locks l ON l.scope = u.scope AND l.name = u.name AND ${PROBE_RSE('l', 'u')}
-               WHERE l.state = 'R' AND (l.reason_code IS DISTINCT FROM u.code OR l.reason IS DISTINCT FROM u.reason)
-               ORDER BY l.scope, l.name, l.rule_id, l.rse_id FOR UPDATE OF l
+              SELECT l.tid, u.code, u.reason
+                FROM locked l JOIN u ON u.scope = l.scope AND u.name = l.name AND u.rse_id = l.rse_id
+               WHERE l.reason_code IS DISTINCT FROM u.code OR l.reason IS DISTINCT FROM u.reason
             )
        -- The rows locked above, by tuple id (a TID scan): joined again by key, the planner probed all of a rule's
        -- locks once per lock when its statistics said the table was small.

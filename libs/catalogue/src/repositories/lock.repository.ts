@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import type { LockReason, LockState } from '@tarn/domain';
-import { plainArray, PROBE_RSE, textArray } from './replica.repository.js';
+import { plainArray, textArray } from './replica.repository.js';
 
 export interface NewLock {
   scope: string;
@@ -69,6 +69,20 @@ export function toLockRecord(r: any): LockRecord {
   };
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
+
+/**
+ * A FROM item (`files` and `l`): the locks in `states` (SQL text literals) of the replicas in `keys` (a table, CTE or
+ * parenthesized query with scope, name, rse_id), locked FOR UPDATE in primary-key order, with their tuple ids (`tid`). Each file's locks are probed down the primary key, one
+ * file after the other in key order, rather than joined against every lock in those states as the planner did when the
+ * table was young (state as text keeps it off locks_rule_state_idx).
+ */
+export const LOCKED_LOCKS_OF = (keys: string, states: string): string => `(
+           SELECT f.scope, f.name, array_agg(f.rse_id) AS rse_ids FROM ${keys} f GROUP BY f.scope, f.name ORDER BY f.scope, f.name
+         ) files CROSS JOIN LATERAL (
+           SELECT l.ctid AS tid, l.* FROM locks l
+            WHERE l.scope = files.scope AND l.name = files.name AND l.rse_id = ANY(files.rse_ids) AND l.state::text IN (${states})
+            ORDER BY l.rule_id, l.rse_id FOR UPDATE
+         ) l`;
 
 export const lockRepository = {
   /** One statement for all locks of a rule. */
@@ -160,25 +174,21 @@ export const lockRepository = {
    */
   async satisfy(manager: EntityManager, replicas: ReadonlyArray<{ scope: string; name: string; rseId: string }>): Promise<SatisfiedLocks[]> {
     if (replicas.length === 0) return [];
+    const keys = `(SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id))`;
+    const params = [textArray(replicas.map((r) => r.scope)), textArray(replicas.map((r) => r.name)), plainArray(replicas.map((r) => r.rseId))];
+    // Locked first, in a statement of its own: the next statement's snapshot then shows the latest version of every
+    // row it finds, so it can write them by tuple id (the planner turned a write by key into a scan of the table).
+    await manager.query(`SELECT count(*) FROM ${LOCKED_LOCKS_OF(keys, `'R', 'S'`)}`, params);
     const rows = await manager.query(
       `WITH target AS (
-         SELECT l.scope, l.name, l.rule_id, l.rse_id, l.state
-           FROM unnest($1::varchar[], $2::varchar[], $3::uuid[]) AS u(scope, name, rse_id)
-           JOIN locks l ON l.scope = u.scope AND l.name = u.name AND ${PROBE_RSE('l', 'u')}
-          WHERE l.state IN ('R', 'S')
-          ORDER BY l.scope, l.name, l.rule_id, l.rse_id
-          FOR UPDATE OF l
-       ), k AS (
-         SELECT array_agg(scope) AS scopes, array_agg(name) AS names, array_agg(rule_id) AS rule_ids, array_agg(rse_id) AS rse_ids FROM target
+         SELECT l.tid, l.rule_id, l.state FROM ${LOCKED_LOCKS_OF(keys, `'R', 'S'`)}
        ), changed AS (
-         -- Through arrays: planned as primary-key probes whatever the statistics say about the target's size.
          UPDATE locks l SET state = 'O', error = NULL, reason_code = NULL, reason = NULL, updated_at = now()
-           FROM k, unnest(k.scopes, k.names, k.rule_ids, k.rse_ids) AS t(scope, name, rule_id, rse_id)
-          WHERE l.scope = t.scope AND l.name = t.name AND l.rule_id = t.rule_id AND l.rse_id = t.rse_id
+           FROM target t WHERE l.ctid = ANY(ARRAY(SELECT tid FROM target)) AND l.ctid = t.tid
        )
        SELECT rule_id, count(*) FILTER (WHERE state = 'R') AS from_replicating, count(*) FILTER (WHERE state = 'S') AS from_stuck
          FROM target GROUP BY rule_id ORDER BY rule_id`,
-      [textArray(replicas.map((r) => r.scope)), textArray(replicas.map((r) => r.name)), plainArray(replicas.map((r) => r.rseId))],
+      params,
     );
     return rows.map((r: { rule_id: string; from_replicating: string; from_stuck: string }) => ({
       ruleId: r.rule_id,

@@ -232,14 +232,15 @@ export const requestRepository = {
     if (files.length === 0) return 0;
     const [{ n }] = await manager.query(
       // The files' requests are probed by (scope, name) down requests_did_dest_type_uq (OFFSET 0 keeps the probe),
-      // then locked by id: a young catalogue's statistics would otherwise read every queued request.
+      // then locked by id (request_type as text keeps the planner off requests_queued_pick_idx): a young
+      // catalogue's statistics would otherwise read every queued request.
       `WITH cand AS (
          SELECT q.id FROM unnest($1::varchar[], $2::varchar[]) AS u(scope, name)
           CROSS JOIN LATERAL (SELECT q.id FROM requests q WHERE q.scope = u.scope AND q.name = u.name OFFSET 0) q
        ), due AS (
          SELECT q.id FROM requests q
           WHERE q.id = ANY(ARRAY(SELECT id FROM cand))
-            AND q.request_type = 'T' AND q.state = 'Q' AND q.retry_after > now() AND q.err_msg LIKE 'no source:%'
+            AND q.request_type::text = 'T' AND q.state = 'Q' AND q.retry_after > now() AND q.err_msg LIKE 'no source:%'
           ORDER BY q.id FOR UPDATE OF q
        ), woken AS (
          UPDATE requests q SET retry_after = NULL, updated_at = now() FROM due WHERE q.id = due.id

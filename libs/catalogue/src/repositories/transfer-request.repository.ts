@@ -248,8 +248,11 @@ export const transferRequestRepository = {
     const ids = plainArray(requestIds);
     await manager.query(`DELETE FROM request_sources WHERE request_id = ANY($1::uuid[])`, [ids]);
     const rows = await manager.query(
-      `WITH req AS (SELECT q.id, q.scope, q.name, q.dest_rse_id, coalesce(q.attributes ? 'source_replica_expression', false) AS restricted
-                      FROM requests q WHERE q.id = ANY($1::uuid[])),
+      // The batch's requests probed by id (OFFSET 0 keeps the probe: without statistics the planner read the whole
+      // table for an id list) and written back by tuple id (they are locked by this transaction since their claim).
+      `WITH req AS (SELECT q.id, q.tid, q.scope, q.name, q.dest_rse_id, coalesce(q.attributes ? 'source_replica_expression', false) AS restricted
+                      FROM unnest($1::uuid[]) AS k(id)
+                      CROSS JOIN LATERAL (SELECT q.id, q.ctid AS tid, q.scope, q.name, q.dest_rse_id, q.attributes FROM requests q WHERE q.id = k.id OFFSET 0) q),
             restr AS (SELECT * FROM unnest($2::uuid[], $3::uuid[]) AS x(request_id, rse_id)),
             -- A link's failures over the last hour, counted once per link of the batch rather than once per candidate.
             link_failures AS MATERIALIZED (
@@ -316,7 +319,7 @@ export const transferRequestRepository = {
                                || coalesce('; the replica on ' || (SELECT string_agg(s.rse, ', ' ORDER BY s.rse) FROM replicas c JOIN rses s ON s.id = c.rse_id
                                                                     WHERE c.scope = q.scope AND c.name = q.name AND c.rse_id <> q.dest_rse_id AND c.state::text = 'C')
                                            || ' is not AVAILABLE yet (being uploaded, copied or verified): the copy starts once it is', '')
-                FROM req r WHERE q.id = ANY($1::uuid[]) AND q.id = r.id AND NOT EXISTS (SELECT 1 FROM ranked b WHERE b.request_id = r.id)
+                FROM req r WHERE q.ctid = ANY(ARRAY(SELECT tid FROM req)) AND q.ctid = r.tid AND NOT EXISTS (SELECT 1 FROM ranked b WHERE b.request_id = r.id)
               RETURNING q.id, q.scope, q.name, q.dest_rse_id, NULL::uuid AS source_rse_id, '0' AS state, q.retry_count, q.err_msg
             )
        SELECT * FROM submitted UNION ALL SELECT * FROM unsourced`,
