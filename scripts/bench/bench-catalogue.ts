@@ -14,7 +14,7 @@ export interface BenchCatalogue {
   dataSource: DataSource;
   /** PostgreSQL's server_version. */
   version: string;
-  /** Its durability settings (`fsync=on, full_page_writes=on, synchronous_commit=on`), for the bench's first line. */
+  /** Its durability settings and shared buffers (`fsync=on, full_page_writes=on, shared_buffers=128MB, synchronous_commit=on`), for the bench's first line. */
   settings: string;
   /** A global module handing the bench's services this DataSource and a TarnConfig over it (as CatalogueModule does). */
   module: DynamicModule;

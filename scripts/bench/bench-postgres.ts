@@ -22,9 +22,14 @@ export function benchServerUrl(): string {
   return execFileSync('bash', [script, 'url'], { encoding: 'utf8', env }).trim();
 }
 
-/** The server's durability settings, for a bench's first line: `fsync=on, full_page_writes=on, synchronous_commit=on`. */
+/**
+ * The server's durability settings and shared buffers, for a bench's first line:
+ * `fsync=on, full_page_writes=on, shared_buffers=4GB, synchronous_commit=on`.
+ */
 export async function durabilityOf(query: (sql: string) => Promise<Array<{ name: string; setting: string }>>): Promise<string> {
-  const rows = await query(`SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes') ORDER BY name`);
+  const rows = await query(
+    `SELECT name, current_setting(name) AS setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers') ORDER BY name`,
+  );
   return rows.map((r) => `${r.name}=${r.setting}`).join(', ');
 }
 
