@@ -72,9 +72,10 @@ export function toLockRecord(r: any): LockRecord {
 
 /**
  * A FROM item (`files` and `l`): the locks in `states` (SQL text literals) of the replicas in `keys` (a table, CTE or
- * parenthesized query with scope, name, rse_id), locked FOR UPDATE in primary-key order, with their tuple ids (`tid`). Each file's locks are probed down the primary key, one
- * file after the other in key order, rather than joined against every lock in those states as the planner did when the
- * table was young (state as text keeps it off locks_rule_state_idx).
+ * parenthesized query with scope, name, rse_id), locked FOR UPDATE in primary-key order, with their tuple ids
+ * (`tid`). Each file's locks are probed down the primary key, one file after the other in key order, rather than
+ * joined against every lock in those states as the planner did when the table was young (state as text keeps it
+ * off locks_rule_state_idx).
  */
 export const LOCKED_LOCKS_OF = (keys: string, states: string): string => `(
            SELECT f.scope, f.name, array_agg(f.rse_id) AS rse_ids FROM ${keys} f GROUP BY f.scope, f.name ORDER BY f.scope, f.name

@@ -21,8 +21,9 @@ async function inside(root: string, path: string, what: string): Promise<string>
   return join(root, ...path.split('/').filter(Boolean));
 }
 
-/** Copies at least this large are flushed while the kernel writes them. */
+/** Copies at least this large are flushed while the kernel writes them, at most every FLUSH_PAUSE_MS when a flush finds little to write. */
 const FLUSH_WHILE_COPYING_ABOVE = 64 * 1024 * 1024;
+const FLUSH_PAUSE_MS = 5;
 
 /** Prefixes resolved once per process (as a posix protocol resolves its root once), not once per file. */
 const realRoots = new Map<string, Promise<string>>();
@@ -58,7 +59,12 @@ async function flushWhileCopying(file: string, complete: () => boolean): Promise
   }
   if (!handle) return;
   try {
-    while (!complete()) await handle.datasync();
+    while (!complete()) {
+      const started = Date.now();
+      await handle.datasync();
+      // Nothing to write yet (a slow source): look again shortly rather than spin.
+      if (Date.now() - started < FLUSH_PAUSE_MS) await new Promise((resolve) => setTimeout(resolve, FLUSH_PAUSE_MS));
+    }
   } finally {
     await handle.close();
   }
@@ -67,8 +73,8 @@ async function flushWhileCopying(file: string, complete: () => boolean): Promise
 /**
  * posix -> posix without streams: the kernel copies the file (fs.copyFile: copy_file_range, a reflink where the
  * filesystem has them) to a temporary name in the target directory (a large one flushed as it is written) and
- * fsyncs it, while the checksum threads read the same source bytes and checksum them (a large file in ranges, on several cores), in parallel. The
- * copy's size is then checked, the checksums of the bytes read compared with `expected`, and only then is it
+ * fsyncs it, while the checksum threads read the same source bytes and checksum them (a large file in ranges, on
+ * several cores), in parallel. The copy's size is then checked, the checksums of the bytes read compared with `expected`, and only then is it
  * renamed into place and its directory fsynced (one fsync shared by the copies into that directory meanwhile,
  * syncDirectory); on any failure the temporary file is removed.
  *
