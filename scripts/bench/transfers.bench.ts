@@ -58,7 +58,6 @@ const GOAL_FILES_PER_SECOND = 200;
 /** Which parts run: a (posix -> posix and posix -> S3, (a) and (b)), c (XRootD, (c) and (d)); default both. */
 const PARTS = new Set((process.env.TARN_BENCH_TRANSFER_PARTS || 'a,c').split(',').map((p) => p.trim()));
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
 
 interface Services {
