@@ -30,6 +30,7 @@ import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { createDataSource, runMigrations } from '@tarn/catalogue';
 import { ChecksumSet } from '@tarn/checksums';
+import { WakeableSleep } from '@tarn/events';
 import { deterministicPath, RuleState } from '@tarn/domain';
 import type { Issuer } from '@tarn/core/auth/issuer.js';
 import { RuleDaemonsModule } from '@tarn/core/rules/rule-daemons.module.js';
@@ -89,37 +90,6 @@ async function register(ds: DataSource, rseId: string, dataset: string, files: A
 }
 
 /**
- * What wakes a daemon's loop in the bench: a pass upstream that did work (in a deployment, the event it wrote:
- * transfer.queued, transfer.submitted, transfer.done), or, failing that, `idleMs`. A wake that comes during a
- * pass is kept for the next wait.
- */
-class Wakeup {
-  private pending = false;
-  private wakeNow: (() => void) | null = null;
-
-  wake(): void {
-    if (this.wakeNow) this.wakeNow();
-    else this.pending = true;
-  }
-
-  async wait(idleMs: number): Promise<void> {
-    if (this.pending) {
-      this.pending = false;
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeNow = null;
-        resolve();
-      };
-      const timer = setTimeout(done, idleMs);
-      this.wakeNow = done;
-    });
-  }
-}
-
-/**
  * Runs the three daemons' loops until the rule is OK; returns the seconds from `start`. A loop goes on at once
  * after a pass that did work and wakes the next daemon, as the event its work wrote would in a deployment; an
  * idle loop looks again after a while of its own (the finisher often: a worker's pass reports its copies as they
@@ -128,14 +98,15 @@ class Wakeup {
  */
 async function untilOk(ds: DataSource, s: Services, ruleId: string, start: bigint): Promise<number> {
   let finished = false;
-  const submitter = new Wakeup();
-  const worker = new Wakeup();
-  const finisher = new Wakeup();
-  const checker = new Wakeup();
-  const loop = async (wakeup: Wakeup, idleMs: number, pass: () => Promise<number>, next: Wakeup) => {
+  // A wake that comes during a pass is kept for the next sleep (WakeableSleep).
+  const submitter = new WakeableSleep();
+  const worker = new WakeableSleep();
+  const finisher = new WakeableSleep();
+  const checker = new WakeableSleep();
+  const loop = async (wakeup: WakeableSleep, idleMs: number, pass: () => Promise<number>, next: WakeableSleep) => {
     while (!finished) {
       if ((await pass()) > 0) next.wake();
-      else await wakeup.wait(idleMs);
+      else await wakeup.sleep(idleMs);
     }
   };
   submitter.wake(); // the rule was just created
@@ -160,7 +131,7 @@ async function untilOk(ds: DataSource, s: Services, ruleId: string, start: bigin
         const errors = await ds.query(`SELECT err_msg FROM requests_history WHERE rule_id = $1 AND state = 'F' LIMIT 3`, [ruleId]);
         throw new Error(`rule ${ruleId} is ${state}: ${errors.map((e: { err_msg: string }) => e.err_msg).join(' | ')}`);
       }
-      await checker.wait(100);
+      await checker.sleep(100);
     }
   } finally {
     finished = true;
