@@ -137,6 +137,39 @@ describe('s3 storage', () => {
     }
   });
 
+  test('a small write of known size is one signed PUT past the SDK; a refused one is named as before', async () => {
+    const send = jest.spyOn((storage as unknown as { client: S3Client }).client, 'send');
+    try {
+      const names = [`direct/plain.dat`, `direct/a b+c=d&e;f,g@h$i.dat`, `direct/!'()*~é ü/x%2Fy.dat`];
+      const bodies = names.map(() => randomBytes(4096));
+      await Promise.all(names.map((name, i) => storage.write(name, Readable.from([bodies[i]]), { bytes: bodies[i].length })));
+      expect(send).not.toHaveBeenCalled();
+      for (const [i, name] of names.entries()) expect(md5(await readStream(await storage.read(name)))).toBe(md5(bodies[i]));
+      const listed: string[] = [];
+      for await (const entry of storage.list('direct/')) listed.push(entry.path);
+      expect(listed.sort()).toEqual([...names].sort());
+    } finally {
+      send.mockRestore();
+    }
+
+    const wrong = createStorage(
+      { ...first.protocol, extendedAttributes: { ...first.protocol.extendedAttributes, secret_access_key: 'wrong' } },
+      { rse: 'S3_BAD' },
+    );
+    const missing = createStorage({ ...first.protocol, prefix: '/tarn-no-such-bucket/data/' }, { rse: 'S3_NOBUCKET' });
+    try {
+      const denied = await wrong.write('small.txt', Readable.from([Buffer.from('x')]), { bytes: 1 }).catch((e: unknown) => e);
+      expect(denied).toBeInstanceOf(StoragePermissionDenied);
+      expect((denied as Error).message).toContain('tarn-test');
+      const nowhere = await missing.write('small.txt', Readable.from([Buffer.from('x')]), { bytes: 1 }).catch((e: unknown) => e);
+      expect(nowhere).toBeInstanceOf(StorageMisconfigured);
+      expect((nowhere as Error).message).toContain("'tarn-no-such-bucket' does not exist");
+    } finally {
+      await wrong.close();
+      await missing.close();
+    }
+  });
+
   test('a bucket that does not exist is StorageMisconfigured naming it', async () => {
     const missing = createStorage({ ...first.protocol, prefix: '/tarn-no-such-bucket/data/' }, { rse: 'S3_NOBUCKET' });
     try {

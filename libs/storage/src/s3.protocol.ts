@@ -41,6 +41,7 @@ import type {
   NoStorageSideCopy,
 } from './storage-protocol.js';
 import { networkErrorCode } from './error-codes.js';
+import { S3DirectPut } from './s3-direct-put.js';
 import { withMappedErrors } from './readable-errors.js';
 import { messageOf, sourceFailure, taggedSource } from './source-stream.js';
 import { VerifyingTransform } from './verifying.transform.js';
@@ -87,6 +88,8 @@ export class S3Storage extends StorageBase implements StorageProtocol {
   readonly keyPrefix: string;
   readonly accessKeyId: string | undefined;
   private readonly client: S3Client;
+  /** Small PUTs signed and sent without the SDK's per-request machinery; null where the endpoint's shape needs it. */
+  private readonly direct: S3DirectPut | null;
   private readonly partSize: number;
   private readonly queueSize: number;
   private readonly multipartCopyThreshold: number;
@@ -128,6 +131,7 @@ export class S3Storage extends StorageBase implements StorageProtocol {
         httpsAgent: { keepAlive: true, maxSockets: 64 },
       },
     });
+    this.direct = S3DirectPut.for(this.client, endpointUrl, this.bucket, options.forcePathStyle ?? true);
   }
 
   /** The object key of a path. */
@@ -230,8 +234,8 @@ export class S3Storage extends StorageBase implements StorageProtocol {
         },
         { step: 'build', name: 'tarnUnsignedPayload' },
       );
-      const done = await this.client.send(command);
-      const etag = /^"?([0-9a-fA-F]{32})"?$/.exec(done.ETag ?? '')?.[1]?.toLowerCase();
+      const sent = (await this.direct?.put(Key, body, ContentMD5)) ?? (await this.client.send(command)).ETag;
+      const etag = /^"?([0-9a-fA-F]{32})"?$/.exec(sent ?? '')?.[1]?.toLowerCase();
       if (etag && etag !== result.md5) {
         await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key })).catch(() => undefined);
         throw new ChecksumMismatch(this.location(path), [{ what: 'md5 (ETag)', expected: result.md5!, actual: etag }]);
