@@ -3,9 +3,10 @@
  * of TARN_NIGHT_BYTES (16 KiB) dropped into a drop-box (a non-deterministic posix RSE), taken by a hook that makes
  * datasets of 1,000 files with a 2-copy rule to a posix RSE and an S3 RSE (scripts/services/s3.sh), run until every
  * rule is OK: the replica-registrar verifies the drop-box replicas, the re-evaluator attaches them to the rules, the
- * submitter, the built-in transfer worker and the finisher copy them, each as its own loop in one process. Files/s
- * of the whole pipeline are printed beside, in the same run, a bare script doing the same copies (read, write,
- * fsync to a directory; bare PUTs through the storage layer to the same S3 server, same concurrency).
+ * submitter, the built-in transfer worker and the finisher copy them, each as its own loop in one process, woken as
+ * the events of the loop before it would wake its daemon. Files/s of the whole pipeline are printed beside, in the
+ * same run, a bare script doing the same copies (read, write, fsync to a directory; bare PUTs through the storage
+ * layer to the same S3 server, same concurrency).
  * Goals: >= 500 files/s end to end; Tarn >= 0.8x of the bare copies' combined rate; each destination's copies (first
  * started to last done) >= 0.8x the bare posix copies and >= 0.9x the bare S3 PUTs.
  * On a fresh embedded PostgreSQL (default settings: fsync, synchronous_commit, full_page_writes on), printed first.
@@ -23,6 +24,7 @@ import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { RuleState } from '@tarn/domain';
 import type { Issuer } from '@tarn/core';
+import { WakeableSleep } from '@tarn/events';
 import { HookRunner } from '@tarn/core/ingest/hook-runner.js';
 import { HookService } from '@tarn/core/ingest/hook.service.js';
 import { IngestModule } from '@tarn/core/ingest/ingest.module.js';
@@ -156,19 +158,38 @@ async function main(): Promise<void> {
       const cpuAtStart = processTreeCpu();
       const start = process.hrtime.bigint();
       let finished = false;
-      const loop = async (idleMs: number, pass: () => Promise<number>) => {
-        while (!finished) if ((await pass()) === 0) await sleep(idleMs);
+      // Each loop goes on at once after a pass its daemon counts as full (its worker's didWork), else sleeps until
+      // the loop before it did work (as the event that work wrote wakes the daemon in a deployment) or a while passes.
+      const wakes = { registrar: new WakeableSleep(), evaluator: new WakeableSleep(), submitter: new WakeableSleep(), worker: new WakeableSleep(), finisher: new WakeableSleep() };
+      const loop = async (wakeup: WakeableSleep, idleMs: number, pass: () => Promise<{ items: number; full: boolean }>, next: WakeableSleep[]) => {
+        while (!finished) {
+          const { items, full } = await pass();
+          if (items > 0) for (const sleeper of next) sleeper.wake();
+          if (!full) await wakeup.sleep(idleMs);
+        }
       };
       const running = app.get(HookRunner).run(hook.id, { force: true });
       const loops = [
-        loop(20, async () => (await registrar.verifyWhileDue()).checked),
-        loop(20, async () => ((await reevaluation.evaluateNextDid()) ? 1 : 0)),
-        loop(10, async () => (await submitter.submitBatch(1000)).submitted),
-        loop(5, async () => (await worker.runBatch({ limit: CONCURRENCY * 8, concurrency: CONCURRENCY })).taken),
-        loop(10, async () => {
+        loop(wakes.registrar, 20, async () => {
+          const v = await registrar.verifyWhileDue();
+          return { items: v.checked, full: v.more };
+        }, [wakes.evaluator]),
+        loop(wakes.evaluator, 20, async () => {
+          const items = (await reevaluation.evaluateNextDid()) ? 1 : 0;
+          return { items, full: items > 0 };
+        }, [wakes.submitter]),
+        loop(wakes.submitter, 50, async () => {
+          const { submitted } = await submitter.submitBatch(1000);
+          return { items: submitted, full: submitted >= 1000 };
+        }, [wakes.worker]),
+        loop(wakes.worker, 100, async () => {
+          const { taken } = await worker.runBatch({ limit: CONCURRENCY * 8, concurrency: CONCURRENCY });
+          return { items: taken, full: taken > 0 };
+        }, [wakes.finisher, wakes.submitter]),
+        loop(wakes.finisher, 20, async () => {
           const o = await finisher.finishBatch(1000);
-          return o.done + o.retried + o.stuck;
-        }),
+          return { items: o.done + o.retried + o.stuck, full: Math.max(o.done, o.retried + o.stuck) >= 1000 };
+        }, []),
       ];
       const datasets = FILES / PER_DIR;
       let seconds_ = 0;
@@ -193,12 +214,13 @@ async function main(): Promise<void> {
             const errors = await ds.query(`SELECT err_msg FROM requests_history WHERE state = 'F' LIMIT 3`);
             throw new Error(`${stuck} lock(s) stuck: ${errors.map((e: { err_msg: string }) => e.err_msg).join(' | ')}`);
           }
-          await sleep(50);
+          await sleep(100);
         }
         seconds_ = seconds(start);
         cpuAtEnd = processTreeCpu();
       } finally {
         finished = true;
+        for (const sleeper of Object.values(wakes)) sleeper.wake();
         await Promise.all(loops);
       }
       const [{ copies }] = await ds.query(`SELECT count(*)::int AS copies FROM replicas r JOIN rses s ON s.id = r.rse_id WHERE s.rse IN ('NIGHT_DISK', 'NIGHT_S3') AND r.state = 'A'`);
