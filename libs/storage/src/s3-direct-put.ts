@@ -75,7 +75,7 @@ export class S3DirectPut {
       const stream = response.body as NodeJS.ReadableStream | undefined;
       stream?.resume();
       if (response.statusCode !== 200) return null;
-      return response.headers.etag ?? response.headers.ETag ?? '';
+      return response.headers.etag ?? '';
     } catch {
       return null;
     }

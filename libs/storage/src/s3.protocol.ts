@@ -225,7 +225,7 @@ export class S3Storage extends StorageBase implements StorageProtocol {
     const result = verifier.result;
     const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
     const ContentMD5 = Buffer.from(result.md5!, 'hex').toString('base64');
-    try {
+    const throughSdk = async (): Promise<string | undefined> => {
       const command = new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: body.length, ContentMD5, ContentType: 'application/octet-stream' });
       command.middlewareStack.add(
         (next) => (args) => {
@@ -234,7 +234,10 @@ export class S3Storage extends StorageBase implements StorageProtocol {
         },
         { step: 'build', name: 'tarnUnsignedPayload' },
       );
-      const sent = (await this.direct?.put(Key, body, ContentMD5)) ?? (await this.client.send(command)).ETag;
+      return (await this.client.send(command)).ETag;
+    };
+    try {
+      const sent = (await this.direct?.put(Key, body, ContentMD5)) ?? (await throughSdk());
       const etag = /^"?([0-9a-fA-F]{32})"?$/.exec(sent ?? '')?.[1]?.toLowerCase();
       if (etag && etag !== result.md5) {
         await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key })).catch(() => undefined);
