@@ -42,6 +42,7 @@ import { createRse } from '@tarn/testing/factories/rse.factory.js';
 import { createScope } from '@tarn/testing/factories/scope.factory.js';
 import { createTestBucket, createTestDirectory, type TestStorageArea } from '@tarn/testing/storage.js';
 import { startBenchCatalogue } from './bench-catalogue.js';
+import { daemonLoop, type LoopPass } from './bench-loops.js';
 import { processTreeCpu } from './bench-cpu.js';
 import { benchProtocol, startBenchS3 } from './bench-storage.js';
 
@@ -161,13 +162,8 @@ async function main(): Promise<void> {
       // Each loop goes on at once after a pass its daemon counts as full (its worker's didWork), else sleeps until
       // the loop before it did work (as the event that work wrote wakes the daemon in a deployment) or a while passes.
       const wakes = { registrar: new WakeableSleep(), evaluator: new WakeableSleep(), submitter: new WakeableSleep(), worker: new WakeableSleep(), finisher: new WakeableSleep() };
-      const loop = async (wakeup: WakeableSleep, idleMs: number, pass: () => Promise<{ items: number; full: boolean }>, next: WakeableSleep[]) => {
-        while (!finished) {
-          const { items, full } = await pass();
-          if (items > 0) for (const sleeper of next) sleeper.wake();
-          if (!full) await wakeup.sleep(idleMs);
-        }
-      };
+      const loop = (wakeup: WakeableSleep, idleMs: number, pass: () => Promise<LoopPass>, next: WakeableSleep[]) =>
+        daemonLoop(() => !finished, wakeup, idleMs, pass, next);
       const running = app.get(HookRunner).run(hook.id, { force: true });
       const loops = [
         loop(wakes.registrar, 20, async () => {

@@ -42,6 +42,7 @@ import { TransferWorkerService } from '@tarn/core/transfers/transfer-worker.serv
 import { createRse } from '@tarn/testing/factories/rse.factory.js';
 import { createStorage } from '@tarn/storage';
 import { createTestBucket, createTestDirectory, type TestStorageArea } from '@tarn/testing/storage.js';
+import { daemonLoop } from './bench-loops.js';
 import { adminQuery, benchServerUrl, durabilityOf } from './bench-postgres.js';
 import { xrootdBench } from './bench-xrootd.js';
 import { benchProtocol } from './bench-storage.js';
@@ -103,12 +104,11 @@ async function untilOk(ds: DataSource, s: Services, ruleId: string, start: bigin
   const worker = new WakeableSleep();
   const finisher = new WakeableSleep();
   const checker = new WakeableSleep();
-  const loop = async (wakeup: WakeableSleep, idleMs: number, pass: () => Promise<number>, next: WakeableSleep) => {
-    while (!finished) {
-      if ((await pass()) > 0) next.wake();
-      else await wakeup.sleep(idleMs);
-    }
-  };
+  const loop = (wakeup: WakeableSleep, idleMs: number, pass: () => Promise<number>, next: WakeableSleep) =>
+    daemonLoop(() => !finished, wakeup, idleMs, async () => {
+      const items = await pass();
+      return { items, full: items > 0 };
+    }, [next]);
   submitter.wake(); // the rule was just created
   const loops = [
     loop(submitter, 100, async () => (await s.submitter.submitBatch(1000)).submitted, worker),
