@@ -21,7 +21,7 @@ async function inside(root: string, path: string, what: string): Promise<string>
   return join(root, ...path.split('/').filter(Boolean));
 }
 
-/** Copies at least this large are flushed while the kernel writes them, at most every FLUSH_PAUSE_MS when a flush finds little to write. */
+/** Copies at least this large are flushed while the kernel writes them; a flush that found little to write waits FLUSH_PAUSE_MS. */
 const FLUSH_WHILE_COPYING_ABOVE = 64 * 1024 * 1024;
 const FLUSH_PAUSE_MS = 5;
 
@@ -74,9 +74,9 @@ async function flushWhileCopying(file: string, complete: () => boolean): Promise
  * posix -> posix without streams: the kernel copies the file (fs.copyFile: copy_file_range, a reflink where the
  * filesystem has them) to a temporary name in the target directory (a large one flushed as it is written) and
  * fsyncs it, while the checksum threads read the same source bytes and checksum them (a large file in ranges, on
- * several cores), in parallel. The copy's size is then checked, the checksums of the bytes read compared with `expected`, and only then is it
- * renamed into place and its directory fsynced (one fsync shared by the copies into that directory meanwhile,
- * syncDirectory); on any failure the temporary file is removed.
+ * several cores), in parallel. The copy's size is then checked, the checksums of the bytes read compared with
+ * `expected`, and only then is it renamed into place and its directory fsynced (one fsync shared by the copies into
+ * that directory meanwhile, syncDirectory); on any failure the temporary file is removed.
  *
  * Why the destination is not read back: copy_file_range within one host is an in-kernel copy of the very
  * page-cache pages (or extents) the checksum threads read (replicas are immutable: nobody writes the source
