@@ -47,3 +47,29 @@ export function processTreeCpu(): { self: number; children: number } | null {
   }
   return { self: self.cpu, children };
 }
+
+/** CPU seconds the whole host has spent busy (every process, the kernel's share too) and in all, over all CPUs, or null without /proc. */
+export function machineCpu(): { busy: number; total: number } | null {
+  let line: string;
+  try {
+    line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+  } catch {
+    return null;
+  }
+  // cpu user nice system idle iowait irq softirq steal ...
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  return { busy: (total - ticks[3] - ticks[4]) / TICKS_PER_SECOND, total: total / TICKS_PER_SECOND };
+}
+
+/** Runs `work` and says what the whole host spent on it: CPU seconds busy and the busy share of all CPUs' time. */
+export async function measureMachine<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number; cpu: number | null; busyShare: number | null }> {
+  const before = machineCpu();
+  const start = process.hrtime.bigint();
+  const result = await work();
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const after = machineCpu();
+  if (!before || !after || after.total <= before.total) return { result, seconds, cpu: null, busyShare: null };
+  const cpu = after.busy - before.busy;
+  return { result, seconds, cpu, busyShare: cpu / (after.total - before.total) };
+}
