@@ -41,6 +41,7 @@ import { createStorage } from '@tarn/storage';
 import { createAccount } from '@tarn/testing/factories/account.factory.js';
 import { createRse } from '@tarn/testing/factories/rse.factory.js';
 import { createScope } from '@tarn/testing/factories/scope.factory.js';
+import { inParallel } from '@tarn/testing/in-parallel.js';
 import { createTestBucket, createTestDirectory, type TestStorageArea } from '@tarn/testing/storage.js';
 import { startBenchCatalogue } from './bench-catalogue.js';
 import { daemonLoop, type LoopPass } from './bench-loops.js';
@@ -79,12 +80,6 @@ function dropFiles(root: string): string[] {
   return relative;
 }
 
-/** Runs `pass` on `count` workers until every item is taken. */
-async function pool<T>(items: T[], count: number, pass: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: count }, async () => { while (next < items.length) await pass(items[next++]); }));
-}
-
 /** A bare phase's rate and what it cost the whole machine per file (every process, the S3 server's too). */
 interface BareRate {
   rate: number;
@@ -93,7 +88,7 @@ interface BareRate {
 }
 
 async function bareRate(files: string[], pass: (name: string) => Promise<void>): Promise<BareRate> {
-  const { seconds: s, cpu, busyShare } = await measureMachine(() => pool(files, CONCURRENCY, pass));
+  const { seconds: s, cpu, busyShare } = await measureMachine(() => inParallel(files, CONCURRENCY, pass));
   return { rate: files.length / s, cpuPerFile: cpu === null ? null : (cpu * 1000) / files.length, busyShare };
 }
 
@@ -121,14 +116,14 @@ async function bare(root: string, files: string[], s3: TestStorageArea & { bucke
       await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: `bare-sdk/${name}`, Body: data, ContentLength: data.length }));
     });
     // Removed by key, untimed: the S3 server here lists a large bucket slowly, and the bucket's removal lists it.
-    await pool(files, CONCURRENCY, async (name) => void (await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: `bare-sdk/${name}` }))));
+    await inParallel(files, CONCURRENCY, (name) => s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: `bare-sdk/${name}` })));
     const storage = createStorage(s3.protocol);
     try {
       const layer = await bareRate(files, async (name) => {
         const data = await readFile(path.join(root, name));
         await storage.write(`bare/${name}`, Readable.from([data]), { bytes: data.length });
       });
-      await pool(files, CONCURRENCY, async (name) => void (await storage.delete(`bare/${name}`)));
+      await inParallel(files, CONCURRENCY, (name) => storage.delete(`bare/${name}`));
       return { posix, sdk, storage: layer };
     } finally {
       await storage.close();
@@ -145,7 +140,7 @@ async function removeCopies(ds: DataSource, s3: TestStorageArea): Promise<void> 
   );
   const storage = createStorage(s3.protocol);
   try {
-    await pool(rows, CONCURRENCY, async (r) => void (await storage.delete(r.path)));
+    await inParallel(rows, CONCURRENCY, (r) => storage.delete(r.path));
   } finally {
     await storage.close();
   }

@@ -41,6 +41,7 @@ import { TransferSubmitterService } from '@tarn/core/transfers/transfer-submitte
 import { TransferWorkerService } from '@tarn/core/transfers/transfer-worker.service.js';
 import { createRse } from '@tarn/testing/factories/rse.factory.js';
 import { createStorage } from '@tarn/storage';
+import { inParallel } from '@tarn/testing/in-parallel.js';
 import { createTestBucket, createTestDirectory, type TestStorageArea } from '@tarn/testing/storage.js';
 import { daemonLoop } from './bench-loops.js';
 import { adminQuery, benchServerUrl, durabilityOf } from './bench-postgres.js';
@@ -205,16 +206,8 @@ async function rawS3(area: TestStorageArea): Promise<number> {
   const storage = createStorage(area.protocol);
   const data = randomBytes(SMALL);
   const count = 300;
-  let next = 0;
   const start = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < count) {
-        const i = next++;
-        await storage.write(`raw/${i}`, Readable.from([data]), { bytes: SMALL });
-      }
-    }),
-  );
+  await inParallel([...Array(count).keys()], CONCURRENCY, (i) => storage.write(`raw/${i}`, Readable.from([data]), { bytes: SMALL }));
   const rate = count / seconds(start);
   await storage.close();
   return rate;

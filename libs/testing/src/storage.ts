@@ -20,6 +20,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ChecksumSet } from '@tarn/checksums';
 import type { StorageProtocolConfig } from '@tarn/storage';
+import { inParallel } from './in-parallel.js';
 
 export interface TestS3Server {
   endpointUrl: string;
@@ -171,12 +172,7 @@ export async function createTestBucket(): Promise<TestStorageArea & { bucket: st
         const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken }));
         // Object by object (16 at once): DeleteObjects needs a Content-MD5 that the SDK no longer sends, and few
         // servers take its CRC32.
-        const keys = (page.Contents ?? []).map((o) => o.Key);
-        await Promise.all(
-          Array.from({ length: 16 }, async () => {
-            for (let key = keys.pop(); key !== undefined; key = keys.pop()) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-          }),
-        );
+        await inParallel(page.Contents ?? [], 16, (object) => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: object.Key })));
         ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (ContinuationToken);
       await client.send(new DeleteBucketCommand({ Bucket: bucket }));
