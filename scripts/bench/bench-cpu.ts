@@ -62,14 +62,20 @@ export function machineCpu(): { busy: number; total: number } | null {
   return { busy: (total - ticks[3] - ticks[4]) / TICKS_PER_SECOND, total: total / TICKS_PER_SECOND };
 }
 
-/** Runs `work` and says what the whole host spent on it: CPU seconds busy and the busy share of all CPUs' time. */
-export async function measureMachine<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number; cpu: number | null; busyShare: number | null }> {
+/** What the whole host spent since `before` (a machineCpu() reading): CPU seconds busy and the busy share of all CPUs' time. */
+export function machineCpuSince(before: ReturnType<typeof machineCpu>): { cpu: number; busyShare: number } | null {
+  const after = machineCpu();
+  if (!before || !after || after.total <= before.total) return null;
+  const cpu = after.busy - before.busy;
+  return { cpu, busyShare: cpu / (after.total - before.total) };
+}
+
+/** Runs `work` and says how long it took and what the whole host spent meanwhile (machineCpuSince). */
+export async function measureMachine(work: () => Promise<unknown>): Promise<{ seconds: number; cpu: number | null; busyShare: number | null }> {
   const before = machineCpu();
   const start = process.hrtime.bigint();
-  const result = await work();
+  await work();
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const after = machineCpu();
-  if (!before || !after || after.total <= before.total) return { result, seconds, cpu: null, busyShare: null };
-  const cpu = after.busy - before.busy;
-  return { result, seconds, cpu, busyShare: cpu / (after.total - before.total) };
+  const spent = machineCpuSince(before);
+  return { seconds, cpu: spent?.cpu ?? null, busyShare: spent?.busyShare ?? null };
 }

@@ -45,7 +45,7 @@ import { inParallel } from '@tarn/testing/in-parallel.js';
 import { createTestBucket, createTestDirectory, type TestStorageArea } from '@tarn/testing/storage.js';
 import { startBenchCatalogue } from './bench-catalogue.js';
 import { daemonLoop, type LoopPass } from './bench-loops.js';
-import { machineCpu, measureMachine, processTreeCpu } from './bench-cpu.js';
+import { machineCpu, machineCpuSince, measureMachine, processTreeCpu } from './bench-cpu.js';
 import { benchProtocol, startBenchS3 } from './bench-storage.js';
 
 const FILES = Math.max(1000, Number(process.env.TARN_NIGHT_FILES || 100_000));
@@ -221,7 +221,7 @@ async function main(): Promise<void> {
       const datasets = FILES / PER_DIR;
       let seconds_ = 0;
       let cpuAtEnd: ReturnType<typeof processTreeCpu> = null;
-      let machineAtEnd: ReturnType<typeof machineCpu> = null;
+      let machine: ReturnType<typeof machineCpuSince> = null;
       /** Seconds from the start until the hook's run ended, and until every drop-box replica was AVAILABLE. */
       const phases = { registered: 0, verified: 0 };
       try {
@@ -246,7 +246,7 @@ async function main(): Promise<void> {
         }
         seconds_ = seconds(start);
         cpuAtEnd = processTreeCpu();
-        machineAtEnd = machineCpu();
+        machine = machineCpuSince(machineAtStart);
       } finally {
         finished = true;
         for (const sleeper of Object.values(wakes)) sleeper.wake();
@@ -289,13 +289,12 @@ async function main(): Promise<void> {
             `(${(cpuAtEnd.self - cpuAtStart.self + cpuAtEnd.children - cpuAtStart.children).toFixed(1)} s of CPU in ${seconds_.toFixed(1)} s on ${cpus().length} CPUs)`,
         );
       }
-      if (machineAtStart && machineAtEnd && limit.sdk.cpuPerFile !== null) {
+      if (machine && limit.sdk.cpuPerFile !== null) {
         // What the machine can do at all: a file's whole cost (both copies, the catalogue, the S3 server) against its cores.
-        const cpuPerFile = ((machineAtEnd.busy - machineAtStart.busy) * 1000) / FILES;
-        const share = (machineAtEnd.busy - machineAtStart.busy) / (machineAtEnd.total - machineAtStart.total);
+        const cpuPerFile = (machine.cpu * 1000) / FILES;
         const ceiling = (cpus().length * 1000) / cpuPerFile;
         console.log(
-          `the whole machine per file (every process, the S3 server's too): ${ms(cpuPerFile)} ms of CPU${busy(share)}, so at most ${fmt(ceiling)} files/s on its ${cpus().length} CPUs; ` +
+          `the whole machine per file (every process, the S3 server's too): ${ms(cpuPerFile)} ms of CPU${busy(machine.busyShare)}, so at most ${fmt(ceiling)} files/s on its ${cpus().length} CPUs; ` +
             `S3 at ${GOAL_S3}x the bare SDK PUTs would need a file's whole cost <= ${ms(limit.sdk.cpuPerFile / GOAL_S3)} ms (${ms(limit.sdk.cpuPerFile)} ms a bare PUT)`,
         );
       }
